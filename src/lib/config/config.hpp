@@ -1,0 +1,98 @@
+// Config: everything the command line (and later .spawn settings files) says
+// about one container. Produced by the pure parser in options.hpp, consumed by
+// the planners (mount plan, cgroup plan, network plan) and the runtime.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spawn {
+
+// Name the container manager announces in container= (design.md section 5).
+inline constexpr const char* kContainerManager = "spawn";
+
+enum class ConsoleMode { Interactive, ReadOnly, Passive, Pipe, Autopipe };
+enum class RegisterMode { Yes, No, Auto };
+enum class LinkJournal { No, Host, TryHost, Guest, TryGuest, Auto };
+
+struct BindMount {
+    std::string source;     // host path (absolute, or "+path" relative to the tree as in nspawn)
+    std::string target;     // path inside the container (absolute)
+    bool read_only = false;
+    bool recursive = true;  // "norbind" clears it
+    std::string options;    // the raw OPTIONS field, as given
+};
+
+struct TmpfsMount {
+    std::string target;   // absolute path inside the container
+    std::string options;  // mount data, default "mode=0755"
+};
+
+enum class PortProtocol { Tcp, Udp };
+
+struct PortForward {
+    PortProtocol protocol = PortProtocol::Tcp;
+    std::string host_address;  // empty: any address (and loopback, beyond nspawn)
+    uint16_t host_port = 0;
+    uint16_t container_port = 0;
+};
+
+struct NetworkAddress {
+    std::string address;  // "10.0.0.2/24" or "fd00::2/64"
+    std::string gateway;  // optional
+};
+
+struct NetworkConfig {
+    bool private_network = false;          // --private-network (implied by every option below but netns path)
+    bool veth = false;                     // -n/--network-veth
+    std::vector<std::string> veth_extra;   // --network-veth-extra=HOSTIF[:CONTAINERIF]
+    std::string bridge;                    // --network-bridge=BR
+    std::string zone;                      // --network-zone=Z
+    std::vector<std::string> interfaces;   // --network-interface=IF
+    std::vector<std::string> macvlan;      // --network-macvlan=IF
+    std::vector<std::string> ipvlan;       // --network-ipvlan=IF
+    std::string netns_path;                // --network-namespace-path=PATH
+    std::vector<PortForward> ports;        // -p/--port
+    std::vector<NetworkAddress> addresses; // --network-address (beyond nspawn)
+};
+
+using Uuid = std::array<uint8_t, 16>;
+
+struct Config {
+    // What to run.
+    std::string directory;              // -D; resolved from -M via the image search path if empty
+    std::string machine;                // -M; defaults to the tree's basename (sanitised)
+    std::string hostname;               // --hostname; defaults to the machine name
+    std::vector<std::string> command;   // everything after the options
+    bool boot = false;                  // -b
+    bool as_pid2 = false;               // -a
+    std::string user;                   // -u
+    std::string chdir;                  // --chdir
+    std::vector<std::string> setenv;    // -E NAME=VALUE (validated)
+    std::optional<Uuid> uuid;           // --uuid
+
+    // How to run it.
+    std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal
+    bool read_only = false;             // --read-only
+    std::vector<BindMount> binds;       // --bind / --bind-ro
+    std::vector<TmpfsMount> tmpfs;      // --tmpfs
+    int kill_signal = 0;                // --kill-signal; 0 = default (SIGRTMIN+3 with -b, else SIGKILL)
+    NetworkConfig net;
+
+    // Registration and units.
+    RegisterMode register_mode = RegisterMode::Auto;  // --register
+    bool keep_unit = false;             // --keep-unit
+    std::string slice;                  // -S/--slice
+    std::vector<std::string> properties;// --property=NAME=VALUE
+    LinkJournal link_journal = LinkJournal::Auto;  // --link-journal / -j
+
+    // Program behaviour.
+    bool quiet = false;                 // -q
+    bool show_help = false;             // -h
+    bool show_version = false;          // --version
+};
+
+}  // namespace spawn

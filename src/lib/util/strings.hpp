@@ -1,0 +1,19 @@
+// Small string helpers shared by the parsers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spawn::str {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// "yes"/"no"/"true"/"false"/"1"/"0"/"on"/"off"
+std::optional<bool> parse_bool(std::string_view s);
+std::optional<int64_t> parse_int(std::string_view s);
+std::optional<uint64_t> parse_uint(std::string_view s);
+
+}  // namespace spawn::str

@@ -1,0 +1,176 @@
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace spawn::test {
+namespace fs = std::filesystem;
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
+    RunResult r;
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+        ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+        return r;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        setsid();  // no controlling terminal: stdin is a pipe
+        for (const auto& e : opts.env) putenv(strdup(e.c_str()));
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    signal(SIGPIPE, SIG_IGN);
+    size_t written = 0;
+    int in_fd = in[1];
+    if (opts.input.empty()) {
+        close(in_fd);
+        in_fd = -1;
+    } else {
+        fcntl(in_fd, F_SETFL, O_NONBLOCK);
+    }
+    auto deadline = std::chrono::steady_clock::now() + opts.timeout;
+    bool out_open = true, err_open = true;
+    while (out_open || err_open) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            r.timed_out = true;
+            kill(pid, SIGKILL);
+            break;
+        }
+        struct pollfd p[3] = {{out_open ? out[0] : -1, POLLIN, 0},
+                              {err_open ? err[0] : -1, POLLIN, 0},
+                              {in_fd, POLLOUT, 0}};
+        if (poll(p, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+        char buf[4096];
+        for (int i = 0; i < 2; ++i) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                (i == 0 ? out_open : err_open) = false;
+            } else {
+                (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+            }
+        }
+        if (in_fd >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t n = write(in_fd, opts.input.data() + written, opts.input.size() - written);
+            if (n > 0) written += static_cast<size_t>(n);
+            if (n < 0 || written == opts.input.size()) {
+                close(in_fd);
+                in_fd = -1;
+            }
+        }
+    }
+    if (in_fd >= 0) close(in_fd);
+    close(out[0]);
+    close(err[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return r;
+}
+
+static std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+std::string spawn_bin() { return env_or("SPAWN_BIN", "spawn"); }
+std::string mctl_bin() { return env_or("MCTL_BIN", "mctl"); }
+
+fs::path fixture_tarball(const std::string& name) {
+    fs::path p = fs::path(env_or("SPAWN_FIXTURES", "/var/cache/spawn/fixtures")) / (name + ".tar");
+    if (!fs::exists(p)) {
+        ADD_FAILURE() << "fixture " << p << " is missing: run tools/test (it builds the fixtures)";
+        std::abort();
+    }
+    return p;
+}
+
+TempTree::TempTree(const std::string& fixture) {
+    auto tar = fixture_tarball(fixture);
+    char tmpl[] = "/var/tmp/spawn-test-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+        ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+        std::abort();
+    }
+    path_ = tmpl;
+    auto r = run({"tar", "-xpf", tar.string(), "-C", path_.string()});
+    if (r.status != 0) {
+        ADD_FAILURE() << "extracting " << tar << ": " << r.err;
+        std::abort();
+    }
+}
+
+TempTree::~TempTree() {
+    if (path_.empty()) return;
+    if (!mounts_under(path_).empty()) {
+        ADD_FAILURE() << "not removing " << path_ << ": something is still mounted below it";
+        return;
+    }
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+// mountinfo escapes space, tab, newline and backslash as octal.
+static std::string unescape_mountinfo(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
+            i += 3;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> host_mount_points() {
+    std::vector<std::string> out;
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string id, parent, devno, root, mp;
+        ls >> id >> parent >> devno >> root >> mp;
+        out.push_back(unescape_mountinfo(mp));
+    }
+    return out;
+}
+
+std::vector<std::string> mounts_under(const fs::path& prefix) {
+    std::vector<std::string> out;
+    std::string pre = prefix.string();
+    for (auto& mp : host_mount_points())
+        if (mp == pre || mp.rfind(pre + "/", 0) == 0) out.push_back(mp);
+    return out;
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace spawn::test

@@ -1,0 +1,58 @@
+// Shared helpers for the integration tests: run the real binaries, make
+// throw-away trees from the cached fixtures, read observable host state.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace spawn::test {
+
+struct RunResult {
+    int status = -1;         // exit status, or 128+signal when killed
+    std::string out, err;    // captured stdout / stderr
+    bool timed_out = false;  // killed by the harness after the timeout
+};
+
+struct RunOptions {
+    std::string input;                                  // written to stdin, then closed
+    std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+    std::vector<std::string> env;                       // extra NAME=VALUE entries
+};
+
+// Runs argv (argv[0] looked up in PATH) with pipes on stdin/stdout/stderr.
+RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
+
+// Paths of the binaries under test (meson passes SPAWN_BIN / MCTL_BIN).
+std::string spawn_bin();
+std::string mctl_bin();
+
+// $SPAWN_FIXTURES (default /var/cache/spawn/fixtures)/NAME.tar; aborts the
+// test with a clear message if tools/test has not built it.
+std::filesystem::path fixture_tarball(const std::string& name);
+
+// A tree extracted from a fixture tarball into a fresh directory under
+// /var/tmp, removed on destruction.
+class TempTree {
+public:
+    explicit TempTree(const std::string& fixture);
+    TempTree(const TempTree&) = delete;
+    TempTree& operator=(const TempTree&) = delete;
+    ~TempTree();
+    const std::filesystem::path& path() const { return path_; }
+    std::string str() const { return path_.string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+// Mount points of the host (this process's mount namespace), from mountinfo.
+std::vector<std::string> host_mount_points();
+// Mount points at or below prefix.
+std::vector<std::string> mounts_under(const std::filesystem::path& prefix);
+
+// Reads a whole file ("" if missing).
+std::string read_file(const std::filesystem::path& p);
+
+}  // namespace spawn::test
