@@ -14,6 +14,11 @@ namespace spawn {
 // Name the container manager announces in container= (design.md section 5).
 inline constexpr const char* kContainerManager = "spawn";
 
+// Where -M NAME (without -D) and mctl list-images look for trees, in order,
+// as systemd-nspawn and machinectl do.
+inline constexpr const char* kImageSearchPath[] = {
+    "/var/lib/machines", "/var/lib/container", "/usr/local/lib/machines", "/usr/lib/machines"};
+
 enum class ConsoleMode { Interactive, ReadOnly, Passive, Pipe, Autopipe };
 enum class RegisterMode { Yes, No, Auto };
 enum class LinkJournal { No, Host, TryHost, Guest, TryGuest, Auto };
