@@ -102,28 +102,51 @@ NetworkSetup::~NetworkSetup() {
     if (active_) (void)teardown();
 }
 
-Result<void> NetworkSetup::cleanup_stale(const NetPlan& plan) {
-    if (plan.machine.empty() || !plan.private_network) return ok();
-    std::string lock_path = std::string(kLockDir) + "/" + plan.machine + ".lock";
-    auto lock = TRY(open_lock(lock_path));
+namespace {
+
+std::string machine_lock_path(const std::string& machine) {
+    return std::string(kLockDir) + "/" + machine + ".lock";
+}
+
+// The per-machine lock: held by a running instance for its whole life, so
+// leftovers found while it can be taken belong to a dead one.
+Result<UniqueFd> take_machine_lock(const std::string& machine) {
+    std::string path = machine_lock_path(machine);
+    auto lock = TRY(open_lock(path));
     if (flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK)
-            return Error(EBUSY, fmt::format("machine {} is already running with a network (lock {} held)",
-                                            plan.machine, lock_path));
-        return Error::errno_("locking {}", lock_path);
+            return Error(EBUSY, fmt::format("machine {} is already running with a network (lock {} is held)",
+                                            machine, path));
+        return Error::errno_("locking {}", path);
     }
+    return lock;
+}
+
+}  // namespace
+
+Result<void> NetworkSetup::remove_leftovers(const NetPlan& plan) {
     auto nl = TRY(Netlink::open());
     for (const auto& name : plan.owned_links) {
         bool removed = TRY(nl.remove(name));
         if (removed) log::info("Removed stale network interface {} of machine {}.", name, plan.machine);
     }
-    if (!plan.ports.empty() || TRY(port_table_exists(plan.machine)))
+    if (TRY(port_table_exists(plan.machine))) {
         TRY_CTX(nft_run(port_cleanup_script(plan.machine)), "removing stale port forwarding rules");
+        log::info("Removed stale port forwarding rules of machine {}.", plan.machine);
+    }
     if (!plan.zone_bridge.empty()) {
         auto zl = TRY(ZoneLock::take());
         TRY(remove_bridge_if_empty(nl, plan.zone_bridge));
     }
     return ok();
+}
+
+Result<void> NetworkSetup::cleanup_stale(const NetPlan& plan) {
+    if (plan.machine.empty() || !plan.private_network) return ok();
+    auto lock = TRY(take_machine_lock(plan.machine));
+    auto r = remove_leftovers(plan);
+    ::unlink(machine_lock_path(plan.machine).c_str());
+    return r;
 }
 
 Result<NetworkSetup> NetworkSetup::setup(const Config& cfg, pid_t pid) {
@@ -136,18 +159,18 @@ Result<NetworkSetup> NetworkSetup::setup(const NetPlan& plan, pid_t pid) {
     s.plan_ = plan;
     if (!plan.private_network) return s;
 
-    // Leftovers of a crashed instance first, then our own lock for the run.
-    TRY(cleanup_stale(plan));
-    s.lock_path_ = std::string(kLockDir) + "/" + plan.machine + ".lock";
+    // Our lock for the whole run, then the leftovers of a crashed instance.
     if (!plan.machine.empty()) {
-        s.lock_ = TRY(open_lock(s.lock_path_));
-        if (flock(s.lock_.get(), LOCK_EX | LOCK_NB) < 0)
-            return Error(EBUSY, fmt::format("machine {} is already running with a network", plan.machine));
+        s.lock_path_ = machine_lock_path(plan.machine);
+        s.lock_ = TRY(take_machine_lock(plan.machine));
     }
-    s.host_netns_ = TRY(open_own_netns());
-    s.container_netns_ = TRY_CTX(open_netns_of(pid), "the container's network namespace");
-    s.active_ = true;
-    auto r = s.run_steps(pid);
+    s.active_ = true;  // from here on, failures are rolled back by teardown()
+    auto r = [&]() -> Result<void> {
+        TRY(remove_leftovers(s.plan_));
+        s.host_netns_ = TRY(open_own_netns());
+        s.container_netns_ = TRY_CTX(open_netns_of(pid), "the container's network namespace");
+        return s.run_steps(pid);
+    }();
     if (!r.ok()) {
         (void)s.teardown();
         return std::move(r).error();
@@ -201,7 +224,8 @@ Result<void> NetworkSetup::run_steps(pid_t pid) {
             case StepKind::MoveInterface: {
                 int idx = TRY(host.ifindex(st.host_name));
                 TRY(host.move_to_netns(idx, st.host_name, cfd));
-                moved_.push_back({st.host_name, st.container_name});
+                moved_.push_back({st.host_name, st.container_name, 0});
+                moved_.back().container_ifindex = TRY(guest.ifindex(st.container_name));
                 break;
             }
             case StepKind::CreateMacvlan:
@@ -288,12 +312,7 @@ Result<void> NetworkSetup::teardown() {
             note(std::move(guest).error());
         } else {
             for (const auto& m : moved_) {
-                auto idx = guest->ifindex(m.container_name);
-                if (!idx.ok()) {
-                    note(std::move(idx).error().context("moving " + m.host_name + " back to the host"));
-                    continue;
-                }
-                note(guest->move_to_netns(*idx, m.host_name, host_netns_.get(), 0, m.host_name));
+                note(guest->move_to_netns(m.container_ifindex, m.host_name, host_netns_.get(), 0, m.host_name));
             }
         }
     }

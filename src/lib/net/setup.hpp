@@ -63,6 +63,7 @@ public:
 
 private:
     NetworkSetup() = default;
+    static Result<void> remove_leftovers(const NetPlan& plan);  // caller holds the machine lock
     Result<void> run_steps(pid_t pid);
     Result<void> install_ports(const std::string& v4, const std::string& v6);
 
@@ -76,6 +77,7 @@ private:
     struct Moved {
         std::string host_name;       // name on the host (restored on the way back)
         std::string container_name;  // name inside the container
+        int container_ifindex = 0;   // found by index: the guest may rename it
     };
     std::vector<Moved> moved_;
     std::string zone_bridge_;        // joined zone bridge (removed when empty)
