@@ -108,6 +108,13 @@ std::string machine_lock_path(const std::string& machine) {
     return std::string(kLockDir) + "/" + machine + ".lock";
 }
 
+// Present while the machine's nftables table exists, so a start without
+// --port need not ask nftables (tens of ms with libnftables' cache) to find
+// rules a crashed instance left.
+std::string ports_marker_path(const std::string& machine) {
+    return std::string(kLockDir) + "/" + machine + ".ports";
+}
+
 // The per-machine lock: held by a running instance for its whole life, so
 // leftovers found while it can be taken belong to a dead one.
 Result<UniqueFd> take_machine_lock(const std::string& machine) {
@@ -130,10 +137,12 @@ Result<void> NetworkSetup::remove_leftovers(const NetPlan& plan) {
         bool removed = TRY(nl.remove(name));
         if (removed) log::info("Removed stale network interface {} of machine {}.", name, plan.machine);
     }
-    if (TRY(port_table_exists(plan.machine))) {
+    std::string marker = ports_marker_path(plan.machine);
+    if (::access(marker.c_str(), F_OK) == 0 && TRY(port_table_exists(plan.machine))) {
         TRY_CTX(nft_run(port_cleanup_script(plan.machine)), "removing stale port forwarding rules");
         log::info("Removed stale port forwarding rules of machine {}.", plan.machine);
     }
+    ::unlink(marker.c_str());
     if (!plan.zone_bridge.empty()) {
         auto zl = TRY(ZoneLock::take());
         TRY(remove_bridge_if_empty(nl, plan.zone_bridge));
@@ -273,6 +282,10 @@ Result<void> NetworkSetup::install_ports(const std::string& v4, const std::strin
         else
             log::warn("port forwarding from 127.0.0.1 disabled: {}", r.error().message());
     }
+    {
+        UniqueFd marker(::open(ports_marker_path(plan_.machine).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+        if (!marker) return Error::errno_("creating {}", ports_marker_path(plan_.machine));
+    }
     TRY_CTX(nft_run(port_ruleset(plan_.machine, plan_.ports, v4, v6)), "installing port forwarding rules");
     ports_installed_ = true;
     ports_v4_ = v4;
@@ -302,7 +315,11 @@ Result<void> NetworkSetup::teardown() {
         log::warn("network teardown of {}: {}", plan_.machine, r.error().message());
         if (!first) first = std::move(r).error();
     };
-    if (ports_installed_ || !plan_.ports.empty()) note(nft_run(port_cleanup_script(plan_.machine)));
+    if (ports_installed_) {
+        auto r = nft_run(port_cleanup_script(plan_.machine));
+        if (r.ok()) ::unlink(ports_marker_path(plan_.machine).c_str());
+        note(std::move(r));
+    }
     ports_installed_ = false;
 
     // Interfaces moved in go back to the host under their original names.
