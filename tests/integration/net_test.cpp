@@ -409,7 +409,9 @@ TEST_F(Net, BadInputLeavesNothing) {
         {[](Config& k) { k.net.bridge = "nosuchbr"; }, "--network-bridge=nosuchbr: no such network interface on the host"},
         {[](Config& k) { k.net.interfaces = {"nosuchif"}; }, "--network-interface=nosuchif: no such network interface on the host"},
         {[](Config& k) { k.net.macvlan = {"nosuchif"}; }, "--network-macvlan=nosuchif: no such network interface on the host"},
-        {[](Config& k) { k.net.private_network = true; k.net.ports = {{PortProtocol::Tcp, "", 80, 80}}; }, "--port"},
+        {[](Config& k) { k.net.ports = {{PortProtocol::Tcp, "", 80, 80}}; }, "Cannot use --port= without private networking"},
+        {[](Config& k) { k.net.veth = true; k.net.ports = {{PortProtocol::Tcp, "::1", 80, 80}}; }, "::1 is not supported"},
+        {[](Config& k) { k.net.bridge = "br0"; k.net.zone = "z"; }, "cannot be combined"},
         {[](Config& k) { k.net.veth = true; k.net.netns_path = "/run/netns/x"; }, "--network-namespace-path"},
     };
     for (auto& cs : cases) {

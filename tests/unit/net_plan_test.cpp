@@ -127,6 +127,10 @@ TEST(NetPlan, Conflicts) {
     c.net.veth = true;
     EXPECT_NE(err(c).find("--network-namespace-path"), std::string::npos);
     c = cfg();
+    c.net.netns_path = "/run/netns/x";
+    c.net.private_network = true;  // accepted, as nspawn does
+    EXPECT_EQ(err(c), "");
+    c = cfg();
     c.net.netns_path = "relative";
     EXPECT_NE(err(c).find("absolute"), std::string::npos);
     c = cfg();
@@ -136,8 +140,11 @@ TEST(NetPlan, Conflicts) {
     c = cfg();
     c.net.ports = {{PortProtocol::Tcp, "", 80, 80}};
     EXPECT_NE(err(c).find("--port"), std::string::npos);
+    EXPECT_NE(err(c).find("without private networking"), std::string::npos);
     c.net.private_network = true;
-    EXPECT_NE(err(c).find("--port"), std::string::npos);  // no veth: host cannot reach it
+    EXPECT_EQ(err(c), "");  // accepted as nspawn does; forwarded once the guest has an address
+    c.net.ports = {{PortProtocol::Tcp, "::1", 80, 80}};
+    EXPECT_NE(err(c).find("::1"), std::string::npos);
     c = cfg();
     c.net.addresses = {{"10.0.0.2/24", ""}};
     EXPECT_NE(err(c).find("host0"), std::string::npos);

@@ -271,7 +271,7 @@ Result<void> Netlink::add_default_route(const std::string& link, const std::stri
 }
 
 Result<std::vector<std::string>> Netlink::addresses(const std::string& link, int family) {
-    int idx = TRY(ifindex(link));
+    int idx = link.empty() ? 0 : TRY(ifindex(link));
     nl_cache* c = nullptr;
     int r = rtnl_addr_alloc_cache(sk_.get(), &c);
     if (r < 0) return nl_error(r, "listing addresses");
@@ -279,7 +279,7 @@ Result<std::vector<std::string>> Netlink::addresses(const std::string& link, int
     std::vector<std::string> out;
     for (nl_object* o = nl_cache_get_first(c); o; o = nl_cache_get_next(o)) {
         auto* a = reinterpret_cast<rtnl_addr*>(o);
-        if (rtnl_addr_get_ifindex(a) != idx || rtnl_addr_get_family(a) != family) continue;
+        if ((idx && rtnl_addr_get_ifindex(a) != idx) || rtnl_addr_get_family(a) != family) continue;
         if (rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE) continue;
         nl_addr* local = rtnl_addr_get_local(a);
         if (!local) continue;

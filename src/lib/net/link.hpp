@@ -61,7 +61,8 @@ public:
     Result<std::vector<std::string>> members(int master_ifindex);
     Result<void> add_address(const std::string& link, const std::string& prefix_text);
     Result<void> add_default_route(const std::string& link, const std::string& gateway);
-    // Addresses (without prefix) configured on a link, global scope only.
+    // Addresses (without prefix) configured on a link ("": on any link),
+    // global scope only.
     Result<std::vector<std::string>> addresses(const std::string& link, int family);
 
 private:

@@ -70,8 +70,9 @@ Result<NetPlan> plan_network(const Config& cfg) {
 
     // Conflicts between options.
     if (!n.netns_path.empty()) {
-        if (n.private_network || links_requested)
-            return Error::msg("--network-namespace-path= cannot be combined with --private-network or other --network-* options");
+        // --private-network is accepted (and means nothing more), as nspawn does.
+        if (links_requested)
+            return Error::msg("--network-namespace-path= cannot be combined with other network options");
         if (!n.ports.empty()) return Error::msg("--port= cannot be combined with --network-namespace-path=");
         if (!n.addresses.empty())
             return Error::msg("--network-address= cannot be combined with --network-namespace-path=");
@@ -81,8 +82,8 @@ Result<NetPlan> plan_network(const Config& cfg) {
     }
     if (!n.bridge.empty() && !n.zone.empty())
         return Error::msg("--network-bridge= and --network-zone= cannot be combined");
-    if (!n.ports.empty() && !host0)
-        return Error::msg("--port= needs a network the host can reach: use --network-veth, --network-bridge= or --network-zone=");
+    if (!n.ports.empty() && !n.private_network && !links_requested)
+        return Error::msg("Cannot use --port= without private networking (--private-network, --network-veth, --network-bridge=, ...)");
     if (!n.addresses.empty() && !host0)
         return Error::msg("--network-address= configures host0: use --network-veth, --network-bridge= or --network-zone=");
 
@@ -145,7 +146,12 @@ Result<NetPlan> plan_network(const Config& cfg) {
     for (const auto& p : n.ports) {
         if (p.host_port == 0 || p.container_port == 0) return Error::msg("--port: port numbers must be 1..65535");
         std::string host = p.host_address;
-        if (!host.empty()) host = TRY_CTX(parse_ip_address(host), "--port host address").text;
+        if (!host.empty()) {
+            auto a = TRY_CTX(parse_ip_address(host), "--port host address");
+            if (a.family == AF_INET6 && a.text == "::1")
+                return Error::msg("--port: forwarding connections to ::1 is not supported (IPv6 has no route_localnet); use 127.0.0.1 or a host address");
+            host = a.text;
+        }
         if (!seen_ports.emplace(static_cast<int>(p.protocol), host, p.host_port).second)
             return Error::msg("--port: {} port {} forwarded twice", p.protocol == PortProtocol::Tcp ? "tcp" : "udp", p.host_port);
         for (const auto& q : seen_ports)

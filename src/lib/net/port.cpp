@@ -62,9 +62,9 @@ std::string port_ruleset(const std::string& machine, const std::vector<PortForwa
         }
     }
     // Connections from the host's loopback (127.0.0.1) reach the container
-    // with the source rewritten to the outgoing link's address.
+    // with the source rewritten to the outgoing link's address. IPv6 has no
+    // equivalent of route_localnet, so ::1 is not forwarded.
     if (!v4.empty()) s += fmt::format("add rule inet {} postrouting ip saddr 127.0.0.0/8 ip daddr {} masquerade\n", t, v4);
-    if (!v6.empty()) s += fmt::format("add rule inet {} postrouting ip6 saddr ::1 ip6 daddr {} masquerade\n", t, v6);
     return s;
 }
 

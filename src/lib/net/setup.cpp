@@ -296,8 +296,10 @@ Result<void> NetworkSetup::install_ports(const std::string& v4, const std::strin
 Result<bool> NetworkSetup::refresh_ports() {
     if (!active_ || plan_.ports.empty()) return false;
     auto guest = TRY(Netlink::open_in(container_netns_.get()));
-    auto v4s = TRY(guest.addresses("host0", AF_INET));
-    auto v6s = TRY(guest.addresses("host0", AF_INET6));
+    // host0 if there is one, else whatever link has a global address.
+    std::string link = TRY(guest.exists("host0")) ? "host0" : "";
+    auto v4s = TRY(guest.addresses(link, AF_INET));
+    auto v6s = TRY(guest.addresses(link, AF_INET6));
     std::string v4 = v4s.empty() ? "" : v4s.front();
     std::string v6 = v6s.empty() ? "" : v6s.front();
     if (v4.empty() && v6.empty()) return ports_installed_;

@@ -53,7 +53,8 @@ public:
     const std::vector<std::string>& host_links() const { return created_links_; }
 
     // With --port and no --network-address: reads host0's addresses inside the
-    // container and (re)installs the forwarding rules when they changed.
+    // container (any link's without host0) and (re)installs the forwarding
+    // rules when they changed (a DHCP lease, networkd in the guest).
     // Returns true if rules are installed.
     Result<bool> refresh_ports();
 
