@@ -220,3 +220,44 @@ TEST(NetPort, Ruleset) {
     EXPECT_EQ(v4only.find("ip6"), std::string::npos);
     EXPECT_EQ(port_table_name("a b/c"), "spawn-a_b_c");
 }
+
+#include "config/finalize.hpp"
+#include "config/options.hpp"
+
+namespace {
+
+Result<NetPlan> plan_argv(std::vector<std::string> args) {
+    args.insert(args.begin(), "spawn");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    auto cfg = TRY(parse_spawn_options(static_cast<int>(args.size()), argv.data()));
+    FsProbe probe{[](const std::string&) { return true; }, [] { return std::string("/"); }};
+    TRY(finalize_config(cfg, probe));
+    return plan_network(cfg);
+}
+
+}  // namespace
+
+// The parser (options branch) and the planner agree on what the options mean.
+TEST(NetPlan, FromCommandLine) {
+    auto p = plan_argv({"-D", "/srv/web", "--network-bridge=br0", "-p", "127.0.0.1:8080:80", "-p", "udp:53",
+                        "--network-address=10.0.0.2/24,10.0.0.1", "/bin/true"});
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    EXPECT_TRUE(p->private_network);
+    EXPECT_EQ(p->machine, "web");
+    EXPECT_EQ(p->owned_links, std::vector<std::string>{"vb-web"});
+    ASSERT_EQ(p->ports.size(), 2u);
+    EXPECT_EQ(p->ports[0].host_address, "127.0.0.1");
+    EXPECT_EQ(p->ports[1].container_port, 53);
+    EXPECT_EQ(kinds(*p).back(), StepKind::PortForward);
+
+    auto z = plan_argv({"-D", "/srv/web", "--network-zone=lab", "/bin/true"});
+    ASSERT_TRUE(z.ok());
+    EXPECT_EQ(z->zone_bridge, "vz-lab");
+
+    auto ns = plan_argv({"-D", "/srv/web", "--private-network", "--network-namespace-path=/run/netns/x", "/bin/true"});
+    ASSERT_TRUE(ns.ok()) << ns.error().message();
+    EXPECT_FALSE(ns->private_network);
+    EXPECT_EQ(ns->netns_path, "/run/netns/x");
+}
