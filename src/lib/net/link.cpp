@@ -186,7 +186,7 @@ Result<void> Netlink::set_up(const std::string& name) {
 Result<void> Netlink::set_master(const std::string& name, int master_ifindex) {
     int idx = TRY(ifindex(name));
     int r = rtnl_link_enslave_ifindex(sk_.get(), master_ifindex, idx);
-    if (r < 0) return nl_error(r, "adding " + name + " to bridge #" + std::to_string(master_ifindex));
+    if (r < 0) return nl_error(r, "adding " + name + " to a bridge");
     return ok();
 }
 

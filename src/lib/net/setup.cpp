@@ -195,9 +195,15 @@ Result<void> NetworkSetup::run_steps(pid_t pid) {
     for (const auto& st : plan_.steps) {
         switch (st.kind) {
             case StepKind::CheckLinkExists:
-                if (!TRY(host.exists(st.host_name)))
+            {
+                auto link = TRY(host.find(st.host_name));
+                if (!link)
                     return Error(ENODEV, fmt::format("{}={}: no such network interface on the host", st.what, st.host_name));
+                const char* type = rtnl_link_get_type(link->get());
+                if (st.what == "--network-bridge" && (!type || std::string_view(type) != "bridge"))
+                    return Error(EINVAL, fmt::format("--network-bridge={}: {} is not a bridge", st.host_name, st.host_name));
                 break;
+            }
             case StepKind::LoopbackUp:
                 TRY_CTX(guest.set_up("lo"), "in the container");
                 break;
@@ -224,7 +230,7 @@ Result<void> NetworkSetup::run_steps(pid_t pid) {
                     TRY(host.set_up(st.bridge));
                 }
                 int br = TRY_CTX(host.ifindex(st.bridge), "--network-bridge");
-                TRY(host.set_master(st.host_name, br));
+                TRY_CTX(host.set_master(st.host_name, br), "joining bridge " + st.bridge);
                 break;
             }
             case StepKind::HostLinkUp:
