@@ -153,6 +153,11 @@ Result<Prepared> prepare_exec(const Launch& l) {
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
     TRY(l.child_end->wait(Barrier::HostReady));
+    // NETWORK hook (child side): --network-namespace-path joins that namespace
+    // (opened and checked by the parent); a private network was set up from
+    // the host side already, nothing to do here.
+    if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
+        return Error::errno_("joining network namespace {}", cfg.net.netns_path);
     if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     if (sethostname(l.hostname.data(), l.hostname.size()) < 0)
         return Error::errno_("setting the hostname to {}", l.hostname);

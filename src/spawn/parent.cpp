@@ -29,6 +29,8 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/tree.hpp"
+#include "net/netns.hpp"
+#include "net/setup.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -75,6 +77,13 @@ int inherited_listen_fds() {
 }
 
 Result<int> run(const Config& cfg) {
+    // 0. The network plan: bad network options fail before anything exists;
+    // a --network-namespace-path is opened (and checked) here, joined by the child.
+    auto net_plan = TRY(net::NetworkSetup::prepare(cfg));
+    UniqueFd netns_fd;
+    if (!net_plan.netns_path.empty())
+        netns_fd = TRY_CTX(net::open_netns(net_plan.netns_path), "--network-namespace-path");
+
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
     char real[PATH_MAX];
@@ -105,6 +114,7 @@ Result<int> run(const Config& cfg) {
     l.console = console;
     l.plan = plan_mounts(cfg, MountFacts{layout, console_uses_pty(console)});
     l.listen_fds = inherited_listen_fds();
+    l.netns_fd = netns_fd.get();
     l.parent_end = &parent_end;
     l.child_end = &child_end;
 
@@ -119,7 +129,7 @@ Result<int> run(const Config& cfg) {
 
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (cfg.net.private_network) flags |= CLONE_NEWNET;
+    if (net_plan.private_network) flags |= CLONE_NEWNET;
     auto child = TRY(ChildProcess::clone(flags, [&l]() { return run_child(l); }));
     child_end.close();
 
@@ -128,8 +138,13 @@ Result<int> run(const Config& cfg) {
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
     // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after
-    // the child exists and before it proceeds; an RAII object declared here tears
-    // them down on every exit path.
+    // the child exists and before it proceeds; `network` tears them down on
+    // every exit path (and the next start cleans up after a SIGKILL of spawn).
+    // network->host_ifindices() is what RegisterMachineWithNetwork wants.
+    std::optional<net::NetworkSetup> network;
+    if (net_plan.private_network) network.emplace(TRY(net::NetworkSetup::setup(net_plan, child.pid())));
+    // --port without --network-address: rules follow the guest's address.
+    const bool refresh_ports = network && !net_plan.ports.empty();
 
     // REGISTER hook: machined registration (RegisterMachine with the leader
     // child.pid(), root, uuid, cgroup.plan().unit) goes here, now that the child
@@ -164,9 +179,14 @@ Result<int> run(const Config& cfg) {
     for (;;) {
         std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), -1) < 0) {
+        int ready = poll(fds.data(), fds.size(), refresh_ports ? 1000 : -1);
+        if (ready < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
+        }
+        if (refresh_ports) {
+            auto r = network->refresh_ports();
+            if (!r.ok()) log::warn("{}", r.error().message());
         }
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
