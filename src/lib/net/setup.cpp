@@ -1,11 +1,13 @@
 #include "net/setup.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "net/link.hpp"
@@ -87,6 +89,7 @@ NetworkSetup::NetworkSetup(NetworkSetup&& o) noexcept
       active_(std::exchange(o.active_, false)),
       lock_(std::move(o.lock_)),
       lock_path_(std::move(o.lock_path_)),
+      pid_(o.pid_),
       host_netns_(std::move(o.host_netns_)),
       container_netns_(std::move(o.container_netns_)),
       created_links_(std::move(o.created_links_)),
@@ -166,6 +169,7 @@ Result<NetworkSetup> NetworkSetup::setup(const Config& cfg, pid_t pid) {
 Result<NetworkSetup> NetworkSetup::setup(const NetPlan& plan, pid_t pid) {
     NetworkSetup s;
     s.plan_ = plan;
+    s.pid_ = pid;
     if (!plan.private_network) return s;
 
     // Our lock for the whole run, then the leftovers of a crashed instance.
@@ -178,7 +182,9 @@ Result<NetworkSetup> NetworkSetup::setup(const NetPlan& plan, pid_t pid) {
         TRY(remove_leftovers(s.plan_));
         s.host_netns_ = TRY(open_own_netns());
         s.container_netns_ = TRY_CTX(open_netns_of(pid), "the container's network namespace");
-        return s.run_steps(pid);
+        TRY(s.run_steps(pid));
+        if (s.moved_.empty()) s.container_netns_.reset();
+        return ok();
     }();
     if (!r.ok()) {
         (void)s.teardown();
@@ -301,7 +307,13 @@ Result<void> NetworkSetup::install_ports(const std::string& v4, const std::strin
 
 Result<bool> NetworkSetup::refresh_ports() {
     if (!active_ || plan_.ports.empty()) return false;
-    auto guest = TRY(Netlink::open_in(container_netns_.get()));
+    UniqueFd ns;
+    if (!container_netns_) {
+        auto opened = open_netns_of(pid_);
+        if (!opened.ok()) return ports_installed_;  // the container is gone
+        ns = std::move(*opened);
+    }
+    auto guest = TRY(Netlink::open_in(container_netns_ ? container_netns_.get() : ns.get()));
     // host0 if there is one, else whatever link has a global address.
     std::string link = TRY(guest.exists("host0")) ? "host0" : "";
     auto v4s = TRY(guest.addresses(link, AF_INET));
@@ -342,11 +354,30 @@ Result<void> NetworkSetup::teardown() {
         }
     }
     moved_.clear();
+    // Let go of the container's namespace first: if the container has exited,
+    // the kernel starts destroying it (and the veth pairs in it) now.
+    container_netns_.reset();
 
     auto host = Netlink::open();
     if (!host.ok()) {
         note(std::move(host).error());
     } else {
+        // When the container is gone and nothing holds its namespace, the
+        // kernel is already destroying it with the veth pairs in it: waiting a
+        // little for that is cheaper than a DELLINK of our own, which would wait
+        // for its own RCU grace period. Whatever is left after that is removed.
+        if (!container_netns_ && pid_ > 0 && ::kill(pid_, 0) < 0 && errno == ESRCH) {
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+            for (;;) {
+                bool any = false;
+                for (const auto& name : created_links_) {
+                    auto e = host->exists(name);
+                    if (e.ok() && *e) any = true;
+                }
+                if (!any || std::chrono::steady_clock::now() > deadline) break;
+                ::usleep(500);
+            }
+        }
         for (const auto& name : created_links_) {
             auto r = host->remove(name);
             if (!r.ok()) note(std::move(r).error());

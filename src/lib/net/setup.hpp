@@ -72,7 +72,12 @@ private:
     bool active_ = false;
     UniqueFd lock_;
     std::string lock_path_;
-    UniqueFd host_netns_, container_netns_;
+    pid_t pid_ = 0;                  // the container
+    UniqueFd host_netns_;
+    // Held only while interfaces moved in must be moved back: holding it would
+    // keep the namespace (and its veth pairs) alive after the container exits,
+    // and make teardown wait for their synchronous removal.
+    UniqueFd container_netns_;
     std::vector<std::string> created_links_;
     std::vector<int> host_ifindices_;
     struct Moved {
