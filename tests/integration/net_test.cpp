@@ -434,6 +434,14 @@ TEST_F(Net, BadInputLeavesNothing) {
     auto s = NetworkSetup::setup(cfg, c.pid());
     ASSERT_TRUE(s.ok()) << s.error().message();
     EXPECT_FALSE(host_has_link("junk"));
+    ASSERT_TRUE(s->teardown().ok());
+    // Something else under that name (here a bridge) is not deleted.
+    ASSERT_EQ(sh("ip link add name ve-nettest-bad type bridge").status, 0);
+    auto s2 = NetworkSetup::setup(cfg, c.pid());
+    ASSERT_FALSE(s2.ok());
+    EXPECT_NE(s2.error().message().find("is not a veth link"), std::string::npos) << s2.error().message();
+    EXPECT_TRUE(host_has_link("ve-nettest-bad"));
+    EXPECT_FALSE(lock_file_exists("nettest-bad"));
 }
 
 TEST_F(Net, NetnsPathIsOpenedAndChecked) {

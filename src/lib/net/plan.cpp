@@ -205,7 +205,8 @@ Result<NetPlan> plan_network(const Config& cfg) {
         s.container_mac = MacKind::VethExtraContainer;
         s.mac_index = idx++;
         plan.steps.push_back(s);
-        plan.owned_links.push_back(h);
+        // Not in owned_links: these names are the user's, and a stale pair
+        // dies with the container's namespace anyway.
     }
     for (const auto& i : n.interfaces) {
         auto s = step(StepKind::MoveInterface);

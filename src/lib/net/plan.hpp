@@ -61,8 +61,9 @@ struct NetPlan {
     std::string machine;
     std::vector<NetStep> steps;
     std::vector<PortForward> ports;  // for the PortForward step
-    // Host links this machine owns (removed on teardown and by cleanup_stale):
-    // ve-/vb- names (shortened) and the zone bridge (removed only when empty).
+    // Host links named after this machine (ve-/vb-, shortened), which a
+    // start removes when a dead instance left them (only if they are veths);
+    // the zone bridge is removed only when empty.
     std::vector<std::string> owned_links;
     std::string zone_bridge;
 };

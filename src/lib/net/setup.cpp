@@ -137,8 +137,13 @@ Result<UniqueFd> take_machine_lock(const std::string& machine) {
 Result<void> NetworkSetup::remove_leftovers(const NetPlan& plan) {
     auto nl = TRY(Netlink::open());
     for (const auto& name : plan.owned_links) {
-        bool removed = TRY(nl.remove(name));
-        if (removed) log::info("Removed stale network interface {} of machine {}.", name, plan.machine);
+        auto link = TRY(nl.find(name));
+        if (!link) continue;
+        const char* type = rtnl_link_get_type(link->get());
+        if (!type || std::string_view(type) != "veth")
+            return Error(EEXIST, fmt::format("network interface {} exists and is not a veth link of machine {}; not touching it",
+                                             name, plan.machine));
+        if (TRY(nl.remove(name))) log::info("Removed stale network interface {} of machine {}.", name, plan.machine);
     }
     std::string marker = ports_marker_path(plan.machine);
     if (::access(marker.c_str(), F_OK) == 0 && TRY(port_table_exists(plan.machine))) {
