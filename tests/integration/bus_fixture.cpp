@@ -67,6 +67,12 @@ void BusFixture::ensure_machined() {
 }
 
 void BusFixture::TearDown() {
+    // What the FakeLeaders and tests left that is not in use any more.
+    for (const char* d : {"/sys/fs/cgroup/systemd/machine.slice", "/sys/fs/cgroup/unified/machine.slice",
+                          "/run/spawn/machines", "/run/spawn"})
+        ::rmdir(d);
+    std::error_code ec;
+    fs::remove_all("/run/spawn-test-fake-systemd", ec);
     if (machined_pid_ > 0) {
         ::kill(machined_pid_, SIGTERM);
         waitpid(machined_pid_, nullptr, 0);

@@ -15,6 +15,7 @@
 #include "harness.hpp"
 #include "machined/registration.hpp"
 #include "machined/registry.hpp"
+#include "machined/scope.hpp"
 
 using namespace spawn;
 using namespace spawn::test;
@@ -148,6 +149,28 @@ TEST_F(Machined, RegisterAutoGoesOnWithoutMachinedAndNoDoesNothing) {
     ASSERT_TRUE(reg.ok());
     EXPECT_FALSE(reg->active());
     EXPECT_FALSE(listed("spawn-t-auto"));
+}
+
+TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
+    auto layout = machined::detect_cgroup_layout();
+    auto props = machined::parse_properties({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"});
+    ASSERT_TRUE(props.ok());
+    auto plan = machined::plan_cgroup_limits(*props, layout);
+    ASSERT_TRUE(plan.ok()) << plan.error().message();
+    FakeLeader l("spawn-t-limits");
+    auto r = machined::apply_cgroup_limits(*plan, l.cgroup(), layout, l.pid());
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    if (layout == machined::CgroupLayout::Legacy) {
+        EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + l.cgroup() + "/memory.limit_in_bytes"), "67108864\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/pids" + l.cgroup() + "/pids.max"), "20\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/cpu" + l.cgroup() + "/cpu.cfs_quota_us"), "50000\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + l.cgroup() + "/cgroup.procs"), std::to_string(l.pid()) + "\n");
+    } else {
+        EXPECT_EQ(read_file("/sys/fs/cgroup" + l.cgroup() + "/memory.max"), "67108864\n");
+    }
+    l.kill_now();
+    machined::remove_cgroup_limits(*plan, l.cgroup(), layout);
+    EXPECT_FALSE(fs::exists("/sys/fs/cgroup/memory" + l.cgroup()));
 }
 
 // --- mctl list / status / show -------------------------------------------

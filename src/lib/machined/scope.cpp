@@ -162,7 +162,7 @@ Result<std::vector<CgroupWrite>> plan_cgroup_limits(const std::vector<UnitProper
 }
 
 static Result<void> write_file(const std::string& path, const std::string& value) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) return Error::errno_("opening {}", path);
     ssize_t n = ::write(fd, value.data(), value.size());
     int err = errno;
@@ -225,7 +225,11 @@ void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::strin
     if (layout != CgroupLayout::Legacy) return;
     std::set<std::string> done;
     for (const auto& w : plan)
-        if (done.insert(w.controller).second) ::rmdir((root + "/" + w.controller + cgroup_path).c_str());
+        if (done.insert(w.controller).second) {
+            // The scope, then its now-empty parents (machine.slice); busy ones stay.
+            std::string p = cgroup_path;
+            while (!p.empty() && p != "/" && ::rmdir((root + "/" + w.controller + p).c_str()) == 0) p = p.substr(0, p.rfind('/'));
+        }
 }
 
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
