@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -566,6 +568,22 @@ TEST(OptionsHelp, MentionsEveryOption) {
           "--link-journal", "-j ", "--console", "--pipe", " -P ", " -n ", " -p ", " -S ", " -E ", " -u ", " -M ",
           " -D ", " -a ", " -b ", " -q ", " -h "})
         EXPECT_NE(h.find(o), std::string::npos) << o;
+    for (const auto& name : spawn_long_option_names()) EXPECT_NE(h.find("--" + name), std::string::npos) << name;
     EXPECT_EQ(h.rfind("spawn [OPTIONS...]", 0), 0u);
     EXPECT_EQ(spawn_version().rfind("spawn ", 0), 0u);
+}
+
+TEST(OptionsHelp, ManPageDocumentsEveryOption) {
+    const char* root = getenv("SPAWN_SOURCE_ROOT");
+    if (!root) GTEST_SKIP() << "SPAWN_SOURCE_ROOT not set (run through meson test)";
+    std::ifstream in(std::string(root) + "/man/spawn.1.scd");
+    ASSERT_TRUE(in.good()) << root << "/man/spawn.1.scd";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string man = ss.str();
+    for (const auto& name : spawn_long_option_names()) EXPECT_NE(man.find("*--" + name), std::string::npos) << name;
+    for (const char* s : {"*-h*", "*-q*", "*-D*", "*-a*", "*-b*", "*-E*", "*-u*", "*-M*", "*-S*", "*-n*", "*-p*",
+                          "*-j*", "*-P*", "# EXIT STATUS", "133", "container=spawn", "container_uuid",
+                          "/var/lib/machines", "# SEE ALSO"})
+        EXPECT_NE(man.find(s), std::string::npos) << s;
 }

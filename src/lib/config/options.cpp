@@ -382,6 +382,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
 
 }  // namespace
 
+std::vector<std::string> spawn_long_option_names() {
+    std::vector<std::string> out;
+    for (const auto* o = kLongOptions; o->name; ++o) out.emplace_back(o->name);
+    return out;
+}
+
 std::string path_simplify(std::string_view p) {
     std::string out;
     bool abs = !p.empty() && p.front() == '/';
