@@ -29,6 +29,8 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/tree.hpp"
+#include "machined/registration.hpp"
+#include "machined/scope.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -77,6 +79,10 @@ int inherited_listen_fds() {
 Result<int> run(const Config& cfg) {
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
+    // A live machine of this name is refused and a stale registration cleared,
+    // and --property= limits are checked, before anything is set up.
+    TRY(machined::Registration::preflight(cfg.machine, cfg.register_mode));
+    auto limits = TRY(machined::CgroupLimits::plan(cfg.properties));
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
@@ -132,9 +138,18 @@ Result<int> run(const Config& cfg) {
     // the child exists and before it proceeds; an RAII object declared here tears
     // them down on every exit path.
 
-    // REGISTER hook: machined registration (RegisterMachine with the leader
-    // child.pid(), root, uuid, cgroup.plan().unit) goes here, now that the child
-    // sits in its cgroup; an RAII object declared here unregisters on exit.
+    // REGISTER hook: --property= limits on the scope's cgroup, then machined
+    // registration (the leader sits in its unit-named cgroup now); both RAII,
+    // undone on every exit path.
+    TRY(limits.apply(cgroup.plan().relative, child.pid()));
+    machined::RegistrationParams reg_params;
+    reg_params.name = machine;
+    reg_params.uuid = parse_machine_id(l.uuid).value_or(Uuid{});
+    reg_params.leader = child.pid();
+    reg_params.root_directory = root;
+    reg_params.mode = cfg.register_mode;
+    // reg_params.ifindices: host-side interfaces from the NETWORK object.
+    auto registration = TRY(machined::Registration::create(reg_params));
 
     TRY(parent_end.signal(Barrier::HostReady));
     UniqueFd master;

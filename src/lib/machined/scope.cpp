@@ -6,9 +6,13 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <cerrno>
+#include <filesystem>
 #include <set>
 
 #include "machined/bus.hpp"
@@ -230,6 +234,54 @@ void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::strin
             std::string p = cgroup_path;
             while (!p.empty() && p != "/" && ::rmdir((root + "/" + w.controller + p).c_str()) == 0) p = p.substr(0, p.rfind('/'));
         }
+}
+
+Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properties) {
+    auto layout = detect_cgroup_layout();
+    auto writes = TRY(plan_cgroup_limits(TRY(parse_properties(properties)), layout));
+    return CgroupLimits(std::move(writes), layout);
+}
+
+void clear_stale_limit_cgroups(const std::string& cgroup_path, const std::string& root) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
+        std::string name = e.path().filename().string();
+        if (name == "systemd" || name == "unified" || e.is_symlink(ec) || !e.is_directory(ec)) continue;
+        std::string dir = e.path().string() + cgroup_path;
+        if (::rmdir(dir.c_str()) < 0) continue;  // absent, or busy: leave it
+        std::string p = cgroup_path.substr(0, cgroup_path.rfind('/'));
+        while (!p.empty() && ::rmdir((e.path().string() + p).c_str()) == 0) p = p.substr(0, p.rfind('/'));
+    }
+}
+
+Result<void> CgroupLimits::apply(const std::string& cgroup_path, pid_t leader) {
+    if (layout_ == CgroupLayout::Legacy) clear_stale_limit_cgroups(cgroup_path);
+    if (plan_.empty()) return {};
+    path_ = cgroup_path;
+    applied_ = true;
+    return apply_cgroup_limits(plan_, cgroup_path, layout_, leader).context("applying --property= limits");
+}
+
+CgroupLimits::~CgroupLimits() {
+    if (!applied_ || layout_ != CgroupLayout::Legacy) return;
+    std::set<std::string> done;
+    for (const auto& w : plan_) {
+        if (!done.insert(w.controller).second) continue;
+        std::string procs = "/sys/fs/cgroup/" + w.controller + path_ + "/cgroup.procs";
+        for (int i = 0; i < 100; ++i) {
+            FILE* f = std::fopen(procs.c_str(), "re");
+            if (!f) break;
+            int pid, n = 0;
+            while (std::fscanf(f, "%d", &pid) == 1) {
+                ::kill(pid, SIGKILL);
+                ++n;
+            }
+            std::fclose(f);
+            if (n == 0) break;
+            usleep(10000);
+        }
+    }
+    remove_cgroup_limits(plan_, path_, layout_);
 }
 
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,

@@ -73,6 +73,36 @@ Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const std
 void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
                           const std::string& root = "/sys/fs/cgroup");
 
+// Removes empty per-controller (v1) cgroups at cgroup_path left by a spawn
+// that was killed with SIGKILL (and their empty parents).
+void clear_stale_limit_cgroups(const std::string& cgroup_path, const std::string& root = "/sys/fs/cgroup");
+
+// The --property= limits of one container, applied to its scope cgroup
+// without systemd. The destructor kills what is left in the per-controller
+// cgroups it created (legacy layout) and removes them.
+class CgroupLimits {
+public:
+    CgroupLimits() = default;
+    CgroupLimits(std::vector<CgroupWrite> plan, CgroupLayout layout) : plan_(std::move(plan)), layout_(layout) {}
+    CgroupLimits(CgroupLimits&& o) noexcept
+        : plan_(std::move(o.plan_)), layout_(o.layout_), path_(std::move(o.path_)), applied_(std::exchange(o.applied_, false)) {}
+    CgroupLimits& operator=(CgroupLimits&&) = delete;
+    ~CgroupLimits();
+
+    // Parses and plans --property= for this host's layout (before anything is
+    // set up: bad or unsupported properties are refused here).
+    static Result<CgroupLimits> plan(const std::vector<std::string>& properties);
+    // Writes the limits for the scope at cgroup_path (relative) holding leader.
+    Result<void> apply(const std::string& cgroup_path, pid_t leader);
+    const std::vector<CgroupWrite>& writes() const { return plan_; }
+
+private:
+    std::vector<CgroupWrite> plan_;
+    CgroupLayout layout_ = CgroupLayout::Legacy;
+    std::string path_;
+    bool applied_ = false;
+};
+
 // The StartTransientUnit request spawn sends with systemd as PID 1.
 struct TransientScope {
     std::string unit;     // machine-NAME.scope
