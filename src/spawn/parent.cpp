@@ -29,6 +29,8 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/tree.hpp"
+#include "machined/registration.hpp"
+#include "machined/scope.hpp"
 #include "net/netns.hpp"
 #include "net/setup.hpp"
 #include "spawn/launch.hpp"
@@ -86,6 +88,10 @@ Result<int> run(const Config& cfg) {
 
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
+    // A live machine of this name is refused and a stale registration cleared,
+    // and --property= limits are checked, before anything is set up.
+    TRY(machined::Registration::preflight(cfg.machine, cfg.register_mode));
+    auto limits = TRY(machined::CgroupLimits::plan(cfg.properties));
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
@@ -130,11 +136,12 @@ Result<int> run(const Config& cfg) {
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (net_plan.private_network) flags |= CLONE_NEWNET;
-    auto child = TRY(ChildProcess::clone(flags, [&l]() { return run_child(l); }));
+    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP); moved into the v1
+    // name=systemd one on hybrid/legacy hosts while it sets up its mounts. It
+    // unshares its cgroup namespace only after HostReady.
+    auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
-
-    // It joins its cgroup before it unshares its cgroup namespace (HostReady).
-    TRY_CTX(cgroup.attach(child.pid()), "moving the container into its cgroup");
+    TRY_CTX(cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0), "moving the container into its cgroup");
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
     // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after
@@ -146,9 +153,18 @@ Result<int> run(const Config& cfg) {
     // --port without --network-address: rules follow the guest's address.
     const bool refresh_ports = network && !net_plan.ports.empty();
 
-    // REGISTER hook: machined registration (RegisterMachine with the leader
-    // child.pid(), root, uuid, cgroup.plan().unit) goes here, now that the child
-    // sits in its cgroup; an RAII object declared here unregisters on exit.
+    // REGISTER hook: --property= limits on the scope's cgroup, then machined
+    // registration (the leader sits in its unit-named cgroup now); both RAII,
+    // undone on every exit path.
+    TRY(limits.apply(cgroup.plan().relative, child.pid()));
+    machined::RegistrationParams reg_params;
+    reg_params.name = machine;
+    reg_params.uuid = parse_machine_id(l.uuid).value_or(Uuid{});
+    reg_params.leader = child.pid();
+    reg_params.root_directory = root;
+    reg_params.mode = cfg.register_mode;
+    if (network) reg_params.ifindices = network->host_ifindices();
+    auto registration = TRY(machined::Registration::create(reg_params));
 
     TRY(parent_end.signal(Barrier::HostReady));
     UniqueFd master;

@@ -228,6 +228,10 @@ int hex_value(char c) {
     return -1;
 }
 
+constexpr const char* kNameRules =
+    "expected 1-64 characters of letters, digits, '-' and '.', in dot-separated labels that neither begin nor end "
+    "with '-'";
+
 // Parses one option (C with OPTARG) into CFG.
 Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* typed_arg) {
     std::string_view arg = optarg_ ? std::string_view(optarg_) : std::string_view();
@@ -239,18 +243,18 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         cfg.directory = TRY(host_path_argument("--directory", arg));
         break;
     case 'M':
-        if (!machine_name_is_valid(arg)) return Error::msg("Invalid machine name: '{}'", arg);
+        if (!machine_name_is_valid(arg)) return Error::msg("Invalid --machine: '{}' ({})", arg, kNameRules);
         cfg.machine = std::string(arg);
         break;
     case ARG_HOSTNAME:
-        if (!hostname_is_valid(arg)) return Error::msg("Invalid hostname: '{}'", arg);
+        if (!hostname_is_valid(arg)) return Error::msg("Invalid --hostname: '{}' ({})", arg, kNameRules);
         cfg.hostname = std::string(arg);
         break;
     case 'u': {
         bool bad = arg.empty();
         for (char ch : arg)
             if (static_cast<unsigned char>(ch) <= 32 || ch == '/' || ch == ':' || ch == 127) bad = true;
-        if (bad) return Error::msg("Invalid --user: '{}'", arg);
+        if (bad) return Error::msg("Invalid --user: '{}' (expected a user name or UID)", arg);
         cfg.user = std::string(arg);
         break;
     }
@@ -381,6 +385,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
 }
 
 }  // namespace
+
+std::vector<std::string> spawn_long_option_names() {
+    std::vector<std::string> out;
+    for (const auto* o = kLongOptions; o->name; ++o) out.emplace_back(o->name);
+    return out;
+}
 
 std::string path_simplify(std::string_view p) {
     std::string out;
