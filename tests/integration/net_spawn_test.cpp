@@ -266,3 +266,31 @@ TEST_F(NetSpawn, BadInputOneLineNothingLeft) {
         EXPECT_FALSE(std::filesystem::exists("/run/spawn/network/nsbad.lock"));
     }
 }
+
+#include "bus_fixture.hpp"
+
+namespace {
+auto* const bus_env = ::testing::AddGlobalTestEnvironment(new spawn::test::BusFixture);
+}
+
+// Interfaces reach machined at registration; machined sees the addresses.
+TEST_F(NetSpawn, RegisteredWithInterfacesAndAddresses) {
+    BusFixture::ensure_machined();
+    TempTree t("busybox");
+    Background bg({spawn_bin(), "-q", "--register=yes", "-D", t.str(), "-M", "nsreg", "--network-veth",
+                   "--network-address=10.8.6.2/24", "/bin/sh", "-c", "sleep 4"});
+    ASSERT_TRUE(eventually([] { return host_has_link("ve-nsreg"); }));
+    std::string ifindex = sh("ip -o link show ve-nsreg | cut -d: -f1").out;
+    while (!ifindex.empty() && ifindex.back() == '\n') ifindex.pop_back();
+    RunResult prop;
+    EXPECT_TRUE(eventually([&] {
+        prop = sh("busctl get-property org.freedesktop.machine1 /org/freedesktop/machine1/machine/nsreg "
+                  "org.freedesktop.machine1.Machine NetworkInterfaces");
+        return prop.status == 0;
+    }));
+    EXPECT_EQ(prop.out, "ai 1 " + ifindex + "\n") << prop.err;
+    auto addrs = sh("busctl call org.freedesktop.machine1 /org/freedesktop/machine1 "
+                    "org.freedesktop.machine1.Manager GetMachineAddresses s nsreg");
+    EXPECT_NE(addrs.out.find("2 4 10 8 6 2"), std::string::npos) << addrs.out << addrs.err;
+    EXPECT_EQ(bg.wait().status, 0) << failed(bg.wait());
+}
