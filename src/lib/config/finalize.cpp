@@ -1,0 +1,63 @@
+#include "config/finalize.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/names.hpp"
+#include "config/options.hpp"
+
+namespace spawn {
+
+FsProbe real_fs_probe() {
+    FsProbe p;
+    p.is_directory = [](const std::string& path) {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    };
+    p.current_directory = []() -> std::string {
+        char buf[4096];
+        if (!getcwd(buf, sizeof buf)) return {};
+        return buf;
+    };
+    return p;
+}
+
+Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
+    if (cfg.directory.empty()) {
+        if (!cfg.machine.empty()) {
+            for (const char* dir : kImageSearchPath) {
+                std::string candidate = std::string(dir) + "/" + cfg.machine;
+                if (probe.is_directory(candidate)) {
+                    cfg.directory = candidate;
+                    break;
+                }
+            }
+            if (cfg.directory.empty())
+                return Error(ENOENT, fmt::format("No image for machine '{}' (looked in /var/lib/machines, "
+                                                 "/var/lib/container, /usr/local/lib/machines, /usr/lib/machines)",
+                                                 cfg.machine));
+        } else {
+            cfg.directory = probe.current_directory();
+            if (cfg.directory.empty())
+                return Error(ENOENT, "Cannot determine the current directory; use -D DIRECTORY");
+        }
+    }
+    cfg.directory = path_simplify(cfg.directory);
+    if (cfg.directory == "/")
+        return Error::msg("Invalid --directory: '/' (spawning a container on the host's root directory is not supported)");
+
+    if (cfg.machine.empty()) {
+        cfg.machine = machine_name_from_path(cfg.directory);
+        if (!machine_name_is_valid(cfg.machine))
+            return Error::msg("Cannot derive a machine name from '{}'; use -M NAME", cfg.directory);
+    } else if (!machine_name_is_valid(cfg.machine)) {
+        return Error::msg("Invalid machine name: '{}'", cfg.machine);
+    }
+    if (cfg.hostname.empty()) cfg.hostname = cfg.machine;
+    if (cfg.kill_signal == 0) cfg.kill_signal = cfg.boot ? SIGRTMIN + 3 : SIGKILL;
+
+    return validate_config(cfg);
+}
+
+}  // namespace spawn

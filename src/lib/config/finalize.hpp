@@ -1,0 +1,31 @@
+// Defaults that depend on the file system, applied after the command line
+// (and settings files) are parsed, as systemd-nspawn's determine_names():
+//   -M without -D: the tree is NAME in the image search path (kImageSearchPath);
+//   neither -D nor -M: the current directory;
+//   the machine name defaults to the tree's cleaned-up basename;
+//   the hostname defaults to the machine name;
+//   the kill signal defaults to SIGRTMIN+3 with --boot, SIGKILL otherwise.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "config/config.hpp"
+#include "util/result.hpp"
+
+namespace spawn {
+
+// The file-system questions finalize_config() asks, behind functions so that
+// tests can answer them.
+struct FsProbe {
+    std::function<bool(const std::string& path)> is_directory;
+    std::function<std::string()> current_directory;  // empty on failure
+};
+
+// The real file system (stat(), getcwd()).
+FsProbe real_fs_probe();
+
+Result<void> finalize_config(Config& cfg, const FsProbe& probe);
+inline Result<void> finalize_config(Config& cfg) { return finalize_config(cfg, real_fs_probe()); }
+
+}  // namespace spawn

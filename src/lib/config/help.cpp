@@ -1,0 +1,114 @@
+#include "config/help.hpp"
+
+#include <fmt/format.h>
+
+#ifndef SPAWN_VERSION
+#define SPAWN_VERSION "unknown"
+#endif
+
+namespace spawn {
+
+std::string spawn_usage(std::string_view program) {
+    return fmt::format(R"({0} [OPTIONS...] [PATH] [ARGUMENTS...]
+
+Spawn a command or OS in a light-weight container.
+Command-line compatible with systemd-nspawn.
+
+  -h --help                 Show this help
+     --version              Print version string
+  -q --quiet                Do not show status information
+
+Image:
+  -D --directory=PATH       Root directory for the container (default: the
+                            current directory, or NAME in /var/lib/machines
+                            with -M)
+     --read-only            Mount the root directory read-only
+
+Execution:
+  -a --as-pid2              Maintain a stub init as PID1, invoke binary as PID2
+  -b --boot                 Boot up full system (i.e. invoke init)
+     --chdir=PATH           Set working directory in the container
+  -E --setenv=NAME[=VALUE]  Pass an environment variable to PID 1
+  -u --user=USER            Run the command under specified user or UID
+     --kill-signal=SIGNAL   Select signal to use for shutting down PID 1
+                            (default: SIGRTMIN+3 with --boot, else SIGKILL)
+
+System Identity:
+  -M --machine=NAME         Set the machine name for the container
+     --hostname=NAME        Override the hostname for the container
+     --uuid=UUID            Set a specific machine UUID for the container
+
+Properties:
+  -S --slice=SLICE          Place the container in the specified slice
+     --property=NAME=VALUE  Set scope unit property
+
+Networking:
+     --private-network      Disable network in container
+     --network-interface=INTERFACE
+                            Assign an existing network interface to the
+                            container
+     --network-macvlan=INTERFACE
+                            Create a macvlan network interface based on an
+                            existing network interface to the container
+     --network-ipvlan=INTERFACE
+                            Create an ipvlan network interface based on an
+                            existing network interface to the container
+  -n --network-veth         Add a virtual Ethernet connection between host
+                            and container
+     --network-veth-extra=HOSTIF[:CONTAINERIF]
+                            Add an additional virtual Ethernet link between
+                            host and container
+     --network-bridge=INTERFACE
+                            Add a virtual Ethernet connection to the container
+                            and attach it to an existing bridge on the host
+     --network-zone=NAME    Similar, but attach the new interface to an
+                            automatically managed bridge interface
+     --network-namespace-path=PATH
+                            Set network namespace to the one represented by
+                            the specified kernel namespace file node
+     --network-address=ADDRESS/PREFIX[,GATEWAY]
+                            Configure an address (and a default route) on the
+                            container's host0 from the host side (repeatable)
+  -p --port=[PROTOCOL:][HOSTADDRESS:]HOSTPORT[:CONTAINERPORT]
+                            Expose a container IP port on the host; also for
+                            connections to 127.0.0.1 and over IPv6 ("[::1]")
+
+Filesystems:
+     --bind=PATH[:PATH[:OPTIONS]]
+                            Bind mount a file or directory from the host into
+                            the container
+     --bind-ro=PATH[:PATH[:OPTIONS]]
+                            Similar, but creates a read-only bind mount
+                            (OPTIONS: rbind, norbind)
+     --tmpfs=PATH[:OPTIONS] Mount an empty tmpfs to the specified directory
+                            (default options: mode=0755)
+
+Integration:
+     --register=BOOLEAN|auto
+                            Register container as machine (default: auto,
+                            i.e. when systemd-machined is reachable)
+     --keep-unit            Do not register a scope for the machine, reuse
+                            the service unit spawn is running in
+     --link-journal=MODE    Link up guest journal, one of no, auto, guest,
+                            host, try-guest, try-host
+  -j                        Equivalent to --link-journal=try-guest
+
+Input/Output:
+     --console=MODE         Select how stdin/stdout/stderr and /dev/console are
+                            set up for the container: interactive, read-only,
+                            passive, pipe or autopipe
+  -P --pipe                 Equivalent to --console=pipe
+
+The container's PID 1 gets container=spawn and container_uuid= in its
+environment. Exit status: the command's; with --boot and --keep-unit a
+reboot of the guest exits 133. See spawn(1) for details.
+)",
+                       program);
+}
+
+std::string spawn_version() {
+    return "spawn " SPAWN_VERSION "\n"
+           "Command-line compatible with systemd-nspawn 252.\n";
+}
+
+}  // namespace spawn

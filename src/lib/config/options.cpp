@@ -1,0 +1,734 @@
+#include "config/options.hpp"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "config/names.hpp"
+#include "util/strings.hpp"
+
+namespace spawn {
+
+namespace {
+
+// Values of the long-only options (above any char).
+enum : int {
+    ARG_VERSION = 0x100,
+    ARG_HOSTNAME,
+    ARG_CHDIR,
+    ARG_CONSOLE,
+    ARG_PRIVATE_NETWORK,
+    ARG_NETWORK_VETH_EXTRA,
+    ARG_NETWORK_BRIDGE,
+    ARG_NETWORK_ZONE,
+    ARG_NETWORK_INTERFACE,
+    ARG_NETWORK_MACVLAN,
+    ARG_NETWORK_IPVLAN,
+    ARG_NETWORK_NAMESPACE_PATH,
+    ARG_NETWORK_ADDRESS,
+    ARG_BIND,
+    ARG_BIND_RO,
+    ARG_TMPFS,
+    ARG_READ_ONLY,
+    ARG_UUID,
+    ARG_KILL_SIGNAL,
+    ARG_REGISTER,
+    ARG_KEEP_UNIT,
+    ARG_PROPERTY,
+    ARG_LINK_JOURNAL,
+};
+
+// Leading '+': stop at the first non-option (the command). ':' after it:
+// report a missing argument as ':' and print nothing.
+constexpr const char* kShortOptions = "+:hD:u:abM:jS:qp:nE:P";
+
+const struct option kLongOptions[] = {
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, ARG_VERSION},
+    {"directory", required_argument, nullptr, 'D'},
+    {"user", required_argument, nullptr, 'u'},
+    {"as-pid2", no_argument, nullptr, 'a'},
+    {"boot", no_argument, nullptr, 'b'},
+    {"machine", required_argument, nullptr, 'M'},
+    {"hostname", required_argument, nullptr, ARG_HOSTNAME},
+    {"chdir", required_argument, nullptr, ARG_CHDIR},
+    {"setenv", required_argument, nullptr, 'E'},
+    {"console", required_argument, nullptr, ARG_CONSOLE},
+    {"pipe", no_argument, nullptr, 'P'},
+    {"private-network", no_argument, nullptr, ARG_PRIVATE_NETWORK},
+    {"network-veth", no_argument, nullptr, 'n'},
+    {"network-veth-extra", required_argument, nullptr, ARG_NETWORK_VETH_EXTRA},
+    {"network-bridge", required_argument, nullptr, ARG_NETWORK_BRIDGE},
+    {"network-zone", required_argument, nullptr, ARG_NETWORK_ZONE},
+    {"network-interface", required_argument, nullptr, ARG_NETWORK_INTERFACE},
+    {"network-macvlan", required_argument, nullptr, ARG_NETWORK_MACVLAN},
+    {"network-ipvlan", required_argument, nullptr, ARG_NETWORK_IPVLAN},
+    {"network-namespace-path", required_argument, nullptr, ARG_NETWORK_NAMESPACE_PATH},
+    {"network-address", required_argument, nullptr, ARG_NETWORK_ADDRESS},
+    {"port", required_argument, nullptr, 'p'},
+    {"bind", required_argument, nullptr, ARG_BIND},
+    {"bind-ro", required_argument, nullptr, ARG_BIND_RO},
+    {"tmpfs", required_argument, nullptr, ARG_TMPFS},
+    {"read-only", no_argument, nullptr, ARG_READ_ONLY},
+    {"uuid", required_argument, nullptr, ARG_UUID},
+    {"kill-signal", required_argument, nullptr, ARG_KILL_SIGNAL},
+    {"register", required_argument, nullptr, ARG_REGISTER},
+    {"keep-unit", no_argument, nullptr, ARG_KEEP_UNIT},
+    {"slice", required_argument, nullptr, 'S'},
+    {"property", required_argument, nullptr, ARG_PROPERTY},
+    {"link-journal", required_argument, nullptr, ARG_LINK_JOURNAL},
+    {"quiet", no_argument, nullptr, 'q'},
+    {nullptr, 0, nullptr, 0},
+};
+
+// "--name" of the long option with value VAL (the first one in the table).
+std::string long_name_of(int val) {
+    for (const auto* o = kLongOptions; o->name; ++o)
+        if (o->val == val) return std::string("--") + o->name;
+    return {};
+}
+
+// Name of the option as the user typed it: "--directory" (canonical, even if
+// abbreviated) when typed long, "-D" when typed short.
+std::string typed_name(int val, const char* arg) {
+    if (arg && std::strncmp(arg, "--", 2) == 0) {
+        // Prefer the canonical long name matching what was typed.
+        std::string_view typed(arg + 2);
+        typed = typed.substr(0, typed.find('='));
+        for (const auto* o = kLongOptions; o->name; ++o)
+            if (o->val == val && std::string_view(o->name).starts_with(typed)) return std::string("--") + o->name;
+        return std::string("--") + std::string(typed);
+    }
+    if (val > 0 && val < 0x100) return std::string("-") + static_cast<char>(val);
+    return long_name_of(val);
+}
+
+bool is_short_option(int c) {
+    if (c <= 0 || c >= 0x100 || c == ':' || c == '+') return false;
+    return std::strchr(kShortOptions, c) != nullptr;
+}
+
+std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had) {
+    *had = s.starts_with(prefix);
+    return *had ? s.substr(prefix.size()) : s;
+}
+
+bool has_dotdot_component(std::string_view p) {
+    for (const auto& part : str::split(p, '/'))
+        if (part == "..") return true;
+    return false;
+}
+
+// Host-side path given to -D / --network-namespace-path: made absolute
+// against the current directory, simplified.
+Result<std::string> host_path_argument(std::string_view opt, std::string_view value) {
+    if (value.empty()) return Error::msg("Invalid {}: '' (empty path)", opt);
+    if (value.front() == '/') return path_simplify(value);
+    char buf[4096];
+    if (!getcwd(buf, sizeof buf)) return Error::errno_("{}: cannot make '{}' absolute", opt, value);
+    return path_simplify(std::string(buf) + "/" + std::string(value));
+}
+
+// A path inside the container: absolute, without ".." components.
+bool container_path_ok(std::string_view p) {
+    return !p.empty() && p.front() == '/' && !has_dotdot_component(p);
+}
+
+// Splits S at unescaped ':' (a backslash escapes the next character and is
+// removed), as systemd's extract_first_word(":", DONT_COALESCE_SEPARATORS).
+// Returns at most MAX fields; the last field keeps the rest of the string
+// verbatim (escapes included) when there are more separators.
+std::vector<std::string> split_colon_escaped(std::string_view s, size_t max) {
+    std::vector<std::string> out;
+    std::string cur;
+    size_t i = 0;
+    for (; i < s.size(); ++i) {
+        if (out.size() + 1 == max) break;
+        char c = s[i];
+        if (c == '\\' && i + 1 < s.size()) {
+            cur += s[++i];
+        } else if (c == ':') {
+            out.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (out.size() + 1 == max && i < s.size()) {
+        cur += std::string(s.substr(i));
+    }
+    out.push_back(std::move(cur));
+    return out;
+}
+
+struct SignalName {
+    const char* name;
+    int sig;
+};
+
+const SignalName kSignals[] = {
+    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
+    {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},    {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
+    {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+    {"IO", SIGIO},       {"POLL", SIGPOLL},     {"PWR", SIGPWR},     {"SYS", SIGSYS},
+};
+
+std::optional<int> parse_signal_value(std::string_view s) {
+    if (s.empty()) return std::nullopt;
+    if (s.front() >= '0' && s.front() <= '9') {
+        auto n = str::parse_uint(s);
+        if (!n || *n < 1 || *n >= static_cast<uint64_t>(NSIG)) return std::nullopt;
+        return static_cast<int>(*n);
+    }
+    bool had_sig = false;
+    s = lstrip_prefix(s, "SIG", &had_sig);
+    for (const auto& e : kSignals)
+        if (s == e.name) return e.sig;
+    // RTMIN, RTMIN+n, RTMAX, RTMAX-n
+    bool had = false;
+    std::string_view rest = lstrip_prefix(s, "RTMIN", &had);
+    if (had) {
+        if (rest.empty()) return SIGRTMIN;
+        if (rest.front() != '+') return std::nullopt;
+        auto n = str::parse_uint(rest.substr(1));
+        if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
+        return SIGRTMIN + static_cast<int>(*n);
+    }
+    rest = lstrip_prefix(s, "RTMAX", &had);
+    if (had) {
+        if (rest.empty()) return SIGRTMAX;
+        if (rest.front() != '-') return std::nullopt;
+        auto n = str::parse_uint(rest.substr(1));
+        if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
+        return SIGRTMAX - static_cast<int>(*n);
+    }
+    return std::nullopt;
+}
+
+std::optional<uint16_t> parse_ip_port(std::string_view s) {
+    auto n = str::parse_uint(s);
+    if (!n || *n < 1 || *n > 65535) return std::nullopt;
+    return static_cast<uint16_t>(*n);
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Parses one option (C with OPTARG) into CFG.
+Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* typed_arg) {
+    std::string_view arg = optarg_ ? std::string_view(optarg_) : std::string_view();
+    auto name = [&] { return typed_name(c, typed_arg); };
+    auto& net = cfg.net;
+
+    switch (c) {
+    case 'D':
+        cfg.directory = TRY(host_path_argument("--directory", arg));
+        break;
+    case 'M':
+        if (!machine_name_is_valid(arg)) return Error::msg("Invalid machine name: '{}'", arg);
+        cfg.machine = std::string(arg);
+        break;
+    case ARG_HOSTNAME:
+        if (!hostname_is_valid(arg)) return Error::msg("Invalid hostname: '{}'", arg);
+        cfg.hostname = std::string(arg);
+        break;
+    case 'u': {
+        bool bad = arg.empty();
+        for (char ch : arg)
+            if (static_cast<unsigned char>(ch) <= 32 || ch == '/' || ch == ':' || ch == 127) bad = true;
+        if (bad) return Error::msg("Invalid --user: '{}'", arg);
+        cfg.user = std::string(arg);
+        break;
+    }
+    case ARG_CHDIR:
+        if (!container_path_ok(arg))
+            return Error::msg("Invalid --chdir: '{}' (working directory must be an absolute path)", arg);
+        cfg.chdir = path_simplify(arg);
+        break;
+    case 'E': {
+        std::string assignment = TRY(parse_setenv(arg));
+        std::string key = assignment.substr(0, assignment.find('=') + 1);
+        std::erase_if(cfg.setenv, [&](const std::string& e) { return e.starts_with(key); });
+        cfg.setenv.push_back(std::move(assignment));
+        break;
+    }
+    case 'a':
+        if (cfg.boot) return Error::msg("--boot and --as-pid2 may not be combined.");
+        cfg.as_pid2 = true;
+        break;
+    case 'b':
+        if (cfg.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
+        cfg.boot = true;
+        break;
+    case ARG_CONSOLE:
+        cfg.console = TRY(parse_console_mode(arg));
+        break;
+    case 'P':
+        cfg.console = ConsoleMode::Pipe;
+        break;
+    case ARG_PRIVATE_NETWORK:
+        net.private_network = true;
+        break;
+    case 'n':
+        net.veth = true;
+        net.private_network = true;
+        break;
+    case ARG_NETWORK_VETH_EXTRA:
+        net.veth_extra.push_back(TRY(parse_veth_extra(arg)));
+        net.private_network = true;
+        break;
+    case ARG_NETWORK_BRIDGE:
+        if (!ifname_is_valid(arg)) return Error::msg("Invalid --network-bridge: '{}' (not a valid interface name)", arg);
+        net.bridge = std::string(arg);
+        net.veth = true;
+        net.private_network = true;
+        break;
+    case ARG_NETWORK_ZONE:
+        // The zone's bridge is "vz-ZONE", which must be a valid interface name.
+        if (arg.empty() || !ifname_is_valid("vz-" + std::string(arg)))
+            return Error::msg("Invalid --network-zone: '{}' (vz-{} is not a valid interface name)", arg, arg);
+        net.zone = std::string(arg);
+        net.veth = true;
+        net.private_network = true;
+        break;
+    case ARG_NETWORK_INTERFACE:
+    case ARG_NETWORK_MACVLAN:
+    case ARG_NETWORK_IPVLAN: {
+        if (!ifname_is_valid(arg)) return Error::msg("Invalid {}: '{}' (not a valid interface name)", name(), arg);
+        auto& list = c == ARG_NETWORK_INTERFACE ? net.interfaces
+                     : c == ARG_NETWORK_MACVLAN ? net.macvlan
+                                                : net.ipvlan;
+        if (std::find(list.begin(), list.end(), arg) == list.end()) list.emplace_back(arg);
+        net.private_network = true;
+        break;
+    }
+    case ARG_NETWORK_NAMESPACE_PATH:
+        net.netns_path = TRY(host_path_argument("--network-namespace-path", arg));
+        break;
+    case ARG_NETWORK_ADDRESS:
+        net.addresses.push_back(TRY(parse_network_address(arg)));
+        break;
+    case 'p': {
+        PortForward p = TRY(parse_port(arg));
+        for (const auto& q : net.ports)
+            if (q.protocol == p.protocol && q.host_port == p.host_port && q.host_address == p.host_address)
+                return Error::msg("Invalid --port: '{}' (duplicate port specification)", arg);
+        net.ports.push_back(std::move(p));
+        break;
+    }
+    case ARG_BIND:
+    case ARG_BIND_RO:
+        cfg.binds.push_back(TRY(parse_bind(arg, c == ARG_BIND_RO)));
+        break;
+    case ARG_TMPFS:
+        cfg.tmpfs.push_back(TRY(parse_tmpfs(arg)));
+        break;
+    case ARG_READ_ONLY:
+        cfg.read_only = true;
+        break;
+    case ARG_UUID:
+        cfg.uuid = TRY(parse_uuid(arg));
+        break;
+    case ARG_KILL_SIGNAL:
+        cfg.kill_signal = TRY(parse_signal(arg));
+        break;
+    case ARG_REGISTER:
+        cfg.register_mode = TRY(parse_register_mode(arg));
+        break;
+    case ARG_KEEP_UNIT:
+        cfg.keep_unit = true;
+        break;
+    case 'S':
+        cfg.slice = TRY(parse_slice(arg));
+        break;
+    case ARG_PROPERTY: {
+        auto eq = arg.find('=');
+        if (eq == std::string_view::npos || eq == 0)
+            return Error::msg("Invalid --property: '{}' (expected NAME=VALUE)", arg);
+        for (char ch : arg.substr(0, eq))
+            if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+                return Error::msg("Invalid --property: '{}' (property name must be alphanumeric)", arg);
+        cfg.properties.emplace_back(arg);
+        break;
+    }
+    case ARG_LINK_JOURNAL:
+        cfg.link_journal = TRY(parse_link_journal(arg));
+        break;
+    case 'j':
+        cfg.link_journal = LinkJournal::TryGuest;
+        break;
+    case 'q':
+        cfg.quiet = true;
+        break;
+    default:
+        return Error::msg("internal error: unhandled option {}", name());
+    }
+    return ok();
+}
+
+}  // namespace
+
+std::string path_simplify(std::string_view p) {
+    std::string out;
+    bool abs = !p.empty() && p.front() == '/';
+    for (const auto& part : str::split(p, '/')) {
+        if (part.empty() || part == ".") continue;
+        if (!out.empty() || abs) out += '/';
+        out += part;
+    }
+    if (out.empty()) return abs ? "/" : (p.empty() ? "" : ".");
+    return out;
+}
+
+Result<ConsoleMode> parse_console_mode(std::string_view s) {
+    if (s == "interactive") return ConsoleMode::Interactive;
+    if (s == "read-only") return ConsoleMode::ReadOnly;
+    if (s == "passive") return ConsoleMode::Passive;
+    if (s == "pipe") return ConsoleMode::Pipe;
+    if (s == "autopipe") return ConsoleMode::Autopipe;
+    return Error::msg("Invalid --console: '{}' (expected interactive, read-only, passive, pipe or autopipe)", s);
+}
+
+Result<LinkJournal> parse_link_journal(std::string_view s) {
+    if (s == "no") return LinkJournal::No;
+    if (s == "host") return LinkJournal::Host;
+    if (s == "try-host") return LinkJournal::TryHost;
+    if (s == "guest") return LinkJournal::Guest;
+    if (s == "try-guest") return LinkJournal::TryGuest;
+    if (s == "auto") return LinkJournal::Auto;
+    return Error::msg("Invalid --link-journal: '{}' (expected no, host, try-host, guest, try-guest or auto)", s);
+}
+
+Result<RegisterMode> parse_register_mode(std::string_view s) {
+    if (s == "auto") return RegisterMode::Auto;
+    if (auto b = str::parse_bool(s)) return *b ? RegisterMode::Yes : RegisterMode::No;
+    return Error::msg("Invalid --register: '{}' (expected yes, no or auto)", s);
+}
+
+Result<Uuid> parse_uuid(std::string_view s) {
+    std::string hex;
+    if (s.size() == 36) {
+        for (size_t i = 0; i < s.size(); ++i) {
+            bool dash_pos = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash_pos != (s[i] == '-')) return Error::msg("Invalid --uuid: '{}'", s);
+            if (!dash_pos) hex += s[i];
+        }
+    } else if (s.size() == 32) {
+        hex = std::string(s);
+    } else {
+        return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
+    }
+    Uuid u{};
+    bool all_zero = true;
+    for (size_t i = 0; i < 16; ++i) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
+        u[i] = static_cast<uint8_t>(hi << 4 | lo);
+        if (u[i]) all_zero = false;
+    }
+    if (all_zero) return Error::msg("Invalid --uuid: '{}' (machine UUID may not be all zeroes)", s);
+    return u;
+}
+
+std::string uuid_to_string(const Uuid& u) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (uint8_t b : u) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+Result<int> parse_signal(std::string_view s) {
+    if (auto sig = parse_signal_value(s)) return *sig;
+    return Error::msg("Invalid --kill-signal: '{}' (not a signal name or number)", s);
+}
+
+std::string signal_name(int sig) {
+    for (const auto& e : kSignals)
+        if (e.sig == sig && std::strcmp(e.name, "IOT") != 0 && std::strcmp(e.name, "CLD") != 0 &&
+            std::strcmp(e.name, "POLL") != 0)
+            return std::string("SIG") + e.name;
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+        if (sig == SIGRTMIN) return "SIGRTMIN";
+        return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
+    }
+    return std::to_string(sig);
+}
+
+Result<std::string> parse_setenv(std::string_view s) {
+    auto eq = s.find('=');
+    std::string_view key = s.substr(0, eq);
+    if (!env_name_is_valid(key))
+        return Error::msg("Invalid --setenv: '{}' (expected NAME=VALUE with a valid variable name)", s);
+    if (eq != std::string_view::npos) {
+        std::string_view value = s.substr(eq + 1);
+        for (char ch : value)
+            if (static_cast<unsigned char>(ch) < 32 && ch != '\t' && ch != '\n')
+                return Error::msg("Invalid --setenv: '{}' (control character in value)", s);
+        return std::string(s);
+    }
+    // "NAME" alone passes the variable through from spawn's environment, as nspawn does.
+    std::string k(key);
+    const char* v = secure_getenv(k.c_str());
+    return k + "=" + (v ? v : "");
+}
+
+Result<std::string> parse_slice(std::string_view s) {
+    if (s.empty()) return Error::msg("Invalid --slice: '' (empty slice name)");
+    for (char ch : s) {
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == ':' ||
+                  ch == '_' || ch == '.' || ch == '-' || ch == '\\';
+        if (!ok) return Error::msg("Invalid --slice: '{}' (not a valid unit name)", s);
+    }
+    std::string out(s);
+    if (!out.ends_with(".slice")) out += ".slice";
+    if (out == ".slice" || out.size() > 255) return Error::msg("Invalid --slice: '{}' (not a valid unit name)", s);
+    return out;
+}
+
+Result<std::string> parse_veth_extra(std::string_view s) {
+    auto parts = str::split(s, ':');
+    if (parts.size() > 2 || !ifname_is_valid(parts[0]) || (parts.size() == 2 && !ifname_is_valid(parts[1])))
+        return Error::msg("Invalid --network-veth-extra: '{}' (expected HOSTIF[:CONTAINERIF], valid interface names)",
+                          s);
+    return parts[0] + ":" + (parts.size() == 2 ? parts[1] : parts[0]);
+}
+
+Result<BindMount> parse_bind(std::string_view s, bool read_only) {
+    std::string_view opt = read_only ? "--bind-ro" : "--bind";
+    auto fields = split_colon_escaped(s, 3);
+    BindMount m;
+    m.read_only = read_only;
+    m.source = fields[0];
+    if (m.source.empty()) return Error::msg("Invalid {}: '{}' (empty source path)", opt, s);
+    std::string_view src = m.source;
+    bool relative = src.front() == '+';
+    if (relative) src.remove_prefix(1);
+    if (src.empty() || src.front() != '/')
+        return Error::msg("Invalid {}: '{}' (source must be an absolute path, or '+' and an absolute path in the tree)",
+                          opt, s);
+    m.source = (relative ? "+" : "") + path_simplify(src);
+    if (relative && has_dotdot_component(src))
+        return Error::msg("Invalid {}: '{}' (source inside the tree may not contain '..')", opt, s);
+    std::string dst = fields.size() >= 2 ? fields[1] : std::string(src);
+    if (!container_path_ok(dst))
+        return Error::msg("Invalid {}: '{}' (destination must be an absolute path without '..')", opt, s);
+    m.target = path_simplify(dst);
+    if (fields.size() == 3) {
+        m.options = fields[2];
+        for (const auto& o : str::split(m.options, ',')) {
+            if (o == "rbind")
+                m.recursive = true;
+            else if (o == "norbind")
+                m.recursive = false;
+            else if (o == "noidmap")
+                ;
+            else if (o == "idmap")
+                return Error::msg("Invalid {}: '{}' (bind mount option 'idmap' is not supported)", opt, s);
+            else
+                return Error::msg("Invalid {}: '{}' (unknown bind mount option '{}')", opt, s, o);
+        }
+    }
+    return m;
+}
+
+Result<TmpfsMount> parse_tmpfs(std::string_view s) {
+    auto fields = split_colon_escaped(s, 2);
+    if (!container_path_ok(fields[0]))
+        return Error::msg("Invalid --tmpfs: '{}' (path must be absolute, without '..')", s);
+    TmpfsMount t;
+    t.target = path_simplify(fields[0]);
+    t.options = fields.size() == 2 && !fields[1].empty() ? fields[1] : "mode=0755";
+    return t;
+}
+
+Result<PortForward> parse_port(std::string_view s) {
+    auto bad = [&](std::string_view why) { return Error::msg("Invalid --port: '{}' ({})", s, why); };
+    PortForward p;
+    std::string_view rest = s;
+    bool had = false;
+    if (rest = lstrip_prefix(s, "tcp:", &had); had) {
+        p.protocol = PortProtocol::Tcp;
+    } else if (rest = lstrip_prefix(s, "udp:", &had); had) {
+        p.protocol = PortProtocol::Udp;
+    } else {
+        rest = s;
+    }
+    if (!rest.empty() && rest.front() == '[') {
+        auto close = rest.find(']');
+        if (close == std::string_view::npos) return bad("unterminated '[' in IPv6 address");
+        std::string addr(rest.substr(1, close - 1));
+        in6_addr a6{};
+        if (inet_pton(AF_INET6, addr.c_str(), &a6) != 1) return bad("invalid IPv6 address");
+        if (close + 1 >= rest.size() || rest[close + 1] != ':') return bad("expected ':' and a port after the address");
+        p.host_address = addr;
+        rest = rest.substr(close + 2);
+    } else {
+        auto colon = rest.find(':');
+        std::string_view first = rest.substr(0, colon);
+        if (first.find('.') != std::string_view::npos) {
+            std::string addr(first);
+            in_addr a4{};
+            if (inet_pton(AF_INET, addr.c_str(), &a4) != 1) return bad("invalid IPv4 address");
+            if (colon == std::string_view::npos) return bad("expected ':' and a port after the address");
+            p.host_address = addr;
+            rest = rest.substr(colon + 1);
+        }
+    }
+    auto colon = rest.find(':');
+    auto host = parse_ip_port(rest.substr(0, colon));
+    if (!host) return bad("ports are numbers from 1 to 65535; expected [PROTO:][HOSTADDR:]HOSTPORT[:CONTPORT]");
+    p.host_port = *host;
+    p.container_port = *host;
+    if (colon != std::string_view::npos) {
+        auto cont = parse_ip_port(rest.substr(colon + 1));
+        if (!cont) return bad("ports are numbers from 1 to 65535; expected [PROTO:][HOSTADDR:]HOSTPORT[:CONTPORT]");
+        p.container_port = *cont;
+    }
+    return p;
+}
+
+Result<NetworkAddress> parse_network_address(std::string_view s) {
+    auto bad = [&](std::string_view why) { return Error::msg("Invalid --network-address: '{}' ({})", s, why); };
+    NetworkAddress na;
+    auto comma = s.find(',');
+    std::string_view cidr = s.substr(0, comma);
+    auto slash = cidr.find('/');
+    if (slash == std::string_view::npos) return bad("expected ADDR/PREFIX[,GATEWAY]");
+    std::string addr(cidr.substr(0, slash));
+    unsigned char buf[sizeof(in6_addr)];
+    int family = 0;
+    if (inet_pton(AF_INET, addr.c_str(), buf) == 1)
+        family = AF_INET;
+    else if (inet_pton(AF_INET6, addr.c_str(), buf) == 1)
+        family = AF_INET6;
+    else
+        return bad("invalid IP address");
+    auto prefix = str::parse_uint(cidr.substr(slash + 1));
+    if (!prefix || *prefix > (family == AF_INET ? 32u : 128u)) return bad("invalid prefix length");
+    na.address = addr + "/" + std::to_string(*prefix);
+    if (comma != std::string_view::npos) {
+        std::string gw(s.substr(comma + 1));
+        if (inet_pton(family, gw.c_str(), buf) != 1) return bad("gateway must be an address of the same family");
+        na.gateway = gw;
+    }
+    return na;
+}
+
+std::string_view console_mode_name(ConsoleMode m) {
+    switch (m) {
+    case ConsoleMode::Interactive: return "interactive";
+    case ConsoleMode::ReadOnly: return "read-only";
+    case ConsoleMode::Passive: return "passive";
+    case ConsoleMode::Pipe: return "pipe";
+    case ConsoleMode::Autopipe: return "autopipe";
+    }
+    return "?";
+}
+
+std::string_view link_journal_name(LinkJournal m) {
+    switch (m) {
+    case LinkJournal::No: return "no";
+    case LinkJournal::Host: return "host";
+    case LinkJournal::TryHost: return "try-host";
+    case LinkJournal::Guest: return "guest";
+    case LinkJournal::TryGuest: return "try-guest";
+    case LinkJournal::Auto: return "auto";
+    }
+    return "?";
+}
+
+std::string_view register_mode_name(RegisterMode m) {
+    switch (m) {
+    case RegisterMode::Yes: return "yes";
+    case RegisterMode::No: return "no";
+    case RegisterMode::Auto: return "auto";
+    }
+    return "?";
+}
+
+Result<void> validate_config(const Config& c) {
+    const auto& n = c.net;
+    if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
+    if (!n.netns_path.empty() && (!n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty() ||
+                                  !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() || n.veth))
+        return Error::msg("--network-namespace-path= cannot be combined with other network options.");
+    if (!n.bridge.empty() && !n.zone.empty())
+        return Error::msg("--network-bridge= and --network-zone= may not be combined.");
+    if (!n.ports.empty() && !n.private_network)
+        return Error::msg("Cannot use --port= without private networking.");
+    if (!n.addresses.empty() && !n.veth)
+        return Error::msg(
+            "Cannot use --network-address= without a veth link (--network-veth, --network-bridge or --network-zone).");
+    return ok();
+}
+
+Result<Config> parse_spawn_options(int argc, char* const argv[]) {
+    Config cfg;
+
+    // optind = 0 makes glibc reinitialise its state (including the position
+    // inside a cluster of short options), so parsing is repeatable.
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int start = optind == 0 ? 1 : optind;
+        int c = getopt_long(argc, argv, kShortOptions, kLongOptions, nullptr);
+        if (c == -1) break;
+        // The argv element the option came from ("--directory=x", "-qD"):
+        // getopt always takes the option from argv[optind] as it was before
+        // the call (a cluster of short options stays in one element).
+        const char* typed = start < argc ? argv[start] : nullptr;
+
+        if (c == '?') {
+            if (optopt == 0) {
+                // Unknown or ambiguous long option.
+                std::string_view t = typed ? typed : "";
+                std::string_view nm = t.substr(0, t.find('='));
+                int matches = 0;
+                if (nm.starts_with("--"))
+                    for (const auto* o = kLongOptions; o->name; ++o)
+                        if (std::string_view(o->name).starts_with(nm.substr(2))) ++matches;
+                if (matches > 1) return Error::msg("option '{}' is ambiguous", nm);
+                return Error::msg("unrecognized option '{}'", nm);
+            }
+            if (optopt < 0x100 && !is_short_option(optopt))
+                return Error::msg("invalid option -- '{}'", static_cast<char>(optopt));
+            // A long option without argument given "=value".
+            std::string nm = typed_name(optopt, typed);
+            return Error::msg("option '{}' doesn't allow an argument", nm);
+        }
+        if (c == ':') return Error::msg("Option {} requires an argument", typed_name(optopt, typed));
+
+        if (c == 'h') {
+            cfg.show_help = true;
+            return cfg;
+        }
+        if (c == ARG_VERSION) {
+            cfg.show_version = true;
+            return cfg;
+        }
+        TRY(apply_option(cfg, c, optarg, typed));
+    }
+
+    for (int i = optind; i < argc; ++i) cfg.command.emplace_back(argv[i]);
+    TRY(validate_config(cfg));
+    return cfg;
+}
+
+}  // namespace spawn

@@ -1,0 +1,60 @@
+// The spawn command line: argv -> Config, with systemd-nspawn 252's spellings
+// and getopt_long parsing (clustered short options, --opt=value and
+// --opt value, unambiguous abbreviations of long options, "--" ends the
+// options, everything from the first non-option on is the command).
+//
+// Pure: never prints, never touches the file system (except getcwd() to make
+// a relative -D absolute, as nspawn does). Errors are one line naming the
+// option and the bad value.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "util/result.hpp"
+
+namespace spawn {
+
+// Parses argv[1..argc-1]. -h/--help and --version stop the parsing at once
+// (as nspawn does) and set show_help / show_version; the caller prints
+// spawn_usage() / spawn_version() (config/help.hpp) and exits 0.
+// Cross-option checks (validate_config) run at the end.
+Result<Config> parse_spawn_options(int argc, char* const argv[]);
+
+// Checks that concern several options together (nspawn's verify_arguments):
+// --boot with --as-pid2, --port without a private network, bridge with zone,
+// --network-namespace-path with other network options, --network-address
+// without a veth link. Run again by finalize_config() after settings files.
+Result<void> validate_config(const Config& c);
+
+// The single-value parsers behind the options, exposed for settings files
+// (.spawn/.nspawn) and mctl. Each returns a one-line Error on bad input.
+Result<ConsoleMode> parse_console_mode(std::string_view s);
+Result<LinkJournal> parse_link_journal(std::string_view s);
+Result<RegisterMode> parse_register_mode(std::string_view s);
+Result<Uuid> parse_uuid(std::string_view s);
+Result<int> parse_signal(std::string_view s);          // "SIGTERM", "TERM", "RTMIN+3", "15"
+Result<BindMount> parse_bind(std::string_view s, bool read_only);
+Result<TmpfsMount> parse_tmpfs(std::string_view s);
+Result<PortForward> parse_port(std::string_view s);
+Result<NetworkAddress> parse_network_address(std::string_view s);
+// "HOSTIF[:CONTAINERIF]" -> "HOSTIF:CONTAINERIF" (container side defaults to HOSTIF).
+Result<std::string> parse_veth_extra(std::string_view s);
+// "NAME=VALUE" (kept), or "NAME" (value taken from the environment, empty if unset).
+Result<std::string> parse_setenv(std::string_view s);
+// "foo" -> "foo.slice"; "foo.slice" kept.
+Result<std::string> parse_slice(std::string_view s);
+
+// Names for messages and for mctl/settings output.
+std::string_view console_mode_name(ConsoleMode m);
+std::string_view link_journal_name(LinkJournal m);
+std::string_view register_mode_name(RegisterMode m);
+std::string signal_name(int sig);   // "SIGTERM", "SIGRTMIN+3"
+std::string uuid_to_string(const Uuid& u);  // 32 lowercase hex digits
+
+// Collapses repeated '/', drops "." components and a trailing '/'.
+std::string path_simplify(std::string_view p);
+
+}  // namespace spawn
