@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "container/env.hpp"
 #include "spawn/interim_options.hpp"
 #include "util/strings.hpp"
 
@@ -14,7 +15,7 @@ namespace spawn {
 
 Result<Config> interim_parse(int argc, char* argv[]) {
     enum { ARG_HOSTNAME = 0x100, ARG_CHDIR, ARG_CONSOLE, ARG_PRIVNET, ARG_BIND, ARG_BIND_RO, ARG_TMPFS,
-           ARG_READ_ONLY, ARG_KILL_SIGNAL, ARG_REGISTER, ARG_KEEP_UNIT, ARG_VERSION };
+           ARG_READ_ONLY, ARG_KILL_SIGNAL, ARG_REGISTER, ARG_KEEP_UNIT, ARG_VERSION, ARG_UUID };
     static const struct option opts[] = {
         {"directory", required_argument, nullptr, 'D'}, {"machine", required_argument, nullptr, 'M'},
         {"hostname", required_argument, nullptr, ARG_HOSTNAME}, {"user", required_argument, nullptr, 'u'},
@@ -26,7 +27,7 @@ Result<Config> interim_parse(int argc, char* argv[]) {
         {"read-only", no_argument, nullptr, ARG_READ_ONLY}, {"kill-signal", required_argument, nullptr, ARG_KILL_SIGNAL},
         {"register", required_argument, nullptr, ARG_REGISTER}, {"keep-unit", no_argument, nullptr, ARG_KEEP_UNIT},
         {"quiet", no_argument, nullptr, 'q'}, {"help", no_argument, nullptr, 'h'},
-        {"version", no_argument, nullptr, ARG_VERSION}, {nullptr, 0, nullptr, 0}};
+        {"version", no_argument, nullptr, ARG_VERSION}, {"uuid", required_argument, nullptr, ARG_UUID}, {nullptr, 0, nullptr, 0}};
     Config c;
     optind = 0;
     int o;
@@ -95,6 +96,15 @@ Result<Config> interim_parse(int argc, char* argv[]) {
             break;
         }
         case ARG_REGISTER: break;
+        case ARG_UUID: {
+            std::string v;
+            for (char ch : std::string(optarg))
+                if (ch != '-') v += ch;
+            auto u = container::parse_machine_id(v);
+            if (!u) return Error::msg("Invalid UUID: {}", optarg);
+            c.uuid = *u;
+            break;
+        }
         case ARG_KEEP_UNIT: c.keep_unit = true; break;
         case 'q': c.quiet = true; break;
         case 'h': c.show_help = true; break;

@@ -175,12 +175,12 @@ struct SignalName {
 
 const SignalName kSignals[] = {
     {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
+    {"ABRT", SIGABRT},   {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
-    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},    {"CONT", SIGCONT},
+    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},
     {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
-    {"IO", SIGIO},       {"POLL", SIGPOLL},     {"PWR", SIGPWR},     {"SYS", SIGSYS},
+    {"IO", SIGIO},       {"PWR", SIGPWR},     {"SYS", SIGSYS},
 };
 
 std::optional<int> parse_signal_value(std::string_view s) {
@@ -228,6 +228,10 @@ int hex_value(char c) {
     return -1;
 }
 
+constexpr const char* kNameRules =
+    "expected 1-64 characters of letters, digits, '-' and '.', in dot-separated labels that neither begin nor end "
+    "with '-'";
+
 // Parses one option (C with OPTARG) into CFG.
 Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* typed_arg) {
     std::string_view arg = optarg_ ? std::string_view(optarg_) : std::string_view();
@@ -239,18 +243,18 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         cfg.directory = TRY(host_path_argument("--directory", arg));
         break;
     case 'M':
-        if (!machine_name_is_valid(arg)) return Error::msg("Invalid machine name: '{}'", arg);
+        if (!machine_name_is_valid(arg)) return Error::msg("Invalid --machine: '{}' ({})", arg, kNameRules);
         cfg.machine = std::string(arg);
         break;
     case ARG_HOSTNAME:
-        if (!hostname_is_valid(arg)) return Error::msg("Invalid hostname: '{}'", arg);
+        if (!hostname_is_valid(arg)) return Error::msg("Invalid --hostname: '{}' ({})", arg, kNameRules);
         cfg.hostname = std::string(arg);
         break;
     case 'u': {
         bool bad = arg.empty();
         for (char ch : arg)
             if (static_cast<unsigned char>(ch) <= 32 || ch == '/' || ch == ':' || ch == 127) bad = true;
-        if (bad) return Error::msg("Invalid --user: '{}'", arg);
+        if (bad) return Error::msg("Invalid --user: '{}' (expected a user name or UID)", arg);
         cfg.user = std::string(arg);
         break;
     }
@@ -382,6 +386,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
 
 }  // namespace
 
+std::vector<std::string> spawn_long_option_names() {
+    std::vector<std::string> out;
+    for (const auto* o = kLongOptions; o->name; ++o) out.emplace_back(o->name);
+    return out;
+}
+
 std::string path_simplify(std::string_view p) {
     std::string out;
     bool abs = !p.empty() && p.front() == '/';
@@ -461,9 +471,7 @@ Result<int> parse_signal(std::string_view s) {
 
 std::string signal_name(int sig) {
     for (const auto& e : kSignals)
-        if (e.sig == sig && std::strcmp(e.name, "IOT") != 0 && std::strcmp(e.name, "CLD") != 0 &&
-            std::strcmp(e.name, "POLL") != 0)
-            return std::string("SIG") + e.name;
+        if (e.sig == sig) return std::string("SIG") + e.name;
     if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
         if (sig == SIGRTMIN) return "SIGRTMIN";
         return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
@@ -504,6 +512,7 @@ Result<std::string> parse_slice(std::string_view s) {
 
 Result<std::string> parse_veth_extra(std::string_view s) {
     auto parts = str::split(s, ':');
+    if (parts.size() == 2 && parts[1].empty()) parts.pop_back();  // "HOSTIF:" as nspawn: same name inside
     if (parts.size() > 2 || !ifname_is_valid(parts[0]) || (parts.size() == 2 && !ifname_is_valid(parts[1])))
         return Error::msg("Invalid --network-veth-extra: '{}' (expected HOSTIF[:CONTAINERIF], valid interface names)",
                           s);
@@ -517,16 +526,24 @@ Result<BindMount> parse_bind(std::string_view s, bool read_only) {
     m.read_only = read_only;
     m.source = fields[0];
     if (m.source.empty()) return Error::msg("Invalid {}: '{}' (empty source path)", opt, s);
-    std::string_view src = m.source;
-    bool relative = src.front() == '+';
-    if (relative) src.remove_prefix(1);
-    if (src.empty() || src.front() != '/')
-        return Error::msg("Invalid {}: '{}' (source must be an absolute path, or '+' and an absolute path in the tree)",
-                          opt, s);
-    m.source = (relative ? "+" : "") + path_simplify(src);
-    if (relative && has_dotdot_component(src))
-        return Error::msg("Invalid {}: '{}' (source inside the tree may not contain '..')", opt, s);
-    std::string dst = fields.size() >= 2 ? fields[1] : std::string(src);
+    std::string src = m.source;
+    bool in_tree = src.front() == '+';
+    if (in_tree) {
+        // "+/PATH": PATH inside the tree.
+        src.erase(0, 1);
+        if (src.empty() || src.front() != '/')
+            return Error::msg("Invalid {}: '{}' (a source starting with '+' must continue with an absolute path)",
+                              opt, s);
+        if (has_dotdot_component(src))
+            return Error::msg("Invalid {}: '{}' (source inside the tree may not contain '..')", opt, s);
+        src = path_simplify(src);
+        m.source = "+" + src;
+    } else {
+        // A host path; a relative one is taken from the current directory, as nspawn 252 does.
+        src = TRY(host_path_argument(opt, src));
+        m.source = src;
+    }
+    std::string dst = fields.size() >= 2 ? fields[1] : src;
     if (!container_path_ok(dst))
         return Error::msg("Invalid {}: '{}' (destination must be an absolute path without '..')", opt, s);
     m.target = path_simplify(dst);

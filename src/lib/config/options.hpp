@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "util/result.hpp"
@@ -53,6 +54,10 @@ std::string_view link_journal_name(LinkJournal m);
 std::string_view register_mode_name(RegisterMode m);
 std::string signal_name(int sig);   // "SIGTERM", "SIGRTMIN+3"
 std::string uuid_to_string(const Uuid& u);  // 32 lowercase hex digits
+
+// Every long option the parser knows, without "--" (for docs checks and
+// shell completion).
+std::vector<std::string> spawn_long_option_names();
 
 // Collapses repeated '/', drops "." components and a trailing '/'.
 std::string path_simplify(std::string_view p);

@@ -58,8 +58,7 @@ Result<void> TerminalGuard::make_raw(int fd) {
     if (!isatty(fd)) return ok();
     if (tcgetattr(fd, &saved_) < 0) return Error::errno_("reading the terminal settings");
     struct termios raw = saved_;
-    cfmakeraw(&raw);
-    raw.c_oflag = saved_.c_oflag;  // keep output processing as nspawn does
+    cfmakeraw(&raw);  // output processing too: the container's pty already did it
     if (tcsetattr(fd, TCSANOW, &raw) < 0) return Error::errno_("setting the terminal to raw mode");
     fd_ = fd;
     return ok();
