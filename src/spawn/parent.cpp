@@ -29,10 +29,12 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/tree.hpp"
+#include "container/boot_exit.hpp"
 #include "machined/registration.hpp"
 #include "machined/scope.hpp"
 #include "net/netns.hpp"
 #include "net/setup.hpp"
+#include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -78,6 +80,10 @@ int inherited_listen_fds() {
     return static_cast<int>(*n);
 }
 
+// run() returns this when the guest rebooted (-b without --keep-unit): the
+// caller starts the container again, after everything was torn down.
+constexpr int kBootAgain = -1;
+
 Result<int> run(const Config& cfg) {
     // 0. The network plan: bad network options fail before anything exists;
     // a --network-namespace-path is opened (and checked) here, joined by the child.
@@ -102,6 +108,15 @@ Result<int> run(const Config& cfg) {
     const bool stdin_tty = isatty(STDIN_FILENO), stdout_tty = isatty(STDOUT_FILENO);
     const ConsoleMode console = resolve_console_mode(cfg.console, stdin_tty, stdout_tty);
 
+    // BOOT: the tree must have an os-release and an init (checked before
+    // anything is created on the host); machine id, journal plan, notify relay.
+    std::optional<BootLaunch> boot;
+    if (cfg.boot) {
+        const char* t = std::getenv("TERM");
+        boot = TRY(prepare_boot(cfg, root, stdin_tty && t && *t ? t : "vt220", console == ConsoleMode::Pipe,
+                                inherited_listen_fds()));
+    }
+
     // 2. The cgroup (a stale empty one of the same name is removed).
     const CgroupLayout layout = detect_cgroup_layout();
     auto cgroup = TRY(Cgroup::create(plan_cgroup(layout, machine, cfg.slice), machine));
@@ -123,6 +138,10 @@ Result<int> run(const Config& cfg) {
     l.netns_fd = netns_fd.get();
     l.parent_end = &parent_end;
     l.child_end = &child_end;
+    if (boot) {
+        l.boot = &*boot;
+        l.uuid = boot->uuid;
+    }
 
     // Signals arrive through a signalfd; the child restores the old mask.
     sigset_t mask;
@@ -181,6 +200,7 @@ Result<int> run(const Config& cfg) {
                       machine, root);
         if (console == ConsoleMode::Interactive) TRY(terminal.make_raw(STDIN_FILENO));
         forwarder.emplace(std::move(master), console);
+        forwarder->set_ignore_vhangup(cfg.boot);  // BOOT: the guest's init reopens /dev/console
     }
     TRY(parent_end.signal(Barrier::Go));
     // EOF: the payload was executed; an error frame: it could not be.
@@ -191,12 +211,15 @@ Result<int> run(const Config& cfg) {
     parent_end.close();
 
     const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
+    bool terminating = false;  // the kill signal was sent once: the next SIGTERM kills
+    const int relay_fd = boot && boot->relay ? boot->relay->fd() : -1;
     siginfo_t info{};
     for (;;) {
-        std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
+        std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}, {relay_fd, POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
-        int ready = poll(fds.data(), fds.size(), refresh_ports ? 1000 : -1);
-        if (ready < 0) {
+        int timeout = forwarder ? forwarder->poll_timeout_ms() : -1;
+        if (refresh_ports && (timeout < 0 || timeout > 1000)) timeout = 1000;
+        if (poll(fds.data(), fds.size(), timeout) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
         }
@@ -211,14 +234,27 @@ Result<int> run(const Config& cfg) {
                 if (sig == SIGWINCH) {
                     if (forwarder) forwarder->resize();
                 } else if (sig != SIGCHLD) {
-                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1.
-                    TRY(child.send_signal(kill_signal));
+                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1
+                    // (SIGRTMIN+3 = halt with -b); a second SIGTERM kills.
+                    if (terminating && sig == SIGTERM) {
+                        TRY(child.send_signal(SIGKILL));
+                    } else {
+                        if (!cfg.quiet && cfg.boot && kill_signal != SIGKILL && !terminating)
+                            log::info("Trying to halt container {}. Send SIGTERM again to trigger immediate "
+                                      "termination.", machine);
+                        terminating = true;
+                        TRY(child.send_signal(kill_signal));
+                    }
                 }
             }
         }
         if (forwarder && forwarder->handle(fds)) {
             terminal.restore();
             TRY(child.send_signal(SIGKILL));
+        }
+        if (fds[2].revents & POLLIN) {
+            // BOOT: the guest's sd_notify messages, forwarded to our NOTIFY_SOCKET.
+            if (auto r = boot->relay->dispatch(); !r.ok()) log::debug("{}", r.error().message());
         }
         if (fds[1].revents & POLLIN) {
             if (TRY(child.reap(info, false))) break;
@@ -228,7 +264,21 @@ Result<int> run(const Config& cfg) {
     terminal.restore();
 
     // BOOT hook: exit-status policy for -b (PID 1 killed by SIGINT = poweroff
-    // -> 0, by SIGHUP = reboot -> 133) is applied to `info` here.
+    // -> 0, by SIGHUP = reboot -> boot again, or 133 with --keep-unit).
+    if (cfg.boot) {
+        int wstatus = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : (info.si_status & 0x7f);
+        auto d = boot::decide_exit(wstatus, true, cfg.keep_unit, machine);
+        if (d.reboot) {
+            if (!cfg.quiet) log::info("{}", d.message);
+            return kBootAgain;
+        }
+        if (d.exit_code == 0 || d.exit_code == boot::kExitReboot) {
+            if (!cfg.quiet) log::info("{}", d.message);
+        } else {
+            log::error("{}", d.message);
+        }
+        return d.exit_code;
+    }
     if (info.si_code == CLD_EXITED) {
         int code = info.si_status;
         if (!cfg.quiet && console_uses_pty(console)) {
@@ -248,12 +298,15 @@ Result<int> run(const Config& cfg) {
 }  // namespace
 
 int run_container(const Config& cfg) {
-    auto r = run(cfg);
-    if (!r.ok()) {
-        log::error("{}", r.error().message());
-        return 1;
+    for (;;) {
+        auto r = run(cfg);
+        if (!r.ok()) {
+            log::error("{}", r.error().message());
+            return 1;
+        }
+        if (*r != kBootAgain) return *r;
+        // The guest rebooted: everything of the last run is torn down; boot again.
     }
-    return *r;
 }
 
 }  // namespace spawn
