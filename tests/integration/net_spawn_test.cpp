@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -293,4 +294,68 @@ TEST_F(NetSpawn, RegisteredWithInterfacesAndAddresses) {
                     "org.freedesktop.machine1.Manager GetMachineAddresses s nsreg");
     EXPECT_NE(addrs.out.find("2 4 10 8 6 2"), std::string::npos) << addrs.out << addrs.err;
     EXPECT_EQ(bg.wait().status, 0) << failed(bg.wait());
+}
+
+// A booted Debian guest with --network-veth configures host0 itself: its
+// systemd-networkd (80-container-host0.network) asks for a DHCP lease, which a
+// busybox udhcpd on the host side (in the test's namespace) hands out.
+TEST_F(NetSpawn, DebianGuestGetsAddressFromNetworkd) {
+    TempTree t("bookworm");
+    auto dir = std::filesystem::temp_directory_path() / ("spawn-net-dhcp-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream conf(dir / "udhcpd.conf");
+        conf << "start 10.8.7.100\nend 10.8.7.110\ninterface ve-nsdeb\nlease_file " << (dir / "leases").string()
+             << "\noption subnet 255.255.255.0\noption router 10.8.7.1\n";
+        std::ofstream(dir / "leases").close();
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        setsid();
+        execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-bD", t.str().c_str(), "-M", "nsdeb",
+              "--network-veth", "--console=passive", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    ASSERT_TRUE(eventually([] { return host_has_link("ve-nsdeb"); }));
+    ASSERT_EQ(sh("ip addr add 10.8.7.1/24 dev ve-nsdeb && ip link set ve-nsdeb up").status, 0);
+    std::string log = (dir / "udhcpd.log").string();
+    pid_t dhcpd = fork();
+    if (dhcpd == 0) {
+        int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execlp("busybox", "busybox", "udhcpd", "-f", (dir / "udhcpd.conf").c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    std::string leased;
+    bool acked = eventually(
+        [&] {
+            auto text = read_file(log);
+            auto pos = text.find("sending ACK to ");
+            if (pos == std::string::npos) return false;
+            leased = text.substr(pos + 15, text.find('\n', pos) - pos - 15);
+            return true;
+        },
+        60s);
+    EXPECT_TRUE(acked) << read_file(log);
+    if (acked) {
+        EXPECT_EQ(leased.rfind("10.8.7.", 0), 0u) << leased;
+        EXPECT_TRUE(eventually([&] { return sh("busybox ping -c1 -W1 " + leased + " >/dev/null").status == 0; }));
+    }
+    kill(dhcpd, SIGTERM);
+    waitpid(dhcpd, nullptr, 0);
+    kill(pid, SIGTERM);  // --kill-signal SIGRTMIN+3: the guest shuts down
+    int status = 0;
+    bool ended = eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 30s);
+    if (!ended) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    EXPECT_TRUE(ended);
+    EXPECT_FALSE(host_has_link("ve-nsdeb"));
+    std::filesystem::remove_all(dir);
 }
