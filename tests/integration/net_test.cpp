@@ -218,6 +218,22 @@ TEST_F(Net, VethWithAddressesBothDirections) {
     EXPECT_FALSE(lock_file_exists("nettest-veth"));
 }
 
+TEST_F(Net, VethExtra) {
+    FakeContainer c;
+    auto cfg = machine("nettest-extra");
+    cfg.net.veth_extra = {"xhost0:xguest0", "xsame0"};
+    auto before = links();
+    {
+        auto s = NetworkSetup::setup(cfg, c.pid());
+        ASSERT_TRUE(s.ok()) << s.error().message();
+        EXPECT_TRUE(host_has_link("xhost0"));
+        EXPECT_TRUE(host_has_link("xsame0"));
+        EXPECT_EQ(in(c, "ip link show dev xguest0 && ip link show dev xsame0").status, 0);
+        EXPECT_EQ(s->host_ifindices().size(), 2u);
+    }
+    EXPECT_EQ(links(), before);
+}
+
 TEST_F(Net, BridgeReachesBridgeAddress) {
     ASSERT_EQ(sh("ip link add br0 type bridge && ip addr add 10.9.1.1/24 dev br0 && ip link set br0 up").status, 0);
     FakeContainer c;
