@@ -196,7 +196,7 @@ TEST_F(Net, VethWithAddressesBothDirections) {
     FakeContainer c;
     auto cfg = machine("nettest-veth");
     cfg.net.veth = true;
-    cfg.net.addresses = {{"10.9.0.2/24", "10.9.0.1"}};
+    cfg.net.addresses = {{"10.9.0.2/24", "10.9.0.1"}, {"fd00:9::2/64", "fd00:9::1"}};
     auto before = links();
     {
         auto s = NetworkSetup::setup(cfg, c.pid());
@@ -208,6 +208,9 @@ TEST_F(Net, VethWithAddressesBothDirections) {
         auto inside = in(c, "ip -o addr show dev host0; ip route show default");
         EXPECT_NE(inside.out.find("inet 10.9.0.2/24"), std::string::npos) << inside.out;
         EXPECT_NE(inside.out.find("default via 10.9.0.1 dev host0"), std::string::npos) << inside.out;
+        auto inside6 = in(c, "ip -o -6 addr show dev host0; ip -6 route show default");
+        EXPECT_NE(inside6.out.find("inet6 fd00:9::2/64"), std::string::npos) << inside6.out;
+        EXPECT_NE(inside6.out.find("default via fd00:9::1 dev host0"), std::string::npos) << inside6.out;
         EXPECT_NE(in(c, "ip -o link show lo").out.find("UP"), std::string::npos);
         EXPECT_TRUE(ping_from(c, "10.9.0.1"));
         EXPECT_TRUE(ping_from_host("10.9.0.2"));
