@@ -165,7 +165,7 @@ Result<int> run(const Config& cfg) {
     for (;;) {
         std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), -1) < 0) {
+        if (poll(fds.data(), fds.size(), forwarder ? forwarder->poll_timeout_ms() : -1) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
         }
