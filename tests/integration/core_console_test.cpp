@@ -132,3 +132,23 @@ TEST(CoreConsole, PipeModeWithATerminalOnStdin) {
     EXPECT_EQ(s.wait(), 0);
     EXPECT_EQ(s.output().find("HAS-CONSOLE"), std::string::npos) << s.output();
 }
+
+TEST(CoreConsole, ReadOnlyConsoleForwardsOutputNotInput) {
+    TempTree t("busybox");
+    PtySession s({spawn_bin(), "--register=no", "-q", "--console=read-only", "-D", t.str(), "/bin/sh", "-c",
+                  "tty; read -t 1 line || echo NO-INPUT; echo done"});
+    s.write("typed\n");
+    EXPECT_TRUE(s.read_until("done")) << s.output();
+    EXPECT_EQ(s.wait(), 0);
+    EXPECT_NE(s.output().find("/dev/pts/0"), std::string::npos) << s.output();
+    EXPECT_NE(s.output().find("NO-INPUT"), std::string::npos) << s.output();
+}
+
+TEST(CoreConsole, PassiveConsoleForwardsNothing) {
+    TempTree t("busybox");
+    PtySession s({spawn_bin(), "--register=no", "-q", "--console=passive", "-D", t.str(), "/bin/sh", "-c",
+                  "echo HIDDEN; exit 4"});
+    EXPECT_EQ(s.wait(), 4);
+    s.read_until("HIDDEN", std::chrono::milliseconds(300));
+    EXPECT_EQ(s.output().find("HIDDEN"), std::string::npos) << s.output();
+}

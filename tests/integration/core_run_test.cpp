@@ -3,6 +3,7 @@
 // --private-network, --as-pid2, -u, --chdir.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -228,4 +229,37 @@ TEST(CoreRun, ContainerCgroupExistsWhileRunningAndIsRemoved) {
     EXPECT_EQ(bg.wait(std::chrono::seconds(10)), 1);
     EXPECT_NE(bg.err().find("Container " + name + " terminated by signal SIGKILL."), std::string::npos) << bg.err();
     EXPECT_TRUE(machine_cgroups(name).empty());
+}
+
+TEST(CoreRun, ListenFdsArePassedThrough) {
+    TempTree t("busybox");
+    char tmpl[] = "/tmp/spawn-listen-XXXXXX";
+    int tmp = mkstemp(tmpl);
+    ASSERT_GE(tmp, 0);
+    ASSERT_EQ(write(tmp, "socket-data\n", 12), 12);
+    close(tmp);
+    char outl[] = "/tmp/spawn-listen-out-XXXXXX";
+    int out = mkstemp(outl);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out, 1);
+        int fd = open(tmpl, O_RDONLY);
+        int extra = open("/etc/hostname", O_RDONLY);
+        dup2(fd, 30);
+        dup2(extra, 40);
+        dup2(30, 3);  // fd 3: the one "socket" announced by LISTEN_FDS
+        dup2(40, 4);  // not announced: must not reach the container
+        setenv("LISTEN_FDS", "1", 1);
+        setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+        execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-D", t.str().c_str(), "/bin/sh",
+              "-c", "echo $LISTEN_FDS $LISTEN_PID; ls /proc/1/fd; cat <&3", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    close(out);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    EXPECT_EQ(read_file(outl), "1 1\n0\n1\n2\n3\nsocket-data\n");
+    unlink(tmpl);
+    unlink(outl);
 }
