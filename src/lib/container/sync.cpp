@@ -105,7 +105,14 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
 
 Result<void> SyncChannel::signal(Barrier n, int pass_fd) {
     FrameHeader h{kFrameBarrier, static_cast<uint32_t>(n), 0, 0};
-    return send(fd_.get(), h, {}, pass_fd);
+    auto sent = send(fd_.get(), h, {}, pass_fd);
+    if (!sent.ok() && (sent.error().code() == EPIPE || sent.error().code() == ECONNRESET)) {
+        // The peer failed and went away: its error frame is still queued.
+        auto f = receive(fd_.get());
+        if (f.ok() && !f->eof && f->h.kind == kFrameError) return Error(f->h.code, f->message);
+        return Error(ECONNRESET, "the other side exited before barrier " + std::to_string(static_cast<uint32_t>(n)));
+    }
+    return sent;
 }
 
 Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
