@@ -176,6 +176,7 @@ Result<int> run(const Config& cfg) {
 
     const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
     siginfo_t info{};
+    bool halting = false;
     for (;;) {
         std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
@@ -190,8 +191,15 @@ Result<int> run(const Config& cfg) {
                 if (sig == SIGWINCH) {
                     if (forwarder) forwarder->resize();
                 } else if (sig != SIGCHLD) {
-                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1.
-                    TRY(child.send_signal(kill_signal));
+                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1;
+                    // a second one kills the container at once.
+                    if (!halting && kill_signal != SIGKILL) {
+                        terminal.restore();
+                        log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");
+                        if (console == ConsoleMode::Interactive) (void)terminal.make_raw(STDIN_FILENO);
+                    }
+                    TRY(child.send_signal(halting ? SIGKILL : kill_signal));
+                    halting = true;
                 }
             }
         }

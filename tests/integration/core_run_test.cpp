@@ -263,3 +263,35 @@ TEST(CoreRun, ListenFdsArePassedThrough) {
     unlink(tmpl);
     unlink(outl);
 }
+
+TEST(CoreRun, SigtermSendsTheKillSignalThenASecondOneKills) {
+    TempTree t("busybox");
+    // --kill-signal=SIGTERM: the stub init forwards it to the command, which dies of it.
+    Background a(spawn_cmd({"-D", t.str(), "-M", "coreterma", "--kill-signal=SIGTERM", "-a", "sleep", "100"}));
+    ASSERT_TRUE(eventually([&] { return !machine_cgroups("coreterma").empty(); }, std::chrono::seconds(5)));
+    usleep(200 * 1000);
+    kill(a.pid(), SIGTERM);
+    EXPECT_EQ(a.wait(std::chrono::seconds(10)), 128 + SIGTERM) << a.err();
+    // A command that ignores it: the second SIGTERM kills the container.
+    Background b(spawn_cmd({"-D", t.str(), "-M", "coretermb", "--kill-signal=SIGTERM", "-a", "/bin/sh", "-c",
+                            "trap '' TERM; while :; do sleep 1; done"}));
+    ASSERT_TRUE(eventually([&] { return !machine_cgroups("coretermb").empty(); }, std::chrono::seconds(5)));
+    usleep(200 * 1000);
+    kill(b.pid(), SIGTERM);
+    EXPECT_EQ(b.wait(std::chrono::milliseconds(700)), -1);  // still running
+    kill(b.pid(), SIGTERM);
+    EXPECT_EQ(b.wait(std::chrono::seconds(10)), 1);
+    EXPECT_NE(b.err().find("terminated by signal SIGKILL"), std::string::npos) << b.err();
+    EXPECT_TRUE(machine_cgroups("coretermb").empty());
+}
+
+TEST(CoreRun, UserGetsSupplementaryGroupsFromTheTree) {
+    TempTree t("busybox");
+    {
+        std::ofstream g(t.path() / "etc/group", std::ios::app);
+        g << "extra:x:4242:daemon\n";
+    }
+    auto r = run(spawn_cmd({"-D", t.str(), "-u", "daemon", "id", "-G"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(words(r.out), (std::vector<std::string>{"1", "4242"}));
+}

@@ -98,3 +98,10 @@ TEST(Console, EscapeNeedsThreeCtrlBracketsWithinOneSecond) {
     EXPECT_FALSE(slow.feed("\x1d", 1, t + std::chrono::milliseconds(1200)));  // first one expired
     EXPECT_TRUE(slow.feed("\x1d\x1d", 2, t + std::chrono::milliseconds(1300)));
 }
+
+TEST(Env, SupplementaryGroups) {
+    const char* group = "root:x:0:\nadm:x:4:alice,bob\nusers:x:100:bob\nalice:x:1000:\nwheel:x:10:carol,alice\n";
+    EXPECT_EQ(supplementary_groups(group, "alice", 1000), (std::vector<gid_t>{4, 10}));
+    EXPECT_EQ(supplementary_groups(group, "bob", 100), (std::vector<gid_t>{4}));
+    EXPECT_TRUE(supplementary_groups(group, "root", 0).empty());
+}
