@@ -136,7 +136,12 @@ Result<int> run(const Config& cfg) {
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
     phase("cloned");
-    TRY_CTX(cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0), "moving the container into its cgroup");
+    if (auto a = cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0); !a.ok()) {
+        siginfo_t ignored;
+        (void)child.reap(ignored, false);
+        if (auto e = parent_end.pending_error()) return std::move(*e);  // the child failed first
+        return std::move(a).error().context("moving the container into its cgroup");
+    }
     phase("attached to the cgroup");
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces

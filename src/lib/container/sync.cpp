@@ -1,5 +1,6 @@
 #include "container/sync.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -123,6 +124,14 @@ Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
         return Error::msg("sync: expected barrier {}, got frame {}/{}", static_cast<uint32_t>(n), f.h.kind, f.h.barrier);
     if (received) *received = std::move(f.fd);
     return ok();
+}
+
+std::optional<Error> SyncChannel::pending_error() {
+    struct pollfd p = {fd_.get(), POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) return std::nullopt;
+    auto f = receive(fd_.get());
+    if (f.ok() && !f->eof && f->h.kind == kFrameError) return Error(f->h.code, f->message);
+    return std::nullopt;
 }
 
 void SyncChannel::send_error(const Error& err) noexcept {
