@@ -136,7 +136,7 @@ Result<int> run(const Config& cfg) {
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
     phase("cloned");
-    if (auto a = cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0); !a.ok()) {
+    if (auto a = cgroup.attach(child.pid(), child.born_in_cgroup()); !a.ok()) {
         siginfo_t ignored;
         (void)child.reap(ignored, false);
         if (auto e = parent_end.pending_error()) return std::move(*e);  // the child failed first

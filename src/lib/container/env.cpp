@@ -1,5 +1,7 @@
 #include "container/env.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "util/strings.hpp"
@@ -81,8 +83,13 @@ std::string format_uuid(const Uuid& u) {
     return hex;
 }
 
-std::optional<Uuid> parse_machine_id(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+std::optional<Uuid> parse_machine_id(std::string_view in) {
+    while (!in.empty() && (in.back() == '\n' || in.back() == ' ')) in.remove_suffix(1);
+    // The 8-4-4-4-12 UUID form (format_uuid's) is accepted too.
+    std::string hex(in);
+    if (hex.size() == 36 && hex[8] == '-' && hex[13] == '-' && hex[18] == '-' && hex[23] == '-')
+        hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+    std::string_view s = hex;
     if (s.size() != 32) return std::nullopt;
     Uuid u{};
     for (size_t i = 0; i < 16; ++i) {

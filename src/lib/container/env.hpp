@@ -45,7 +45,8 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
 
 // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 std::string format_uuid(const Uuid& u);
-// 32 hex digits (machine-id form), nullopt when malformed.
+// 32 hex digits (machine-id form) or the 8-4-4-4-12 form; nullopt when
+// malformed or all zero.
 std::optional<Uuid> parse_machine_id(std::string_view s);
 
 }  // namespace spawn::container
