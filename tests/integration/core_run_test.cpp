@@ -301,3 +301,42 @@ TEST(CoreRun, UserGetsSupplementaryGroupsFromTheTree) {
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(words(r.out), (std::vector<std::string>{"1", "4242"}));
 }
+
+TEST(CoreRun, KeepUnitPutsTheContainerBelowTheCallersUnitCgroup) {
+    TempTree t("busybox");
+    // A stand-in for spawn@NAME.service: a unit-named cgroup spawn starts in.
+    const std::string unit = "system.slice/spawn-core-test-" + std::to_string(getpid()) + ".service";
+    std::vector<fs::path> hierarchies;
+    for (const char* h : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"})
+        if (fs::exists(std::string(h) + "/cgroup.procs")) hierarchies.push_back(h);
+    if (fs::exists("/sys/fs/cgroup/cgroup.controllers")) hierarchies = {"/sys/fs/cgroup"};
+    ASSERT_FALSE(hierarchies.empty());
+    for (const auto& h : hierarchies) fs::create_directories(h / unit);
+    const std::string name = "corekeep" + std::to_string(getpid());
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (const auto& h : hierarchies) std::ofstream(h / unit / "cgroup.procs") << getpid() << std::flush;
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "--keep-unit", "-M", name.c_str(),
+              "-D", t.str().c_str(), "sleep", "2", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    EXPECT_TRUE(eventually([&] { return !read_file(hierarchies[0] / unit / "payload" / "cgroup.procs").empty(); },
+                           std::chrono::seconds(5)));
+    for (const auto& h : hierarchies) {
+        EXPECT_EQ(words(read_file(h / unit / "payload" / "cgroup.procs")).size(), 1u) << h;
+        EXPECT_EQ(words(read_file(h / unit / "supervisor" / "cgroup.procs")),
+                  std::vector<std::string>{std::to_string(pid)}) << h;
+    }
+    EXPECT_TRUE(machine_cgroups(name).empty());  // not in machine.slice
+    int st = 0;
+    waitpid(pid, &st, 0);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    for (const auto& h : hierarchies) {
+        EXPECT_FALSE(fs::exists(h / unit / "payload")) << h;
+        ::rmdir((h / unit / "supervisor").c_str());
+        ::rmdir((h / unit).c_str());
+        ::rmdir((h / "system.slice").c_str());  // only if empty
+    }
+}
