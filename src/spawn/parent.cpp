@@ -98,7 +98,7 @@ Result<int> run(const Config& cfg) {
 
     // 2. The cgroup (a stale empty one of the same name is removed).
     const CgroupLayout layout = detect_cgroup_layout();
-    auto cgroup = TRY(Cgroup::create(container_cgroup_plan(layout, machine, cfg.slice, cfg.keep_unit), machine));
+    auto cgroup = TRY(Cgroup::create(plan_cgroup(layout, machine, cfg.slice), machine));
     phase("cgroup created");
 
     // 3. Everything the child needs, decided here.

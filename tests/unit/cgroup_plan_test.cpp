@@ -41,31 +41,3 @@ TEST(CgroupPlan, NestedSlices) {
     auto p = plan_cgroup(CgroupLayout::Unified, "x", "tenant-blue.slice", "/cg");
     EXPECT_EQ(p.dirs[0].path, "/cg/tenant.slice/tenant-blue.slice/machine-x.scope");
 }
-
-TEST(CgroupPlan, OwnCgroupFromProcSelfCgroup) {
-    const char* hybrid =
-        "12:pids:/system.slice/spawn@web.service\n"
-        "1:name=systemd:/system.slice/spawn@web.service\n"
-        "0::/system.slice/spawn@web.service\n";
-    EXPECT_EQ(own_cgroup(hybrid, CgroupLayout::Hybrid), "/system.slice/spawn@web.service");
-    EXPECT_EQ(own_cgroup("0::/user.slice/x:y.scope\n", CgroupLayout::Unified), "/user.slice/x:y.scope");
-    EXPECT_EQ(own_cgroup("3:cpu:/\n", CgroupLayout::Unified), "");
-}
-
-TEST(CgroupPlan, KeepUnitPutsTheContainerBelowTheCallersUnit) {
-    auto p = plan_cgroup_keep_unit(CgroupLayout::Unified, "/system.slice/spawn@web.service");
-    ASSERT_TRUE(p);
-    EXPECT_EQ(p->unit, "spawn@web.service");
-    EXPECT_EQ(p->relative, "/system.slice/spawn@web.service/payload");
-    ASSERT_EQ(p->dirs.size(), 1u);
-    EXPECT_EQ(p->dirs[0].path, "/sys/fs/cgroup/system.slice/spawn@web.service/payload");
-    EXPECT_EQ(p->supervisor, std::vector<std::string>{"/sys/fs/cgroup/system.slice/spawn@web.service/supervisor"});
-    auto h = plan_cgroup_keep_unit(CgroupLayout::Hybrid, "/system.slice/spawn@web.service");
-    ASSERT_TRUE(h);
-    EXPECT_EQ(h->dirs.size(), 2u);
-    EXPECT_EQ(h->supervisor.size(), 2u);
-    // Not in a unit (spawn run by hand, or no systemd): machine.slice as usual.
-    EXPECT_FALSE(plan_cgroup_keep_unit(CgroupLayout::Hybrid, "/"));
-    EXPECT_FALSE(plan_cgroup_keep_unit(CgroupLayout::Unified, "/user.slice"));
-    EXPECT_FALSE(plan_cgroup_keep_unit(CgroupLayout::Unified, ""));
-}

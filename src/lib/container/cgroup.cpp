@@ -88,16 +88,6 @@ CgroupLayout detect_cgroup_layout() {
     return CgroupLayout::Legacy;
 }
 
-CgroupPlan container_cgroup_plan(CgroupLayout layout, std::string_view machine, std::string_view slice,
-                                 bool keep_unit) {
-    if (keep_unit) {
-        auto own = own_cgroup(read_all("/proc/self/cgroup"), layout);
-        if (auto p = plan_cgroup_keep_unit(layout, own)) return std::move(*p);
-        log::debug("--keep-unit: not running in a unit's cgroup ({}), using machine.slice", own);
-    }
-    return plan_cgroup(layout, machine, slice);
-}
-
 Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
     Cgroup cg;
     cg.plan_ = std::move(plan);
@@ -110,13 +100,6 @@ Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
             log::debug("removing stale cgroup {}", d.path);
             if (!remove_tree(d.path)) return Error::errno_("removing stale cgroup {}", d.path);
         }
-    }
-    // --keep-unit: spawn leaves the unit's own cgroup for OWN/supervisor.
-    for (const auto& s : cg.plan_.supervisor) {
-        std::error_code ec;
-        fs::create_directories(s, ec);
-        if (ec) return Error(ec.value(), fmt::format("creating cgroup {}: {}", s, ec.message()));
-        TRY_CTX(write_pid(s + "/cgroup.procs", getpid()), "moving spawn into its supervisor cgroup");
     }
     cg.created_ = true;  // from here, destroy() removes what was made
     for (const auto& d : cg.plan_.dirs) {

@@ -18,12 +18,6 @@ namespace spawn::container {
 // statfs of /sys/fs/cgroup and /sys/fs/cgroup/unified.
 CgroupLayout detect_cgroup_layout();
 
-// The container's cgroup plan: below the caller's own unit with --keep-unit
-// when spawn runs in one (plan_cgroup_keep_unit), else
-// machine.slice/machine-NAME.scope (plan_cgroup).
-CgroupPlan container_cgroup_plan(CgroupLayout layout, std::string_view machine, std::string_view slice,
-                                 bool keep_unit);
-
 class Cgroup {
 public:
     Cgroup() = default;

@@ -57,49 +57,4 @@ CgroupPlan plan_cgroup(CgroupLayout layout, std::string_view machine, std::strin
     return p;
 }
 
-std::string own_cgroup(std::string_view proc_self_cgroup, CgroupLayout layout) {
-    for (const auto& line : str::split(proc_self_cgroup, '\n')) {
-        // "ID:CONTROLLERS:PATH"; the path may contain ':'.
-        auto first = line.find(':');
-        if (first == std::string::npos) continue;
-        auto second = line.find(':', first + 1);
-        if (second == std::string::npos) continue;
-        std::string_view id = std::string_view(line).substr(0, first);
-        std::string_view controllers = std::string_view(line).substr(first + 1, second - first - 1);
-        std::string path = line.substr(second + 1);
-        bool wanted = layout == CgroupLayout::Unified ? (id == "0" && controllers.empty())
-                                                      : controllers == "name=systemd";
-        if (wanted) return path;
-    }
-    return {};
-}
-
-std::optional<CgroupPlan> plan_cgroup_keep_unit(CgroupLayout layout, std::string_view own, std::string_view root) {
-    while (own.size() > 1 && own.back() == '/') own.remove_suffix(1);
-    auto slash = own.rfind('/');
-    std::string_view unit = slash == std::string_view::npos ? own : own.substr(slash + 1);
-    auto ends_with = [](std::string_view s, std::string_view suffix) {
-        return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-    };
-    if (own.empty() || own.front() != '/' || !(ends_with(unit, ".service") || ends_with(unit, ".scope")))
-        return std::nullopt;
-    CgroupPlan p;
-    p.unit = std::string(unit);
-    p.relative = std::string(own) + "/payload";
-    std::string r(root);
-    auto add = [&](const std::string& hierarchy, bool v2) {
-        p.dirs.push_back({hierarchy, v2, hierarchy + p.relative});
-        p.supervisor.push_back(hierarchy + std::string(own) + "/supervisor");
-    };
-    switch (layout) {
-    case CgroupLayout::Unified: add(r, true); break;
-    case CgroupLayout::Hybrid:
-        add(r + "/systemd", false);
-        add(r + "/unified", true);
-        break;
-    case CgroupLayout::Legacy: add(r + "/systemd", false); break;
-    }
-    return p;
-}
-
 }  // namespace spawn::container
