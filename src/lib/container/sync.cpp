@@ -1,5 +1,6 @@
 #include "container/sync.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -40,9 +41,19 @@ Result<Frame> receive(int sock) {
     msg.msg_control = control.buf;
     msg.msg_controllen = sizeof control.buf;
     ssize_t n;
-    do {
+    int resets = 0;
+    for (;;) {
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+        if (n >= 0 || errno == EINTR) {
+            if (n >= 0) break;
+            continue;
+        }
+        // A peer that exits with our frame unread makes the kernel report
+        // ECONNRESET once; the frames it sent before are still queued.
+        if (errno == ECONNRESET && resets++ < 2) continue;
+        break;
+    }
+    if (n < 0 && errno == ECONNRESET) n = 0;  // the peer is gone: end of stream
     if (n < 0) return Error::errno_("reading from the sync socket");
     Frame f;
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -105,7 +116,14 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
 
 Result<void> SyncChannel::signal(Barrier n, int pass_fd) {
     FrameHeader h{kFrameBarrier, static_cast<uint32_t>(n), 0, 0};
-    return send(fd_.get(), h, {}, pass_fd);
+    auto sent = send(fd_.get(), h, {}, pass_fd);
+    if (!sent.ok() && (sent.error().code() == EPIPE || sent.error().code() == ECONNRESET)) {
+        // The peer failed and went away: its error frame is still queued.
+        auto f = receive(fd_.get());
+        if (f.ok() && !f->eof && f->h.kind == kFrameError) return Error(f->h.code, f->message);
+        return Error(ECONNRESET, "the other side exited before barrier " + std::to_string(static_cast<uint32_t>(n)));
+    }
+    return sent;
 }
 
 Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
@@ -116,6 +134,14 @@ Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
         return Error::msg("sync: expected barrier {}, got frame {}/{}", static_cast<uint32_t>(n), f.h.kind, f.h.barrier);
     if (received) *received = std::move(f.fd);
     return ok();
+}
+
+std::optional<Error> SyncChannel::pending_error() {
+    struct pollfd p = {fd_.get(), POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) return std::nullopt;
+    auto f = receive(fd_.get());
+    if (f.ok() && !f->eof && f->h.kind == kFrameError) return Error(f->h.code, f->message);
+    return std::nullopt;
 }
 
 void SyncChannel::send_error(const Error& err) noexcept {
