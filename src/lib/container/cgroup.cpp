@@ -1,0 +1,135 @@
+#include "container/cgroup.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <linux/magic.h>
+
+#include "util/log.hpp"
+
+namespace spawn::container {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_fs(const char* path, long magic) {
+    struct statfs s {};
+    return statfs(path, &s) == 0 && static_cast<long>(s.f_type) == magic;
+}
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// True when no process is in dir or any cgroup below it.
+bool cgroup_empty(const fs::path& dir) {
+    std::error_code ec;
+    if (!read_all(dir / "cgroup.procs").empty()) return false;
+    for (auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_directory(ec) && !cgroup_empty(e.path())) return false;
+    return true;
+}
+
+// rmdir depth-first; cgroup directories only hold kernel files.
+bool remove_tree(const fs::path& dir) {
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_directory(ec)) remove_tree(e.path());
+    return ::rmdir(dir.c_str()) == 0 || errno == ENOENT;
+}
+
+void kill_all(const fs::path& dir, bool v2) {
+    if (v2) {
+        std::ofstream k(dir / "cgroup.kill");
+        if (k) {
+            k << "1";
+            k.flush();
+            if (k) return;
+        }
+    }
+    std::error_code ec;
+    std::istringstream procs(read_all(dir / "cgroup.procs"));
+    pid_t pid;
+    while (procs >> pid)
+        if (pid > 0) ::kill(pid, SIGKILL);
+    for (auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_directory(ec)) kill_all(e.path(), false);
+}
+
+Result<void> write_pid(const std::string& file, pid_t pid) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Error::errno_("opening {}", file);
+    std::string s = std::to_string(pid);
+    ssize_t n = ::write(fd, s.data(), s.size());
+    int err = errno;
+    ::close(fd);
+    if (n < 0) return Error::sys(err, "writing {}", file);
+    return ok();
+}
+
+}  // namespace
+
+CgroupLayout detect_cgroup_layout() {
+    if (is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) return CgroupLayout::Unified;
+    if (is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) return CgroupLayout::Hybrid;
+    return CgroupLayout::Legacy;
+}
+
+Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
+    Cgroup cg;
+    cg.plan_ = std::move(plan);
+    for (const auto& d : cg.plan_.dirs) {
+        std::error_code ec;
+        if (fs::exists(d.path, ec)) {
+            if (!cgroup_empty(d.path))
+                return Error(EBUSY, fmt::format("Machine {} is already running (its cgroup {} has processes)",
+                                                machine, d.path));
+            log::debug("removing stale cgroup {}", d.path);
+            if (!remove_tree(d.path)) return Error::errno_("removing stale cgroup {}", d.path);
+        }
+    }
+    cg.created_ = true;  // from here, destroy() removes what was made
+    for (const auto& d : cg.plan_.dirs) {
+        std::error_code ec;
+        fs::create_directories(d.path, ec);
+        if (ec) return Error(ec.value(), fmt::format("creating cgroup {}: {}", d.path, ec.message()));
+    }
+    return cg;
+}
+
+Result<void> Cgroup::attach(pid_t pid) {
+    for (const auto& d : plan_.dirs) TRY(write_pid(d.path + "/cgroup.procs", pid));
+    return ok();
+}
+
+void Cgroup::destroy() noexcept {
+    if (!created_) return;
+    created_ = false;
+    for (const auto& d : plan_.dirs) {
+        std::error_code ec;
+        if (!fs::exists(d.path, ec)) continue;
+        kill_all(d.path, d.v2);
+        // Killed processes leave the cgroup asynchronously: retry for up to 2 s.
+        bool removed = false;
+        for (int i = 0; i < 200 && !removed; ++i) {
+            removed = remove_tree(d.path);
+            if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (!removed) log::warn("could not remove cgroup {}: {}", d.path, std::strerror(errno));
+    }
+}
+
+}  // namespace spawn::container

@@ -1,0 +1,43 @@
+// cgroup: the kernel half of the container's cgroup (see cgroup_plan.hpp).
+// Created before the container process is released (the child joins it
+// before unsharing its cgroup namespace), killed and removed on exit; a stale
+// empty cgroup of the same name left by a crashed run is removed at start.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+
+#include "container/cgroup_plan.hpp"
+#include "util/result.hpp"
+
+namespace spawn::container {
+
+// statfs of /sys/fs/cgroup and /sys/fs/cgroup/unified.
+CgroupLayout detect_cgroup_layout();
+
+class Cgroup {
+public:
+    Cgroup() = default;
+    Cgroup(Cgroup&& o) noexcept : plan_(std::move(o.plan_)), created_(std::exchange(o.created_, false)) {}
+    Cgroup& operator=(Cgroup&&) = delete;
+    ~Cgroup() { destroy(); }
+
+    // Creates the cgroup in every hierarchy of the plan. A leftover cgroup
+    // without processes is removed first; one with processes is an error
+    // (machine name in use).
+    static Result<Cgroup> create(CgroupPlan plan, std::string_view machine);
+    // Moves pid into the cgroup in every hierarchy.
+    Result<void> attach(pid_t pid);
+    // Kills what is left in it and removes it (idempotent).
+    void destroy() noexcept;
+
+    const CgroupPlan& plan() const { return plan_; }
+
+private:
+    CgroupPlan plan_;
+    bool created_ = false;
+};
+
+}  // namespace spawn::container

@@ -1,0 +1,212 @@
+#include "container/mount.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "util/strings.hpp"
+
+namespace spawn::container {
+namespace {
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// "/a/b/" -> "a/b" (openat2 paths relative to the root fd).
+std::string relative(std::string_view path) {
+    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    return path.empty() ? std::string(".") : std::string(path);
+}
+
+int openat2_in_root(int root_fd, const std::string& rel, uint64_t flags, bool no_symlinks) {
+    struct open_how how {};
+    how.flags = flags | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
+    return static_cast<int>(syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+}
+
+// Parent directory fd and final component of path inside the root.
+Result<std::pair<UniqueFd, std::string>> parent_of(int root_fd, std::string_view path, bool no_symlinks) {
+    std::string rel = relative(path);
+    auto slash = rel.rfind('/');
+    std::string parent = slash == std::string::npos ? "." : rel.substr(0, slash);
+    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    auto fd = TRY(make_dirs_in_root(root_fd, "/" + parent, 0755, no_symlinks));
+    return std::make_pair(std::move(fd), std::move(name));
+}
+
+Result<void> set_read_only(int fd, bool recursive, std::string_view what) {
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+        return Error::errno_("making {} read-only", what);
+    return ok();
+}
+
+// Creates the bind target (directory or empty file, like the source) if missing.
+Result<UniqueFd> bind_target(int root_fd, const MountStep& s, bool source_is_dir) {
+    int fd = openat2_in_root(root_fd, relative(s.target), O_PATH, s.no_symlinks);
+    if (fd >= 0) return UniqueFd(fd);
+    if (errno != ENOENT) return Error::errno_("resolving {} in the container", s.target);
+    if (source_is_dir) return make_dirs_in_root(root_fd, s.target, 0755, s.no_symlinks);
+    auto [dir, name] = TRY(parent_of(root_fd, s.target, s.no_symlinks));
+    int f = openat(dir.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f < 0) return Error::errno_("creating {} in the container", s.target);
+    ::close(f);
+    fd = openat2_in_root(root_fd, relative(s.target), O_PATH, s.no_symlinks);
+    if (fd < 0) return Error::errno_("resolving {} in the container", s.target);
+    return UniqueFd(fd);
+}
+
+Result<void> do_bind(int root_fd, const MountStep& s) {
+    UniqueFd src;
+    if (s.source_in_root) {
+        int fd = openat2_in_root(root_fd, relative(s.source), O_PATH, s.no_symlinks);
+        if (fd < 0) {
+            if (errno == ENOENT && s.optional) return ok();
+            return Error::errno_("bind source {} in the container", s.source);
+        }
+        src.reset(fd);
+    } else {
+        int fd = ::open(s.source.c_str(), O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT && s.optional) return ok();
+            return Error::errno_("bind source {}", s.source);
+        }
+        src.reset(fd);
+    }
+    struct stat st {};
+    if (fstat(src.get(), &st) < 0) return Error::errno_("stat {}", s.source);
+    if (s.optional) {
+        int fd = openat2_in_root(root_fd, relative(s.target), O_PATH, s.no_symlinks);
+        if (fd < 0 && errno == ENOENT) return ok();
+        if (fd >= 0) ::close(fd);
+    }
+    auto target = TRY(bind_target(root_fd, s, S_ISDIR(st.st_mode)));
+
+    unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+    if (s.flags & MS_REC) tree_flags |= AT_RECURSIVE;
+    UniqueFd tree(open_tree(src.get(), "", tree_flags));
+    if (!tree) return Error::errno_("cloning mount of {}", s.source);
+    if (s.read_only) TRY(set_read_only(tree.get(), (s.flags & MS_REC) != 0, s.target));
+    if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::errno_("mounting {} on {}", s.source, s.target);
+    return ok();
+}
+
+Result<void> do_mount(int root_fd, const MountStep& s) {
+    auto target = TRY(make_dirs_in_root(root_fd, s.target, 0755, s.no_symlinks));
+    unsigned long flags = s.flags | (s.read_only ? MS_RDONLY : 0);
+    if (::mount(s.source.c_str(), fd_path(target.get()).c_str(), s.fstype.c_str(), flags,
+                s.data.empty() ? nullptr : s.data.c_str()) < 0)
+        return Error::errno_("mounting {} on {}", s.fstype, s.target);
+    return ok();
+}
+
+Result<void> do_node(int root_fd, const MountStep& s) {
+    auto [dir, name] = TRY(parent_of(root_fd, s.target, s.no_symlinks));
+    if (mknodat(dir.get(), name.c_str(), s.mode, s.dev) < 0 && errno != EEXIST)
+        return Error::errno_("creating device node {}", s.target);
+    return ok();
+}
+
+Result<void> do_symlink(int root_fd, const MountStep& s) {
+    auto [dir, name] = TRY(parent_of(root_fd, s.target, s.no_symlinks));
+    if (symlinkat(s.source.c_str(), dir.get(), name.c_str()) < 0 && errno != EEXIST)
+        return Error::errno_("creating symlink {}", s.target);
+    return ok();
+}
+
+}  // namespace
+
+Result<UniqueFd> resolve_in_root(int root_fd, std::string_view path, bool no_symlinks) {
+    int fd = openat2_in_root(root_fd, relative(path), O_PATH, no_symlinks);
+    if (fd < 0) return Error::errno_("resolving {} in the container", path);
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> make_dirs_in_root(int root_fd, std::string_view path, mode_t mode, bool no_symlinks) {
+    std::string rel = relative(path);
+    int fd = openat2_in_root(root_fd, rel, O_PATH | O_DIRECTORY, no_symlinks);
+    if (fd >= 0) return UniqueFd(fd);
+    if (errno != ENOENT) {
+        if (errno == ELOOP || errno == EXDEV)
+            return Error::sys(errno, "{} in the container is (or passes through) a symlink, refusing to follow it", path);
+        return Error::errno_("resolving {} in the container", path);
+    }
+    std::string prefix;
+    UniqueFd cur(openat2_in_root(root_fd, ".", O_PATH | O_DIRECTORY, no_symlinks));
+    if (!cur) return Error::errno_("opening the container root");
+    for (const auto& comp : str::split(rel, '/')) {
+        if (comp.empty() || comp == ".") continue;
+        prefix += prefix.empty() ? comp : "/" + comp;
+        int next = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, no_symlinks);
+        if (next < 0 && errno == ENOENT) {
+            if (mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
+                return Error::errno_("creating /{} in the container", prefix);
+            next = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, no_symlinks);
+        }
+        if (next < 0) {
+            if (errno == ELOOP || errno == EXDEV)
+                return Error::sys(errno, "/{} in the container is a symlink, refusing to follow it", prefix);
+            return Error::errno_("resolving /{} in the container", prefix);
+        }
+        cur.reset(next);
+    }
+    return cur;
+}
+
+Result<void> make_read_only(int root_fd, std::string_view path, bool recursive) {
+    auto fd = TRY(resolve_in_root(root_fd, path, true));
+    return set_read_only(fd.get(), recursive, path);
+}
+
+Result<void> apply_step(int root_fd, const MountStep& s) {
+    switch (s.kind) {
+    case StepKind::Mount:
+        return do_mount(root_fd, s);
+    case StepKind::Bind:
+        return do_bind(root_fd, s);
+    case StepKind::MakeDir: {
+        auto fd = TRY(make_dirs_in_root(root_fd, s.target, s.mode, s.no_symlinks));
+        return ok();
+    }
+    case StepKind::MakeNode:
+        return do_node(root_fd, s);
+    case StepKind::Symlink:
+        return do_symlink(root_fd, s);
+    case StepKind::RemountRo:
+        return make_read_only(root_fd, s.target, false);
+    }
+    return ok();
+}
+
+Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan) {
+    for (const auto& s : plan) TRY(apply_step(root_fd, s));
+    return ok();
+}
+
+Result<void> bind_host_path(int root_fd, std::string_view host_path, std::string_view path) {
+    MountStep s;
+    s.kind = StepKind::Bind;
+    s.source = std::string(host_path);
+    s.target = std::string(path);
+    s.flags = MS_BIND;
+    s.no_symlinks = true;
+    return do_bind(root_fd, s);
+}
+
+Result<void> pivot_into(const std::string& root_path) {
+    if (chdir(root_path.c_str()) < 0) return Error::errno_("entering {}", root_path);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) return Error::errno_("pivot_root into {}", root_path);
+    if (umount2(".", MNT_DETACH) < 0) return Error::errno_("detaching the old root");
+    if (chdir("/") < 0) return Error::errno_("chdir /");
+    return ok();
+}
+
+}  // namespace spawn::container

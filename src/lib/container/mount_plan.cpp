@@ -1,0 +1,204 @@
+#include "container/mount_plan.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace spawn::container {
+namespace {
+
+constexpr unsigned long kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+MountStep fs(std::string fstype, std::string source, std::string target, unsigned long flags,
+             std::string data) {
+    MountStep s;
+    s.kind = StepKind::Mount;
+    s.fstype = std::move(fstype);
+    s.source = std::move(source);
+    s.target = std::move(target);
+    s.flags = flags;
+    s.data = std::move(data);
+    s.no_symlinks = true;
+    return s;
+}
+
+MountStep node(std::string target, unsigned maj, unsigned min) {
+    MountStep s;
+    s.kind = StepKind::MakeNode;
+    s.target = std::move(target);
+    s.mode = S_IFCHR | 0666;
+    s.dev = makedev(maj, min);
+    s.no_symlinks = true;
+    return s;
+}
+
+MountStep dir(std::string target, mode_t mode) {
+    MountStep s;
+    s.kind = StepKind::MakeDir;
+    s.target = std::move(target);
+    s.mode = mode;
+    s.no_symlinks = true;
+    return s;
+}
+
+MountStep link(std::string target, std::string contents) {
+    MountStep s;
+    s.kind = StepKind::Symlink;
+    s.target = std::move(target);
+    s.source = std::move(contents);
+    s.no_symlinks = true;
+    return s;
+}
+
+void plan_dev(std::vector<MountStep>& out) {
+    out.push_back(fs("tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME,
+                     "mode=0755,size=4m,nr_inodes=64k"));
+    out.push_back(node("/dev/null", 1, 3));
+    out.push_back(node("/dev/zero", 1, 5));
+    out.push_back(node("/dev/full", 1, 7));
+    out.push_back(node("/dev/random", 1, 8));
+    out.push_back(node("/dev/urandom", 1, 9));
+    out.push_back(node("/dev/tty", 5, 0));
+    out.push_back(dir("/dev/net", 0755));
+    out.push_back(node("/dev/net/tun", 10, 200));
+    out.push_back(link("/dev/fd", "/proc/self/fd"));
+    out.push_back(link("/dev/stdin", "/proc/self/fd/0"));
+    out.push_back(link("/dev/stdout", "/proc/self/fd/1"));
+    out.push_back(link("/dev/stderr", "/proc/self/fd/2"));
+    out.push_back(link("/dev/ptmx", "pts/ptmx"));
+    out.push_back(dir("/dev/pts", 0755));
+    out.push_back(fs("devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=620,gid=5"));
+    out.push_back(dir("/dev/shm", 01777));
+    out.push_back(fs("tmpfs", "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));
+    out.push_back(dir("/dev/mqueue", 0755));
+    out.push_back(fs("mqueue", "mqueue", "/dev/mqueue", kNoSuidDevExec, ""));
+}
+
+void plan_proc(std::vector<MountStep>& out) {
+    out.push_back(fs("proc", "proc", "/proc", kNoSuidDevExec, ""));
+    for (const char* p : kReadOnlyProcDirs) {
+        MountStep s;
+        s.kind = StepKind::Bind;
+        s.source = p;
+        s.target = p;
+        s.source_in_root = true;
+        s.flags = MS_BIND | MS_REC;
+        s.read_only = true;
+        s.no_symlinks = true;
+        s.optional = true;
+        out.push_back(std::move(s));
+    }
+    for (const char* p : kMaskedProcFiles) {
+        MountStep s;
+        s.kind = StepKind::Bind;
+        s.source = "/dev/null";
+        s.target = p;
+        s.source_in_root = true;
+        s.flags = MS_BIND;
+        s.read_only = true;
+        s.no_symlinks = true;
+        s.optional = true;  // /proc/keys and /proc/kcore depend on the kernel config
+        out.push_back(std::move(s));
+    }
+}
+
+void plan_sys(std::vector<MountStep>& out, CgroupLayout layout) {
+    out.push_back(fs("sysfs", "sysfs", "/sys", MS_RDONLY | kNoSuidDevExec, ""));
+    switch (layout) {
+    case CgroupLayout::Unified:
+        // The cgroup namespace makes the container's own cgroup the root; it
+        // stays writable so the guest's init can create sub-cgroups.
+        out.push_back(fs("cgroup2", "cgroup", "/sys/fs/cgroup", kNoSuidDevExec, ""));
+        break;
+    case CgroupLayout::Hybrid:
+    case CgroupLayout::Legacy: {
+        out.push_back(fs("tmpfs", "tmpfs", "/sys/fs/cgroup", kNoSuidDevExec, "mode=0755"));
+        out.push_back(dir("/sys/fs/cgroup/systemd", 0755));
+        out.push_back(fs("cgroup", "cgroup", "/sys/fs/cgroup/systemd", kNoSuidDevExec, "none,name=systemd"));
+        if (layout == CgroupLayout::Hybrid) {
+            out.push_back(dir("/sys/fs/cgroup/unified", 0755));
+            out.push_back(fs("cgroup2", "cgroup", "/sys/fs/cgroup/unified", kNoSuidDevExec, ""));
+        }
+        MountStep ro;
+        ro.kind = StepKind::RemountRo;
+        ro.target = "/sys/fs/cgroup";
+        ro.no_symlinks = true;
+        out.push_back(std::move(ro));
+        break;
+    }
+    }
+}
+
+}  // namespace
+
+std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
+    std::vector<MountStep> out;
+    plan_dev(out);
+    plan_proc(out);
+    plan_sys(out, facts.cgroup);
+    out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
+    out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));
+
+    // Custom mounts (--bind, --bind-ro, --tmpfs), parents before children as
+    // nspawn sorts them; equal targets keep the command line order.
+    std::vector<MountStep> custom;
+    for (const auto& b : cfg.binds) {
+        MountStep s;
+        s.kind = StepKind::Bind;
+        if (!b.source.empty() && b.source[0] == '+') {
+            s.source = b.source.substr(1);
+            if (s.source.empty() || s.source[0] != '/') s.source = "/" + s.source;
+            s.source_in_root = true;
+        } else {
+            s.source = b.source;
+        }
+        s.target = b.target.empty() ? s.source : b.target;
+        s.flags = MS_BIND | (b.recursive ? MS_REC : 0);
+        s.read_only = b.read_only;
+        custom.push_back(std::move(s));
+    }
+    for (const auto& t : cfg.tmpfs) {
+        MountStep s = fs("tmpfs", "tmpfs", t.target, MS_NODEV | MS_STRICTATIME,
+                         t.options.empty() ? "mode=0755" : t.options);
+        s.no_symlinks = false;
+        custom.push_back(std::move(s));
+    }
+    std::stable_sort(custom.begin(), custom.end(),
+                     [](const MountStep& a, const MountStep& b) { return a.target < b.target; });
+    for (auto& s : custom) out.push_back(std::move(s));
+
+    if (cfg.read_only) {
+        MountStep ro;
+        ro.kind = StepKind::RemountRo;
+        ro.target = "/";
+        out.push_back(std::move(ro));
+    }
+    return out;
+}
+
+std::string describe(const MountStep& s) {
+    switch (s.kind) {
+    case StepKind::Mount:
+        return fmt::format("mount {} ({}) on {} flags={:#x} data={}{}", s.source, s.fstype, s.target,
+                           s.flags, s.data, s.read_only ? " ro" : "");
+    case StepKind::Bind:
+        return fmt::format("bind {}{} on {}{}{}", s.source_in_root ? "(in root) " : "", s.source,
+                           s.target, (s.flags & MS_REC) ? " rec" : "", s.read_only ? " ro" : "");
+    case StepKind::MakeDir:
+        return fmt::format("mkdir {} {:o}", s.target, s.mode);
+    case StepKind::MakeNode:
+        return fmt::format("mknod {} {}:{}", s.target, major(s.dev), minor(s.dev));
+    case StepKind::Symlink:
+        return fmt::format("symlink {} -> {}", s.target, s.source);
+    case StepKind::RemountRo:
+        return fmt::format("remount {} read-only", s.target);
+    }
+    return "?";
+}
+
+}  // namespace spawn::container

@@ -1,0 +1,71 @@
+// mount_plan: the pure half of the container's file system set-up. From a
+// Config and a few facts about the host (cgroup layout, whether a console pty
+// will exist), plan_mounts() returns the ordered list of steps that turn a
+// directory tree into the container's root. The executor (mount.hpp) walks the
+// list inside the child's mount namespace; nothing here touches the kernel, so
+// the plan is unit-tested without root.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace spawn::container {
+
+enum class StepKind {
+    Mount,      // mount a file system (fstype, source, flags, data) on target
+    Bind,       // bind-mount source (host path, or in-root path if source_in_root) on target
+    MakeDir,    // mkdir -p target (mode)
+    MakeNode,   // mknod target (mode incl. S_IFCHR, dev)
+    Symlink,    // symlink target -> source
+    RemountRo,  // make the mount at target read-only (flags of the mount kept)
+};
+
+struct MountStep {
+    StepKind kind = StepKind::Mount;
+    std::string source;            // fs source name, bind source, or symlink contents
+    std::string target;            // absolute path inside the new root
+    std::string fstype;            // Mount
+    unsigned long flags = 0;       // MS_* for Mount / Bind (MS_REC for recursive binds)
+    std::string data;              // mount data (Mount)
+    bool read_only = false;        // Mount / Bind: made read-only right after mounting
+    bool source_in_root = false;   // Bind: source resolved inside the new root, not on the host
+    bool no_symlinks = false;      // resolve target without following any symlink (proc, sys, dev)
+    bool optional = false;         // a missing source/target is skipped, not an error
+    bool create_file = false;      // Bind: create the target as a file (not a directory) if missing
+    mode_t mode = 0;               // MakeDir / MakeNode
+    dev_t dev = 0;                 // MakeNode
+
+    bool operator==(const MountStep&) const = default;
+};
+
+// How the host's cgroup hierarchies are laid out (detected with statfs).
+enum class CgroupLayout {
+    Unified,  // cgroup2 at /sys/fs/cgroup
+    Hybrid,   // tmpfs at /sys/fs/cgroup, name=systemd (v1) at .../systemd, cgroup2 at .../unified
+    Legacy,   // v1 only, name=systemd at /sys/fs/cgroup/systemd
+};
+
+struct MountFacts {
+    CgroupLayout cgroup = CgroupLayout::Unified;
+    bool console_pty = false;  // /dev/console will be the pty (created by the child, bound later)
+};
+
+// Paths masked inside /proc (bind-mounted over with /dev/null, read-only).
+inline constexpr const char* kMaskedProcFiles[] = {
+    "/proc/kallsyms", "/proc/kcore", "/proc/keys", "/proc/sysrq-trigger", "/proc/timer_list",
+};
+// Subtrees of /proc made read-only (as nspawn does).
+inline constexpr const char* kReadOnlyProcDirs[] = {
+    "/proc/sys", "/proc/acpi", "/proc/bus", "/proc/fs", "/proc/irq",
+};
+
+std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts);
+
+// Human-readable one-line form of a step (debug output, test failure messages).
+std::string describe(const MountStep& step);
+
+}  // namespace spawn::container

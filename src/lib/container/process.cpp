@@ -1,0 +1,69 @@
+#include "container/process.hpp"
+
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
+
+namespace spawn::container {
+
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)), reaped_(std::exchange(o.reaped_, false)) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
+    if (this != &o) {
+        kill_and_reap();
+        pid_ = std::exchange(o.pid_, -1);
+        pidfd_ = std::move(o.pidfd_);
+        reaped_ = std::exchange(o.reaped_, false);
+    }
+    return *this;
+}
+
+ChildProcess::~ChildProcess() { kill_and_reap(); }
+
+Result<ChildProcess> ChildProcess::clone_raw(uint64_t flags) {
+    int pidfd = -1;
+    struct clone_args args;
+    std::memset(&args, 0, sizeof args);
+    args.flags = flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return Error::errno_("clone3 of the container process");
+    if (pid == 0) return ChildProcess(0, UniqueFd());
+    return ChildProcess(static_cast<pid_t>(pid), UniqueFd(pidfd));
+}
+
+Result<void> ChildProcess::send_signal(int sig) {
+    if (!running()) return ok();
+    if (syscall(SYS_pidfd_send_signal, pidfd_.get(), sig, nullptr, 0) < 0 && errno != ESRCH)
+        return Error::errno_("sending signal {} to the container", sig);
+    return ok();
+}
+
+Result<bool> ChildProcess::reap(siginfo_t& info, bool block) {
+    if (!running()) return false;
+    std::memset(&info, 0, sizeof info);
+    int r;
+    do {
+        r = waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | (block ? 0 : WNOHANG));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return Error::errno_("waiting for the container");
+    if (info.si_pid == 0) return false;
+    reaped_ = true;
+    return true;
+}
+
+void ChildProcess::kill_and_reap() noexcept {
+    if (!running()) return;
+    syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    siginfo_t info;
+    (void)reap(info, true);
+}
+
+}  // namespace spawn::container

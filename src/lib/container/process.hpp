@@ -1,0 +1,55 @@
+// process: clone3() of the container's first process with a pidfd, and
+// ChildProcess, which owns it: dropping a ChildProcess that was not reaped
+// kills (SIGKILL) and reaps it, so no error path leaves a container running.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace spawn::container {
+
+class ChildProcess {
+public:
+    ChildProcess() = default;
+    ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+    ChildProcess(ChildProcess&& o) noexcept;
+    ChildProcess& operator=(ChildProcess&& o) noexcept;
+    ~ChildProcess();
+
+    // clone3(flags | CLONE_PIDFD). In the child, fn runs and its return value
+    // is the exit status (_exit); it must not throw.
+    template <typename Fn>
+    static Result<ChildProcess> clone(uint64_t flags, Fn&& fn) {
+        auto r = clone_raw(flags);
+        if (!r.ok()) return std::move(r).error();
+        if (r->pid_ == 0) {
+            int status = fn();
+            _exit(status);
+        }
+        return std::move(r).value();
+    }
+
+    pid_t pid() const { return pid_; }
+    int pidfd() const { return pidfd_.get(); }
+    bool running() const { return pid_ > 0 && !reaped_; }
+
+    Result<void> send_signal(int sig);
+    // Reaps the child if it has exited (WNOHANG when !block). Returns true with
+    // info filled when reaped.
+    Result<bool> reap(siginfo_t& info, bool block);
+    // SIGKILL and reap (idempotent).
+    void kill_and_reap() noexcept;
+
+private:
+    static Result<ChildProcess> clone_raw(uint64_t flags);
+    pid_t pid_ = -1;
+    UniqueFd pidfd_;
+    bool reaped_ = false;
+};
+
+}  // namespace spawn::container

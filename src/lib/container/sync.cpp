@@ -1,0 +1,133 @@
+#include "container/sync.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstring>
+#include <string>
+
+namespace spawn::container {
+namespace {
+
+enum : uint32_t { kFrameBarrier = 1, kFrameError = 2 };
+
+struct FrameHeader {
+    uint32_t kind;
+    uint32_t barrier;
+    int32_t code;
+    uint32_t len;
+};
+
+constexpr size_t kMaxMessage = 4000;
+
+struct Frame {
+    FrameHeader h{};
+    std::string message;
+    UniqueFd fd;
+    bool eof = false;
+};
+
+Result<Frame> receive(int sock) {
+    char buf[sizeof(FrameHeader) + kMaxMessage];
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control{};
+    struct iovec iov = {buf, sizeof buf};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    ssize_t n;
+    do {
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Error::errno_("reading from the sync socket");
+    Frame f;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            f.fd.reset(fd);
+        }
+    }
+    if (n == 0) {
+        f.eof = true;
+        return f;
+    }
+    if (static_cast<size_t>(n) < sizeof(FrameHeader)) return Error::msg("short frame on the sync socket");
+    std::memcpy(&f.h, buf, sizeof f.h);
+    size_t len = std::min<size_t>(f.h.len, static_cast<size_t>(n) - sizeof(FrameHeader));
+    f.message.assign(buf + sizeof(FrameHeader), len);
+    return f;
+}
+
+Result<void> send(int sock, const FrameHeader& h, std::string_view message, int pass_fd) {
+    char buf[sizeof(FrameHeader) + kMaxMessage];
+    FrameHeader hh = h;
+    hh.len = static_cast<uint32_t>(std::min(message.size(), kMaxMessage));
+    std::memcpy(buf, &hh, sizeof hh);
+    std::memcpy(buf + sizeof hh, message.data(), hh.len);
+    struct iovec iov = {buf, sizeof hh + hh.len};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control{};
+    if (pass_fd >= 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof control.buf;
+        struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Error::errno_("writing to the sync socket");
+    return ok();
+}
+
+}  // namespace
+
+Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return Error::errno_("creating the sync socket pair");
+    return std::make_pair(SyncChannel(UniqueFd(sv[0])), SyncChannel(UniqueFd(sv[1])));
+}
+
+Result<void> SyncChannel::signal(Barrier n, int pass_fd) {
+    FrameHeader h{kFrameBarrier, static_cast<uint32_t>(n), 0, 0};
+    return send(fd_.get(), h, {}, pass_fd);
+}
+
+Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
+    auto f = TRY(receive(fd_.get()));
+    if (f.eof) return Error(ECONNRESET, "the other side exited before barrier " + std::to_string(static_cast<uint32_t>(n)));
+    if (f.h.kind == kFrameError) return Error(f.h.code, f.message);
+    if (f.h.kind != kFrameBarrier || f.h.barrier != static_cast<uint32_t>(n))
+        return Error::msg("sync: expected barrier {}, got frame {}/{}", static_cast<uint32_t>(n), f.h.kind, f.h.barrier);
+    if (received) *received = std::move(f.fd);
+    return ok();
+}
+
+void SyncChannel::send_error(const Error& err) noexcept {
+    FrameHeader h{kFrameError, 0, err.code(), 0};
+    (void)send(fd_.get(), h, err.message(), -1);
+}
+
+Result<void> SyncChannel::wait_closed() {
+    auto f = TRY(receive(fd_.get()));
+    if (f.eof) return ok();
+    if (f.h.kind == kFrameError) return Error(f.h.code, f.message);
+    return Error::msg("sync: unexpected frame after the last barrier");
+}
+
+}  // namespace spawn::container

@@ -1,0 +1,48 @@
+// sync: the parent/child synchronisation channel (a SOCK_SEQPACKET pair).
+// Numbered barriers are written identically on both sides (see Barrier); a
+// failing child sends an error frame instead, so the parent prints the real
+// cause ("mounting proc on /proc: ...") as one line. A barrier frame can carry
+// one file descriptor (SCM_RIGHTS), used for the console pty.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace spawn::container {
+
+// The synchronisation points of one container start, in order.
+enum class Barrier : uint32_t {
+    HostReady = 1,      // parent -> child: cgroup joined, NETWORK and REGISTER hooks done
+    ChildMounted = 2,   // child -> parent: root set up and pivoted; carries the pty master if any
+    Go = 3,             // parent -> child: console forwarding ready, exec the payload
+};
+
+class SyncChannel {
+public:
+    SyncChannel() = default;
+    explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+
+    static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
+
+    // Sends barrier n (optionally passing fd).
+    Result<void> signal(Barrier n, int pass_fd = -1);
+    // Waits for barrier n. An error frame from the peer becomes this Error; the
+    // peer going away becomes ECONNRESET. received (if given) gets a passed fd.
+    Result<void> wait(Barrier n, UniqueFd* received = nullptr);
+    // Sends an error frame (best effort; used by the child before _exit()).
+    void send_error(const Error& err) noexcept;
+    // Parent, after Go: success is EOF (the close-on-exec socket went away with
+    // a successful execve); an error frame is the child's failure.
+    Result<void> wait_closed();
+
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace spawn::container

@@ -1,0 +1,233 @@
+// The container side: runs in the new mount, PID, UTS, IPC (and net)
+// namespaces as PID 1. Sets up the root from the mount plan, pivots into it,
+// reports to the parent at each barrier (sync.hpp), and execs the payload.
+// No exceptions escape; a failure is sent to the parent as an error frame and
+// the child exits with status 1.
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "container/console.hpp"
+#include "container/env.hpp"
+#include "container/mount.hpp"
+#include "container/stub_init.hpp"
+#include "spawn/launch.hpp"
+
+extern char** environ;
+
+namespace spawn {
+namespace {
+
+using container::Barrier;
+
+std::string read_small_file(const char* path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Bind-mounts the tree on itself (so it is a mount point pivot_root accepts)
+// and returns an O_PATH fd of that new mount, checked to be the same directory.
+Result<UniqueFd> mount_root(const Launch& l) {
+    if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+        return Error::errno_("making the mount namespace a slave of the host");
+    if (::mount(l.root.c_str(), l.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return Error::errno_("bind-mounting {} on itself", l.root);
+    UniqueFd fd(::open(l.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::errno_("opening {}", l.root);
+    struct stat a {}, b {};
+    if (fstat(fd.get(), &a) < 0 || fstat(l.root_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        return Error::msg("Directory tree {} changed while starting, refusing", l.root);
+    std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+    if (::mount(nullptr, self.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return Error::errno_("making the root mount private");
+    return fd;
+}
+
+Result<void> pivot(int root_fd) {
+    if (fchdir(root_fd) < 0) return Error::errno_("entering the container root");
+    if (syscall(SYS_pivot_root, ".", ".") < 0) return Error::errno_("pivot_root into the container root");
+    if (umount2(".", MNT_DETACH) < 0) return Error::errno_("detaching the host's root");
+    if (chdir("/") < 0) return Error::errno_("chdir /");
+    return ok();
+}
+
+struct Prepared {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    container::PasswdEntry user;
+    bool login_shell = false;  // no command: the user's shell as a login shell
+};
+
+Result<Prepared> prepare_exec(const Launch& l) {
+    const Config& cfg = *l.cfg;
+    Prepared p;
+    std::string passwd = read_small_file("/etc/passwd");
+    std::string who = cfg.user.empty() ? "root" : cfg.user;
+    auto entry = container::find_passwd(passwd, who);
+    if (!entry) {
+        if (!cfg.user.empty()) return Error(ESRCH, "User " + cfg.user + " not found in the container's /etc/passwd");
+        entry = container::PasswdEntry{"root", 0, 0, "/root", "/bin/sh"};
+    }
+    p.user = *entry;
+    container::EnvFacts facts;
+    facts.term = l.term;
+    facts.uuid = l.uuid;
+    facts.user = p.user;
+    facts.listen_fds = l.listen_fds;
+    facts.listen_pid = cfg.as_pid2 ? 2 : 1;
+    p.env = container::build_environment(cfg, facts);
+    p.argv = cfg.command;
+    return p;
+}
+
+// In the payload process: session, controlling terminal, user, cwd, fds, exec.
+[[noreturn]] void exec_payload(const Launch& l, const Prepared& p, int pty_slave) noexcept {
+    const Config& cfg = *l.cfg;
+    auto fail = [&](Error e) {
+        l.child_end->send_error(e);
+        _exit(1);
+    };
+    setsid();
+    if (pty_slave >= 0) {
+        if (ioctl(pty_slave, TIOCSCTTY, 0) < 0) fail(Error::errno_("making the pty the controlling terminal"));
+        for (int fd = 0; fd < 3; ++fd)
+            if (dup2(pty_slave, fd) < 0) fail(Error::errno_("dup2 of the pty"));
+    }
+    if (p.user.uid != 0 || p.user.gid != 0) {
+        if (setgroups(0, nullptr) < 0 || setgid(p.user.gid) < 0 || setuid(p.user.uid) < 0)
+            fail(Error::errno_("changing to user {}", p.user.name));
+        // A credential change clears the death signal: arm it again.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    }
+    std::string dir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() ? p.user.home : "/");
+    if (chdir(dir.c_str()) < 0) {
+        if (!cfg.chdir.empty()) fail(Error::errno_("changing directory to {}", dir));
+        if (chdir("/") < 0) fail(Error::errno_("chdir /"));
+    }
+    // Only stdio and the LISTEN_FDS range reach the payload.
+    int keep = 3 + l.listen_fds;
+    for (int fd = 3; fd < keep; ++fd) fcntl(fd, F_SETFD, 0);
+    close_range(static_cast<unsigned>(keep), ~0U, CLOSE_RANGE_CLOEXEC);
+    if (pty_slave >= keep) fcntl(pty_slave, F_SETFD, FD_CLOEXEC);
+    umask(0022);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &l.saved_sigmask, nullptr);
+
+    std::vector<char*> envp;
+    for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    environ = envp.data();  // execvp searches the container's PATH
+    if (!p.argv.empty()) {
+        std::vector<char*> argv;
+        for (const auto& a : p.argv) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        fail(Error::errno_("Failed to execute {}", p.argv[0]));
+    }
+    // No command: the user's shell as a login shell, as nspawn does.
+    for (std::string sh : {p.user.shell, std::string("/bin/bash"), std::string("/bin/sh")}) {
+        if (sh.empty()) continue;
+        std::string arg0 = "-" + sh.substr(sh.rfind('/') + 1);
+        char* argv[] = {arg0.data(), nullptr};
+        execve(sh.c_str(), argv, envp.data());
+    }
+    fail(Error::errno_("Failed to execute a shell ({}, /bin/bash, /bin/sh)", p.user.shell));
+    _exit(1);
+}
+
+Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
+    const Config& cfg = *l.cfg;
+    TRY(l.child_end->wait(Barrier::HostReady));
+    if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
+    if (sethostname(l.hostname.data(), l.hostname.size()) < 0)
+        return Error::errno_("setting the hostname to {}", l.hostname);
+    if (cfg.net.private_network) {
+        // Loopback up: the only interface of a private network by default.
+        // (ioctl on a throw-away socket keeps this free of netlink code.)
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s >= 0) {
+            struct ifreq ifr {};
+            std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+            if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+                ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+                ioctl(s, SIOCSIFFLAGS, &ifr);
+            }
+            ::close(s);
+        }
+    }
+    umask(0);
+    auto root = TRY(mount_root(l));
+    TRY(container::apply_mount_plan(root.get(), l.plan));
+    UniqueFd master;
+    if (container::console_uses_pty(l.console)) {
+        auto [m, s] = TRY(container::open_container_pty(root.get()));
+        master = std::move(m);
+        pty_slave = std::move(s);
+    }
+    // BOOT hook (child side): guest interface files (/run/host/container-manager,
+    // /run/systemd/container, machine-id, the notify socket) are written here,
+    // relative to root (/run is the container's tmpfs by now). With --read-only the
+    // plan's last step has already made / read-only: write below /run, or plan a
+    // step before that remount (container/mount_plan.cpp).
+    TRY(pivot(root.get()));
+    return master;
+}
+
+}  // namespace
+
+int run_child(const Launch& l) noexcept {
+    // Die with the parent, even when it is SIGKILLed.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    l.parent_end->close();
+    UniqueFd pty_slave;
+    auto master = setup(l, pty_slave);
+    if (!master.ok()) {
+        l.child_end->send_error(master.error());
+        return 1;
+    }
+    auto sent = l.child_end->signal(Barrier::ChildMounted, master->valid() ? master->get() : -1);
+    if (!sent.ok()) return 1;
+    master->reset();
+    if (!l.child_end->wait(Barrier::Go).ok()) return 1;
+
+    auto prepared = prepare_exec(l);
+    if (!prepared.ok()) {
+        l.child_end->send_error(prepared.error());
+        return 1;
+    }
+    if (!l.cfg->as_pid2) exec_payload(l, *prepared, pty_slave.get());
+
+    // --as-pid2: this process stays PID 1 (stub init), the payload is PID 2.
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, nullptr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        l.child_end->send_error(Error::errno_("forking the payload"));
+        return 1;
+    }
+    if (pid == 0) exec_payload(l, *prepared, pty_slave.get());
+    // The stub keeps no descriptor of the host side open: stdio is the console
+    // when there is one, and nothing above it.
+    if (pty_slave.valid())
+        for (int fd = 0; fd < 3; ++fd) dup2(pty_slave.get(), fd);
+    close_range(3, ~0U, 0);
+    container::run_stub_init(pid);
+}
+
+}  // namespace spawn

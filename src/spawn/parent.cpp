@@ -1,0 +1,223 @@
+// The host side of one container start: checks and locks the tree, creates
+// the cgroup, clones the container process, walks the barriers with it
+// (sync.hpp), forwards the console and signals, and turns the container's
+// end into spawn's exit status. Everything it sets up is owned by an RAII
+// object declared in this function, so every exit path tears it down
+// (SIGKILL of spawn: the kernel kills the container via PR_SET_PDEATHSIG,
+// drops the lock and the mounts; the empty cgroup is cleaned at the next start).
+//
+// Hook points for the other areas are marked NETWORK, REGISTER and BOOT.
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include <systemd/sd-id128.h>
+
+#include "container/cgroup.hpp"
+#include "container/console.hpp"
+#include "container/env.hpp"
+#include "container/lock.hpp"
+#include "container/process.hpp"
+#include "container/tree.hpp"
+#include "spawn/launch.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace spawn {
+namespace {
+
+using namespace container;
+
+std::string signal_name(int sig) {
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
+}
+
+// --uuid, else the tree's /etc/machine-id, else random (as nspawn does).
+std::string container_uuid(const Config& cfg, int tree_fd) {
+    if (cfg.uuid) return format_uuid(*cfg.uuid);
+    struct open_how how {};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    UniqueFd fd(static_cast<int>(syscall(SYS_openat2, tree_fd, "etc/machine-id", &how, sizeof how)));
+    if (fd) {
+        char buf[64];
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n > 0)
+            if (auto u = parse_machine_id(std::string_view(buf, static_cast<size_t>(n)))) return format_uuid(*u);
+    }
+    sd_id128_t id;
+    Uuid u{};
+    if (sd_id128_randomize(&id) >= 0) std::memcpy(u.data(), id.bytes, u.size());
+    return format_uuid(u);
+}
+
+// LISTEN_FDS is passed on only when it is meant for us (LISTEN_PID).
+int inherited_listen_fds() {
+    const char* fds = std::getenv("LISTEN_FDS");
+    const char* pid = std::getenv("LISTEN_PID");
+    if (!fds || !pid) return 0;
+    auto n = str::parse_uint(fds);
+    auto p = str::parse_uint(pid);
+    if (!n || !p || *p != static_cast<uint64_t>(getpid()) || *n > 1024) return 0;
+    return static_cast<int>(*n);
+}
+
+Result<int> run(const Config& cfg) {
+    // 1. The tree: checked, then locked (fails fast when busy).
+    auto tree_fd = TRY(check_tree(cfg.directory));
+    char real[PATH_MAX];
+    if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
+    std::string root = real;
+    auto lock = TRY(TreeLock::acquire(tree_fd.get(), root, cfg.read_only));
+
+    const std::string machine = cfg.machine;
+    const std::string hostname = cfg.hostname.empty() ? machine : cfg.hostname;
+    const bool stdin_tty = isatty(STDIN_FILENO), stdout_tty = isatty(STDOUT_FILENO);
+    const ConsoleMode console = resolve_console_mode(cfg.console, stdin_tty, stdout_tty);
+
+    // 2. The cgroup (a stale empty one of the same name is removed).
+    const CgroupLayout layout = detect_cgroup_layout();
+    auto cgroup = TRY(Cgroup::create(plan_cgroup(layout, machine, cfg.slice), machine));
+
+    // 3. Everything the child needs, decided here.
+    auto [parent_end, child_end] = TRY(SyncChannel::make_pair());
+    Launch l;
+    l.cfg = &cfg;
+    l.root = root;
+    l.root_fd = tree_fd.get();
+    l.machine = machine;
+    l.hostname = hostname;
+    l.uuid = container_uuid(cfg, tree_fd.get());
+    const char* host_term = std::getenv("TERM");
+    l.term = stdin_tty && host_term && *host_term ? host_term : "vt220";
+    l.console = console;
+    l.plan = plan_mounts(cfg, MountFacts{layout, console_uses_pty(console)});
+    l.listen_fds = inherited_listen_fds();
+    l.parent_end = &parent_end;
+    l.child_end = &child_end;
+
+    // Signals arrive through a signalfd; the child restores the old mask.
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGWINCH}) sigaddset(&mask, s);
+    if (sigprocmask(SIG_BLOCK, &mask, &l.saved_sigmask) < 0) return Error::errno_("blocking signals");
+    UniqueFd sigfd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sigfd) return Error::errno_("creating a signalfd");
+    signal(SIGPIPE, SIG_IGN);
+
+    // 4. The container process.
+    uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (cfg.net.private_network) flags |= CLONE_NEWNET;
+    auto child = TRY(ChildProcess::clone(flags, [&l]() { return run_child(l); }));
+    child_end.close();
+
+    // It joins its cgroup before it unshares its cgroup namespace (HostReady).
+    TRY_CTX(cgroup.attach(child.pid()), "moving the container into its cgroup");
+
+    // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
+    // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after
+    // the child exists and before it proceeds; an RAII object declared here tears
+    // them down on every exit path.
+
+    // REGISTER hook: machined registration (RegisterMachine with the leader
+    // child.pid(), root, uuid, cgroup.plan().unit) goes here, now that the child
+    // sits in its cgroup; an RAII object declared here unregisters on exit.
+
+    TRY(parent_end.signal(Barrier::HostReady));
+    UniqueFd master;
+    TRY(parent_end.wait(Barrier::ChildMounted, &master));
+
+    // BOOT hook (parent side): notify socket relay (READY=1 to our own
+    // NOTIFY_SOCKET) is set up here, before the payload starts.
+
+    TerminalGuard terminal;
+    std::optional<ConsoleForwarder> forwarder;
+    if (master) {
+        if (!cfg.quiet && console != ConsoleMode::Passive)
+            log::info("Spawning container {} on {}.\nPress ^] three times within 1s to kill container.",
+                      machine, root);
+        if (console == ConsoleMode::Interactive) TRY(terminal.make_raw(STDIN_FILENO));
+        forwarder.emplace(std::move(master), console);
+    }
+    TRY(parent_end.signal(Barrier::Go));
+    // EOF: the payload was executed; an error frame: it could not be.
+    if (auto e = parent_end.wait_closed(); !e.ok()) {
+        terminal.restore();
+        log::error("{}", e.error().message());
+    }
+    parent_end.close();
+
+    const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
+    siginfo_t info{};
+    for (;;) {
+        std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
+        if (forwarder) forwarder->add_pollfds(fds);
+        if (poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) continue;
+            return Error::errno_("poll");
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
+                int sig = static_cast<int>(si.ssi_signo);
+                if (sig == SIGWINCH) {
+                    if (forwarder) forwarder->resize();
+                } else if (sig != SIGCHLD) {
+                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1.
+                    TRY(child.send_signal(kill_signal));
+                }
+            }
+        }
+        if (forwarder && forwarder->handle(fds)) {
+            terminal.restore();
+            TRY(child.send_signal(SIGKILL));
+        }
+        if (fds[1].revents & POLLIN) {
+            if (TRY(child.reap(info, false))) break;
+        }
+    }
+    if (forwarder) forwarder->drain();
+    terminal.restore();
+
+    // BOOT hook: exit-status policy for -b (PID 1 killed by SIGINT = poweroff
+    // -> 0, by SIGHUP = reboot -> 133) is applied to `info` here.
+    if (info.si_code == CLD_EXITED) {
+        int code = info.si_status;
+        if (!cfg.quiet && console_uses_pty(console)) {
+            if (code == 0)
+                log::info("Container {} exited successfully.", machine);
+            else
+                log::info("Container {} failed with error code {}.", machine, code);
+        }
+        return code;
+    }
+    log::error("Container {} terminated by signal {}.", machine, signal_name(info.si_status));
+    return 1;
+    // Teardown in reverse declaration order: (REGISTER, NETWORK objects),
+    // forwarder, cgroup (killed and removed), lock, tree fd.
+}
+
+}  // namespace
+
+int run_container(const Config& cfg) {
+    auto r = run(cfg);
+    if (!r.ok()) {
+        log::error("{}", r.error().message());
+        return 1;
+    }
+    return *r;
+}
+
+}  // namespace spawn

@@ -1,0 +1,146 @@
+// Bad input and faults: each refusal is one clear line, a non-zero exit, and
+// leaves no mount, cgroup or lock behind; the busy lock; SIGKILL of spawn.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core_util.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+int lines(const std::string& s) {
+    int n = 0;
+    for (char c : s) n += c == '\n';
+    return n;
+}
+
+// Runs spawn with args, expects failure with message, then checks nothing is
+// left and the tree (when given) is usable again (lock released).
+void expect_refused(const std::vector<std::string>& args, const std::string& message,
+                    const TempTree* tree = nullptr, const std::string& machine = "") {
+    auto before = host_mount_points();
+    auto r = run(spawn_cmd(args));
+    EXPECT_NE(r.status, 0) << "accepted: " << r.out;
+    EXPECT_NE(r.err.find(message), std::string::npos) << "stderr: " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << "stderr: " << r.err;
+    EXPECT_EQ(r.out, "");
+    if (tree) {
+        EXPECT_TRUE(mounts_under(tree->path()).empty());
+        EXPECT_EQ(leaked_mounts(before, tree->str()), std::vector<std::string>{});
+        EXPECT_TRUE(machine_cgroups(machine.empty() ? tree->path().filename().string() : machine).empty());
+    }
+}
+
+}  // namespace
+
+TEST(CoreFault, MissingTree) {
+    expect_refused({"-D", "/var/tmp/spawn-no-such-tree", "true"}, "Directory tree /var/tmp/spawn-no-such-tree does not exist");
+}
+
+TEST(CoreFault, TreeIsAFile) {
+    TempTree t("busybox");
+    expect_refused({"-D", (t.path() / "etc/passwd").string(), "true"}, "is not a directory");
+}
+
+TEST(CoreFault, TreeWithoutUsr) {
+    TempTree t("busybox");
+    fs::path empty = t.path() / "root";
+    expect_refused({"-D", empty.string(), "true"}, "no /usr directory");
+}
+
+TEST(CoreFault, HostRootAsTree) { expect_refused({"-D", "/", "true"}, "is the host's root directory"); }
+
+TEST(CoreFault, KernelDirsThatAreSymlinksOutsideAreRefused) {
+    for (const char* d : {"proc", "sys", "dev"}) {
+        TempTree t("busybox");
+        fs::remove_all(t.path() / d);
+        fs::create_symlink(std::string("/var/tmp/spawn-evil-") + d, t.path() / d);
+        expect_refused({"-D", t.str(), "true"}, std::string("/") + d + " is a symlink", &t);
+        fs::remove(t.path() / d);
+    }
+    TempTree rel("busybox");
+    fs::remove_all(rel.path() / "proc");
+    fs::create_symlink("../../../../proc", rel.path() / "proc");
+    expect_refused({"-D", rel.str(), "true"}, "/proc is a symlink", &rel);
+}
+
+TEST(CoreFault, MissingCommandBinary) {
+    TempTree t("busybox");
+    expect_refused({"-D", t.str(), "/usr/bin/no-such-binary"},
+                   "Failed to execute /usr/bin/no-such-binary: No such file or directory", &t);
+    auto r = run(spawn_cmd({"-D", t.str(), "/usr/bin/no-such-binary"}));
+    EXPECT_EQ(r.status, 1);  // as systemd-nspawn
+    // The tree is usable again: no lock left.
+    EXPECT_EQ(run(spawn_cmd({"-D", t.str(), "true"})).status, 0);
+}
+
+TEST(CoreFault, UnknownUser) {
+    TempTree t("busybox");
+    expect_refused({"-D", t.str(), "-u", "nosuchuser", "true"}, "User nosuchuser not found", &t);
+}
+
+TEST(CoreFault, SecondStartOfATreeIsBusy) {
+    TempTree t("busybox");
+    Background first(spawn_cmd({"-D", t.str(), "sleep", "10"}));
+    ASSERT_TRUE(eventually([&] { return !machine_cgroups(t.path().filename().string()).empty(); },
+                           std::chrono::seconds(5)));
+    auto start = std::chrono::steady_clock::now();
+    auto r = run(spawn_cmd({"-D", t.str(), "-M", "othername", "true"}));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("Directory tree " + t.str() + " is currently busy."), std::string::npos) << r.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));  // fails at once
+    EXPECT_TRUE(machine_cgroups("othername").empty());
+    kill(first.pid(), SIGTERM);
+    EXPECT_EQ(first.wait(std::chrono::seconds(10)), 1);
+    // Released on exit.
+    EXPECT_EQ(run(spawn_cmd({"-D", t.str(), "true"})).status, 0);
+}
+
+TEST(CoreFault, ReadOnlyStartsShareTheTree) {
+    TempTree t("busybox");
+    const std::string a = "corero-a" + std::to_string(getpid()), b = "corero-b" + std::to_string(getpid());
+    Background first(spawn_cmd({"-D", t.str(), "--read-only", "-M", a, "sleep", "10"}));
+    ASSERT_TRUE(eventually([&] { return !machine_cgroups(a).empty(); }, std::chrono::seconds(5)));
+    auto r = run(spawn_cmd({"-D", t.str(), "--read-only", "-M", b, "echo", "shared"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "shared\n");
+    // A writable start still conflicts with the read-only one.
+    auto w = run(spawn_cmd({"-D", t.str(), "-M", b, "true"}));
+    EXPECT_NE(w.err.find("is currently busy"), std::string::npos) << w.err;
+    kill(first.pid(), SIGTERM);
+    first.wait(std::chrono::seconds(10));
+}
+
+TEST(CoreFault, SigkillOfSpawnLeavesNoContainerProcessAndNoMount) {
+    TempTree t("busybox");
+    auto before = host_mount_points();
+    const std::string marker = "spawn-core-marker-" + std::to_string(getpid());
+    Background bg(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "sh -c 'sleep 1000; : " + marker + "' & sleep 1000; : " + marker}));
+    // spawn, the container's sh (PID 1) and its child sh.
+    ASSERT_TRUE(eventually([&] { return pids_with_marker(marker).size() >= 3; }, std::chrono::seconds(5)))
+        << "container did not start: " << bg.err();
+    auto container_pids = pids_with_marker(marker);
+    kill(bg.pid(), SIGKILL);
+    EXPECT_EQ(bg.wait(std::chrono::seconds(5)), 128 + SIGKILL);
+    // Every process of the container is gone within a second.
+    EXPECT_TRUE(eventually([&] { return pids_with_marker(marker).empty(); }, std::chrono::seconds(1)));
+    EXPECT_TRUE(eventually([&] {
+        for (pid_t p : container_pids)
+            if (kill(p, 0) == 0 && !read_file("/proc/" + std::to_string(p) + "/cmdline").empty()) return false;
+        return true;
+    }, std::chrono::seconds(1)));
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+    EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
+    // The next start cleans the stale cgroup and runs.
+    auto r = run(spawn_cmd({"-D", t.str(), "echo", "again"}));
+    EXPECT_EQ(r.out, "again\n") << r.err;
+    EXPECT_TRUE(machine_cgroups(t.path().filename().string()).empty());
+}

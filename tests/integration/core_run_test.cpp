@@ -1,0 +1,231 @@
+// spawn runs a command in a tree: PID 1, hostname, exit status, stdin, the
+// environment, /proc, /sys, /dev, no mount or fd leak, custom mounts,
+// --private-network, --as-pid2, -u, --chdir.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "core_util.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> words(const std::string& s) {
+    std::istringstream in(s);
+    std::vector<std::string> out;
+    std::string w;
+    while (in >> w) out.push_back(w);
+    return out;
+}
+
+std::string tree_name(const TempTree& t) { return t.path().filename().string(); }
+
+}  // namespace
+
+TEST(CoreRun, EchoAndExitStatus) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "/bin/echo", "hi"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "hi\n");
+    auto e = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "exit 7"}));
+    EXPECT_EQ(e.status, 7) << e.err;
+}
+
+TEST(CoreRun, CommandIsPid1AndHostnameIsTheMachine) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "echo $$; hostname"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(words(r.out), (std::vector<std::string>{"1", tree_name(t)}));
+    auto m = run(spawn_cmd({"-D", t.str(), "-M", "coretest1", "hostname"}));
+    EXPECT_EQ(m.out, "coretest1\n") << m.err;
+    auto h = run(spawn_cmd({"-D", t.str(), "-M", "coretest1", "--hostname", "other", "hostname"}));
+    EXPECT_EQ(h.out, "other\n") << h.err;
+}
+
+TEST(CoreRun, StdinIsPipedAndClosed) {
+    TempTree t("busybox");
+    RunOptions o;
+    o.input = "x\nsecond line\n";
+    o.timeout = std::chrono::seconds(10);
+    auto r = run(spawn_cmd({"-D", t.str(), "cat"}), o);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "x\nsecond line\n");
+    // Without -q either: nothing but the payload's output on stdout.
+    auto nq = run({spawn_bin(), "--register=no", "-D", t.str(), "cat"}, o);
+    EXPECT_EQ(nq.out, "x\nsecond line\n");
+}
+
+TEST(CoreRun, HostProcessesAreInvisible) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "ls /proc | grep '^[0-9]*$'"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto pids = words(r.out);
+    EXPECT_FALSE(pids.empty());
+    for (const auto& p : pids) EXPECT_LT(std::stoi(p), 10) << "host process visible: " << p;
+    EXPECT_EQ(std::count(pids.begin(), pids.end(), std::to_string(getpid())), getpid() < 10 ? 1 : 0);
+}
+
+TEST(CoreRun, Environment) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "-E", "FOO=bar baz", "--uuid=01234567-89ab-cdef-0123-456789abcdef", "env"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const char* e : {"container=spawn", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                          "HOME=/root", "USER=root", "TERM=vt220", "FOO=bar baz"})
+        EXPECT_NE(r.out.find(std::string(e) + "\n"), std::string::npos) << e << " missing in:\n" << r.out;
+    EXPECT_NE(r.out.find("container_uuid=01234567-89ab-cdef-0123-456789abcdef\n"), std::string::npos) << r.out;
+}
+
+TEST(CoreRun, ProcSysAndSysAreReadOnly) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c",
+                            "echo x > /proc/sys/kernel/hostname && echo WROTE-PROC; "
+                            "touch /sys/kernel/x 2>/dev/null && echo WROTE-SYS; "
+                            "grep -E ' /proc/sys | /sys ' /proc/self/mountinfo"}));
+    EXPECT_EQ(r.out.find("WROTE"), std::string::npos) << r.out;
+    bool proc_sys_ro = false, sys_ro = false;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto f = words(line);
+        if (f.size() < 6) continue;
+        bool ro = f[5].rfind("ro", 0) == 0;
+        if (f[4] == "/proc/sys") proc_sys_ro = ro;
+        if (f[4] == "/sys") sys_ro = ro;
+    }
+    EXPECT_TRUE(proc_sys_ro) << r.out;
+    EXPECT_TRUE(sys_ro) << r.out;
+}
+
+TEST(CoreRun, SensitiveProcFilesAreMasked) {
+    TempTree t("busybox");
+    for (const char* f : {"/proc/kallsyms", "/proc/kcore", "/proc/keys", "/proc/sysrq-trigger", "/proc/timer_list"}) {
+        if (!fs::exists(f)) continue;
+        auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", std::string("wc -c < ") + f}));
+        EXPECT_EQ(r.status, 0) << f << ": " << r.err;
+        EXPECT_EQ(words(r.out), std::vector<std::string>{"0"}) << f;
+    }
+}
+
+TEST(CoreRun, DevContents) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c",
+                            "for d in null zero full random urandom tty net/tun; do "
+                            "  [ -c /dev/$d ] && echo $d $(stat -c %t:%T /dev/$d); done; "
+                            "readlink /dev/ptmx; [ -c /dev/pts/ptmx ] && echo pts; ls /dev/pts | wc -l; "
+                            "grep ' /dev/shm ' /proc/self/mountinfo | grep -c tmpfs; "
+                            "grep ' /dev/pts ' /proc/self/mountinfo | grep -c 'ptmxmode=666'; "
+                            "grep ' /run ' /proc/self/mountinfo | grep -c tmpfs"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out,
+              "null 1:3\nzero 1:5\nfull 1:7\nrandom 1:8\nurandom 1:9\ntty 5:0\nnet/tun a:c8\n"
+              "pts/ptmx\npts\n1\n1\n1\n1\n");
+}
+
+TEST(CoreRun, NoMountLeaksToTheHost) {
+    TempTree t("busybox");
+    auto before = host_mount_points();
+    auto r = run(spawn_cmd({"-D", t.str(), "--tmpfs=/scratch", "/bin/sh", "-c",
+                            "mkdir -p /run/m && mount -t tmpfs none /run/m && grep -c . /proc/self/mountinfo"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_GT(std::atoi(r.out.c_str()), 5) << r.out;
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+    EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
+    EXPECT_TRUE(machine_cgroups(tree_name(t)).empty());
+}
+
+TEST(CoreRun, OnlyStdioReachesTheContainer) {
+    TempTree t("busybox");
+    int fd = open("/etc/hostname", O_RDONLY);  // not close-on-exec: spawn inherits it
+    ASSERT_GE(fd, 0);
+    ASSERT_GE(dup2(fd, 42), 0);
+    auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "ls /proc/1/fd; exit 0"}));
+    close(42);
+    close(fd);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(words(r.out), (std::vector<std::string>{"0", "1", "2"})) << r.out;
+}
+
+TEST(CoreRun, BindBindRoTmpfs) {
+    TempTree t("busybox");
+    char tmpl[] = "/var/tmp/spawn-bind-XXXXXX";
+    fs::path host = mkdtemp(tmpl);
+    std::ofstream(host / "in.txt") << "from host\n";
+    auto r = run(spawn_cmd({"-D", t.str(), "--bind", host.string() + ":/mnt/rw", "--bind-ro",
+                            host.string() + ":/mnt/ro", "--tmpfs", "/scratch:mode=0700", "/bin/sh", "-c",
+                            "cat /mnt/rw/in.txt; echo out > /mnt/rw/out.txt; "
+                            "echo no > /mnt/ro/x 2>/dev/null || echo RO-REFUSED; "
+                            "stat -c %a /scratch; grep ' /scratch ' /proc/self/mountinfo | grep -c tmpfs"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "from host\nRO-REFUSED\n700\n1\n");
+    EXPECT_EQ(read_file(host / "out.txt"), "out\n");
+    EXPECT_FALSE(fs::exists(host / "x"));
+    EXPECT_FALSE(fs::exists(t.path() / "scratch" / "anything"));
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+    fs::remove_all(host);
+}
+
+TEST(CoreRun, ReadOnlyRoot) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "--read-only", "/bin/sh", "-c",
+                            "touch /root/x 2>/dev/null && echo WROTE; touch /tmp/ok && echo TMP-OK"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "TMP-OK\n");
+    EXPECT_FALSE(fs::exists(t.path() / "root" / "x"));
+}
+
+TEST(CoreRun, PrivateNetworkHasOnlyLoopbackUp) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "--private-network", "/bin/sh", "-c",
+                            "ls /sys/class/net; ip -o link | grep -c 'lo:.*UP'"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "lo\n1\n");
+}
+
+TEST(CoreRun, AsPid2RunsAStubInitThatReapsZombies) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "-a", "/bin/sh", "-c",
+                            "echo $$; cat /proc/1/comm; sh -c 'sleep 0.2 & exit 0'; sleep 0.8; "
+                            "cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z '; exit 5"}));
+    EXPECT_EQ(r.status, 5) << r.err;
+    EXPECT_EQ(words(r.out), (std::vector<std::string>{"2", "spawn-stub", "0"})) << r.out;
+}
+
+TEST(CoreRun, UserAndChdir) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "-u", "daemon", "--chdir=/tmp", "/bin/sh", "-c",
+                            "id -u; id -g; pwd; echo $HOME $USER"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "1\n1\n/tmp\n/usr/sbin daemon\n");
+}
+
+TEST(CoreRun, ContainerCgroupExistsWhileRunningAndIsRemoved) {
+    TempTree t("busybox");
+    const std::string name = "corecg" + std::to_string(getpid());
+    auto r = run(spawn_cmd({"-D", t.str(), "-M", name, "/bin/sh", "-c", "cat /proc/self/cgroup"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    // Inside its cgroup namespace the container sees itself at the root.
+    EXPECT_NE(r.out.find("0::/\n"), std::string::npos) << r.out;
+    EXPECT_TRUE(machine_cgroups(name).empty());
+    Background bg(spawn_cmd({"-D", t.str(), "-M", name, "sleep", "5"}));
+    EXPECT_TRUE(eventually([&] { return !machine_cgroups(name).empty(); }, std::chrono::seconds(5)));
+    auto cgs = machine_cgroups(name);
+    ASSERT_FALSE(cgs.empty());
+    for (const auto& c : cgs) EXPECT_NE(c.find("/machine.slice/machine-" + name + ".scope"), std::string::npos) << c;
+    // SIGTERM to spawn sends --kill-signal (SIGKILL without -b) to PID 1.
+    kill(bg.pid(), SIGTERM);
+    EXPECT_EQ(bg.wait(std::chrono::seconds(10)), 1);
+    EXPECT_NE(bg.err().find("Container " + name + " terminated by signal SIGKILL."), std::string::npos) << bg.err();
+    EXPECT_TRUE(machine_cgroups(name).empty());
+}

@@ -1,0 +1,54 @@
+// Helpers shared by the core_* integration suites: background starts of
+// spawn, host process scans, cgroup and mount snapshots.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace spawn::test {
+
+// spawn started in the background with stdout/stderr captured to files.
+class Background {
+public:
+    explicit Background(const std::vector<std::string>& argv);
+    ~Background();
+    pid_t pid() const { return pid_; }
+    // Waits up to timeout; returns the exit status (128+signal when killed), -1 on timeout.
+    int wait(std::chrono::milliseconds timeout);
+    std::string out() const;
+    std::string err() const;
+
+private:
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+    std::string dir_;
+};
+
+// Host pids whose command line contains marker.
+std::vector<pid_t> pids_with_marker(const std::string& marker);
+// Waits until f() is true or timeout; returns f().
+template <typename F>
+bool eventually(F f, std::chrono::milliseconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+        if (f()) return true;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, nullptr);
+    }
+    return f();
+}
+// machine.slice/machine-NAME.scope directories of machine NAME in every
+// cgroup hierarchy (other sessions may run containers: always filter by name).
+std::vector<std::string> machine_cgroups(const std::string& machine);
+// New host mount points (after minus before) that a container of tree could
+// have leaked: at or below the tree, or at a path the container mounts.
+std::vector<std::string> leaked_mounts(const std::vector<std::string>& before, const std::string& tree);
+// The spawn command line prefix: {spawn, -q, --register=no}.
+std::vector<std::string> spawn_cmd(std::vector<std::string> args);
+
+}  // namespace spawn::test

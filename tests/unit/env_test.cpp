@@ -1,0 +1,100 @@
+// The payload's environment, the passwd lookup, the console mode rules.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "container/console.hpp"
+#include "container/env.hpp"
+
+using namespace spawn;
+using namespace spawn::container;
+
+namespace {
+bool has(const std::vector<std::string>& env, const std::string& entry) {
+    return std::find(env.begin(), env.end(), entry) != env.end();
+}
+const char* kPasswd =
+    "root:x:0:0:root:/root:/bin/sh\n"
+    "# comment\n"
+    "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
+    "broken line\n"
+    "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n";
+}  // namespace
+
+TEST(Env, DefaultsForRoot) {
+    Config c;
+    EnvFacts f;
+    f.term = "vt220";
+    f.uuid = "0a1b2c3d-0000-4000-8000-000000000001";
+    f.user = find_passwd(kPasswd, "root");
+    auto env = build_environment(c, f);
+    EXPECT_TRUE(has(env, "container=spawn"));
+    EXPECT_TRUE(has(env, "container_uuid=0a1b2c3d-0000-4000-8000-000000000001"));
+    EXPECT_TRUE(has(env, "TERM=vt220"));
+    EXPECT_TRUE(has(env, "HOME=/root"));
+    EXPECT_TRUE(has(env, "USER=root"));
+    EXPECT_TRUE(has(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    EXPECT_FALSE(std::any_of(env.begin(), env.end(), [](auto& e) { return e.rfind("LISTEN_", 0) == 0; }));
+}
+
+TEST(Env, SetenvOverridesAndListenFds) {
+    Config c;
+    c.setenv = {"FOO=bar", "PATH=/opt/bin", "EMPTY="};
+    EnvFacts f;
+    f.user = find_passwd(kPasswd, "alice");
+    f.listen_fds = 2;
+    f.listen_pid = 1;
+    auto env = build_environment(c, f);
+    EXPECT_TRUE(has(env, "FOO=bar"));
+    EXPECT_TRUE(has(env, "PATH=/opt/bin"));
+    EXPECT_TRUE(has(env, "EMPTY="));
+    EXPECT_TRUE(has(env, "HOME=/home/alice"));
+    EXPECT_TRUE(has(env, "USER=alice"));
+    EXPECT_TRUE(has(env, "LISTEN_FDS=2"));
+    EXPECT_TRUE(has(env, "LISTEN_PID=1"));
+    EXPECT_EQ(std::count_if(env.begin(), env.end(), [](auto& e) { return e.rfind("PATH=", 0) == 0; }), 1);
+}
+
+TEST(Env, PasswdLookup) {
+    auto a = find_passwd(kPasswd, "1000");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->name, "alice");
+    EXPECT_EQ(a->gid, 1000u);
+    EXPECT_EQ(a->shell, "/bin/bash");
+    EXPECT_FALSE(find_passwd(kPasswd, "bob"));
+    EXPECT_FALSE(find_passwd(kPasswd, "broken line"));
+}
+
+TEST(Env, Uuids) {
+    auto u = parse_machine_id("0123456789abcdef0123456789ABCDEF\n");
+    ASSERT_TRUE(u);
+    EXPECT_EQ(format_uuid(*u), "01234567-89ab-cdef-0123-456789abcdef");
+    EXPECT_FALSE(parse_machine_id(""));
+    EXPECT_FALSE(parse_machine_id("00000000000000000000000000000000"));
+    EXPECT_FALSE(parse_machine_id("0123456789abcdef0123456789abcdeg"));
+}
+
+TEST(Console, ModeResolution) {
+    EXPECT_EQ(resolve_console_mode(std::nullopt, true, true), ConsoleMode::Interactive);
+    EXPECT_EQ(resolve_console_mode(std::nullopt, false, true), ConsoleMode::Pipe);
+    EXPECT_EQ(resolve_console_mode(std::nullopt, true, false), ConsoleMode::Pipe);
+    EXPECT_EQ(resolve_console_mode(ConsoleMode::Autopipe, true, true), ConsoleMode::Interactive);
+    EXPECT_EQ(resolve_console_mode(ConsoleMode::Autopipe, false, false), ConsoleMode::Pipe);
+    EXPECT_EQ(resolve_console_mode(ConsoleMode::ReadOnly, false, false), ConsoleMode::ReadOnly);
+    EXPECT_TRUE(console_uses_pty(ConsoleMode::Passive));
+    EXPECT_FALSE(console_uses_pty(ConsoleMode::Pipe));
+}
+
+TEST(Console, EscapeNeedsThreeCtrlBracketsWithinOneSecond) {
+    using clock = std::chrono::steady_clock;
+    auto t = clock::now();
+    EscapeCounter e;
+    EXPECT_FALSE(e.feed("\x1d\x1d", 2, t));
+    EXPECT_TRUE(e.feed("x\x1d", 2, t + std::chrono::milliseconds(500)));
+    EscapeCounter slow;
+    EXPECT_FALSE(slow.feed("\x1d", 1, t));
+    EXPECT_FALSE(slow.feed("\x1d", 1, t + std::chrono::milliseconds(600)));
+    EXPECT_FALSE(slow.feed("\x1d", 1, t + std::chrono::milliseconds(1200)));  // first one expired
+    EXPECT_TRUE(slow.feed("\x1d\x1d", 2, t + std::chrono::milliseconds(1300)));
+}
