@@ -154,8 +154,6 @@ Result<Prepared> prepare_exec(const Launch& l) {
 
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
-    TRY(l.child_end->wait(Barrier::HostReady));
-    if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     if (sethostname(l.hostname.data(), l.hostname.size()) < 0)
         return Error::errno_("setting the hostname to {}", l.hostname);
     if (cfg.net.private_network) {
@@ -174,7 +172,12 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     }
     umask(0);
     auto root = TRY(mount_root(l));
-    TRY(container::apply_mount_plan(root.get(), l.plan));
+    // Everything but the cgroup mounts runs while the parent moves us into our
+    // cgroup (a cgroup v1 migration takes milliseconds).
+    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan, false)));
+    TRY(l.child_end->wait(Barrier::HostReady));
+    if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
+    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan, true)));
     UniqueFd master;
     if (container::console_uses_pty(l.console)) {
         auto [m, s] = TRY(container::open_container_pty(root.get()));

@@ -1,27 +1,35 @@
 // spawn: parse the command line, finalize the Config, run the container.
+//   main.cpp    parse (config/options), finalize (config/finalize), run
+//   parent.cpp  the host side: tree, lock, cgroup, clone, barriers, console, exit status
+//   child.cpp   the container side: mounts, pivot_root, pty, exec
 #include <cstdio>
+#include <string>
 
-#include "spawn/interim_options.hpp"
+#include "config/finalize.hpp"
+#include "config/help.hpp"
+#include "config/options.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
 
 int main(int argc, char* argv[]) {
     spawn::log::set_program("spawn");
-    auto cfg = spawn::interim_parse(argc, argv);
+    auto cfg = spawn::parse_spawn_options(argc, argv);
     if (!cfg.ok()) {
         spawn::log::error("{}", cfg.error().message());
         return 1;
     }
     if (cfg->show_help) {
-        std::printf("spawn [OPTIONS...] [COMMAND [ARGS...]]\n");
+        std::string program = argc > 0 ? argv[0] : "spawn";
+        auto slash = program.rfind('/');
+        std::fputs(spawn::spawn_usage(slash == std::string::npos ? program : program.substr(slash + 1)).c_str(), stdout);
         return 0;
     }
     if (cfg->show_version) {
-        std::printf("spawn %s\n", SPAWN_VERSION);
+        std::fputs(spawn::spawn_version().c_str(), stdout);
         return 0;
     }
     spawn::log::set_quiet(cfg->quiet);
-    if (auto r = spawn::interim_finalize(*cfg); !r.ok()) {
+    if (auto r = spawn::finalize_config(*cfg); !r.ok()) {
         spawn::log::error("{}", r.error().message());
         return 1;
     }

@@ -120,11 +120,12 @@ Result<int> run(const Config& cfg) {
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (cfg.net.private_network) flags |= CLONE_NEWNET;
-    auto child = TRY(ChildProcess::clone(flags, [&l]() { return run_child(l); }));
+    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP); moved into the v1
+    // name=systemd one on hybrid/legacy hosts while it sets up its mounts. It
+    // unshares its cgroup namespace only after HostReady.
+    auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
-
-    // It joins its cgroup before it unshares its cgroup namespace (HostReady).
-    TRY_CTX(cgroup.attach(child.pid()), "moving the container into its cgroup");
+    TRY_CTX(cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0), "moving the container into its cgroup");
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
     // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after

@@ -158,3 +158,13 @@ TEST(MountPlan, DefaultTmpfsOptions) {
     c.tmpfs.push_back({"/scratch", ""});
     EXPECT_EQ(at(plan(c), StepKind::Mount, "/scratch").data, "mode=0755");
 }
+
+TEST(MountPlan, CgroupMountsAreTheOnlyStepsThatNeedTheCgroupNamespace) {
+    auto p = plan(Config{}, CgroupLayout::Hybrid);
+    auto late = plan_part(p, true);
+    auto early = plan_part(p, false);
+    EXPECT_EQ(late.size() + early.size(), p.size());
+    ASSERT_FALSE(late.empty());
+    for (const auto& s : late) EXPECT_EQ(s.target.rfind("/sys/fs/cgroup", 0), 0u) << describe(s);
+    for (const auto& s : early) EXPECT_NE(s.target.rfind("/sys/fs/cgroup", 0), 0u) << describe(s);
+}

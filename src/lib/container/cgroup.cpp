@@ -106,18 +106,24 @@ Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
         std::error_code ec;
         fs::create_directories(d.path, ec);
         if (ec) return Error(ec.value(), fmt::format("creating cgroup {}: {}", d.path, ec.message()));
+        if (d.v2 && !cg.v2_fd_) {
+            cg.v2_fd_.reset(::open(d.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (!cg.v2_fd_) return Error::errno_("opening cgroup {}", d.path);
+        }
     }
     return cg;
 }
 
-Result<void> Cgroup::attach(pid_t pid) {
-    for (const auto& d : plan_.dirs) TRY(write_pid(d.path + "/cgroup.procs", pid));
+Result<void> Cgroup::attach(pid_t pid, bool born_in_v2) {
+    for (const auto& d : plan_.dirs)
+        if (!(d.v2 && born_in_v2)) TRY(write_pid(d.path + "/cgroup.procs", pid));
     return ok();
 }
 
 void Cgroup::destroy() noexcept {
     if (!created_) return;
     created_ = false;
+    v2_fd_.reset();
     for (const auto& d : plan_.dirs) {
         std::error_code ec;
         if (!fs::exists(d.path, ec)) continue;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "container/cgroup_plan.hpp"
+#include "util/fd.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
@@ -20,7 +21,8 @@ CgroupLayout detect_cgroup_layout();
 class Cgroup {
 public:
     Cgroup() = default;
-    Cgroup(Cgroup&& o) noexcept : plan_(std::move(o.plan_)), created_(std::exchange(o.created_, false)) {}
+    Cgroup(Cgroup&& o) noexcept
+        : plan_(std::move(o.plan_)), created_(std::exchange(o.created_, false)), v2_fd_(std::move(o.v2_fd_)) {}
     Cgroup& operator=(Cgroup&&) = delete;
     ~Cgroup() { destroy(); }
 
@@ -28,8 +30,12 @@ public:
     // without processes is removed first; one with processes is an error
     // (machine name in use).
     static Result<Cgroup> create(CgroupPlan plan, std::string_view machine);
-    // Moves pid into the cgroup in every hierarchy.
-    Result<void> attach(pid_t pid);
+    // Directory fd of the cgroup2 cgroup, for clone3(CLONE_INTO_CGROUP); -1
+    // when there is no cgroup2 hierarchy.
+    int clone_into_fd() const { return v2_fd_.get(); }
+    // Moves pid into the cgroup in every hierarchy (skipping cgroup2 when the
+    // process was born there with CLONE_INTO_CGROUP).
+    Result<void> attach(pid_t pid, bool born_in_v2);
     // Kills what is left in it and removes it (idempotent).
     void destroy() noexcept;
 
@@ -38,6 +44,7 @@ public:
 private:
     CgroupPlan plan_;
     bool created_ = false;
+    UniqueFd v2_fd_;
 };
 
 }  // namespace spawn::container

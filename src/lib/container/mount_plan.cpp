@@ -107,8 +107,12 @@ void plan_proc(std::vector<MountStep>& out) {
     }
 }
 
-void plan_sys(std::vector<MountStep>& out, CgroupLayout layout) {
+void plan_sys(std::vector<MountStep>& out) {
     out.push_back(fs("sysfs", "sysfs", "/sys", MS_RDONLY | kNoSuidDevExec, ""));
+}
+
+void plan_cgroup_mounts(std::vector<MountStep>& out, CgroupLayout layout) {
+    size_t first = out.size();
     switch (layout) {
     case CgroupLayout::Unified:
         // The cgroup namespace makes the container's own cgroup the root; it
@@ -132,6 +136,7 @@ void plan_sys(std::vector<MountStep>& out, CgroupLayout layout) {
         break;
     }
     }
+    for (size_t i = first; i < out.size(); ++i) out[i].in_cgroupns = true;
 }
 
 }  // namespace
@@ -140,7 +145,8 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
     plan_dev(out);
     plan_proc(out);
-    plan_sys(out, facts.cgroup);
+    plan_sys(out);
+    plan_cgroup_mounts(out, facts.cgroup);
     out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
     out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));
 
@@ -178,6 +184,13 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
         ro.target = "/";
         out.push_back(std::move(ro));
     }
+    return out;
+}
+
+std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns) {
+    std::vector<MountStep> out;
+    for (const auto& s : plan)
+        if (s.in_cgroupns == cgroupns) out.push_back(s);
     return out;
 }
 

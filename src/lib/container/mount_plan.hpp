@@ -38,6 +38,8 @@ struct MountStep {
     bool create_file = false;      // Bind: create the target as a file (not a directory) if missing
     mode_t mode = 0;               // MakeDir / MakeNode
     dev_t dev = 0;                 // MakeNode
+    bool in_cgroupns = false;      // needs the container's cgroup namespace: applied after the
+                                   // child joined its cgroup and unshared (the cgroup mounts)
 
     bool operator==(const MountStep&) const = default;
 };
@@ -64,6 +66,9 @@ inline constexpr const char* kReadOnlyProcDirs[] = {
 };
 
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts);
+
+// The steps of plan with in_cgroupns == cgroupns, in order.
+std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns);
 
 // Human-readable one-line form of a step (debug output, test failure messages).
 std::string describe(const MountStep& step);

@@ -26,13 +26,17 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
 
 ChildProcess::~ChildProcess() { kill_and_reap(); }
 
-Result<ChildProcess> ChildProcess::clone_raw(uint64_t flags) {
+Result<ChildProcess> ChildProcess::clone_raw(uint64_t flags, int cgroup_fd) {
     int pidfd = -1;
     struct clone_args args;
     std::memset(&args, 0, sizeof args);
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0) return Error::errno_("clone3 of the container process");
     if (pid == 0) return ChildProcess(0, UniqueFd());

@@ -16,6 +16,7 @@ namespace spawn::container {
 // The synchronisation points of one container start, in order.
 enum class Barrier : uint32_t {
     HostReady = 1,      // parent -> child: cgroup joined, NETWORK and REGISTER hooks done
+                        // (the child mounts all but the cgroup file systems before it)
     ChildMounted = 2,   // child -> parent: root set up and pivoted; carries the pty master if any
     Go = 3,             // parent -> child: console forwarding ready, exec the payload
 };
