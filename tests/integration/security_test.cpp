@@ -21,6 +21,8 @@
 #include <gtest/gtest.h>
 
 #include "container/caps.hpp"
+#include "container/seccomp.hpp"
+#include "core_util.hpp"
 #include "harness.hpp"
 
 using namespace spawn::test;
@@ -304,4 +306,70 @@ TEST(Security, UnknownCapabilityIsRefusedAndLeavesNothing) {
     EXPECT_NE(r.err.find("Invalid --capability: 'CAP_BOGUS'"), std::string::npos) << r.err;
     EXPECT_EQ(host_mount_points(), before);
     EXPECT_TRUE(mounts_under(t.tree.path()).empty());
+}
+
+namespace {
+// Runs argv in a child confined by confine_like_machine(bounding, 0); returns stdout.
+std::string run_confined(uint64_t bounding, const std::vector<std::string>& argv, int* status) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        auto r = spawn::container::confine_like_machine(bounding, 0);
+        if (!r.ok()) {
+            std::fprintf(stdout, "confine failed: %s\n", r.error().message().c_str());
+            _exit(3);
+        }
+        std::vector<char*> a;
+        for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+        a.push_back(nullptr);
+        execv(a[0], a.data());
+        _exit(127);
+    }
+    close(p[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    close(p[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return out;
+}
+}  // namespace
+
+// mctl exec/shell/login join a running machine from the host: the hook they
+// call gives the joining process the machine's bounding set and filter.
+TEST(Security, JoiningProcessIsConfinedLikeTheMachine) {
+    ProbeTree t;
+    Background bg(spawn_args(t.str(), {"--private-network", "--drop-capability=CAP_MKNOD"}, {"/bin/sleep", "30"}));
+    pid_t leader = 0;
+    ASSERT_TRUE(eventually([&] {
+        std::string kids = read_file(fmt::format("/proc/{}/task/{}/children", bg.pid(), bg.pid()));
+        leader = static_cast<pid_t>(std::atoi(kids.c_str()));
+        return leader > 0 && read_file(fmt::format("/proc/{}/comm", leader)) == "sleep\n";
+    }, std::chrono::seconds(10))) << bg.err();
+    auto bnd = spawn::container::read_bounding_set(leader);
+    ASSERT_TRUE(bnd.ok()) << bnd.error().message();
+    spawn::Config cfg;
+    cfg.net.private_network = true;
+    cfg.capability_drop = spawn::container::cap_bit(CAP_MKNOD);
+    EXPECT_EQ(hex(*bnd), hex(expected_bounding(cfg)));
+
+    int st = -1;
+    std::string status = run_confined(*bnd, {"/bin/cat", "/proc/self/status"}, &st);
+    ASSERT_EQ(st, 0) << status;
+    EXPECT_EQ(hex(status_hex(status, "CapBnd")), hex(*bnd));
+    EXPECT_EQ(hex(status_hex(status, "CapEff")), hex(*bnd));
+    EXPECT_EQ(status_field(status, "Seccomp"), "2");
+    EXPECT_EQ(status_field(status, "NoNewPrivs"), "0");
+    std::string probe = run_confined(*bnd, {std::getenv("SECURITY_PROBE"), "denied"}, &st);
+    ASSERT_EQ(st, 0) << probe;
+    auto m = parse(probe);
+    for (const char* n : {"keyctl", "bpf", "perf_event_open", "kexec_load", "init_module", "settimeofday"})
+        EXPECT_EQ(m[n], "EPERM") << n << "\n" << probe;
+    kill(bg.pid(), SIGTERM);
+    EXPECT_NE(bg.wait(std::chrono::seconds(10)), -1);
 }

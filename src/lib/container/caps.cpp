@@ -5,7 +5,10 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <type_traits>
+
+#include <fstream>
 
 #include "util/cptr.hpp"
 
@@ -86,6 +89,22 @@ Result<void> apply_capabilities(uint64_t retain, uid_t uid) {
     }
     if (cap_set_proc(next.get()) < 0) return Error::errno_("setting the process capabilities");
     return ok();
+}
+
+Result<uint64_t> read_bounding_set(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/status";
+    std::ifstream in(path);
+    if (!in) return Error::errno_("reading {}", path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.starts_with("CapBnd:")) continue;
+        char* end = nullptr;
+        errno = 0;
+        uint64_t v = std::strtoull(line.c_str() + 7, &end, 16);
+        if (errno != 0 || end == line.c_str() + 7) break;
+        return v;
+    }
+    return Error(EINVAL, fmt::format("no CapBnd line in {}", path));
 }
 
 }  // namespace spawn::container

@@ -55,4 +55,7 @@ std::string capability_mask_names(uint64_t mask);
 // effective and permitted), and clears the ambient set.
 Result<void> apply_capabilities(uint64_t retain, uid_t uid = 0);
 
+// The CapBnd of a running process (/proc/PID/status), e.g. a machine's leader.
+Result<uint64_t> read_bounding_set(pid_t pid);
+
 }  // namespace spawn::container

@@ -146,4 +146,9 @@ Result<void> apply_seccomp(const Config& cfg) {
     return apply_seccomp_plan(plan_seccomp(plan_capabilities(cfg)));
 }
 
+Result<void> confine_like_machine(uint64_t bounding, uid_t uid) {
+    TRY(apply_seccomp_plan(plan_seccomp(bounding)));
+    return apply_capabilities(bounding, uid);
+}
+
 }  // namespace spawn::container

@@ -19,6 +19,8 @@
 // child right before exec.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,5 +52,15 @@ bool seccomp_denies(const SeccompPlan& plan, const std::string& name);
 // seccomp gets no filter (as nspawn does).
 Result<void> apply_seccomp(const Config& cfg);
 Result<void> apply_seccomp_plan(const SeccompPlan& plan);
+
+// For a process that joins a running machine from the host (mctl exec/shell/
+// login entering the namespaces): the same confinement as the machine's own
+// processes, derived from the leader's bounding set (read_bounding_set() of
+// the leader, read before entering). Call it as root after setns() and before
+// the credential change and exec: seccomp filter plan_seccomp(bounding), then
+// apply_capabilities(bounding, uid). Without it the joined process would keep
+// the host's full capabilities and no filter, inside a PID namespace where the
+// container's root may ptrace it.
+Result<void> confine_like_machine(uint64_t bounding, uid_t uid);
 
 }  // namespace spawn::container
