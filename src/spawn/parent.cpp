@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -74,13 +75,21 @@ int inherited_listen_fds() {
     return static_cast<int>(*n);
 }
 
+// SPAWN_DEBUG=1: time stamps of the start-up phases (tools/bench/startup).
+void phase(const char* what) {
+    static const auto start = std::chrono::steady_clock::now();
+    log::debug("{:8.3f} ms  {}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(), what);
+}
+
 Result<int> run(const Config& cfg) {
+    phase("start");
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
     auto lock = TRY(TreeLock::acquire(tree_fd.get(), root, cfg.read_only));
+    phase("tree checked and locked");
 
     const std::string machine = cfg.machine;
     const std::string hostname = cfg.hostname.empty() ? machine : cfg.hostname;
@@ -90,6 +99,7 @@ Result<int> run(const Config& cfg) {
     // 2. The cgroup (a stale empty one of the same name is removed).
     const CgroupLayout layout = detect_cgroup_layout();
     auto cgroup = TRY(Cgroup::create(plan_cgroup(layout, machine, cfg.slice), machine));
+    phase("cgroup created");
 
     // 3. Everything the child needs, decided here.
     auto [parent_end, child_end] = TRY(SyncChannel::make_pair());
@@ -125,7 +135,14 @@ Result<int> run(const Config& cfg) {
     // unshares its cgroup namespace only after HostReady.
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
-    TRY_CTX(cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0), "moving the container into its cgroup");
+    phase("cloned");
+    if (auto a = cgroup.attach(child.pid(), child.born_in_cgroup()); !a.ok()) {
+        siginfo_t ignored;
+        (void)child.reap(ignored, false);
+        if (auto e = parent_end.pending_error()) return std::move(*e);  // the child failed first
+        return std::move(a).error().context("moving the container into its cgroup");
+    }
+    phase("attached to the cgroup");
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
     // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after
@@ -139,6 +156,7 @@ Result<int> run(const Config& cfg) {
     TRY(parent_end.signal(Barrier::HostReady));
     UniqueFd master;
     TRY(parent_end.wait(Barrier::ChildMounted, &master));
+    phase("child mounted");
 
     // BOOT hook (parent side): notify socket relay (READY=1 to our own
     // NOTIFY_SOCKET) is set up here, before the payload starts.
@@ -159,13 +177,15 @@ Result<int> run(const Config& cfg) {
         log::error("{}", e.error().message());
     }
     parent_end.close();
+    phase("payload executed");
 
     const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
     siginfo_t info{};
+    bool halting = false;
     for (;;) {
         std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), -1) < 0) {
+        if (poll(fds.data(), fds.size(), forwarder ? forwarder->poll_timeout_ms() : -1) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
         }
@@ -176,8 +196,15 @@ Result<int> run(const Config& cfg) {
                 if (sig == SIGWINCH) {
                     if (forwarder) forwarder->resize();
                 } else if (sig != SIGCHLD) {
-                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1.
-                    TRY(child.send_signal(kill_signal));
+                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1;
+                    // a second one kills the container at once.
+                    if (!halting && kill_signal != SIGKILL) {
+                        terminal.restore();
+                        log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");
+                        if (console == ConsoleMode::Interactive) (void)terminal.make_raw(STDIN_FILENO);
+                    }
+                    TRY(child.send_signal(halting ? SIGKILL : kill_signal));
+                    halting = true;
                 }
             }
         }
@@ -191,6 +218,7 @@ Result<int> run(const Config& cfg) {
     }
     if (forwarder) forwarder->drain();
     terminal.restore();
+    phase("container exited");
 
     // BOOT hook: exit-status policy for -b (PID 1 killed by SIGINT = poweroff
     // -> 0, by SIGHUP = reboot -> 133) is applied to `info` here.
@@ -214,6 +242,7 @@ Result<int> run(const Config& cfg) {
 
 int run_container(const Config& cfg) {
     auto r = run(cfg);
+    phase("torn down");
     if (!r.ok()) {
         log::error("{}", r.error().message());
         return 1;

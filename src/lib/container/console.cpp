@@ -82,10 +82,14 @@ void ConsoleForwarder::resize() noexcept {
         ioctl(master_.get(), TIOCSWINSZ, &ws);
 }
 
+int ConsoleForwarder::poll_timeout_ms() const { return master_open_ ? -1 : 50; }
+
 void ConsoleForwarder::add_pollfds(std::vector<struct pollfd>& fds) {
     first_index_ = fds.size();
+    if (!master_open_ && std::chrono::steady_clock::now() - hangup_ >= std::chrono::milliseconds(50))
+        master_open_ = true;  // try again: the guest may have reopened its console
     short mevents = master_open_ ? POLLIN : 0;
-    if (!to_master_.empty()) mevents |= POLLOUT;
+    if (!to_master_.empty() && master_open_) mevents |= POLLOUT;
     fds.push_back({master_open_ ? master_.get() : -1, mevents, 0});
     fds.push_back({stdin_open_ && to_master_.size() < 65536 ? STDIN_FILENO : -1, POLLIN, 0});
     count_ = 2;
@@ -119,7 +123,9 @@ void ConsoleForwarder::pump_output() noexcept {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) return;
-        master_open_ = false;  // EIO: every peer is closed
+        // EIO: no process has the pty open (closed, or hung up by vhangup()).
+        master_open_ = false;
+        hangup_ = std::chrono::steady_clock::now();
         return;
     }
 }
@@ -157,7 +163,8 @@ bool ConsoleForwarder::handle(const std::vector<struct pollfd>& fds) {
 }
 
 void ConsoleForwarder::drain() noexcept {
-    if (master_open_) pump_output();
+    master_open_ = true;
+    pump_output();
 }
 
 }  // namespace spawn::container

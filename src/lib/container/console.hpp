@@ -70,6 +70,11 @@ public:
     bool handle(const std::vector<struct pollfd>& fds);
     // Reads what is left on the pty (after the container exited).
     void drain() noexcept;
+    // poll() timeout the forwarder needs (-1: none). While no process has the
+    // pty open (e.g. after a vhangup() by the guest's init), the master reports
+    // HUP/EIO continuously: it is then polled again every 50 ms rather than
+    // dropped, so output resumes when the guest reopens its console.
+    int poll_timeout_ms() const;
     bool active() const { return master_.valid(); }
 
 private:
@@ -79,6 +84,7 @@ private:
     ConsoleMode mode_;
     bool stdin_open_ = true;
     bool master_open_ = true;
+    std::chrono::steady_clock::time_point hangup_{};  // master gave EIO at; zero: readable
     size_t first_index_ = 0, count_ = 0;
     std::string to_master_;
     EscapeCounter escape_;
