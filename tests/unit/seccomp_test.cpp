@@ -69,3 +69,26 @@ TEST(Seccomp, NamesResolveOnThisArchitecture) {
     EXPECT_TRUE(std::is_sorted(plan.denied.begin(), plan.denied.end()));
     EXPECT_EQ(std::adjacent_find(plan.denied.begin(), plan.denied.end()), plan.denied.end());
 }
+
+#if defined(__x86_64__)
+// The built filter (libseccomp's PFC text, no privileges needed): every
+// x86 ABI is covered, i386-only syscalls are denied on the i386 ABI, the
+// ioctl rule compares the low 32 bits only.
+TEST(Seccomp, FilterCoversEveryX86Abi) {
+    auto pfc = seccomp_plan_pfc(default_plan());
+    ASSERT_TRUE(pfc.ok()) << pfc.error().message();
+    const std::string& f = *pfc;
+    for (const char* arch : {"# filter for arch x86_64", "# filter for arch x86 ", "# filter for arch x32"})
+        EXPECT_NE(f.find(arch), std::string::npos) << arch;
+    EXPECT_NE(f.find("\"keyctl\" (250)"), std::string::npos);         // x86_64
+    EXPECT_NE(f.find("\"keyctl\" (288)"), std::string::npos);         // i386
+    EXPECT_NE(f.find("\"keyctl\" (1073742074)"), std::string::npos);  // x32: 0x40000000 | 250
+    EXPECT_NE(f.find("\"vm86old\" (113)"), std::string::npos);        // only exists on i386
+    EXPECT_NE(f.find("& 0xffffffff == 21522"), std::string::npos);    // TIOCSTI, low 32 bits
+    EXPECT_NE(f.find("& 0xffffffff == 21532"), std::string::npos);    // TIOCLINUX
+    EXPECT_EQ(f.find("\"reboot\""), std::string::npos);
+    EXPECT_EQ(f.find("\"mount\""), std::string::npos);
+    // Default: allow (the list is a deny list).
+    EXPECT_NE(f.find("action ALLOW;"), std::string::npos);
+}
+#endif

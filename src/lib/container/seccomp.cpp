@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "container/caps.hpp"
 #include "util/cptr.hpp"
@@ -102,11 +103,10 @@ bool seccomp_denies(const SeccompPlan& plan, const std::string& name) {
     return std::binary_search(plan.denied.begin(), plan.denied.end(), name);
 }
 
-Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
-    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
-        log::debug("seccomp is not available in this kernel, no system call filter");
-        return ok();
-    }
+namespace {
+
+// The filter for plan, not loaded yet.
+Result<Filter> build_filter(const SeccompPlan& plan) {
     Filter f(seccomp_init(SCMP_ACT_ALLOW));
     if (!f) return Error::msg("allocating a seccomp filter failed");
     int r;
@@ -138,8 +138,36 @@ Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
         if (r < 0) return Error::sys(-r, "seccomp: denying audit netlink sockets");
     }
     (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
-    if ((r = seccomp_load(f.get())) < 0) return Error::sys(-r, "loading the seccomp filter");
+    return f;
+}
+
+}  // namespace
+
+Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+        log::debug("seccomp is not available in this kernel, no system call filter");
+        return ok();
+    }
+    auto f = TRY(build_filter(plan));
+    if (int r = seccomp_load(f.get()); r < 0) return Error::sys(-r, "loading the seccomp filter");
     return ok();
+}
+
+Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
+    auto f = TRY(build_filter(plan));
+    FILE* mem = tmpfile();
+    if (!mem) return Error::errno_("creating a temporary file");
+    std::string out;
+    if (int r = seccomp_export_pfc(f.get(), fileno(mem)); r < 0) {
+        fclose(mem);
+        return Error::sys(-r, "exporting the seccomp filter");
+    }
+    rewind(mem);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, mem)) > 0) out.append(buf, n);
+    fclose(mem);
+    return out;
 }
 
 Result<void> apply_seccomp(const Config& cfg) {

@@ -52,6 +52,9 @@ bool seccomp_denies(const SeccompPlan& plan, const std::string& name);
 // seccomp gets no filter (as nspawn does).
 Result<void> apply_seccomp(const Config& cfg);
 Result<void> apply_seccomp_plan(const SeccompPlan& plan);
+// The filter apply_seccomp_plan() would load, in libseccomp's readable PFC
+// form (for tests and debugging; needs no privileges).
+Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan);
 
 // For a process that joins a running machine from the host (mctl exec/shell/
 // login entering the namespaces): the same confinement as the machine's own
