@@ -210,7 +210,7 @@ int run_child(const Launch& l) noexcept {
     auto sent = l.child_end->signal(Barrier::ChildMounted, master->valid() ? master->get() : -1);
     if (!sent.ok()) return 1;
     master->reset();
-    if (!l.child_end->wait(Barrier::Go).ok()) return 1;
+    if (container::console_uses_pty(l.console) && !l.child_end->wait(Barrier::Go).ok()) return 1;
 
     auto prepared = prepare_exec(l);
     if (!prepared.ok()) {

@@ -170,7 +170,7 @@ Result<int> run(const Config& cfg) {
         if (console == ConsoleMode::Interactive) TRY(terminal.make_raw(STDIN_FILENO));
         forwarder.emplace(std::move(master), console);
     }
-    TRY(parent_end.signal(Barrier::Go));
+    if (console_uses_pty(console)) TRY(parent_end.signal(Barrier::Go));
     // EOF: the payload was executed; an error frame: it could not be.
     if (auto e = parent_end.wait_closed(); !e.ok()) {
         terminal.restore();

@@ -189,9 +189,15 @@ TEST(CoreRun, ReadOnlyRoot) {
 TEST(CoreRun, PrivateNetworkHasOnlyLoopbackUp) {
     TempTree t("busybox");
     auto r = run(spawn_cmd({"-D", t.str(), "--private-network", "/bin/sh", "-c",
-                            "ls /sys/class/net; ip -o link | grep -c 'lo:.*UP'"}));
+                            "ls /sys/class/net; ip -o link | grep -c 'lo:.*UP'; "
+                            "cat /proc/sys/net/ipv4/ip_forward > /tmp/v && cat /tmp/v > /proc/sys/net/ipv4/ip_forward && echo NET-SYSCTL-RW; "
+                            "echo x > /proc/sys/kernel/hostname 2>/dev/null || echo KERNEL-SYSCTL-RO"}));
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "lo\n1\n");
+    EXPECT_EQ(r.out, "lo\n1\nNET-SYSCTL-RW\nKERNEL-SYSCTL-RO\n");
+    // Without a network namespace of its own, /proc/sys/net is the host's: read-only.
+    auto host = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c",
+                               "cat /proc/sys/net/ipv4/ip_forward > /tmp/v; (cat /tmp/v > /proc/sys/net/ipv4/ip_forward) 2>/dev/null || echo RO"}));
+    EXPECT_EQ(host.out, "RO\n");
 }
 
 TEST(CoreRun, AsPid2RunsAStubInitThatReapsZombies) {

@@ -20,6 +20,8 @@ enum class Barrier : uint32_t {
                         // (the child mounts all but the cgroup file systems before it)
     ChildMounted = 2,   // child -> parent: root set up and pivoted; carries the pty master if any
     Go = 3,             // parent -> child: console forwarding ready, exec the payload
+                        // (pty consoles only: with pipes the child execs right after
+                        // ChildMounted, one round trip less)
 };
 
 class SyncChannel {
