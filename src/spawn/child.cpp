@@ -20,9 +20,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "container/caps.hpp"
 #include "container/console.hpp"
 #include "container/env.hpp"
 #include "container/mount.hpp"
+#include "container/seccomp.hpp"
 #include "container/stub_init.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
@@ -224,6 +226,14 @@ int run_child(const Launch& l) noexcept {
     auto prepared = prepare_exec(l);
     if (!prepared.ok()) {
         l.child_end->send_error(prepared.error());
+        return 1;
+    }
+    // Last steps before exec (and before the --as-pid2 fork, so the stub is covered too):
+    // the seccomp filter (needs CAP_SYS_ADMIN, no no_new_privs), then the capability drop.
+    auto secured = container::apply_seccomp(*l.cfg);
+    if (secured.ok()) secured = container::apply_capabilities(container::plan_capabilities(*l.cfg), prepared->user.uid);
+    if (!secured.ok()) {
+        l.child_end->send_error(secured.error());
         return 1;
     }
     if (!l.cfg->as_pid2) exec_payload(l, *prepared, pty_slave.get());

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -586,4 +587,28 @@ TEST(OptionsHelp, ManPageDocumentsEveryOption) {
                           "*-j*", "*-P*", "# EXIT STATUS", "133", "container=spawn", "container_uuid",
                           "/var/lib/machines", "# SEE ALSO"})
         EXPECT_NE(man.find(s), std::string::npos) << s;
+}
+
+// --capability / --drop-capability (security area), as nspawn 252.
+TEST(OptionsSecurity, Capabilities) {
+    auto c = ok({"--capability=CAP_SYS_TIME,cap_net_admin", "--capability=SYS_MODULE", "--drop-capability=CAP_MKNOD"});
+    EXPECT_EQ(c.capability_add, (1ULL << CAP_SYS_TIME) | (1ULL << CAP_NET_ADMIN) | (1ULL << CAP_SYS_MODULE));
+    EXPECT_EQ(c.capability_drop, 1ULL << CAP_MKNOD);
+    auto all = ok({"--capability=all", "--drop-capability=all"});
+    EXPECT_EQ(all.capability_add & (1ULL << CAP_SYS_RAWIO), 1ULL << CAP_SYS_RAWIO);
+    EXPECT_EQ(all.capability_drop & (1ULL << CAP_CHOWN), 1ULL << CAP_CHOWN);
+    EXPECT_EQ(ok({}).capability_add, 0u);
+    EXPECT_EQ(ok({}).capability_drop, 0u);
+}
+
+TEST(OptionsSecurity, CapabilityErrorsNameOptionAndValue) {
+    EXPECT_EQ(err({"--capability=CAP_NOPE"}),
+              "Invalid --capability: 'CAP_NOPE' (unknown capability 'CAP_NOPE'; expected names such as "
+              "CAP_NET_ADMIN, comma-separated, or all)");
+    EXPECT_EQ(err({"--drop-capability=CAP_CHOWN,,x"}),
+              "Invalid --drop-capability: 'CAP_CHOWN,,x' (unknown capability ''; expected names such as "
+              "CAP_NET_ADMIN, comma-separated, or all)");
+    EXPECT_EQ(err({"--capability="}),
+              "Invalid --capability: '' (expected capability names such as CAP_NET_ADMIN, comma-separated, or all)");
+    EXPECT_EQ(err({"--capability=12"}).substr(0, 26), "Invalid --capability: '12'");
 }

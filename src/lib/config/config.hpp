@@ -87,6 +87,10 @@ struct Config {
     int kill_signal = 0;                // --kill-signal; 0 = default (SIGRTMIN+3 with -b, else SIGKILL)
     NetworkConfig net;
 
+    // Security (container/caps.hpp, container/seccomp.hpp).
+    uint64_t capability_add = 0;        // --capability=CAP,... (bit mask, 1 << CAP_*)
+    uint64_t capability_drop = 0;       // --drop-capability=CAP,...
+
     // Registration and units.
     RegisterMode register_mode = RegisterMode::Auto;  // --register
     bool keep_unit = false;             // --keep-unit

@@ -42,6 +42,11 @@ Properties:
   -S --slice=SLICE          Place the container in the specified slice
      --property=NAME=VALUE  Set scope unit property
 
+Security:
+     --capability=CAP       In addition to the default, retain specified
+                            capability (comma-separated list, or all)
+     --drop-capability=CAP  Drop the specified capability from the default set
+
 Networking:
      --private-network      Disable network in container
      --network-interface=INTERFACE

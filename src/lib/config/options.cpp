@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/names.hpp"
+#include "container/caps.hpp"
 #include "util/strings.hpp"
 
 namespace spawn {
@@ -43,6 +44,8 @@ enum : int {
     ARG_KEEP_UNIT,
     ARG_PROPERTY,
     ARG_LINK_JOURNAL,
+    ARG_CAPABILITY,
+    ARG_DROP_CAPABILITY,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
@@ -84,6 +87,8 @@ const struct option kLongOptions[] = {
     {"slice", required_argument, nullptr, 'S'},
     {"property", required_argument, nullptr, ARG_PROPERTY},
     {"link-journal", required_argument, nullptr, ARG_LINK_JOURNAL},
+    {"capability", required_argument, nullptr, ARG_CAPABILITY},
+    {"drop-capability", required_argument, nullptr, ARG_DROP_CAPABILITY},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -378,6 +383,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case 'q':
         cfg.quiet = true;
         break;
+    case ARG_CAPABILITY:
+    case ARG_DROP_CAPABILITY: {
+        uint64_t mask = TRY(parse_capability_list(arg).context("Invalid " + long_name_of(c)));
+        (c == ARG_CAPABILITY ? cfg.capability_add : cfg.capability_drop) |= mask;
+        break;
+    }
     default:
         return Error::msg("internal error: unhandled option {}", name());
     }
@@ -421,6 +432,24 @@ Result<LinkJournal> parse_link_journal(std::string_view s) {
     if (s == "try-guest") return LinkJournal::TryGuest;
     if (s == "auto") return LinkJournal::Auto;
     return Error::msg("Invalid --link-journal: '{}' (expected no, host, try-host, guest, try-guest or auto)", s);
+}
+
+Result<uint64_t> parse_capability_list(std::string_view s) {
+    uint64_t mask = 0;
+    if (s.empty()) return Error::msg("'' (expected capability names such as CAP_NET_ADMIN, comma-separated, or all)");
+    for (const auto& name : str::split(s, ',')) {
+        if (name == "all") {
+            mask |= container::kAllCapabilities;
+            continue;
+        }
+        auto cap = container::capability_from_name(name);
+        if (!cap)
+            return Error::msg("'{}' (unknown capability '{}'; expected names such as CAP_NET_ADMIN, comma-separated, "
+                              "or all)",
+                              s, name);
+        mask |= container::cap_bit(*cap);
+    }
+    return mask;
 }
 
 Result<RegisterMode> parse_register_mode(std::string_view s) {

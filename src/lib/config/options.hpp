@@ -35,6 +35,9 @@ Result<void> validate_config(const Config& c);
 Result<ConsoleMode> parse_console_mode(std::string_view s);
 Result<LinkJournal> parse_link_journal(std::string_view s);
 Result<RegisterMode> parse_register_mode(std::string_view s);
+// --capability= / --drop-capability= value: "CAP_A,CAP_B" or "all" -> bit mask
+// (1 << CAP_*); the error message lacks the option name (the caller adds it).
+Result<uint64_t> parse_capability_list(std::string_view s);
 Result<Uuid> parse_uuid(std::string_view s);
 Result<int> parse_signal(std::string_view s);          // "SIGTERM", "TERM", "RTMIN+3", "15"
 Result<BindMount> parse_bind(std::string_view s, bool read_only);

@@ -1,0 +1,110 @@
+#include "container/caps.hpp"
+
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <type_traits>
+
+#include <fstream>
+
+#include "util/cptr.hpp"
+
+namespace spawn::container {
+
+bool has_private_network(const NetworkConfig& net) {
+    return net.private_network || net.veth || !net.veth_extra.empty() || !net.bridge.empty() ||
+           !net.zone.empty() || !net.interfaces.empty() || !net.macvlan.empty() || !net.ipvlan.empty() ||
+           !net.netns_path.empty();
+}
+
+uint64_t plan_capabilities(const Config& cfg) {
+    uint64_t caps = kDefaultCapabilities;
+    if (has_private_network(cfg.net)) caps |= cap_bit(CAP_NET_ADMIN);
+    caps |= cfg.capability_add;
+    caps &= ~cfg.capability_drop;
+    return caps;
+}
+
+std::optional<int> capability_from_name(std::string_view name) {
+    std::string s(name);
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (s.rfind("cap_", 0) != 0) s = "cap_" + s;
+    // Only names: libcap would also take a bare number.
+    if (s.size() <= 4 || s.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+        return std::nullopt;
+    cap_value_t v;
+    if (cap_from_name(s.c_str(), &v) < 0 || v < 0 || v > CAP_LAST_CAP) return std::nullopt;
+    return static_cast<int>(v);
+}
+
+std::string capability_name(int cap) {
+    char* n = cap_to_name(static_cast<cap_value_t>(cap));
+    if (!n) return std::to_string(cap);
+    std::string s(n);
+    cap_free(n);
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string capability_mask_names(uint64_t mask) {
+    std::string out;
+    for (int cap = 0; cap < 64; ++cap) {
+        if (!(mask & cap_bit(cap))) continue;
+        if (!out.empty()) out += ' ';
+        out += capability_name(cap);
+    }
+    return out;
+}
+
+Result<void> apply_capabilities(uint64_t retain, uid_t uid) {
+    // Bounding set: everything the running kernel knows beyond `retain`.
+    for (int cap = 0;; ++cap) {
+        int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (r < 0) {
+            if (errno == EINVAL) break;  // past the kernel's last capability
+            return Error::errno_("reading capability {} of the bounding set", capability_name(cap));
+        }
+        if (r == 0 || (cap < 64 && (retain & cap_bit(cap)))) continue;
+        if (cap_drop_bound(static_cast<cap_value_t>(cap)) < 0)
+            return Error::errno_("dropping {} from the bounding set", capability_name(cap));
+    }
+    // Ambient first: it may only hold what stays permitted and inheritable.
+    if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) return Error::errno_("clearing the ambient capabilities");
+
+    CPtr<std::remove_pointer_t<cap_t>, cap_free> cur(cap_get_proc());
+    if (!cur) return Error::errno_("reading the process capabilities");
+    CPtr<std::remove_pointer_t<cap_t>, cap_free> next(cap_init());
+    if (!next) return Error::errno_("allocating a capability set");
+    for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+        if (!(retain & cap_bit(cap))) continue;
+        cap_value_t v = cap;
+        cap_flag_value_t have = CAP_CLEAR;
+        if (cap_get_flag(cur.get(), v, CAP_PERMITTED, &have) < 0 || have != CAP_SET) continue;
+        cap_set_flag(next.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
+        cap_set_flag(next.get(), CAP_PERMITTED, 1, &v, CAP_SET);
+        if (uid == 0) cap_set_flag(next.get(), CAP_INHERITABLE, 1, &v, CAP_SET);
+    }
+    if (cap_set_proc(next.get()) < 0) return Error::errno_("setting the process capabilities");
+    return ok();
+}
+
+Result<uint64_t> read_bounding_set(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/status";
+    std::ifstream in(path);
+    if (!in) return Error::errno_("reading {}", path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.starts_with("CapBnd:")) continue;
+        char* end = nullptr;
+        errno = 0;
+        uint64_t v = std::strtoull(line.c_str() + 7, &end, 16);
+        if (errno != 0 || end == line.c_str() + 7) break;
+        return v;
+    }
+    return Error(EINVAL, fmt::format("no CapBnd line in {}", path));
+}
+
+}  // namespace spawn::container

@@ -1,0 +1,61 @@
+// caps: the capability bounding set of the container (nspawn 252's default
+// set, plus CAP_NET_ADMIN with a private network). The planner is pure and
+// unit-tested; apply_capabilities() runs in the child right before exec.
+#pragma once
+
+#include <linux/capability.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "util/result.hpp"
+
+namespace spawn::container {
+
+constexpr uint64_t cap_bit(int cap) { return uint64_t{1} << cap; }
+
+// nspawn 252's default retained set (design.md section 7).
+inline constexpr uint64_t kDefaultCapabilities =
+    cap_bit(CAP_AUDIT_CONTROL) | cap_bit(CAP_AUDIT_WRITE) | cap_bit(CAP_CHOWN) |
+    cap_bit(CAP_DAC_OVERRIDE) | cap_bit(CAP_DAC_READ_SEARCH) | cap_bit(CAP_FOWNER) |
+    cap_bit(CAP_FSETID) | cap_bit(CAP_IPC_OWNER) | cap_bit(CAP_KILL) | cap_bit(CAP_LEASE) |
+    cap_bit(CAP_LINUX_IMMUTABLE) | cap_bit(CAP_MKNOD) | cap_bit(CAP_NET_BIND_SERVICE) |
+    cap_bit(CAP_NET_BROADCAST) | cap_bit(CAP_NET_RAW) | cap_bit(CAP_SETFCAP) | cap_bit(CAP_SETGID) |
+    cap_bit(CAP_SETPCAP) | cap_bit(CAP_SETUID) | cap_bit(CAP_SYS_ADMIN) | cap_bit(CAP_SYS_BOOT) |
+    cap_bit(CAP_SYS_CHROOT) | cap_bit(CAP_SYS_NICE) | cap_bit(CAP_SYS_PTRACE) |
+    cap_bit(CAP_SYS_RESOURCE) | cap_bit(CAP_SYS_TTY_CONFIG);
+
+// Every capability this build knows of (CAP_LAST_CAP of the kernel headers);
+// --capability=all retains this.
+inline constexpr uint64_t kAllCapabilities = (cap_bit(CAP_LAST_CAP) << 1) - 1;
+
+// True when the container gets its own network namespace (any network option).
+bool has_private_network(const NetworkConfig& net);
+
+// The bounding set for the container: the default set, CAP_NET_ADMIN with a
+// private network, then --capability= added and --drop-capability= removed.
+uint64_t plan_capabilities(const Config& cfg);
+
+// "CAP_CHOWN" / "chown" / "cap_chown" -> CAP_CHOWN; nullopt if unknown.
+std::optional<int> capability_from_name(std::string_view name);
+// CAP_CHOWN -> "CAP_CHOWN" (the number for caps newer than this build).
+std::string capability_name(int cap);
+// "CAP_A CAP_B ..." for a mask, lowest first (for messages and tests).
+std::string capability_mask_names(uint64_t mask);
+
+// In the child, as root, right before the payload's credential change and
+// exec: drops every capability outside `retain` from the bounding set (up to
+// the running kernel's last capability), sets effective and permitted to
+// `retain` & what the process has, inheritable to the same for uid 0 and to
+// nothing for another user (as nspawn does; setuid() to that user then clears
+// effective and permitted), and clears the ambient set.
+Result<void> apply_capabilities(uint64_t retain, uid_t uid = 0);
+
+// The CapBnd of a running process (/proc/PID/status), e.g. a machine's leader.
+Result<uint64_t> read_bounding_set(pid_t pid);
+
+}  // namespace spawn::container

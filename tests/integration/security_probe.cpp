@@ -1,0 +1,137 @@
+// security_probe: a static program the security tests copy into a container
+// tree. Each mode makes system calls with arguments that are harmless if they
+// reach the kernel (they fail there with an error other than EPERM, or do
+// nothing), and prints one "name result" line per call, result being "ok" or
+// the errno name. Modes: denied, allowed, tty, stdin-tty, compat.
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string_view>
+
+namespace {
+
+void report(const char* name, long r) {
+    if (r >= 0) std::printf("%s ok\n", name);
+    else std::printf("%s %s\n", name, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+    std::fflush(stdout);
+}
+
+int denied() {
+    report("keyctl", syscall(SYS_keyctl, 0x7fffffff, 0, 0, 0, 0));                // EOPNOTSUPP if reached
+    report("add_key", syscall(SYS_add_key, nullptr, nullptr, nullptr, 0, 0));      // EFAULT
+    report("request_key", syscall(SYS_request_key, nullptr, nullptr, nullptr, 0)); // EFAULT
+    report("bpf", syscall(SYS_bpf, 0x7fffffff, nullptr, 0));                       // EINVAL (CAP_SYS_ADMIN kept)
+    report("perf_event_open", syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0)); // EFAULT
+    report("kexec_load", syscall(SYS_kexec_load, 0, 0, nullptr, 0xfff00000UL));  // EINVAL (CAP_SYS_BOOT kept)
+    report("kexec_file_load", syscall(SYS_kexec_file_load, -1, -1, 0, nullptr, 0xfff00000UL));
+    report("swapon", syscall(SYS_swapon, nullptr, 0));                             // EFAULT
+    report("swapoff", syscall(SYS_swapoff, nullptr));                              // EFAULT
+    report("open_by_handle_at", syscall(SYS_open_by_handle_at, -1, nullptr, 0));   // EBADF
+    report("settimeofday", syscall(SYS_settimeofday, nullptr, nullptr));           // ok (a no-op)
+    report("clock_settime", syscall(SYS_clock_settime, CLOCK_REALTIME, nullptr));  // EFAULT
+    report("syslog", syscall(SYS_syslog, 10 /* SIZE_BUFFER */, nullptr, 0));       // ok with CAP_SYS_ADMIN
+    report("mlock", syscall(SYS_mlock, nullptr, 0));                               // ok (nothing)
+    report("init_module", syscall(SYS_init_module, nullptr, 0, nullptr));
+    report("acct", syscall(SYS_acct, nullptr));
+    report("iopl", syscall(SYS_iopl, 4));                                           // EINVAL
+    report("fanotify_init", syscall(SYS_fanotify_init, 0xffffffffU, 0));          // EINVAL
+    report("lookup_dcookie", syscall(SYS_lookup_dcookie, 0, nullptr, 0));
+    report("quotactl", syscall(SYS_quotactl, 0, nullptr, 0, nullptr));
+    return 0;
+}
+
+int allowed() {
+    report("reboot", syscall(SYS_reboot, 0, 0, 0, nullptr));  // EINVAL: bad magic, after the CAP_SYS_BOOT check
+    report("unshare", syscall(SYS_unshare, CLONE_NEWNS));
+    report("mount", ::mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k"));
+    report("umount", ::umount2("/tmp", 0));
+    pid_t pid = fork();
+    if (pid == 0) _exit(7);
+    int st = 0;
+    report("fork", pid < 0 ? -1 : (waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 7 ? 0 : -1));
+    report("sethostname", sethostname("probe", 5));
+    report("mknod", mknod("/dev/probe-null", S_IFCHR | 0600, makedev(1, 3)));
+    unlink("/dev/probe-null");
+    int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+    report("audit_socket", s);
+    int r = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    report("route_socket", r);
+    return 0;
+}
+
+// TIOCSTI / TIOCLINUX on a pty of our own (not our controlling terminal: the
+// kernel would allow it with CAP_SYS_ADMIN, which the container keeps).
+int tty() {
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0) return report("openpt", -1), 1;
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    if (s < 0) return report("open_slave", -1), 1;
+    char c = 'x';
+    report("TIOCSTI", ioctl(s, TIOCSTI, &c));
+    // The kernel reads the request as 32 bits: high bits must not slip past the filter.
+    report("TIOCSTI_high", syscall(SYS_ioctl, s, static_cast<unsigned long>(TIOCSTI) | (1UL << 32), &c));
+    char sub = 0;
+    report("TIOCLINUX", ioctl(s, TIOCLINUX, &sub));
+    report("TIOCGWINSZ", [&] { struct winsize ws; return ioctl(s, TIOCGWINSZ, &ws); }());
+    int n = -1;
+    ioctl(s, FIONREAD, &n);
+    std::printf("queued %d\n", n);
+    return 0;
+}
+
+// TIOCSTI into the terminal on stdin (the host's, in pipe mode).
+int stdin_tty() {
+    std::printf("isatty %d\n", isatty(0));
+    const char* text = "INJECTED\n";
+    long r = 0;
+    for (const char* p = text; *p && r >= 0; ++p) r = ioctl(0, TIOCSTI, p);
+    report("TIOCSTI_stdin", r);
+    return 0;
+}
+
+// The same denied syscall through the i386 entry (int 0x80) and the x32
+// numbering: a second ABI must not be a way around the filter.
+int compat() {
+#if defined(__x86_64__)
+    long ret;
+    // i386 keyctl = 288, invalid operation.
+    asm volatile("int $0x80" : "=a"(ret) : "a"(288L), "b"(0x7fffffffL), "c"(0L), "d"(0L) : "memory");
+    if (ret < 0) errno = static_cast<int>(-ret);
+    report("i386_keyctl", ret < 0 ? -1 : ret);
+    // x32 keyctl = 0x40000000 | 250.
+    report("x32_keyctl", syscall(0x40000000L | SYS_keyctl, 0x7fffffff, 0, 0, 0, 0));
+#else
+    std::printf("i386_keyctl skipped\nx32_keyctl skipped\n");
+#endif
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) return 2;
+    std::string_view mode = argv[1];
+    if (mode == "denied") return denied();
+    if (mode == "allowed") return allowed();
+    if (mode == "tty") return tty();
+    if (mode == "stdin-tty") return stdin_tty();
+    if (mode == "compat") return compat();
+    return 2;
+}
