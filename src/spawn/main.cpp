@@ -1,5 +1,9 @@
 // spawn: parse the command line, finalize the Config, run the container.
+//   main.cpp    parse (config/options), finalize (config/finalize), run
+//   parent.cpp  the host side: tree, lock, cgroup, clone, barriers, console, exit status
+//   child.cpp   the container side: mounts, pivot_root, pty, exec
 #include <cstdio>
+#include <string>
 
 #include "config/finalize.hpp"
 #include "config/help.hpp"
@@ -15,7 +19,9 @@ int main(int argc, char* argv[]) {
         return 1;
     }
     if (cfg->show_help) {
-        std::fputs(spawn::spawn_usage("spawn").c_str(), stdout);
+        std::string program = argc > 0 ? argv[0] : "spawn";
+        auto slash = program.rfind('/');
+        std::fputs(spawn::spawn_usage(slash == std::string::npos ? program : program.substr(slash + 1)).c_str(), stdout);
         return 0;
     }
     if (cfg->show_version) {

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -80,13 +81,21 @@ int inherited_listen_fds() {
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
 
+// SPAWN_DEBUG=1: time stamps of the start-up phases (tools/bench/startup).
+void phase(const char* what) {
+    static const auto start = std::chrono::steady_clock::now();
+    log::debug("{:8.3f} ms  {}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(), what);
+}
+
 Result<int> run(const Config& cfg) {
+    phase("start");
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
     auto lock = TRY(TreeLock::acquire(tree_fd.get(), root, cfg.read_only));
+    phase("tree checked and locked");
 
     const std::string machine = cfg.machine;
     const std::string hostname = cfg.hostname.empty() ? machine : cfg.hostname;
@@ -105,6 +114,7 @@ Result<int> run(const Config& cfg) {
     // 2. The cgroup (a stale empty one of the same name is removed).
     const CgroupLayout layout = detect_cgroup_layout();
     auto cgroup = TRY(Cgroup::create(plan_cgroup(layout, machine, cfg.slice), machine));
+    phase("cgroup created");
 
     // 3. Everything the child needs, decided here.
     auto [parent_end, child_end] = TRY(SyncChannel::make_pair());
@@ -144,7 +154,9 @@ Result<int> run(const Config& cfg) {
     // unshares its cgroup namespace only after HostReady.
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
+    phase("cloned");
     TRY_CTX(cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0), "moving the container into its cgroup");
+    phase("attached to the cgroup");
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
     // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after
@@ -158,6 +170,7 @@ Result<int> run(const Config& cfg) {
     TRY(parent_end.signal(Barrier::HostReady));
     UniqueFd master;
     TRY(parent_end.wait(Barrier::ChildMounted, &master));
+    phase("child mounted");
 
     // BOOT hook (parent side): notify socket relay (READY=1 to our own
     // NOTIFY_SOCKET) is set up here, before the payload starts.
@@ -170,7 +183,6 @@ Result<int> run(const Config& cfg) {
                       machine, root);
         if (console == ConsoleMode::Interactive) TRY(terminal.make_raw(STDIN_FILENO));
         forwarder.emplace(std::move(master), console);
-        forwarder->set_ignore_vhangup(cfg.boot);  // BOOT: the guest's init reopens /dev/console
     }
     TRY(parent_end.signal(Barrier::Go));
     // EOF: the payload was executed; an error frame: it could not be.
@@ -179,6 +191,7 @@ Result<int> run(const Config& cfg) {
         log::error("{}", e.error().message());
     }
     parent_end.close();
+    phase("payload executed");
 
     const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
     bool terminating = false;  // the kill signal was sent once: the next SIGTERM kills
@@ -226,6 +239,7 @@ Result<int> run(const Config& cfg) {
     }
     if (forwarder) forwarder->drain();
     terminal.restore();
+    phase("container exited");
 
     // BOOT hook: exit-status policy for -b (PID 1 killed by SIGINT = poweroff
     // -> 0, by SIGHUP = reboot -> boot again, or 133 with --keep-unit).
@@ -264,6 +278,7 @@ Result<int> run(const Config& cfg) {
 int run_container(const Config& cfg) {
     for (;;) {
         auto r = run(cfg);
+        phase("torn down");
         if (!r.ok()) {
             log::error("{}", r.error().message());
             return 1;

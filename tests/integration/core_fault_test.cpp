@@ -56,7 +56,10 @@ TEST(CoreFault, TreeWithoutUsr) {
     expect_refused({"-D", empty.string(), "true"}, "no /usr directory");
 }
 
-TEST(CoreFault, HostRootAsTree) { expect_refused({"-D", "/", "true"}, "is the host's root directory"); }
+TEST(CoreFault, HostRootAsTree) {
+    expect_refused({"-D", "/", "true"}, "root directory");
+    expect_refused({"-D", "/usr/..", "-M", "hostroot", "true"}, "root directory");  // past the parser
+}
 
 TEST(CoreFault, KernelDirsThatAreSymlinksOutsideAreRefused) {
     for (const char* d : {"proc", "sys", "dev"}) {
@@ -143,4 +146,20 @@ TEST(CoreFault, SigkillOfSpawnLeavesNoContainerProcessAndNoMount) {
     auto r = run(spawn_cmd({"-D", t.str(), "echo", "again"}));
     EXPECT_EQ(r.out, "again\n") << r.err;
     EXPECT_TRUE(machine_cgroups(t.path().filename().string()).empty());
+}
+
+TEST(CoreFault, InvalidNamesAndValuesStopBeforeAnythingIsSetUp) {
+    TempTree t("busybox");
+    const std::vector<std::vector<std::string>> bad = {
+        {"-M", "bad name"}, {"-M", "-lead"}, {"-M", ".host"}, {"--hostname="}, {"--kill-signal=NOPE"},
+        {"--console=bogus"}, {"--uuid=xyz"}, {"--bind="}, {"--tmpfs=relative"}, {"-u", ""},
+        {"--chdir=relative"}, {"-E", "=x"}, {"--register=maybe"}};
+    for (const auto& args : bad) {
+        std::vector<std::string> a = {"-D", t.str()};
+        a.insert(a.end(), args.begin(), args.end());
+        a.push_back("true");
+        SCOPED_TRACE(args[0] + (args.size() > 1 ? " " + args[1] : ""));
+        expect_refused(a, "", &t);
+    }
+    EXPECT_EQ(run(spawn_cmd({"-D", t.str(), "true"})).status, 0);  // no lock left
 }

@@ -82,20 +82,15 @@ void ConsoleForwarder::resize() noexcept {
         ioctl(master_.get(), TIOCSWINSZ, &ws);
 }
 
-int ConsoleForwarder::poll_timeout_ms() const {
-    if (!hung_ || !master_open_) return -1;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - std::chrono::steady_clock::now());
-    return left.count() > 0 ? static_cast<int>(left.count()) : 0;
-}
+int ConsoleForwarder::poll_timeout_ms() const { return master_open_ ? -1 : 50; }
 
 void ConsoleForwarder::add_pollfds(std::vector<struct pollfd>& fds) {
     first_index_ = fds.size();
-    // While hung up (ignore_vhangup_), the master is polled again only when
-    // the retry is due: poll() would report POLLHUP at once, forever.
-    bool watch = master_open_ && (!hung_ || std::chrono::steady_clock::now() >= retry_at_);
-    short mevents = watch ? POLLIN : 0;
-    if (watch && !to_master_.empty()) mevents |= POLLOUT;
-    fds.push_back({watch ? master_.get() : -1, mevents, 0});
+    if (!master_open_ && std::chrono::steady_clock::now() - hangup_ >= std::chrono::milliseconds(50))
+        master_open_ = true;  // try again: the guest may have reopened its console
+    short mevents = master_open_ ? POLLIN : 0;
+    if (!to_master_.empty() && master_open_) mevents |= POLLOUT;
+    fds.push_back({master_open_ ? master_.get() : -1, mevents, 0});
     fds.push_back({stdin_open_ && to_master_.size() < 65536 ? STDIN_FILENO : -1, POLLIN, 0});
     count_ = 2;
 }
@@ -123,21 +118,14 @@ void ConsoleForwarder::pump_output() noexcept {
     for (;;) {
         ssize_t n = ::read(master_.get(), buf, sizeof buf);
         if (n > 0) {
-            hung_ = false;
             if (mode_ != ConsoleMode::Passive) write_all(STDOUT_FILENO, buf, static_cast<size_t>(n));
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) {
-            hung_ = false;
-            return;
-        }
-        if (n < 0 && errno == EIO && ignore_vhangup_) {
-            hung_ = true;
-            retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
-            return;
-        }
-        master_open_ = false;  // EIO: every peer is closed
+        if (n < 0 && errno == EAGAIN) return;
+        // EIO: no process has the pty open (closed, or hung up by vhangup()).
+        master_open_ = false;
+        hangup_ = std::chrono::steady_clock::now();
         return;
     }
 }
@@ -175,7 +163,8 @@ bool ConsoleForwarder::handle(const std::vector<struct pollfd>& fds) {
 }
 
 void ConsoleForwarder::drain() noexcept {
-    if (master_open_) pump_output();
+    master_open_ = true;
+    pump_output();
 }
 
 }  // namespace spawn::container
