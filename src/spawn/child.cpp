@@ -71,6 +71,7 @@ struct Prepared {
     std::vector<std::string> argv;
     std::vector<std::string> env;
     container::PasswdEntry user;
+    std::vector<gid_t> groups;  // supplementary groups from the container's /etc/group
     bool login_shell = false;  // no command: the user's shell as a login shell
 };
 
@@ -85,6 +86,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
         entry = container::PasswdEntry{"root", 0, 0, "/root", "/bin/sh"};
     }
     p.user = *entry;
+    p.groups = container::supplementary_groups(read_small_file("/etc/group"), p.user.name, p.user.gid);
     container::EnvFacts facts;
     facts.term = l.term;
     facts.uuid = l.uuid;
@@ -114,7 +116,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
             if (dup2(pty_slave, fd) < 0) fail(Error::errno_("dup2 of the pty"));
     }
     if (p.user.uid != 0 || p.user.gid != 0) {
-        if (setgroups(0, nullptr) < 0 || setgid(p.user.gid) < 0 || setuid(p.user.uid) < 0)
+        if (setgroups(p.groups.size(), p.groups.data()) < 0 || setgid(p.user.gid) < 0 || setuid(p.user.uid) < 0)
             fail(Error::errno_("changing to user {}", p.user.name));
         // A credential change clears the death signal: arm it again.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -212,7 +214,7 @@ int run_child(const Launch& l) noexcept {
     auto sent = l.child_end->signal(Barrier::ChildMounted, master->valid() ? master->get() : -1);
     if (!sent.ok()) return 1;
     master->reset();
-    if (!l.child_end->wait(Barrier::Go).ok()) return 1;
+    if (container::console_uses_pty(l.console) && !l.child_end->wait(Barrier::Go).ok()) return 1;
 
     auto prepared = prepare_exec(l);
     if (!prepared.ok()) {

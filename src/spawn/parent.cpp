@@ -178,7 +178,12 @@ Result<int> run(const Config& cfg) {
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
     phase("cloned");
-    TRY_CTX(cgroup.attach(child.pid(), cgroup.clone_into_fd() >= 0), "moving the container into its cgroup");
+    if (auto a = cgroup.attach(child.pid(), child.born_in_cgroup()); !a.ok()) {
+        siginfo_t ignored;
+        (void)child.reap(ignored, false);
+        if (auto e = parent_end.pending_error()) return std::move(*e);  // the child failed first
+        return std::move(a).error().context("moving the container into its cgroup");
+    }
     phase("attached to the cgroup");
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
@@ -207,7 +212,7 @@ Result<int> run(const Config& cfg) {
         if (console == ConsoleMode::Interactive) TRY(terminal.make_raw(STDIN_FILENO));
         forwarder.emplace(std::move(master), console);
     }
-    TRY(parent_end.signal(Barrier::Go));
+    if (console_uses_pty(console)) TRY(parent_end.signal(Barrier::Go));
     // EOF: the payload was executed; an error frame: it could not be.
     if (auto e = parent_end.wait_closed(); !e.ok()) {
         terminal.restore();
@@ -217,9 +222,9 @@ Result<int> run(const Config& cfg) {
     phase("payload executed");
 
     const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
-    bool terminating = false;  // the kill signal was sent once: the next SIGTERM kills
     const int relay_fd = boot && boot->relay ? boot->relay->fd() : -1;
     siginfo_t info{};
+    bool halting = false;
     for (;;) {
         std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}, {relay_fd, POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
@@ -234,17 +239,15 @@ Result<int> run(const Config& cfg) {
                 if (sig == SIGWINCH) {
                     if (forwarder) forwarder->resize();
                 } else if (sig != SIGCHLD) {
-                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1
-                    // (SIGRTMIN+3 = halt with -b); a second SIGTERM kills.
-                    if (terminating && sig == SIGTERM) {
-                        TRY(child.send_signal(SIGKILL));
-                    } else {
-                        if (!cfg.quiet && cfg.boot && kill_signal != SIGKILL && !terminating)
-                            log::info("Trying to halt container {}. Send SIGTERM again to trigger immediate "
-                                      "termination.", machine);
-                        terminating = true;
-                        TRY(child.send_signal(kill_signal));
+                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1;
+                    // a second one kills the container at once.
+                    if (!halting && kill_signal != SIGKILL) {
+                        terminal.restore();
+                        log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");
+                        if (console == ConsoleMode::Interactive) (void)terminal.make_raw(STDIN_FILENO);
                     }
+                    TRY(child.send_signal(halting ? SIGKILL : kill_signal));
+                    halting = true;
                 }
             }
         }

@@ -52,6 +52,11 @@ public:
         if (slave_ >= 0) close(slave_);
     }
     void write(const std::string& s) { (void)::write(master_, s.data(), s.size()); }
+    // Resizes the terminal: the kernel sends SIGWINCH to spawn (its foreground process group).
+    void resize(unsigned short rows, unsigned short cols) {
+        struct winsize ws = {rows, cols, 0, 0};
+        ioctl(master_, TIOCSWINSZ, &ws);
+    }
     // Reads until `needle` appears in the output (or timeout); true when found.
     bool read_until(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
         auto end = std::chrono::steady_clock::now() + timeout;
@@ -100,6 +105,10 @@ TEST(CoreConsole, InteractiveShellOverAPty) {
     EXPECT_TRUE(s.read_until("/dev/pts/0")) << s.output();
     EXPECT_TRUE(s.read_until("30 100")) << s.output();  // window size forwarded
     EXPECT_TRUE(s.read_until("\nc")) << s.output();      // /dev/console is the pty (a char device)
+    s.resize(40, 120);
+    usleep(200 * 1000);
+    s.write("stty size\n");
+    EXPECT_TRUE(s.read_until("40 120")) << s.output();  // SIGWINCH forwarded
     s.write("exit 3\n");
     EXPECT_EQ(s.wait(), 3) << s.output();
     EXPECT_NE(s.output().find("Container " + t.path().filename().string() + " failed with error code 3."),
@@ -131,4 +140,24 @@ TEST(CoreConsole, PipeModeWithATerminalOnStdin) {
     EXPECT_TRUE(s.read_until("piped-ok")) << s.output();
     EXPECT_EQ(s.wait(), 0);
     EXPECT_EQ(s.output().find("HAS-CONSOLE"), std::string::npos) << s.output();
+}
+
+TEST(CoreConsole, ReadOnlyConsoleForwardsOutputNotInput) {
+    TempTree t("busybox");
+    PtySession s({spawn_bin(), "--register=no", "-q", "--console=read-only", "-D", t.str(), "/bin/sh", "-c",
+                  "tty; read -t 1 line || echo NO-INPUT; echo done"});
+    s.write("typed\n");
+    EXPECT_TRUE(s.read_until("done")) << s.output();
+    EXPECT_EQ(s.wait(), 0);
+    EXPECT_NE(s.output().find("/dev/pts/0"), std::string::npos) << s.output();
+    EXPECT_NE(s.output().find("NO-INPUT"), std::string::npos) << s.output();
+}
+
+TEST(CoreConsole, PassiveConsoleForwardsNothing) {
+    TempTree t("busybox");
+    PtySession s({spawn_bin(), "--register=no", "-q", "--console=passive", "-D", t.str(), "/bin/sh", "-c",
+                  "echo HIDDEN; exit 4"});
+    EXPECT_EQ(s.wait(), 4);
+    s.read_until("HIDDEN", std::chrono::milliseconds(300));
+    EXPECT_EQ(s.output().find("HIDDEN"), std::string::npos) << s.output();
 }

@@ -163,3 +163,30 @@ TEST(CoreFault, InvalidNamesAndValuesStopBeforeAnythingIsSetUp) {
     }
     EXPECT_EQ(run(spawn_cmd({"-D", t.str(), "true"})).status, 0);  // no lock left
 }
+
+TEST(CoreFault, MissingBindSourceIsReportedByTheChild) {
+    TempTree t("busybox");
+    expect_refused({"-D", t.str(), "--bind=+/usr/no-such-dir:/mnt/x", "true"}, "/usr/no-such-dir", &t);
+    expect_refused({"-D", t.str(), "--bind=/var/tmp/spawn-no-such-source:/mnt/x", "true"},
+                   "/var/tmp/spawn-no-such-source", &t);
+}
+
+TEST(CoreFault, SymlinksInTheTreeCannotRedirectBindsToTheHost) {
+    TempTree t("busybox");
+    char tmpl[] = "/var/tmp/spawn-src-XXXXXX";
+    fs::path src = mkdtemp(tmpl);
+    std::ofstream(src / "probe") << "probe\n";
+    // /mnt/evil -> /etc: naively followed, the bind would land on the host's /etc.
+    fs::create_directories(t.path() / "mnt");
+    fs::create_symlink("/etc", t.path() / "mnt" / "evil");
+    const std::string name = "spawn-core-probe-" + std::to_string(getpid());
+    auto before = host_mount_points();
+    auto r = run(spawn_cmd({"-D", t.str(), "--bind=" + src.string() + ":/mnt/evil/" + name, "cat",
+                            "/etc/" + name + "/probe"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "probe\n");                      // it landed on the container's /etc
+    EXPECT_FALSE(fs::exists("/etc/" + name));          // never on the host's
+    EXPECT_TRUE(fs::exists(t.path() / "etc" / name));  // the mount point was made inside the tree
+    EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
+    fs::remove_all(src);
+}

@@ -3,6 +3,7 @@
 // --private-network, --as-pid2, -u, --chdir.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -188,9 +189,15 @@ TEST(CoreRun, ReadOnlyRoot) {
 TEST(CoreRun, PrivateNetworkHasOnlyLoopbackUp) {
     TempTree t("busybox");
     auto r = run(spawn_cmd({"-D", t.str(), "--private-network", "/bin/sh", "-c",
-                            "ls /sys/class/net; ip -o link | grep -c 'lo:.*UP'"}));
+                            "ls /sys/class/net; ip -o link | grep -c 'lo:.*UP'; "
+                            "cat /proc/sys/net/ipv4/ip_forward > /tmp/v && cat /tmp/v > /proc/sys/net/ipv4/ip_forward && echo NET-SYSCTL-RW; "
+                            "echo x > /proc/sys/kernel/hostname 2>/dev/null || echo KERNEL-SYSCTL-RO"}));
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "lo\n1\n");
+    EXPECT_EQ(r.out, "lo\n1\nNET-SYSCTL-RW\nKERNEL-SYSCTL-RO\n");
+    // Without a network namespace of its own, /proc/sys/net is the host's: read-only.
+    auto host = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c",
+                               "cat /proc/sys/net/ipv4/ip_forward > /tmp/v; (cat /tmp/v > /proc/sys/net/ipv4/ip_forward) 2>/dev/null || echo RO"}));
+    EXPECT_EQ(host.out, "RO\n");
 }
 
 TEST(CoreRun, AsPid2RunsAStubInitThatReapsZombies) {
@@ -228,4 +235,69 @@ TEST(CoreRun, ContainerCgroupExistsWhileRunningAndIsRemoved) {
     EXPECT_EQ(bg.wait(std::chrono::seconds(10)), 1);
     EXPECT_NE(bg.err().find("Container " + name + " terminated by signal SIGKILL."), std::string::npos) << bg.err();
     EXPECT_TRUE(machine_cgroups(name).empty());
+}
+
+TEST(CoreRun, ListenFdsArePassedThrough) {
+    TempTree t("busybox");
+    char tmpl[] = "/tmp/spawn-listen-XXXXXX";
+    int tmp = mkstemp(tmpl);
+    ASSERT_GE(tmp, 0);
+    ASSERT_EQ(write(tmp, "socket-data\n", 12), 12);
+    close(tmp);
+    char outl[] = "/tmp/spawn-listen-out-XXXXXX";
+    int out = mkstemp(outl);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out, 1);
+        int fd = open(tmpl, O_RDONLY);
+        int extra = open("/etc/hostname", O_RDONLY);
+        dup2(fd, 30);
+        dup2(extra, 40);
+        dup2(30, 3);  // fd 3: the one "socket" announced by LISTEN_FDS
+        dup2(40, 4);  // not announced: must not reach the container
+        setenv("LISTEN_FDS", "1", 1);
+        setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+        execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-D", t.str().c_str(), "/bin/sh",
+              "-c", "echo $LISTEN_FDS $LISTEN_PID; ls /proc/1/fd; cat <&3", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    close(out);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    EXPECT_EQ(read_file(outl), "1 1\n0\n1\n2\n3\nsocket-data\n");
+    unlink(tmpl);
+    unlink(outl);
+}
+
+TEST(CoreRun, SigtermSendsTheKillSignalThenASecondOneKills) {
+    TempTree t("busybox");
+    // --kill-signal=SIGTERM: the stub init forwards it to the command, which dies of it.
+    Background a(spawn_cmd({"-D", t.str(), "-M", "coreterma", "--kill-signal=SIGTERM", "-a", "sleep", "100"}));
+    ASSERT_TRUE(eventually([&] { return !machine_cgroups("coreterma").empty(); }, std::chrono::seconds(5)));
+    usleep(200 * 1000);
+    kill(a.pid(), SIGTERM);
+    EXPECT_EQ(a.wait(std::chrono::seconds(10)), 128 + SIGTERM) << a.err();
+    // A command that ignores it: the second SIGTERM kills the container.
+    Background b(spawn_cmd({"-D", t.str(), "-M", "coretermb", "--kill-signal=SIGTERM", "-a", "/bin/sh", "-c",
+                            "trap '' TERM; while :; do sleep 1; done"}));
+    ASSERT_TRUE(eventually([&] { return !machine_cgroups("coretermb").empty(); }, std::chrono::seconds(5)));
+    usleep(200 * 1000);
+    kill(b.pid(), SIGTERM);
+    EXPECT_EQ(b.wait(std::chrono::milliseconds(700)), -1);  // still running
+    kill(b.pid(), SIGTERM);
+    EXPECT_EQ(b.wait(std::chrono::seconds(10)), 1);
+    EXPECT_NE(b.err().find("terminated by signal SIGKILL"), std::string::npos) << b.err();
+    EXPECT_TRUE(machine_cgroups("coretermb").empty());
+}
+
+TEST(CoreRun, UserGetsSupplementaryGroupsFromTheTree) {
+    TempTree t("busybox");
+    {
+        std::ofstream g(t.path() / "etc/group", std::ios::app);
+        g << "extra:x:4242:daemon\n";
+    }
+    auto r = run(spawn_cmd({"-D", t.str(), "-u", "daemon", "id", "-G"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(words(r.out), (std::vector<std::string>{"1", "4242"}));
 }

@@ -70,6 +70,10 @@ TEST(Env, Uuids) {
     auto u = parse_machine_id("0123456789abcdef0123456789ABCDEF\n");
     ASSERT_TRUE(u);
     EXPECT_EQ(format_uuid(*u), "01234567-89ab-cdef-0123-456789abcdef");
+    auto back = parse_machine_id(format_uuid(*u));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, *u);
+    EXPECT_FALSE(parse_machine_id("01234567-89ab-cdef-0123-456789abcdeX"));
     EXPECT_FALSE(parse_machine_id(""));
     EXPECT_FALSE(parse_machine_id("00000000000000000000000000000000"));
     EXPECT_FALSE(parse_machine_id("0123456789abcdef0123456789abcdeg"));
@@ -97,4 +101,11 @@ TEST(Console, EscapeNeedsThreeCtrlBracketsWithinOneSecond) {
     EXPECT_FALSE(slow.feed("\x1d", 1, t + std::chrono::milliseconds(600)));
     EXPECT_FALSE(slow.feed("\x1d", 1, t + std::chrono::milliseconds(1200)));  // first one expired
     EXPECT_TRUE(slow.feed("\x1d\x1d", 2, t + std::chrono::milliseconds(1300)));
+}
+
+TEST(Env, SupplementaryGroups) {
+    const char* group = "root:x:0:\nadm:x:4:alice,bob\nusers:x:100:bob\nalice:x:1000:\nwheel:x:10:carol,alice\n";
+    EXPECT_EQ(supplementary_groups(group, "alice", 1000), (std::vector<gid_t>{4, 10}));
+    EXPECT_EQ(supplementary_groups(group, "bob", 100), (std::vector<gid_t>{4}));
+    EXPECT_TRUE(supplementary_groups(group, "root", 0).empty());
 }

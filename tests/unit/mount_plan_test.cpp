@@ -168,3 +168,18 @@ TEST(MountPlan, CgroupMountsAreTheOnlyStepsThatNeedTheCgroupNamespace) {
     for (const auto& s : late) EXPECT_EQ(s.target.rfind("/sys/fs/cgroup", 0), 0u) << describe(s);
     for (const auto& s : early) EXPECT_NE(s.target.rfind("/sys/fs/cgroup", 0), 0u) << describe(s);
 }
+
+TEST(MountPlan, ProcSysNetIsWritableOnlyWithAnOwnNetworkNamespace) {
+    Config c;
+    EXPECT_EQ(find(plan(c), StepKind::Bind, "/proc/sys/net"), -1);
+    c.net.private_network = true;
+    auto p = plan(c);
+    const auto& net = at(p, StepKind::Bind, "/proc/sys/net");
+    EXPECT_TRUE(net.read_write);
+    EXPECT_FALSE(net.read_only);
+    EXPECT_GT(find(p, StepKind::Bind, "/proc/sys/net"), find(p, StepKind::Bind, "/proc/sys"));
+    Config v;
+    v.net.veth = true;
+    EXPECT_TRUE(has_own_netns(v));
+    EXPECT_FALSE(has_own_netns(Config{}));
+}

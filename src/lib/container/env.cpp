@@ -1,5 +1,7 @@
 #include "container/env.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "util/strings.hpp"
@@ -20,6 +22,23 @@ std::optional<PasswdEntry> find_passwd(std::string_view passwd, std::string_view
         }
     }
     return std::nullopt;
+}
+
+std::vector<gid_t> supplementary_groups(std::string_view group, std::string_view user, gid_t primary) {
+    std::vector<gid_t> out;
+    for (const auto& line : str::split(group, '\n')) {
+        if (line.empty() || line[0] == '#') continue;
+        auto f = str::split(line, ':');
+        if (f.size() < 4) continue;
+        auto gid = str::parse_uint(f[2]);
+        if (!gid || *gid == primary) continue;
+        for (const auto& member : str::split(f[3], ','))
+            if (member == user) {
+                out.push_back(static_cast<gid_t>(*gid));
+                break;
+            }
+    }
+    return out;
 }
 
 std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& facts) {
@@ -64,8 +83,13 @@ std::string format_uuid(const Uuid& u) {
     return hex;
 }
 
-std::optional<Uuid> parse_machine_id(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+std::optional<Uuid> parse_machine_id(std::string_view in) {
+    while (!in.empty() && (in.back() == '\n' || in.back() == ' ')) in.remove_suffix(1);
+    // The 8-4-4-4-12 UUID form (format_uuid's) is accepted too.
+    std::string hex(in);
+    if (hex.size() == 36 && hex[8] == '-' && hex[13] == '-' && hex[18] == '-' && hex[23] == '-')
+        hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+    std::string_view s = hex;
     if (s.size() != 32) return std::nullopt;
     Uuid u{};
     for (size_t i = 0; i < 16; ++i) {

@@ -27,6 +27,10 @@ struct PasswdEntry {
 // Finds USER (a name, or a numeric uid) in the contents of an /etc/passwd file.
 std::optional<PasswdEntry> find_passwd(std::string_view passwd, std::string_view user);
 
+// The supplementary groups of USER in the contents of an /etc/group file
+// (groups that list the user as a member), without the primary group.
+std::vector<gid_t> supplementary_groups(std::string_view group, std::string_view user, gid_t primary);
+
 struct EnvFacts {
     std::string term;        // TERM for the payload
     std::string uuid;        // container_uuid (8-4-4-4-12 form)
@@ -41,7 +45,8 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
 
 // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 std::string format_uuid(const Uuid& u);
-// 32 hex digits (machine-id form), nullopt when malformed.
+// 32 hex digits (machine-id form) or the 8-4-4-4-12 form; nullopt when
+// malformed or all zero.
 std::optional<Uuid> parse_machine_id(std::string_view s);
 
 }  // namespace spawn::container

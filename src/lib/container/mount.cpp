@@ -94,6 +94,12 @@ Result<void> do_bind(int root_fd, const MountStep& s) {
     UniqueFd tree(open_tree(src.get(), "", tree_flags));
     if (!tree) return Error::errno_("cloning mount of {}", s.source);
     if (s.read_only) TRY(set_read_only(tree.get(), (s.flags & MS_REC) != 0, s.target));
+    if (s.read_write) {
+        struct mount_attr attr {};
+        attr.attr_clr = MOUNT_ATTR_RDONLY;
+        if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | ((s.flags & MS_REC) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+            return Error::errno_("making {} writable", s.target);
+    }
     if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return Error::errno_("mounting {} on {}", s.source, s.target);
     return ok();

@@ -79,7 +79,7 @@ void plan_dev(std::vector<MountStep>& out) {
     out.push_back(fs("mqueue", "mqueue", "/dev/mqueue", kNoSuidDevExec, ""));
 }
 
-void plan_proc(std::vector<MountStep>& out) {
+void plan_proc(std::vector<MountStep>& out, bool own_netns) {
     out.push_back(fs("proc", "proc", "/proc", kNoSuidDevExec, ""));
     for (const char* p : kReadOnlyProcDirs) {
         MountStep s;
@@ -89,6 +89,19 @@ void plan_proc(std::vector<MountStep>& out) {
         s.source_in_root = true;
         s.flags = MS_BIND | MS_REC;
         s.read_only = true;
+        s.no_symlinks = true;
+        s.optional = true;
+        out.push_back(std::move(s));
+    }
+    if (own_netns) {
+        // The container's own network stack: its sysctls are its business.
+        MountStep s;
+        s.kind = StepKind::Bind;
+        s.source = "/proc/sys/net";
+        s.target = "/proc/sys/net";
+        s.source_in_root = true;
+        s.flags = MS_BIND | MS_REC;
+        s.read_write = true;
         s.no_symlinks = true;
         s.optional = true;
         out.push_back(std::move(s));
@@ -144,7 +157,7 @@ void plan_cgroup_mounts(std::vector<MountStep>& out, CgroupLayout layout) {
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
     plan_dev(out);
-    plan_proc(out);
+    plan_proc(out, has_own_netns(cfg));
     plan_sys(out);
     plan_cgroup_mounts(out, facts.cgroup);
     out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
@@ -187,6 +200,12 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     return out;
 }
 
+bool has_own_netns(const Config& cfg) {
+    const auto& n = cfg.net;
+    return n.private_network || n.veth || !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() ||
+           !n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty() || !n.netns_path.empty();
+}
+
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns) {
     std::vector<MountStep> out;
     for (const auto& s : plan)
@@ -201,7 +220,8 @@ std::string describe(const MountStep& s) {
                            s.flags, s.data, s.read_only ? " ro" : "");
     case StepKind::Bind:
         return fmt::format("bind {}{} on {}{}{}", s.source_in_root ? "(in root) " : "", s.source,
-                           s.target, (s.flags & MS_REC) ? " rec" : "", s.read_only ? " ro" : "");
+                           s.target, (s.flags & MS_REC) ? " rec" : "",
+                           s.read_only ? " ro" : (s.read_write ? " rw" : ""));
     case StepKind::MakeDir:
         return fmt::format("mkdir {} {:o}", s.target, s.mode);
     case StepKind::MakeNode:

@@ -32,6 +32,7 @@ struct MountStep {
     unsigned long flags = 0;       // MS_* for Mount / Bind (MS_REC for recursive binds)
     std::string data;              // mount data (Mount)
     bool read_only = false;        // Mount / Bind: made read-only right after mounting
+    bool read_write = false;       // Bind: made writable (a writable hole in a read-only tree)
     bool source_in_root = false;   // Bind: source resolved inside the new root, not on the host
     bool no_symlinks = false;      // resolve target without following any symlink (proc, sys, dev)
     bool optional = false;         // a missing source/target is skipped, not an error
@@ -66,6 +67,10 @@ inline constexpr const char* kReadOnlyProcDirs[] = {
 };
 
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts);
+
+// Whether the container has a network namespace of its own (then, as with
+// nspawn, /proc/sys/net stays writable inside the read-only /proc/sys).
+bool has_own_netns(const Config& cfg);
 
 // The steps of plan with in_cgroupns == cgroupns, in order.
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns);

@@ -12,7 +12,10 @@
 namespace spawn::container {
 
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)), reaped_(std::exchange(o.reaped_, false)) {}
+    : pid_(std::exchange(o.pid_, -1)),
+      pidfd_(std::move(o.pidfd_)),
+      reaped_(std::exchange(o.reaped_, false)),
+      born_in_cgroup_(o.born_in_cgroup_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     if (this != &o) {
@@ -20,6 +23,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
         pid_ = std::exchange(o.pid_, -1);
         pidfd_ = std::move(o.pidfd_);
         reaped_ = std::exchange(o.reaped_, false);
+        born_in_cgroup_ = o.born_in_cgroup_;
     }
     return *this;
 }
@@ -38,9 +42,19 @@ Result<ChildProcess> ChildProcess::clone_raw(uint64_t flags, int cgroup_fd) {
         args.cgroup = static_cast<uint64_t>(cgroup_fd);
     }
     long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0 && cgroup_fd >= 0 && errno != ENOMEM && errno != EAGAIN) {
+        // Some cgroup set-ups refuse CLONE_INTO_CGROUP (EBUSY, EOPNOTSUPP...):
+        // clone in our cgroup; the caller migrates the child instead.
+        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        args.cgroup = 0;
+        pid = syscall(SYS_clone3, &args, sizeof args);
+        cgroup_fd = -1;
+    }
     if (pid < 0) return Error::errno_("clone3 of the container process");
     if (pid == 0) return ChildProcess(0, UniqueFd());
-    return ChildProcess(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    ChildProcess c(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    c.born_in_cgroup_ = cgroup_fd >= 0;
+    return c;
 }
 
 Result<void> ChildProcess::send_signal(int sig) {

@@ -39,6 +39,9 @@ public:
     pid_t pid() const { return pid_; }
     int pidfd() const { return pidfd_.get(); }
     bool running() const { return pid_ > 0 && !reaped_; }
+    // True when clone3(CLONE_INTO_CGROUP) put it in the cgroup it was given
+    // (false when the kernel refused and it was cloned in the caller's cgroup).
+    bool born_in_cgroup() const { return born_in_cgroup_; }
 
     Result<void> send_signal(int sig);
     // Reaps the child if it has exited (WNOHANG when !block). Returns true with
@@ -52,6 +55,7 @@ private:
     pid_t pid_ = -1;
     UniqueFd pidfd_;
     bool reaped_ = false;
+    bool born_in_cgroup_ = false;
 };
 
 }  // namespace spawn::container

@@ -1,5 +1,6 @@
 #include "container/sync.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -105,7 +106,14 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
 
 Result<void> SyncChannel::signal(Barrier n, int pass_fd) {
     FrameHeader h{kFrameBarrier, static_cast<uint32_t>(n), 0, 0};
-    return send(fd_.get(), h, {}, pass_fd);
+    auto sent = send(fd_.get(), h, {}, pass_fd);
+    if (!sent.ok() && (sent.error().code() == EPIPE || sent.error().code() == ECONNRESET)) {
+        // The peer failed and went away: its error frame is still queued.
+        auto f = receive(fd_.get());
+        if (f.ok() && !f->eof && f->h.kind == kFrameError) return Error(f->h.code, f->message);
+        return Error(ECONNRESET, "the other side exited before barrier " + std::to_string(static_cast<uint32_t>(n)));
+    }
+    return sent;
 }
 
 Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
@@ -116,6 +124,14 @@ Result<void> SyncChannel::wait(Barrier n, UniqueFd* received) {
         return Error::msg("sync: expected barrier {}, got frame {}/{}", static_cast<uint32_t>(n), f.h.kind, f.h.barrier);
     if (received) *received = std::move(f.fd);
     return ok();
+}
+
+std::optional<Error> SyncChannel::pending_error() {
+    struct pollfd p = {fd_.get(), POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) return std::nullopt;
+    auto f = receive(fd_.get());
+    if (f.ok() && !f->eof && f->h.kind == kFrameError) return Error(f->h.code, f->message);
+    return std::nullopt;
 }
 
 void SyncChannel::send_error(const Error& err) noexcept {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "util/fd.hpp"
@@ -19,6 +20,8 @@ enum class Barrier : uint32_t {
                         // (the child mounts all but the cgroup file systems before it)
     ChildMounted = 2,   // child -> parent: root set up and pivoted; carries the pty master if any
     Go = 3,             // parent -> child: console forwarding ready, exec the payload
+                        // (pty consoles only: with pipes the child execs right after
+                        // ChildMounted, one round trip less)
 };
 
 class SyncChannel {
@@ -33,6 +36,9 @@ public:
     // Waits for barrier n. An error frame from the peer becomes this Error; the
     // peer going away becomes ECONNRESET. received (if given) gets a passed fd.
     Result<void> wait(Barrier n, UniqueFd* received = nullptr);
+    // An error frame the peer already sent, if any (does not block). Used when
+    // a host-side step fails because the child died: its cause is the message.
+    std::optional<Error> pending_error();
     // Sends an error frame (best effort; used by the child before _exit()).
     void send_error(const Error& err) noexcept;
     // Parent, after Go: success is EOF (the close-on-exec socket went away with
