@@ -1,0 +1,87 @@
+#include "machined/registration.hpp"
+
+#include "machined/registry.hpp"
+#include "util/log.hpp"
+
+namespace spawn::machined {
+namespace {
+
+bool warned = false;
+
+void warn_once(const Error& e) {
+    if (warned) return;
+    warned = true;
+    log::warn("not registering with systemd-machined: {} (use --register=no to silence this)", e.message());
+}
+
+}  // namespace
+
+Registration& Registration::operator=(Registration&& o) noexcept {
+    if (this != &o) {
+        (void)unregister();
+        name_ = std::move(o.name_);
+        o.name_.clear();
+    }
+    return *this;
+}
+
+Registration::~Registration() {
+    auto r = unregister();
+    if (!r) log::warn("{}", r.error().message());
+}
+
+Result<void> Registration::unregister() {
+    if (name_.empty()) return {};
+    std::string name = std::move(name_);
+    name_.clear();
+    auto m = TRY(Machined::connect().context(fmt::format("unregistering machine '{}'", name)));
+    auto r = m.unregister(name);
+    if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
+    return {};
+}
+
+Result<void> Registration::preflight(const std::string& name, RegisterMode mode) {
+    if (mode == RegisterMode::No) return {};
+    auto m = Machined::connect();
+    if (!m) {
+        if (mode == RegisterMode::Yes)
+            return std::move(m).error().context(fmt::format("--register=yes: cannot register machine '{}'", name));
+        warn_once(m.error());
+        return {};
+    }
+    auto cleared = TRY(m->clear_stale(name));
+    if (cleared) log::info("cleared the stale registration of machine '{}' (its leader is gone)", name);
+    return {};
+}
+
+Result<Registration> Registration::create(const RegistrationParams& p) {
+    Registration reg;
+    if (p.mode == RegisterMode::No) return reg;
+    auto m = Machined::connect();
+    if (!m) {
+        if (p.mode == RegisterMode::Yes)
+            return std::move(m).error().context(fmt::format("--register=yes: cannot register machine '{}'", p.name));
+        warn_once(m.error());
+        return reg;
+    }
+    TRY(m->clear_stale(p.name));
+    RegisterRequest req;
+    req.name = p.name;
+    req.uuid = p.uuid;
+    req.service = p.service;
+    req.leader = p.leader;
+    req.root_directory = p.root_directory;
+    req.ifindices = p.ifindices;
+    auto path = m->register_machine(req);
+    if (!path) {
+        if (p.mode == RegisterMode::Auto && path.error().code() == kUnreachable) {
+            warn_once(path.error());
+            return reg;
+        }
+        return std::move(path).error();
+    }
+    reg.name_ = p.name;
+    return reg;
+}
+
+}  // namespace spawn::machined

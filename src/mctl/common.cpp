@@ -1,0 +1,138 @@
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include <cstdio>
+
+#include "mctl.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace spawn::mctl {
+
+int fail(const Error& e) {
+    log::error("{}", e.message());
+    return 1;
+}
+
+Result<machined::Machined> connect() { return machined::Machined::connect(); }
+
+std::string format_timestamp(uint64_t usec) {
+    if (usec == 0 || usec == UINT64_MAX) return "n/a";
+    time_t t = static_cast<time_t>(usec / 1000000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char buf[64];
+    strftime(buf, sizeof buf, "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+    return buf;
+}
+
+std::string format_relative(uint64_t usec) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+    if (usec == 0 || usec > now) return "";
+    uint64_t d = now - usec;
+    struct Unit { const char* name; uint64_t usec; };
+    static const Unit units[] = {{"y", 31557600000000ULL}, {"month", 2629800000000ULL}, {"w", 604800000000ULL},
+                                 {"d", 86400000000ULL},    {"h", 3600000000ULL},        {"min", 60000000ULL},
+                                 {"s", 1000000ULL},        {"ms", 1000ULL},             {"us", 1ULL}};
+    std::string out;
+    int parts = 0;
+    for (const auto& u : units) {
+        if (parts == 2) break;
+        if (d >= u.usec) {
+            uint64_t n = d / u.usec;
+            d %= u.usec;
+            if (!out.empty()) out += ' ';
+            out += std::to_string(n) + u.name;
+            ++parts;
+            if (u.usec <= 1000000ULL) break;  // below a second one component is enough
+        } else if (parts) {
+            break;
+        }
+    }
+    if (out.empty()) out = "0s";
+    return out + " ago";
+}
+
+std::string format_uuid(const Uuid& id) {
+    bool zero = true;
+    std::string out;
+    for (auto b : id) {
+        if (b) zero = false;
+        out += fmt::format("{:02x}", b);
+    }
+    return zero ? "" : out;
+}
+
+int parse_signal(const std::string& in) {
+    std::string s = in;
+    if (auto n = str::parse_uint(s); n) return *n >= 1 && *n <= static_cast<uint64_t>(SIGRTMAX) ? static_cast<int>(*n) : -1;
+    if (s.rfind("SIG", 0) == 0) s = s.substr(3);
+    if (s.rfind("RTMIN", 0) == 0) {
+        if (s == "RTMIN") return SIGRTMIN;
+        if (s[5] != '+') return -1;
+        auto n = str::parse_uint(s.substr(6));
+        if (!n || SIGRTMIN + static_cast<int>(*n) > SIGRTMAX) return -1;
+        return SIGRTMIN + static_cast<int>(*n);
+    }
+    if (s.rfind("RTMAX", 0) == 0) {
+        if (s == "RTMAX") return SIGRTMAX;
+        if (s[5] != '-') return -1;
+        auto n = str::parse_uint(s.substr(6));
+        if (!n || SIGRTMAX - static_cast<int>(*n) < SIGRTMIN) return -1;
+        return SIGRTMAX - static_cast<int>(*n);
+    }
+    for (int i = 1; i < SIGRTMIN; ++i) {
+        const char* abbrev = sigabbrev_np(i);
+        if (abbrev && s == abbrev) return i;
+    }
+    return -1;
+}
+
+std::string signal_name(int sig) {
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return sig == SIGRTMIN ? "SIGRTMIN" : fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
+    const char* a = sigabbrev_np(sig);
+    return a ? std::string("SIG") + a : std::to_string(sig);
+}
+
+std::string Table::render(bool legend) const {
+    std::vector<size_t> w(header_.size(), 0);
+    auto cell = [](const std::vector<std::string>& r, size_t i) -> std::string {
+        return i < r.size() && !r[i].empty() ? r[i] : "-";
+    };
+    if (legend)
+        for (size_t i = 0; i < header_.size(); ++i) w[i] = header_[i].size();
+    for (const auto& r : rows_)
+        for (size_t i = 0; i < header_.size(); ++i) w[i] = std::max(w[i], cell(r, i).size());
+    std::string out;
+    auto line = [&](const std::vector<std::string>& r, bool is_header) {
+        std::string l;
+        for (size_t i = 0; i < header_.size(); ++i) {
+            std::string c = is_header ? header_[i] : cell(r, i);
+            if (i) l += ' ';
+            l += c;
+            if (i + 1 < header_.size()) l.append(w[i] - c.size(), ' ');
+        }
+        while (!l.empty() && l.back() == ' ') l.pop_back();
+        out += l + "\n";
+    };
+    if (legend) line(header_, true);
+    for (const auto& r : rows_) line(r, false);
+    return out;
+}
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
+        else if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
+}  // namespace spawn::mctl

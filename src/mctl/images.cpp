@@ -1,0 +1,93 @@
+// list-images, image-status, show-image over the image search path.
+#include <algorithm>
+#include <cstdio>
+
+#include "images/store.hpp"
+#include "mctl.hpp"
+
+namespace spawn::mctl {
+
+static std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+int verb_list_images(const Options& o, const std::vector<std::string>&) {
+    auto list = images::list_images();
+    if (o.output == "json" || o.output == "json-pretty") {
+        std::string out = "[";
+        for (size_t i = 0; i < list.size(); ++i) {
+            const auto& im = list[i];
+            out += fmt::format("{}{{\"name\":{},\"type\":{},\"ro\":{},\"usage\":{},\"created\":{},\"modified\":{}}}",
+                               i ? "," : "", json_string(im.name), json_string(im.type), im.read_only ? "true" : "false",
+                               im.usage ? std::to_string(*im.usage) : "null", im.crtime_usec, im.mtime_usec);
+        }
+        std::printf("%s]\n", out.c_str());
+        return 0;
+    }
+    if (list.empty()) {
+        if (o.legend) std::printf("No images.\n");
+        return 0;
+    }
+    Table t({"NAME", "TYPE", "RO", "USAGE", "CREATED", "MODIFIED"});
+    for (const auto& im : list)
+        t.add({im.name, im.type, yes_no(im.read_only), im.usage ? fmt::format("{:.1f}M", *im.usage / 1048576.0) : " ",
+               im.crtime_usec ? format_timestamp(im.crtime_usec) : "-", im.mtime_usec ? format_timestamp(im.mtime_usec) : "-"});
+    std::fputs(t.render(o.legend).c_str(), stdout);
+    if (o.legend) std::printf("\n%zu images listed.\n", list.size());
+    return 0;
+}
+
+int verb_image_status(const Options&, const std::vector<std::string>& args) {
+    int rc = 0;
+    for (size_t i = 0; i < args.size(); ++i) {
+        auto im = images::find_image(args[i]);
+        if (!im) {
+            rc = fail(im.error());
+            continue;
+        }
+        if (i) std::printf("\n");
+        std::printf("%s\n", im->name.c_str());
+        std::printf("\t    Type: %s\n", im->type.c_str());
+        std::printf("\t    Path: %s\n", im->path.c_str());
+        std::string pretty = im->os_release["PRETTY_NAME"];
+        if (!pretty.empty()) std::printf("\t      OS: %s\n", pretty.c_str());
+        std::printf("\t      RO: %s\n", im->read_only ? "read-only" : "writable");
+        if (im->crtime_usec) {
+            std::string rel = format_relative(im->crtime_usec);
+            std::printf("\t Created: %s%s\n", format_timestamp(im->crtime_usec).c_str(), rel.empty() ? "" : ("; " + rel).c_str());
+        }
+        if (im->mtime_usec) std::printf("\tModified: %s\n", format_timestamp(im->mtime_usec).c_str());
+        if (im->usage) std::printf("\t   Usage: %.1fM\n", *im->usage / 1048576.0);
+    }
+    return rc;
+}
+
+int verb_show_image(const Options& o, const std::vector<std::string>& args) {
+    int rc = 0;
+    std::vector<std::string> names = args;
+    if (names.empty()) {
+        std::printf("PoolPath=/var/lib/machines\n");
+        return 0;
+    }
+    for (size_t i = 0; i < names.size(); ++i) {
+        auto im = images::find_image(names[i]);
+        if (!im) {
+            rc = fail(im.error());
+            continue;
+        }
+        if (i && !o.value) std::printf("\n");
+        auto prop = [&](const char* k, const std::string& v) {
+            if (!o.properties.empty() && std::find(o.properties.begin(), o.properties.end(), k) == o.properties.end()) return;
+            if (o.value) std::printf("%s\n", v.c_str());
+            else std::printf("%s=%s\n", k, v.c_str());
+        };
+        prop("Name", im->name);
+        prop("Path", im->path);
+        prop("Type", im->type);
+        prop("ReadOnly", yes_no(im->read_only));
+        if (im->crtime_usec || o.all) prop("CreationTimestamp", format_timestamp(im->crtime_usec));
+        if (im->mtime_usec || o.all) prop("ModificationTimestamp", format_timestamp(im->mtime_usec));
+        prop("Usage", im->usage ? std::to_string(*im->usage) : "18446744073709551615");
+    }
+    return rc;
+}
+
+}  // namespace spawn::mctl

@@ -1,0 +1,28 @@
+// journal NAME: the guest's journal, read as journalctl -M NAME does.
+#include <unistd.h>
+
+#include "journal/reader.hpp"
+#include "mctl.hpp"
+
+namespace spawn::mctl {
+
+int verb_journal(const Options& o, const std::vector<std::string>& args) {
+    journal::Query q;
+    auto f = journal::parse_format(o.output_set ? o.output : "short");
+    if (!f) return fail(f.error());
+    q.format = *f;
+    q.lines = o.lines;
+    q.follow = o.follow;
+    q.unit = o.unit;
+    q.this_boot = o.this_boot;
+    auto m = connect();
+    if (!m) return fail(m.error());
+    auto root = m->open_root_directory(args[0]);
+    if (!root) return fail(root.error());
+    auto r = journal::print_journal(root->get(), q, STDOUT_FILENO);
+    if (!r) return fail(std::move(r).error().context(fmt::format("machine '{}'", args[0])));
+    if (*r == 0 && !o.quiet && !q.follow) std::fputs("-- No entries --\n", stdout);
+    return 0;
+}
+
+}  // namespace spawn::mctl

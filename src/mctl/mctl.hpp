@@ -1,0 +1,83 @@
+// mctl: shared declarations of the verb handlers (one table in main.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "machined/registry.hpp"
+#include "util/result.hpp"
+
+namespace spawn::mctl {
+
+struct Options {
+    bool legend = true;                  // --no-legend clears
+    bool pager = false;                  // never paged; --no-pager accepted
+    std::string output = "short";        // -o/--output
+    bool output_set = false;
+    std::vector<std::string> properties; // -p/--property
+    bool value = false;                  // --value
+    bool all = false;                    // -a/--all
+    std::optional<int> signal;           // -s/--signal
+    std::string kill_whom;               // --kill-whom
+    int lines = -1;                      // -n/--lines
+    bool follow = false;                 // -f/--follow
+    std::string unit;                    // -u/--unit
+    bool this_boot = false;              // -b/--boot
+    bool quiet = false;                  // -q/--quiet
+    std::vector<std::string> setenv;     // -E/--setenv
+    std::string uid;                     // --uid
+    std::string spawn_bin;               // path of spawn for `start` ($SPAWN_BIN or next to mctl)
+};
+
+using Handler = int (*)(const Options&, const std::vector<std::string>&);
+
+// Prints "mctl: <message>" and returns 1.
+int fail(const Error& e);
+// Connects to machined or prints why not.
+Result<machined::Machined> connect();
+
+// Formatting helpers shared by the verbs.
+std::string format_timestamp(uint64_t usec);       // "Sat 2026-11-28 23:05:59 UTC"
+std::string format_relative(uint64_t usec);        // "42ms ago"
+std::string format_uuid(const Uuid& id);           // 32 hex digits, "" when all zero
+int parse_signal(const std::string& s);            // "SIGTERM", "TERM", "15", "RTMIN+4"; -1 if bad
+std::string signal_name(int sig);
+
+// Verbs.
+int verb_list(const Options&, const std::vector<std::string>&);
+int verb_status(const Options&, const std::vector<std::string>&);
+int verb_show(const Options&, const std::vector<std::string>&);
+int verb_poweroff(const Options&, const std::vector<std::string>&);
+int verb_reboot(const Options&, const std::vector<std::string>&);
+int verb_terminate(const Options&, const std::vector<std::string>&);
+int verb_kill(const Options&, const std::vector<std::string>&);
+int verb_exec(const Options&, const std::vector<std::string>&);
+int verb_shell(const Options&, const std::vector<std::string>&);
+int verb_login(const Options&, const std::vector<std::string>&);
+int verb_journal(const Options&, const std::vector<std::string>&);
+int verb_list_images(const Options&, const std::vector<std::string>&);
+int verb_image_status(const Options&, const std::vector<std::string>&);
+int verb_show_image(const Options&, const std::vector<std::string>&);
+int verb_start(const Options&, const std::vector<std::string>&);
+int verb_enable(const Options&, const std::vector<std::string>&);
+int verb_disable(const Options&, const std::vector<std::string>&);
+
+// Column table as machinectl prints it: columns padded to their widest
+// cell, one space apart, "-" for empty cells, legend optional.
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    size_t size() const { return rows_.size(); }
+    std::string render(bool legend) const;
+
+private:
+    std::vector<std::string> header_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+// JSON string literal.
+std::string json_string(const std::string& s);
+
+}  // namespace spawn::mctl

@@ -1,0 +1,153 @@
+#include "pty_forward.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "util/fd.hpp"
+#include "util/scope_exit.hpp"
+
+namespace spawn::mctl {
+
+bool EscapeDetector::feed(const char* buf, size_t n, uint64_t now) {
+    for (size_t i = 0; i < n; ++i) {
+        if (buf[i] != 0x1d) {
+            count_ = 0;
+            continue;
+        }
+        if (count_ == 0 || now - first_ > 1000000) {
+            count_ = 0;
+            first_ = now;
+        }
+        if (++count_ >= 3) return true;
+    }
+    return false;
+}
+
+static uint64_t now_usec() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+static bool write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                struct pollfd pf = {fd, POLLOUT, 0};
+                poll(&pf, 1, 1000);
+                continue;
+            }
+            return false;
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    return true;
+}
+
+Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t child, int* status) {
+    bool tty = isatty(STDIN_FILENO);
+    struct termios saved;
+    bool restore = false;
+    if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+        struct termios raw = saved;
+        cfmakeraw(&raw);
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) restore = true;
+        struct winsize ws;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+    }
+    ScopeExit restore_tty([&] {
+        if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    });
+    if (!tty || !restore) std::fprintf(stderr, "Connected to machine %s. Press ^] three times within 1s to exit session.\n", machine.c_str());
+    else std::fprintf(stderr, "Connected to machine %s. Press ^] three times within 1s to exit session.\r\n", machine.c_str());
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGWINCH);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    UniqueFd sfd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+
+    EscapeDetector esc;
+    bool in_open = true;
+    uint64_t drain_deadline = 0;  // after stdin EOF on a pipe: leave when the pty stays quiet
+    ForwardEnd end = ForwardEnd::Hangup;
+    char buf[8192];
+    for (;;) {
+        struct pollfd p[3] = {{in_open ? STDIN_FILENO : -1, POLLIN, 0}, {master, POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+        int timeout = -1;
+        if (drain_deadline) {
+            uint64_t now = now_usec();
+            if (now >= drain_deadline) break;
+            timeout = static_cast<int>((drain_deadline - now) / 1000) + 1;
+        }
+        int n = poll(p, 3, timeout);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::errno_("forwarding the pty of machine '{}'", machine);
+        }
+        if (p[2].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd.get(), &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGWINCH && tty) {
+                    struct winsize ws;
+                    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+                }
+            }
+        }
+        if (p[1].revents & POLLIN) {
+            ssize_t r = read(master, buf, sizeof buf);
+            if (r > 0) {
+                if (!write_all(STDOUT_FILENO, buf, static_cast<size_t>(r))) break;
+                if (drain_deadline) drain_deadline = now_usec() + 2000000;
+                continue;  // drain output before looking at hangups
+            }
+            if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            break;  // EIO: the other side hung up
+        }
+        if (p[1].revents & (POLLHUP | POLLERR)) break;
+        if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
+            if (r > 0) {
+                if (esc.feed(buf, static_cast<size_t>(r), now_usec())) {
+                    end = ForwardEnd::Escape;
+                    break;
+                }
+                if (!write_all(master, buf, static_cast<size_t>(r))) break;
+            } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+                in_open = false;
+                if (!tty) {
+                    char eof = 4;  // ^D: end of input for the program on the pty
+                    write_all(master, &eof, 1);
+                    drain_deadline = now_usec() + 2000000;
+                }
+            }
+        }
+    }
+    restore_tty.dismiss();
+    if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::fprintf(stderr, "\nConnection to machine %s terminated.\n", machine.c_str());
+    if (child > 0) {
+        if (end == ForwardEnd::Escape || drain_deadline) ::kill(child, SIGHUP);
+        int st = 0;
+        while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
+        }
+        if (status) *status = st;
+    }
+    sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+    return end;
+}
+
+}  // namespace spawn::mctl

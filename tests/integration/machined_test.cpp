@@ -1,0 +1,460 @@
+// Registration with the real systemd-machined and the mctl verbs, against
+// stand-in leaders (bus_fixture.hpp FakeLeader) until the spawn runtime lands.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "bus_fixture.hpp"
+#include "harness.hpp"
+#include "machined/registration.hpp"
+#include "machined/registry.hpp"
+#include "machined/scope.hpp"
+
+using namespace spawn;
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool listed(const std::string& name) {
+    auto l = listed_machines();
+    return std::find(l.begin(), l.end(), name) != l.end();
+}
+
+RunResult mctl(const std::vector<std::string>& args, const RunOptions& o = {}) {
+    std::vector<std::string> argv = {mctl_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, o);
+}
+
+RunOptions input(std::string in, int timeout_s = 60) {
+    RunOptions o;
+    o.input = std::move(in);
+    o.timeout = std::chrono::seconds(timeout_s);
+    return o;
+}
+
+RunOptions env(std::string e) {
+    RunOptions o;
+    o.env.push_back(std::move(e));
+    return o;
+}
+
+size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+class Machined : public ::testing::Test {
+protected:
+    void SetUp() override { BusFixture::ensure_machined(); }
+};
+
+machined::RegistrationParams params(const std::string& name, pid_t leader, RegisterMode mode = RegisterMode::Yes) {
+    machined::RegistrationParams p;
+    p.name = name;
+    p.leader = leader;
+    p.root_directory = "/";
+    p.mode = mode;
+    p.uuid[0] = 0x42;
+    p.uuid[15] = 0x17;
+    return p;
+}
+
+// Sets DBUS_SYSTEM_BUS_ADDRESS to a socket nobody listens on for a scope.
+struct NoBus {
+    NoBus() { setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/spawn-test-no-such-bus", 1); }
+    ~NoBus() { unsetenv("DBUS_SYSTEM_BUS_ADDRESS"); }
+};
+
+}  // namespace
+
+// --- Registration (the RAII object spawn uses) ---------------------------
+
+TEST_F(Machined, RegistrationRegistersAndUnregistersInDestructor) {
+    FakeLeader l("spawn-t-reg");
+    {
+        auto reg = machined::Registration::create(params("spawn-t-reg", l.pid()));
+        ASSERT_TRUE(reg.ok()) << reg.error().message();
+        EXPECT_TRUE(reg->active());
+        EXPECT_TRUE(listed("spawn-t-reg"));
+        auto m = machined::Machined::connect();
+        ASSERT_TRUE(m.ok());
+        auto info = m->get("spawn-t-reg");
+        ASSERT_TRUE(info.ok()) << info.error().message();
+        EXPECT_EQ(info->leader, static_cast<uint32_t>(l.pid()));
+        EXPECT_EQ(info->service, "spawn");
+        EXPECT_EQ(info->cls, "container");
+        EXPECT_EQ(info->unit, "machine-spawn\\x2dt\\x2dreg.scope");
+        EXPECT_EQ(info->id[0], 0x42);
+    }
+    EXPECT_FALSE(listed("spawn-t-reg"));
+}
+
+TEST_F(Machined, LiveMachineOfSameNameIsRefusedWithoutSideEffects) {
+    FakeLeader a("spawn-t-dup"), b("spawn-t-dup");
+    auto first = machined::Registration::create(params("spawn-t-dup", a.pid()));
+    ASSERT_TRUE(first.ok()) << first.error().message();
+    auto pre = machined::Registration::preflight("spawn-t-dup", RegisterMode::Auto);
+    ASSERT_FALSE(pre.ok());
+    EXPECT_NE(pre.error().message().find("Machine 'spawn-t-dup' already exists"), std::string::npos) << pre.error().message();
+    auto second = machined::Registration::create(params("spawn-t-dup", b.pid()));
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message().find("already exists"), std::string::npos);
+    // The first registration is untouched.
+    auto m = machined::Machined::connect();
+    auto info = m->get("spawn-t-dup");
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->leader, static_cast<uint32_t>(a.pid()));
+}
+
+TEST_F(Machined, StaleRegistrationIsClearedAndReplaced) {
+    FakeLeader dead("spawn-t-stale");
+    ASSERT_TRUE(register_fake(dead, "spawn-t-stale"));
+    dead.kill_now();  // as after SIGKILL of the spawner: machined keeps the entry
+    EXPECT_TRUE(listed("spawn-t-stale"));
+    FakeLeader fresh("spawn-t-stale");
+    ASSERT_TRUE(machined::Registration::preflight("spawn-t-stale", RegisterMode::Auto).ok());
+    EXPECT_FALSE(listed("spawn-t-stale"));
+    auto reg = machined::Registration::create(params("spawn-t-stale", fresh.pid()));
+    ASSERT_TRUE(reg.ok()) << reg.error().message();
+    auto m = machined::Machined::connect();
+    EXPECT_EQ(m->get("spawn-t-stale")->leader, static_cast<uint32_t>(fresh.pid()));
+}
+
+TEST_F(Machined, RegisterYesFailsClearlyWhenMachinedIsUnreachable) {
+    FakeLeader l("spawn-t-nobus");
+    NoBus nobus;
+    auto pre = machined::Registration::preflight("spawn-t-nobus", RegisterMode::Yes);
+    ASSERT_FALSE(pre.ok());
+    EXPECT_NE(pre.error().message().find("--register=yes"), std::string::npos) << pre.error().message();
+    auto reg = machined::Registration::create(params("spawn-t-nobus", l.pid(), RegisterMode::Yes));
+    ASSERT_FALSE(reg.ok());
+    EXPECT_NE(reg.error().message().find("system bus"), std::string::npos) << reg.error().message();
+}
+
+TEST_F(Machined, RegisterAutoGoesOnWithoutMachinedAndNoDoesNothing) {
+    FakeLeader l("spawn-t-auto");
+    {
+        NoBus nobus;
+        auto reg = machined::Registration::create(params("spawn-t-auto", l.pid(), RegisterMode::Auto));
+        ASSERT_TRUE(reg.ok()) << reg.error().message();
+        EXPECT_FALSE(reg->active());
+    }
+    auto reg = machined::Registration::create(params("spawn-t-auto", l.pid(), RegisterMode::No));
+    ASSERT_TRUE(reg.ok());
+    EXPECT_FALSE(reg->active());
+    EXPECT_FALSE(listed("spawn-t-auto"));
+}
+
+TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
+    auto layout = machined::detect_cgroup_layout();
+    auto props = machined::parse_properties({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"});
+    ASSERT_TRUE(props.ok());
+    auto plan = machined::plan_cgroup_limits(*props, layout);
+    ASSERT_TRUE(plan.ok()) << plan.error().message();
+    FakeLeader l("spawn-t-limits");
+    auto r = machined::apply_cgroup_limits(*plan, l.cgroup(), layout, l.pid());
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    if (layout == machined::CgroupLayout::Legacy) {
+        EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + l.cgroup() + "/memory.limit_in_bytes"), "67108864\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/pids" + l.cgroup() + "/pids.max"), "20\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/cpu" + l.cgroup() + "/cpu.cfs_quota_us"), "50000\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + l.cgroup() + "/cgroup.procs"), std::to_string(l.pid()) + "\n");
+    } else {
+        EXPECT_EQ(read_file("/sys/fs/cgroup" + l.cgroup() + "/memory.max"), "67108864\n");
+    }
+    l.kill_now();
+    machined::remove_cgroup_limits(*plan, l.cgroup(), layout);
+    EXPECT_FALSE(fs::exists("/sys/fs/cgroup/memory" + l.cgroup()));
+}
+
+// --- mctl list / status / show -------------------------------------------
+
+TEST_F(Machined, ListShowsRegisteredMachines) {
+    FakeLeader l("spawn-t-list");
+    auto reg = machined::Registration::create(params("spawn-t-list", l.pid()));
+    ASSERT_TRUE(reg.ok());
+    auto r = mctl({"list"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("MACHINE ", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("spawn-t-list container spawn"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("machines listed."), std::string::npos);
+    auto nl = mctl({"list", "--no-legend", "--no-pager"});
+    EXPECT_EQ(nl.out.find("MACHINE"), std::string::npos);
+    EXPECT_NE(nl.out.find("spawn-t-list"), std::string::npos);
+    auto js = mctl({"list", "-o", "json"});
+    EXPECT_NE(js.out.find("{\"machine\":\"spawn-t-list\",\"class\":\"container\",\"service\":\"spawn\""), std::string::npos)
+        << js.out;
+    EXPECT_EQ(js.out.front(), '[');
+}
+
+TEST_F(Machined, StatusAndShowDescribeTheMachine) {
+    FakeLeader l("spawn-t-status");
+    auto reg = machined::Registration::create(params("spawn-t-status", l.pid()));
+    ASSERT_TRUE(reg.ok());
+    auto r = mctl({"status", "spawn-t-status"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("spawn-t-status(42", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("Leader: " + std::to_string(l.pid()) + " (sleep)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Service: spawn; class container"), std::string::npos);
+    EXPECT_NE(r.out.find("Unit: machine-spawn\\x2dt\\x2dstatus.scope"), std::string::npos);
+    EXPECT_NE(r.out.find("└─" + std::to_string(l.pid()) + " sleep 3600"), std::string::npos) << r.out;
+    auto v = mctl({"show", "spawn-t-status", "-p", "Leader", "--value"});
+    EXPECT_EQ(v.out, std::to_string(l.pid()) + "\n");
+    auto s = mctl({"show", "spawn-t-status"});
+    EXPECT_NE(s.out.find("Name=spawn-t-status\n"), std::string::npos);
+    EXPECT_NE(s.out.find("Class=container\n"), std::string::npos);
+    EXPECT_NE(s.out.find("State=running\n"), std::string::npos);
+}
+
+// --- poweroff / reboot / kill / terminate ----------------------------------
+
+TEST_F(Machined, PoweroffSendsSigrtmin4AndRebootSigintToTheLeader) {
+    {
+        FakeLeader l("spawn-t-off");
+        ASSERT_TRUE(register_fake(l, "spawn-t-off"));
+        auto r = mctl({"poweroff", "spawn-t-off"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        int st = l.wait_end(5000);
+        ASSERT_TRUE(WIFSIGNALED(st)) << st;
+        EXPECT_EQ(WTERMSIG(st), SIGRTMIN + 4);
+    }
+    {
+        FakeLeader l("spawn-t-reboot");
+        ASSERT_TRUE(register_fake(l, "spawn-t-reboot"));
+        auto r = mctl({"reboot", "spawn-t-reboot"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        int st = l.wait_end(5000);
+        ASSERT_TRUE(WIFSIGNALED(st));
+        EXPECT_EQ(WTERMSIG(st), SIGINT);
+    }
+}
+
+TEST_F(Machined, PoweroffSignalCanBeOverriddenPerMachine) {
+    FakeLeader l("spawn-t-sysv");
+    ASSERT_TRUE(register_fake(l, "spawn-t-sysv"));
+    fs::create_directories("/run/spawn/machines");
+    { std::ofstream("/run/spawn/machines/spawn-t-sysv") << "PoweroffSignal=SIGUSR2\n"; }
+    auto r = mctl({"poweroff", "spawn-t-sysv"});
+    fs::remove("/run/spawn/machines/spawn-t-sysv");
+    EXPECT_EQ(r.status, 0) << r.err;
+    int st = l.wait_end(5000);
+    ASSERT_TRUE(WIFSIGNALED(st));
+    EXPECT_EQ(WTERMSIG(st), SIGUSR2);
+}
+
+TEST_F(Machined, KillSendsTheChosenSignal) {
+    FakeLeader l("spawn-t-kill");
+    ASSERT_TRUE(register_fake(l, "spawn-t-kill"));
+    auto r = mctl({"kill", "spawn-t-kill", "--kill-whom=leader", "--signal=SIGUSR1"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    int st = l.wait_end(5000);
+    ASSERT_TRUE(WIFSIGNALED(st));
+    EXPECT_EQ(WTERMSIG(st), SIGUSR1);
+}
+
+TEST_F(Machined, KillAllReachesEveryProcessOfTheCgroup) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-killall", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-killall", tree.str()));
+    auto r = mctl({"kill", "spawn-t-killall", "-s", "KILL"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    for (int i = 0; i < 100 && ::kill(l.pid(), 0) == 0; ++i) usleep(20000);
+    EXPECT_NE(::kill(l.pid(), 0), 0) << "leader still alive after kill --kill-whom=all";
+}
+
+TEST_F(Machined, TerminateKillsTheMachineAndUnregistersIt) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-term", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-term", tree.str()));
+    auto r = mctl({"terminate", "spawn-t-term"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_FALSE(listed("spawn-t-term"));
+    std::string procs = read_file("/sys/fs/cgroup/systemd" + l.cgroup() + "/cgroup.procs");
+    EXPECT_EQ(procs, "") << "processes left in the machine's cgroup";
+}
+
+// --- exec / shell / login: entering the machine ----------------------------
+
+TEST_F(Machined, ExecRunsInTheMachineAndReturnsTheExitStatus) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-exec", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-exec", tree.str()));
+    auto r = mctl({"exec", "spawn-t-exec", "sh", "-c", "hostname; echo pid=$$; cat; echo err >&2; exit 7"},
+                  input("from stdin\n"));
+    EXPECT_EQ(r.status, 7) << r.err;
+    EXPECT_NE(r.out.find("spawn-t-exec-guest\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("pid=1\n"), std::string::npos);  // a new process, not the leader
+    EXPECT_NE(r.out.find("from stdin\n"), std::string::npos);
+    EXPECT_EQ(r.err, "err\n");
+    // It ran in the machine's cgroup and sees the machine's root.
+    auto c = mctl({"exec", "spawn-t-exec", "cat", "/proc/self/cgroup", "/etc/os-release"});
+    EXPECT_EQ(c.status, 0) << c.err;
+    EXPECT_NE(c.out.find("machine-spawn\\x2dt\\x2dexec.scope"), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("Busybox"), std::string::npos) << c.out;
+    auto missing = mctl({"exec", "spawn-t-exec", "/no/such/program"});
+    EXPECT_EQ(missing.status, 127);
+    EXPECT_NE(missing.err.find("/no/such/program"), std::string::npos);
+}
+
+TEST_F(Machined, ShellFallsBackToTheNamespacesAndKeepsTheExitStatus) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-shell", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-shell", tree.str()));
+    auto r = mctl({"shell", "spawn-t-shell"}, input("echo user=$(id -u) home=$HOME; exit 5\n"));
+    EXPECT_EQ(r.status, 5) << r.err;
+    EXPECT_NE(r.out.find("user=0 home=/root"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("entering machine 'spawn-t-shell' directly"), std::string::npos) << r.err;
+    auto u = mctl({"shell", "nobody@spawn-t-shell", "/bin/sh", "-c", "id -u"});
+    EXPECT_EQ(u.out, "65534\n") << u.err;
+}
+
+TEST_F(Machined, LoginFallsBackToTheGuestLoginOnANewPty) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-login", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-login", tree.str()));
+    auto r = mctl({"login", "spawn-t-login"},
+                  input("root\n", 20));
+    EXPECT_NE(r.err.find("starting the guest's login on a new pty"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("login:"), std::string::npos) << r.out;
+    EXPECT_FALSE(r.timed_out);
+    // Ctrl-] three times within a second leaves.
+    auto esc = mctl({"login", "spawn-t-login"}, input("\x1d\x1d\x1d", 20));
+    EXPECT_EQ(esc.status, 0) << esc.err;
+    EXPECT_NE(esc.err.find("Connection to machine spawn-t-login terminated."), std::string::npos) << esc.err;
+    EXPECT_FALSE(esc.timed_out);
+}
+
+// --- journal, images, start ------------------------------------------------
+
+TEST_F(Machined, JournalOfAMachineWithoutJournalSaysSo) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-journal", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-journal", tree.str()));
+    auto r = mctl({"journal", "spawn-t-journal", "-n", "5"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "-- No entries --\n");
+}
+
+TEST_F(Machined, ImagesAreListedFromTheSearchPath) {
+    std::string dir = "/var/lib/machines/spawn-t-image";
+    fs::create_directories(dir + "/etc");
+    { std::ofstream(dir + "/etc/os-release") << "ID=testos\nPRETTY_NAME=\"Test OS 1\"\n"; }
+    auto l = mctl({"list-images"});
+    auto s = mctl({"image-status", "spawn-t-image"});
+    auto p = mctl({"show-image", "spawn-t-image", "-p", "Type", "--value"});
+    auto none = mctl({"image-status", "spawn-t-no-image"});
+    fs::remove_all(dir);
+    EXPECT_EQ(l.status, 0);
+    EXPECT_NE(l.out.find("NAME "), std::string::npos);
+    EXPECT_NE(l.out.find("spawn-t-image directory no"), std::string::npos) << l.out;
+    EXPECT_NE(s.out.find("Path: " + dir), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("OS: Test OS 1"), std::string::npos);
+    EXPECT_EQ(p.out, "directory\n");
+    EXPECT_EQ(none.status, 1);
+    EXPECT_EQ(none.err, "mctl: No image 'spawn-t-no-image' known\n");
+}
+
+TEST_F(Machined, EnableAndDisableManageTheMachinesTargetLink) {
+    std::string unit = "/etc/systemd/system/spawn@.service";
+    bool made = false;
+    if (!fs::exists(unit)) {
+        fs::create_directories("/etc/systemd/system");
+        std::ofstream(unit) << "[Service]\nExecStart=/bin/true\n";
+        made = true;
+    }
+    auto e = mctl({"enable", "spawn-t-enable"});
+    std::string link = "/etc/systemd/system/machines.target.wants/spawn@spawn-t-enable.service";
+    bool linked = fs::is_symlink(link);
+    auto d = mctl({"disable", "spawn-t-enable"});
+    bool gone = !fs::exists(fs::symlink_status(link));
+    if (made) fs::remove(unit);
+    EXPECT_EQ(e.status, 0) << e.err;
+    EXPECT_TRUE(linked);
+    EXPECT_EQ(d.status, 0) << d.err;
+    EXPECT_TRUE(gone);
+}
+
+// --- errors: one line, non-zero exit -----------------------------------------
+
+TEST_F(Machined, BadInputGivesOneLineAndNonZeroExit) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string expect;
+    } cases[] = {
+        {{"status", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"show", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"poweroff", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"reboot", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"terminate", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"kill", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"exec", "spawn-t-none", "true"}, "No machine 'spawn-t-none' known"},
+        {{"shell", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"login", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"journal", "spawn-t-none"}, "No machine 'spawn-t-none' known"},
+        {{"start", "spawn-t-none"}, "No image 'spawn-t-none' known"},
+        {{"start", "../x"}, "invalid machine name '../x'"},
+        {{"enable", "a/b"}, ""},
+        {{"status"}, "status: too few arguments"},
+        {{"exec", "x"}, "exec: too few arguments"},
+        {{"journal", "a", "b"}, "journal: too many arguments"},
+        {{"list", "extra"}, "list: too many arguments"},
+        {{"kill", "x", "--signal=NOPE"}, "--signal=NOPE: unknown signal"},
+        {{"kill", "x", "--kill-whom=everyone"}, "--kill-whom=everyone: expected leader or all"},
+        {{"journal", "x", "-n", "many"}, "--lines=many"},
+        {{"frobnicate"}, "unknown command \"frobnicate\""},
+        {{"list", "--bogus"}, "unknown option --bogus"},
+        {{"journal", "x", "-o", "xml"}, "--output=xml"},
+    };
+    for (const auto& c : cases) {
+        auto r = mctl(c.args);
+        std::string joined;
+        for (auto& a : c.args) joined += a + " ";
+        EXPECT_NE(r.status, 0) << joined;
+        EXPECT_EQ(count_lines(r.err), 1u) << joined << ": " << r.err;
+        EXPECT_EQ(r.err.rfind("mctl: ", 0), 0u) << joined << ": " << r.err;
+        EXPECT_NE(r.err.find(c.expect), std::string::npos) << joined << ": " << r.err;
+    }
+}
+
+TEST_F(Machined, UnreachableMachinedIsOneClearLine) {
+    auto r = mctl({"list"}, env("DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/spawn-test-no-such-bus"));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("system bus"), std::string::npos) << r.err;
+}
+
+// --- interoperability with the real machinectl -------------------------------
+
+TEST_F(Machined, RealMachinectlSeesOurMachines) {
+    FakeLeader l("spawn-t-interop");
+    auto reg = machined::Registration::create(params("spawn-t-interop", l.pid()));
+    ASSERT_TRUE(reg.ok()) << reg.error().message();
+    auto list = run(real_machinectl({"list", "--no-legend"}));
+    EXPECT_EQ(list.status, 0) << list.err;
+    EXPECT_NE(list.out.find("spawn-t-interop container spawn"), std::string::npos) << list.out;
+    auto st = run(real_machinectl({"status", "spawn-t-interop"}));
+    EXPECT_NE(st.out.find("Leader: " + std::to_string(l.pid())), std::string::npos) << st.out << st.err;
+    auto ours = mctl({"list", "--no-legend"});
+    EXPECT_EQ(ours.out, list.out);  // same output shape
+    auto ours_json = mctl({"list", "-o", "json"});
+    auto real_json = run(real_machinectl({"list", "-o", "json"}));
+    EXPECT_EQ(ours_json.out.substr(0, ours_json.out.find_last_not_of("\n") + 1),
+              real_json.out.substr(0, real_json.out.find_last_not_of("\n") + 1));
+    auto off = run(real_machinectl({"poweroff", "spawn-t-interop"}));
+    EXPECT_EQ(off.status, 0) << off.err;
+    int st2 = l.wait_end(5000);
+    ASSERT_TRUE(WIFSIGNALED(st2));
+    EXPECT_EQ(WTERMSIG(st2), SIGRTMIN + 4);
+}
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::AddGlobalTestEnvironment(new BusFixture);
+    return RUN_ALL_TESTS();
+}
