@@ -322,7 +322,7 @@ TEST(BootExit, Policy) {
     EXPECT_EQ(d.exit_code, 133);
     d = decide_exit(signaled(SIGKILL), true, false, "m");
     EXPECT_EQ(d.exit_code, 1);
-    EXPECT_NE(d.message.find("KILL"), std::string::npos);
+    EXPECT_NE(d.message.find("terminated by signal SIGKILL"), std::string::npos);
     d = decide_exit(signaled(SIGHUP), false, false, "m");  // not booting: no reboot loop
     EXPECT_FALSE(d.reboot);
     EXPECT_EQ(d.exit_code, 1);
