@@ -36,6 +36,7 @@ public:
             dup2(slave_, 2);
             close(master_);
             if (slave_ > 2) close(slave_);
+            setenv("TERM", "xterm-spawntest", 1);  // a terminal: the container gets the host's TERM
             std::vector<char*> args;
             for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
             args.push_back(nullptr);
@@ -100,8 +101,8 @@ TEST(CoreConsole, InteractiveShellOverAPty) {
     TempTree t("busybox");
     PtySession s({spawn_bin(), "--register=no", "-D", t.str(), "/bin/sh"});
     ASSERT_TRUE(s.read_until("Press ^] three times within 1s to kill container.")) << s.output();
-    s.write("echo hel''lo $((6*7)); tty; stty size; ls -l /dev/console | cut -c1\n");
-    ASSERT_TRUE(s.read_until("hello 42")) << s.output();
+    s.write("echo hel''lo $((6*7)) $TERM; tty; stty size; ls -l /dev/console | cut -c1\n");
+    ASSERT_TRUE(s.read_until("hello 42 xterm-spawntest")) << s.output();
     EXPECT_TRUE(s.read_until("/dev/pts/0")) << s.output();
     EXPECT_TRUE(s.read_until("30 100")) << s.output();  // window size forwarded
     EXPECT_TRUE(s.read_until("\nc")) << s.output();      // /dev/console is the pty (a char device)

@@ -41,9 +41,19 @@ Result<Frame> receive(int sock) {
     msg.msg_control = control.buf;
     msg.msg_controllen = sizeof control.buf;
     ssize_t n;
-    do {
+    int resets = 0;
+    for (;;) {
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+        if (n >= 0 || errno == EINTR) {
+            if (n >= 0) break;
+            continue;
+        }
+        // A peer that exits with our frame unread makes the kernel report
+        // ECONNRESET once; the frames it sent before are still queued.
+        if (errno == ECONNRESET && resets++ < 2) continue;
+        break;
+    }
+    if (n < 0 && errno == ECONNRESET) n = 0;  // the peer is gone: end of stream
     if (n < 0) return Error::errno_("reading from the sync socket");
     Frame f;
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
