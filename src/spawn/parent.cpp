@@ -277,7 +277,7 @@ Result<int> run(const Config& cfg) {
                 } else if (sig != SIGCHLD) {
                     // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1;
                     // a second one kills the container at once.
-                    if (!halting && kill_signal != SIGKILL) {
+                    if (!halting && kill_signal != SIGKILL && !cfg.quiet) {
                         terminal.restore();
                         log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");
                         if (console == ConsoleMode::Interactive) (void)terminal.make_raw(STDIN_FILENO);
