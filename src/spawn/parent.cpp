@@ -20,7 +20,9 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include <systemd/sd-id128.h>
 
@@ -30,6 +32,7 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/tree.hpp"
+#include "container/boot_cgroup.hpp"
 #include "container/boot_exit.hpp"
 #include "machined/registration.hpp"
 #include "machined/scope.hpp"
@@ -81,15 +84,22 @@ int inherited_listen_fds() {
     return static_cast<int>(*n);
 }
 
-// SPAWN_DEBUG=1: time stamps of the start-up phases (tools/bench/startup).
-void phase(const char* what) {
-    static const auto start = std::chrono::steady_clock::now();
-    log::debug("{:8.3f} ms  {}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(), what);
+std::string read_small_file(const char* path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 // run() returns this when the guest rebooted (-b without --keep-unit): the
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
+
+// SPAWN_DEBUG=1: time stamps of the start-up phases (tools/bench/startup).
+void phase(const char* what) {
+    static const auto start = std::chrono::steady_clock::now();
+    log::debug("{:8.3f} ms  {}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(), what);
+}
 
 Result<int> run(const Config& cfg) {
     phase("start");
@@ -128,7 +138,20 @@ Result<int> run(const Config& cfg) {
 
     // 2. The cgroup (a stale empty one of the same name is removed).
     const CgroupLayout layout = detect_cgroup_layout();
-    auto cgroup = TRY(Cgroup::create(plan_cgroup(layout, machine, cfg.slice), machine));
+    CgroupPlan cgroup_plan = plan_cgroup(layout, machine, cfg.slice);
+    std::optional<boot::KeepUnitCgroup> keep_unit;
+    if (boot::keep_unit_cgroup_applies(cfg.keep_unit)) {
+        // BOOT/--keep-unit under systemd (spawn@.service, Delegate=yes): the
+        // container goes to <unit>/payload, spawn to <unit>/supervisor, as
+        // nspawn does; no machine.slice scope outside the unit. The unit's
+        // cgroup is read once: after a reboot we already sit in supervisor/.
+        static const std::optional<std::string> own = boot::own_cgroup(read_small_file("/proc/self/cgroup"), layout);
+        if (!own) return Error::msg("--keep-unit: cannot find spawn's own cgroup in /proc/self/cgroup");
+        keep_unit = boot::plan_keep_unit_cgroup(layout, *own);
+        cgroup_plan = keep_unit->payload;
+    }
+    auto cgroup = TRY(Cgroup::create(std::move(cgroup_plan), machine));
+    if (keep_unit) TRY_CTX(boot::enter_supervisor(*keep_unit), "--keep-unit");
     phase("cgroup created");
 
     // 3. Everything the child needs, decided here.

@@ -322,7 +322,7 @@ TEST(BootExit, Policy) {
     EXPECT_EQ(d.exit_code, 133);
     d = decide_exit(signaled(SIGKILL), true, false, "m");
     EXPECT_EQ(d.exit_code, 1);
-    EXPECT_NE(d.message.find("KILL"), std::string::npos);
+    EXPECT_NE(d.message.find("terminated by signal SIGKILL"), std::string::npos);
     d = decide_exit(signaled(SIGHUP), false, false, "m");  // not booting: no reboot loop
     EXPECT_FALSE(d.reboot);
     EXPECT_EQ(d.exit_code, 1);
@@ -412,72 +412,41 @@ TEST(BootNotify, RelaysReadyToOwnNotifySocket) {
     EXPECT_NE(got.find("STATUS=Container running: Startup finished"), std::string::npos);
 }
 
-// ---- guest cgroups -------------------------------------------------------
+// ---- --keep-unit cgroup ------------------------------------------------
 
-TEST(BootCgroup, ParseProcCgroup) {
-    auto h = parse_proc_cgroup_hierarchies("9:name=systemd:/\n4:memory:/x\n2:cpu,cpuacct:/\n0::/\n");
-    ASSERT_EQ(h.size(), 3u);
-    EXPECT_EQ(h[0], "name=systemd");
-    EXPECT_EQ(h[2], "cpu,cpuacct");
+TEST(BootCgroup, OwnCgroup) {
+    std::string text = "9:name=systemd:/system.slice/spawn@deb.service\n4:memory:/x\n0::/system.slice/spawn@u.service\n";
+    EXPECT_EQ(own_cgroup(text, container::CgroupLayout::Unified), "/system.slice/spawn@u.service");
+    EXPECT_EQ(own_cgroup(text, container::CgroupLayout::Hybrid), "/system.slice/spawn@deb.service");
+    EXPECT_EQ(own_cgroup(text, container::CgroupLayout::Legacy), "/system.slice/spawn@deb.service");
+    EXPECT_FALSE(own_cgroup("4:memory:/x\n", container::CgroupLayout::Unified));
 }
 
-TEST(BootCgroup, UnifiedIsOneWritableCgroup2) {
-    CgroupHost host;
-    host.layout = CgroupLayout::Unified;
-    auto plan = plan_guest_cgroups(host);
-    ASSERT_EQ(plan.size(), 1u);
-    EXPECT_EQ(plan[0].kind, CgroupMountStep::Kind::Cgroup2);
-    EXPECT_EQ(plan[0].target, "/sys/fs/cgroup");
-    EXPECT_FALSE(plan[0].read_only);
+TEST(BootCgroup, KeepUnitOnPureCgroup2) {
+    auto k = plan_keep_unit_cgroup(container::CgroupLayout::Unified, "/system.slice/spawn@deb.service");
+    EXPECT_EQ(k.payload.unit, "spawn@deb.service");
+    EXPECT_EQ(k.payload.relative, "/system.slice/spawn@deb.service/payload");
+    ASSERT_EQ(k.payload.dirs.size(), 1u);
+    EXPECT_TRUE(k.payload.dirs[0].v2);
+    EXPECT_EQ(k.payload.dirs[0].path, "/sys/fs/cgroup/system.slice/spawn@deb.service/payload");
+    ASSERT_EQ(k.supervisor.size(), 1u);
+    EXPECT_EQ(k.supervisor[0], "/sys/fs/cgroup/system.slice/spawn@deb.service/supervisor");
+    EXPECT_EQ(k.own_v2, "/sys/fs/cgroup/system.slice/spawn@deb.service");
 }
 
-TEST(BootCgroup, HybridLayout) {
-    CgroupHost host;
-    host.layout = CgroupLayout::Hybrid;
-    host.v1_hierarchies = {"name=systemd", "memory", "cpu,cpuacct"};
-    auto plan = plan_guest_cgroups(host);
-    using K = CgroupMountStep::Kind;
-    ASSERT_FALSE(plan.empty());
-    EXPECT_EQ(plan.front().kind, K::Tmpfs);
-    EXPECT_EQ(plan.back().kind, K::RemountReadOnly);
-    auto find = [&](const std::string& target) -> const CgroupMountStep* {
-        for (const auto& s : plan)
-            if (s.target == target) return &s;
-        return nullptr;
-    };
-    auto* mem = find("/sys/fs/cgroup/memory");
-    ASSERT_TRUE(mem);
-    EXPECT_TRUE(mem->read_only);
-    auto* joint = find("/sys/fs/cgroup/cpu,cpuacct");
-    ASSERT_TRUE(joint);
-    auto* cpu = find("/sys/fs/cgroup/cpu");
-    ASSERT_TRUE(cpu);
-    EXPECT_EQ(cpu->kind, K::Symlink);
-    EXPECT_EQ(cpu->data, "cpu,cpuacct");
-    auto* sd = find("/sys/fs/cgroup/systemd");
-    ASSERT_TRUE(sd);
-    EXPECT_FALSE(sd->read_only);
-    EXPECT_EQ(sd->data, "none,name=systemd");
-    auto* uni = find("/sys/fs/cgroup/unified");
-    ASSERT_TRUE(uni);
-    EXPECT_EQ(uni->kind, K::Cgroup2);
-    EXPECT_FALSE(uni->read_only);
-}
-
-TEST(BootCgroup, LegacyHasNoUnified) {
-    CgroupHost host;
-    host.layout = CgroupLayout::Legacy;
-    host.v1_hierarchies = {"name=systemd", "pids"};
-    auto plan = plan_guest_cgroups(host);
-    for (const auto& s : plan) EXPECT_NE(s.target, "/sys/fs/cgroup/unified");
-    EXPECT_EQ(plan.size(), 4u);  // tmpfs, pids, systemd, ro
-}
-
-TEST(BootCgroup, DetectsThisHost) {
-    auto h = detect_cgroup_host();
-    ASSERT_TRUE(h) << h.error().message();
-    // Whatever the host, the plan is never empty and starts at /sys/fs/cgroup.
-    auto plan = plan_guest_cgroups(*h);
-    ASSERT_FALSE(plan.empty());
-    EXPECT_EQ(plan.front().target, "/sys/fs/cgroup");
+TEST(BootCgroup, KeepUnitOnHybridAndLegacy) {
+    auto h = plan_keep_unit_cgroup(container::CgroupLayout::Hybrid, "/system.slice/spawn@deb.service/");
+    ASSERT_EQ(h.payload.dirs.size(), 2u);
+    EXPECT_EQ(h.payload.dirs[0].path, "/sys/fs/cgroup/systemd/system.slice/spawn@deb.service/payload");
+    EXPECT_FALSE(h.payload.dirs[0].v2);
+    EXPECT_EQ(h.payload.dirs[1].path, "/sys/fs/cgroup/unified/system.slice/spawn@deb.service/payload");
+    EXPECT_TRUE(h.payload.dirs[1].v2);
+    EXPECT_EQ(h.supervisor.size(), 2u);
+    EXPECT_EQ(h.own_v2, "/sys/fs/cgroup/unified/system.slice/spawn@deb.service");
+    auto l = plan_keep_unit_cgroup(container::CgroupLayout::Legacy, "/a.service");
+    ASSERT_EQ(l.payload.dirs.size(), 1u);
+    EXPECT_EQ(l.payload.dirs[0].path, "/sys/fs/cgroup/systemd/a.service/payload");
+    EXPECT_TRUE(l.own_v2.empty());
+    auto root = plan_keep_unit_cgroup(container::CgroupLayout::Unified, "/");
+    EXPECT_EQ(root.payload.dirs[0].path, "/sys/fs/cgroup/payload");
 }

@@ -1,119 +1,90 @@
 #include "container/boot_cgroup.hpp"
 
-#include <linux/magic.h>
-#include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::boot {
 
-std::string_view cgroup_layout_name(CgroupLayout l) {
-    switch (l) {
-        case CgroupLayout::Unified: return "unified";
-        case CgroupLayout::Hybrid: return "hybrid";
-        case CgroupLayout::Legacy: return "legacy";
-    }
-    return "?";
-}
-
-std::vector<std::string> parse_proc_cgroup_hierarchies(std::string_view text) {
-    std::vector<std::string> out;
+std::optional<std::string> own_cgroup(std::string_view text, container::CgroupLayout layout) {
     for (const auto& line : str::split(text, '\n')) {
         auto a = line.find(':');
         if (a == std::string::npos) continue;
         auto b = line.find(':', a + 1);
         if (b == std::string::npos) continue;
         std::string ctl = line.substr(a + 1, b - a - 1);
-        if (ctl.empty()) continue;  // the cgroup2 line "0::/..."
-        out.push_back(ctl);
+        std::string path = line.substr(b + 1);
+        bool want = layout == container::CgroupLayout::Unified ? (line.substr(0, a) == "0" && ctl.empty())
+                                                               : ctl == "name=systemd";
+        if (want && !path.empty() && path[0] == '/') return path;
     }
-    return out;
+    return std::nullopt;
 }
 
-std::vector<CgroupMountStep> plan_guest_cgroups(const CgroupHost& host) {
-    using K = CgroupMountStep::Kind;
-    const std::string base = "/sys/fs/cgroup";
-    std::vector<CgroupMountStep> steps;
-    if (host.layout == CgroupLayout::Unified) {
-        steps.push_back({K::Cgroup2, base, "", false});
-        return steps;
+KeepUnitCgroup plan_keep_unit_cgroup(container::CgroupLayout layout, std::string_view own_in, std::string_view root) {
+    std::string own(own_in);
+    while (own.size() > 1 && own.back() == '/') own.pop_back();
+    if (own == "/") own.clear();  // the root cgroup: children directly below it
+    KeepUnitCgroup k;
+    auto slash = own.rfind('/');
+    k.payload.unit = slash == std::string::npos ? own : own.substr(slash + 1);
+    k.payload.relative = own + "/payload";
+    std::string r(root);
+    auto add = [&](const std::string& hierarchy, bool v2) {
+        k.payload.dirs.push_back({hierarchy, v2, hierarchy + own + "/payload"});
+        k.supervisor.push_back(hierarchy + own + "/supervisor");
+        if (v2) k.own_v2 = hierarchy + own;
+    };
+    switch (layout) {
+        case container::CgroupLayout::Unified:
+            add(r, true);
+            break;
+        case container::CgroupLayout::Hybrid:
+            add(r + "/systemd", false);
+            add(r + "/unified", true);
+            break;
+        case container::CgroupLayout::Legacy:
+            add(r + "/systemd", false);
+            break;
     }
-    steps.push_back({K::Tmpfs, base, "mode=0755", false});
-    bool has_systemd = false;
-    for (const auto& h : host.v1_hierarchies) {
-        if (h == "name=systemd") {
-            has_systemd = true;
-            continue;
-        }
-        if (h.rfind("name=", 0) == 0) continue;  // other named hierarchies are not the guest's business
-        steps.push_back({K::Cgroup1, base + "/" + h, h, true});
-        auto parts = str::split(h, ',');
-        if (parts.size() > 1)
-            for (const auto& c : parts) steps.push_back({K::Symlink, base + "/" + c, h, false});
-    }
-    // The guest's systemd tracks its processes in name=systemd (writable, in
-    // our cgroup namespace).
-    (void)has_systemd;
-    steps.push_back({K::Cgroup1, base + "/systemd", "none,name=systemd", false});
-    if (host.layout == CgroupLayout::Hybrid) steps.push_back({K::Cgroup2, base + "/unified", "", false});
-    steps.push_back({K::RemountReadOnly, base, "mode=0755", true});
-    return steps;
+    return k;
 }
 
-Result<CgroupHost> detect_cgroup_host() {
-    CgroupHost h;
-    struct statfs fs;
-    if (::statfs("/sys/fs/cgroup", &fs) < 0) return Error::errno_("statfs /sys/fs/cgroup");
-    if (fs.f_type == CGROUP2_SUPER_MAGIC) {
-        h.layout = CgroupLayout::Unified;
-    } else if (fs.f_type == TMPFS_MAGIC) {
-        struct statfs u;
-        h.layout = (::statfs("/sys/fs/cgroup/unified", &u) == 0 && u.f_type == CGROUP2_SUPER_MAGIC)
-                       ? CgroupLayout::Hybrid
-                       : CgroupLayout::Legacy;
-    } else {
-        return Error::msg("/sys/fs/cgroup is neither cgroup2 nor a tmpfs of v1 hierarchies; cannot boot a guest");
-    }
-    std::ifstream f("/proc/self/cgroup");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    h.v1_hierarchies = parse_proc_cgroup_hierarchies(ss.str());
-    return h;
+bool keep_unit_cgroup_applies(bool keep_unit) {
+    struct stat st;
+    return keep_unit && ::stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Result<void> mount_guest_cgroups(const std::string& root, const std::vector<CgroupMountStep>& plan) {
-    constexpr unsigned long kFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    for (const auto& s : plan) {
-        std::string where = root + s.target;
-        switch (s.kind) {
-            case CgroupMountStep::Kind::Tmpfs:
-                if (::mount("tmpfs", where.c_str(), "tmpfs", kFlags, s.data.c_str()) < 0)
-                    return Error::errno_("mounting a tmpfs on {}", where);
-                break;
-            case CgroupMountStep::Kind::RemountReadOnly:
-                if (::mount(nullptr, where.c_str(), nullptr, MS_REMOUNT | MS_RDONLY | kFlags, s.data.c_str()) < 0)
-                    return Error::errno_("making {} read-only", where);
-                break;
-            case CgroupMountStep::Kind::Symlink:
-                if (::symlink(s.data.c_str(), where.c_str()) < 0 && errno != EEXIST)
-                    return Error::errno_("linking {} to {}", where, s.data);
-                break;
-            case CgroupMountStep::Kind::Cgroup1:
-            case CgroupMountStep::Kind::Cgroup2: {
-                if (::mkdir(where.c_str(), 0755) < 0 && errno != EEXIST) return Error::errno_("creating {}", where);
-                bool v2 = s.kind == CgroupMountStep::Kind::Cgroup2;
-                unsigned long flags = kFlags | (s.read_only ? MS_RDONLY : 0);
-                if (::mount("cgroup", where.c_str(), v2 ? "cgroup2" : "cgroup", flags,
-                            v2 ? nullptr : s.data.c_str()) < 0)
-                    return Error::errno_("mounting the cgroup hierarchy {} on {}", v2 ? "cgroup2" : s.data, where);
-                break;
-            }
+namespace {
+Result<void> write_file(const std::string& path, const std::string& s) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Error::errno_("opening {}", path);
+    ssize_t n = ::write(fd, s.data(), s.size());
+    int err = errno;
+    ::close(fd);
+    if (n < 0) return Error::sys(err, "writing '{}' to {}", s, path);
+    return {};
+}
+}  // namespace
+
+Result<void> enter_supervisor(const KeepUnitCgroup& k) {
+    for (const auto& dir : k.supervisor) {
+        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return Error::errno_("creating cgroup {}", dir);
+        TRY(write_file(dir + "/cgroup.procs", std::to_string(::getpid())));
+    }
+    if (!k.own_v2.empty()) {
+        // The unit's cgroup now holds no process: hand its controllers down.
+        std::ifstream in(k.own_v2 + "/cgroup.controllers");
+        std::string c;
+        while (in >> c) {
+            auto r = write_file(k.own_v2 + "/cgroup.subtree_control", "+" + c);
+            if (!r) log::debug("enabling {} below {}: {}", c, k.own_v2, r.error().message());
         }
     }
     return {};

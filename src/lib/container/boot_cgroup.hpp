@@ -1,56 +1,45 @@
-// The guest's /sys/fs/cgroup for -b. The container's leader is placed in its
-// own cgroup (machine-NAME.scope) and gets a cgroup namespace, so every
-// cgroup mount made inside shows that cgroup as the root, which the guest's
-// systemd manages (delegation). Layouts:
-//   unified (pure cgroup2, ordinary systemd hosts): cgroup2 on /sys/fs/cgroup, rw
-//   hybrid (this machine: v1 controllers + cgroup2 at unified/): a tmpfs with
-//     each v1 controller hierarchy read-only, name=systemd and unified/ rw,
-//     joint controllers ("cpu,cpuacct") get per-controller symlinks, then the
-//     tmpfs is made read-only
-//   legacy (v1 only): as hybrid without unified/
-// Planning is pure (unit-tested for every layout); mount_guest_cgroups()
-// executes a plan.
+// The container's cgroup under --keep-unit on a systemd host (spawn@.service,
+// Delegate=yes), as systemd-nspawn does it: instead of a machine-NAME.scope
+// of its own, the container lives in the unit's cgroup, split in two
+// because cgroup2 allows processes only in leaves:
+//   <unit cgroup>/payload     the container (its cgroup namespace root; the
+//                             guest's systemd manages everything below)
+//   <unit cgroup>/supervisor  spawn itself
+// and the controllers the unit got are enabled for payload. Without systemd
+// as PID 1 (this kind of host) spawn keeps core's machine.slice/machine-NAME.scope.
+// Planning is pure and unit-tested for every layout; enter_supervisor() moves
+// the calling process.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "container/cgroup_plan.hpp"
 #include "util/result.hpp"
 
 namespace spawn::boot {
 
-enum class CgroupLayout { Unified, Hybrid, Legacy };
+// The caller's cgroup from /proc/self/cgroup text: the cgroup2 ("0::") line
+// on a unified host, the name=systemd line on hybrid and legacy hosts. Pure.
+std::optional<std::string> own_cgroup(std::string_view proc_self_cgroup, container::CgroupLayout layout);
 
-struct CgroupMountStep {
-    enum class Kind { Tmpfs, Cgroup1, Cgroup2, Symlink, RemountReadOnly } kind;
-    std::string target;  // absolute, inside the container (/sys/fs/cgroup/...)
-    std::string data;    // mount data: v1 controllers ("cpu,cpuacct", "none,name=systemd"); symlink target
-    bool read_only = false;
+struct KeepUnitCgroup {
+    container::CgroupPlan payload;          // handed to container::Cgroup::create
+    std::vector<std::string> supervisor;    // full paths, one per tracking hierarchy
+    std::string own_v2;                     // the unit's cgroup2 directory ("" without cgroup2)
 };
 
-// Host facts: the layout and the v1 hierarchies from /proc/self/cgroup
-// ("N:controllers:path" lines; "0::" and name=systemd excluded by the planner).
-struct CgroupHost {
-    CgroupLayout layout = CgroupLayout::Unified;
-    std::vector<std::string> v1_hierarchies;  // e.g. {"cpu", "memory", "cpu,cpuacct", "name=systemd"}
-};
+// own: the unit's cgroup (e.g. /system.slice/system-spawn.slice/spawn@deb.service). Pure.
+KeepUnitCgroup plan_keep_unit_cgroup(container::CgroupLayout layout, std::string_view own,
+                                     std::string_view root = "/sys/fs/cgroup");
 
-// Pure.
-std::vector<CgroupMountStep> plan_guest_cgroups(const CgroupHost& host);
+// Whether the keep-unit plan applies: --keep-unit and systemd is PID 1
+// (/run/systemd/system exists).
+bool keep_unit_cgroup_applies(bool keep_unit);
 
-// Parses /proc/self/cgroup text into v1 hierarchy names. Pure.
-std::vector<std::string> parse_proc_cgroup_hierarchies(std::string_view text);
-
-// Detects this host's layout (statfs of /sys/fs/cgroup and /sys/fs/cgroup/unified)
-// and reads /proc/self/cgroup.
-Result<CgroupHost> detect_cgroup_host();
-
-// Executes the plan under `root` (the tree's path in the child's mount
-// namespace, before pivot_root; the child must already be in its cgroup
-// namespace).
-Result<void> mount_guest_cgroups(const std::string& root, const std::vector<CgroupMountStep>& plan);
-
-std::string_view cgroup_layout_name(CgroupLayout l);
+// Moves the calling process into the supervisor cgroups (created), then
+// enables the unit's controllers for its children (cgroup2, best effort).
+Result<void> enter_supervisor(const KeepUnitCgroup& k);
 
 }  // namespace spawn::boot

@@ -35,7 +35,10 @@ ExitDecision decide_exit(int st, bool boot, bool keep_unit, const std::string& m
             return d;
         }
         d.exit_code = 1;
-        d.message = fmt::format("Container {} terminated by signal {}.", machine, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        std::string name = sig >= SIGRTMIN && sig <= SIGRTMAX ? fmt::format("SIGRTMIN+{}", sig - SIGRTMIN)
+                           : sigabbrev_np(sig)                  ? std::string("SIG") + sigabbrev_np(sig)
+                                                                : std::to_string(sig);
+        d.message = fmt::format("Container {} terminated by signal {}.", machine, name);
         return d;
     }
     d.exit_code = 1;

@@ -176,7 +176,8 @@ Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::st
 
 Result<void> apply_journal_plan(const JournalPlan& p) {
     if (!p.link) {
-        for (const auto& w : p.warnings) log::warn("{}", w);
+        // try-* modes that found nothing to link: not worth a warning (as nspawn).
+        for (const auto& w : p.warnings) log::debug("--link-journal: {}", w);
         return {};
     }
     for (const auto& w : p.warnings) log::warn("{}", w);
