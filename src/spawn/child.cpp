@@ -24,6 +24,7 @@
 #include "container/env.hpp"
 #include "container/mount.hpp"
 #include "container/stub_init.hpp"
+#include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
 
 extern char** environ;
@@ -92,6 +93,10 @@ Result<Prepared> prepare_exec(const Launch& l) {
     facts.listen_pid = cfg.as_pid2 ? 2 : 1;
     p.env = container::build_environment(cfg, facts);
     p.argv = cfg.command;
+    if (l.boot) {  // BOOT: init with the arguments after the directory, PID 1's environment
+        p.argv = l.boot->argv;
+        p.env = l.boot->env;
+    }
     return p;
 }
 
@@ -114,7 +119,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
         // A credential change clears the death signal: arm it again.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     }
-    std::string dir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() ? p.user.home : "/");
+    std::string dir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
     if (chdir(dir.c_str()) < 0) {
         if (!cfg.chdir.empty()) fail(Error::errno_("changing directory to {}", dir));
         if (chdir("/") < 0) fail(Error::errno_("chdir /"));
@@ -187,6 +192,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // relative to root (/run is the container's tmpfs by now). With --read-only the
     // plan's last step has already made / read-only: write below /run, or plan a
     // step before that remount (container/mount_plan.cpp).
+    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, l.root), "setting up the guest interface");
     TRY(pivot(root.get()));
     return master;
 }

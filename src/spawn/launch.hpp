@@ -13,6 +13,8 @@
 
 namespace spawn {
 
+struct BootLaunch;  // spawn/boot.hpp
+
 struct Launch {
     const Config* cfg = nullptr;
     std::string root;                               // the tree, absolute
@@ -27,6 +29,7 @@ struct Launch {
     sigset_t saved_sigmask{};                       // the mask to restore before exec
     container::SyncChannel* parent_end = nullptr;   // closed by the child
     container::SyncChannel* child_end = nullptr;    // the child's end of the sync socket
+    const BootLaunch* boot = nullptr;               // -b: init, its env, guest interface (boot.hpp)
 };
 
 // The child's whole life (child.cpp): returns the exit status on failure,

@@ -31,6 +31,8 @@
 #include "container/tree.hpp"
 #include "machined/registration.hpp"
 #include "machined/scope.hpp"
+#include "container/boot_exit.hpp"
+#include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -76,6 +78,10 @@ int inherited_listen_fds() {
     return static_cast<int>(*n);
 }
 
+// run() returns this when the guest rebooted (-b without --keep-unit): the
+// caller starts the container again, after everything was torn down.
+constexpr int kBootAgain = -1;
+
 Result<int> run(const Config& cfg) {
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
@@ -92,6 +98,15 @@ Result<int> run(const Config& cfg) {
     const std::string hostname = cfg.hostname.empty() ? machine : cfg.hostname;
     const bool stdin_tty = isatty(STDIN_FILENO), stdout_tty = isatty(STDOUT_FILENO);
     const ConsoleMode console = resolve_console_mode(cfg.console, stdin_tty, stdout_tty);
+
+    // BOOT: the tree must have an os-release and an init (checked before
+    // anything is created on the host); machine id, journal plan, notify relay.
+    std::optional<BootLaunch> boot;
+    if (cfg.boot) {
+        const char* t = std::getenv("TERM");
+        boot = TRY(prepare_boot(cfg, root, stdin_tty && t && *t ? t : "vt220", console == ConsoleMode::Pipe,
+                                inherited_listen_fds()));
+    }
 
     // 2. The cgroup (a stale empty one of the same name is removed).
     const CgroupLayout layout = detect_cgroup_layout();
@@ -113,6 +128,10 @@ Result<int> run(const Config& cfg) {
     l.listen_fds = inherited_listen_fds();
     l.parent_end = &parent_end;
     l.child_end = &child_end;
+    if (boot) {
+        l.boot = &*boot;
+        l.uuid = boot->uuid;
+    }
 
     // Signals arrive through a signalfd; the child restores the old mask.
     sigset_t mask;
@@ -166,6 +185,7 @@ Result<int> run(const Config& cfg) {
                       machine, root);
         if (console == ConsoleMode::Interactive) TRY(terminal.make_raw(STDIN_FILENO));
         forwarder.emplace(std::move(master), console);
+        forwarder->set_ignore_vhangup(cfg.boot);  // BOOT: the guest's init reopens /dev/console
     }
     TRY(parent_end.signal(Barrier::Go));
     // EOF: the payload was executed; an error frame: it could not be.
@@ -176,11 +196,13 @@ Result<int> run(const Config& cfg) {
     parent_end.close();
 
     const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
+    bool terminating = false;  // the kill signal was sent once: the next SIGTERM kills
+    const int relay_fd = boot && boot->relay ? boot->relay->fd() : -1;
     siginfo_t info{};
     for (;;) {
-        std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
+        std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}, {relay_fd, POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), -1) < 0) {
+        if (poll(fds.data(), fds.size(), forwarder ? forwarder->poll_timeout_ms() : -1) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
         }
@@ -191,14 +213,27 @@ Result<int> run(const Config& cfg) {
                 if (sig == SIGWINCH) {
                     if (forwarder) forwarder->resize();
                 } else if (sig != SIGCHLD) {
-                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1.
-                    TRY(child.send_signal(kill_signal));
+                    // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, --kill-signal to PID 1
+                    // (SIGRTMIN+3 = halt with -b); a second SIGTERM kills.
+                    if (terminating && sig == SIGTERM) {
+                        TRY(child.send_signal(SIGKILL));
+                    } else {
+                        if (!cfg.quiet && cfg.boot && kill_signal != SIGKILL && !terminating)
+                            log::info("Trying to halt container {}. Send SIGTERM again to trigger immediate "
+                                      "termination.", machine);
+                        terminating = true;
+                        TRY(child.send_signal(kill_signal));
+                    }
                 }
             }
         }
         if (forwarder && forwarder->handle(fds)) {
             terminal.restore();
             TRY(child.send_signal(SIGKILL));
+        }
+        if (fds[2].revents & POLLIN) {
+            // BOOT: the guest's sd_notify messages, forwarded to our NOTIFY_SOCKET.
+            if (auto r = boot->relay->dispatch(); !r.ok()) log::debug("{}", r.error().message());
         }
         if (fds[1].revents & POLLIN) {
             if (TRY(child.reap(info, false))) break;
@@ -208,7 +243,21 @@ Result<int> run(const Config& cfg) {
     terminal.restore();
 
     // BOOT hook: exit-status policy for -b (PID 1 killed by SIGINT = poweroff
-    // -> 0, by SIGHUP = reboot -> 133) is applied to `info` here.
+    // -> 0, by SIGHUP = reboot -> boot again, or 133 with --keep-unit).
+    if (cfg.boot) {
+        int wstatus = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : (info.si_status & 0x7f);
+        auto d = boot::decide_exit(wstatus, true, cfg.keep_unit, machine);
+        if (d.reboot) {
+            if (!cfg.quiet) log::info("{}", d.message);
+            return kBootAgain;
+        }
+        if (d.exit_code == 0 || d.exit_code == boot::kExitReboot) {
+            if (!cfg.quiet) log::info("{}", d.message);
+        } else {
+            log::error("{}", d.message);
+        }
+        return d.exit_code;
+    }
     if (info.si_code == CLD_EXITED) {
         int code = info.si_status;
         if (!cfg.quiet && console_uses_pty(console)) {
@@ -228,12 +277,15 @@ Result<int> run(const Config& cfg) {
 }  // namespace
 
 int run_container(const Config& cfg) {
-    auto r = run(cfg);
-    if (!r.ok()) {
-        log::error("{}", r.error().message());
-        return 1;
+    for (;;) {
+        auto r = run(cfg);
+        if (!r.ok()) {
+            log::error("{}", r.error().message());
+            return 1;
+        }
+        if (*r != kBootAgain) return *r;
+        // The guest rebooted: everything of the last run is torn down; boot again.
     }
-    return *r;
 }
 
 }  // namespace spawn

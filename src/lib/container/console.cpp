@@ -82,11 +82,20 @@ void ConsoleForwarder::resize() noexcept {
         ioctl(master_.get(), TIOCSWINSZ, &ws);
 }
 
+int ConsoleForwarder::poll_timeout_ms() const {
+    if (!hung_ || !master_open_) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - std::chrono::steady_clock::now());
+    return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
 void ConsoleForwarder::add_pollfds(std::vector<struct pollfd>& fds) {
     first_index_ = fds.size();
-    short mevents = master_open_ ? POLLIN : 0;
-    if (!to_master_.empty()) mevents |= POLLOUT;
-    fds.push_back({master_open_ ? master_.get() : -1, mevents, 0});
+    // While hung up (ignore_vhangup_), the master is polled again only when
+    // the retry is due: poll() would report POLLHUP at once, forever.
+    bool watch = master_open_ && (!hung_ || std::chrono::steady_clock::now() >= retry_at_);
+    short mevents = watch ? POLLIN : 0;
+    if (watch && !to_master_.empty()) mevents |= POLLOUT;
+    fds.push_back({watch ? master_.get() : -1, mevents, 0});
     fds.push_back({stdin_open_ && to_master_.size() < 65536 ? STDIN_FILENO : -1, POLLIN, 0});
     count_ = 2;
 }
@@ -114,11 +123,20 @@ void ConsoleForwarder::pump_output() noexcept {
     for (;;) {
         ssize_t n = ::read(master_.get(), buf, sizeof buf);
         if (n > 0) {
+            hung_ = false;
             if (mode_ != ConsoleMode::Passive) write_all(STDOUT_FILENO, buf, static_cast<size_t>(n));
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) return;
+        if (n < 0 && errno == EAGAIN) {
+            hung_ = false;
+            return;
+        }
+        if (n < 0 && errno == EIO && ignore_vhangup_) {
+            hung_ = true;
+            retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+            return;
+        }
         master_open_ = false;  // EIO: every peer is closed
         return;
     }

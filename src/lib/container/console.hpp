@@ -71,6 +71,13 @@ public:
     // Reads what is left on the pty (after the container exited).
     void drain() noexcept;
     bool active() const { return master_.valid(); }
+    // -b: EIO on the master (every slave closed, or vhangup() by a getty) is
+    // temporary while a guest init reopens /dev/console: keep the pty and
+    // retry after a short pause instead of giving up (nspawn's
+    // PTY_FORWARD_IGNORE_VHANGUP).
+    void set_ignore_vhangup(bool on) { ignore_vhangup_ = on; }
+    // Timeout for the caller's poll(): a retry is due (ms), or -1.
+    int poll_timeout_ms() const;
 
 private:
     void pump_output() noexcept;
@@ -79,6 +86,9 @@ private:
     ConsoleMode mode_;
     bool stdin_open_ = true;
     bool master_open_ = true;
+    bool ignore_vhangup_ = false;
+    bool hung_ = false;  // EIO seen with ignore_vhangup_: retry at retry_at_
+    std::chrono::steady_clock::time_point retry_at_{};
     size_t first_index_ = 0, count_ = 0;
     std::string to_master_;
     EscapeCounter escape_;

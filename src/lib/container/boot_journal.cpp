@@ -1,0 +1,213 @@
+#include "container/boot_journal.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+
+#include "util/log.hpp"
+
+namespace spawn::boot {
+
+const char* link_journal_name(LinkJournal mode) {
+    switch (mode) {
+        case LinkJournal::No: return "no";
+        case LinkJournal::Host: return "host";
+        case LinkJournal::TryHost: return "try-host";
+        case LinkJournal::Guest: return "guest";
+        case LinkJournal::TryGuest: return "try-guest";
+        case LinkJournal::Auto: return "auto";
+    }
+    return "?";
+}
+
+Result<JournalPlan> plan_link_journal(LinkJournal mode, const JournalFacts& f) {
+    JournalPlan p;
+    if (mode == LinkJournal::No) return p;
+    bool try_mode = mode == LinkJournal::TryHost || mode == LinkJournal::TryGuest || mode == LinkJournal::Auto;
+    bool guest = mode == LinkJournal::Guest || mode == LinkJournal::TryGuest;
+    bool host = mode == LinkJournal::Host || mode == LinkJournal::TryHost;
+    p.try_mode = try_mode;
+    p.host_path = f.host_journal + "/" + f.guest_id;
+    p.guest_path_inner = "/var/log/journal/" + f.guest_id;
+    p.guest_path = f.tree + p.guest_path_inner;
+
+    // Skip (try) or refuse (otherwise).
+    auto refuse = [&](std::string why) -> Result<JournalPlan> {
+        if (try_mode) {
+            JournalPlan none;
+            if (mode != LinkJournal::Auto) none.warnings.push_back(why + "; not linking the journal");
+            return none;
+        }
+        return Error(EEXIST, why + " (--link-journal=" + link_journal_name(mode) + ")");
+    };
+
+    if (!f.host_id.empty() && f.host_id == f.guest_id)
+        return refuse("the guest's machine id equals the host's (" + f.host_id +
+                      "): refusing to link journals");
+    if (f.host_entry_is_mount) return refuse(p.host_path + " is a mount point");
+    if (f.guest_entry_is_mount) return refuse(p.guest_path + " is a mount point");
+
+    switch (f.host_entry) {
+        case HostEntry::SymlinkToGuest:
+            if (guest || mode == LinkJournal::Auto) {
+                // Already linked: just make sure the guest directory exists.
+                p.link = true;
+                p.mkdir_guest_parents = true;
+                return p;
+            }
+            p.remove_host_symlink = true;
+            break;
+        case HostEntry::SymlinkElsewhere:
+            p.remove_host_symlink = true;
+            break;
+        case HostEntry::Directory:
+            if (guest) p.rmdir_host_dir = true;  // only succeeds when empty
+            break;
+        case HostEntry::Other:
+            return refuse(p.host_path + " exists and is neither a directory nor a symlink");
+        case HostEntry::Missing:
+            break;
+    }
+
+    if (guest) {
+        if (!f.host_journal_exists) return refuse(f.host_journal + " does not exist on the host");
+        p.link = true;
+        p.symlink_host_to_guest = true;
+        p.mkdir_guest_parents = true;
+        return p;
+    }
+
+    if (host) {
+        if (!f.host_journal_exists)
+            return refuse(f.host_journal + " does not exist on the host (create it for a persistent journal)");
+        p.mkdir_host = f.host_entry != HostEntry::Directory;
+    } else {  // auto: only when the host already has the directory
+        if (f.host_entry != HostEntry::Directory) {
+            p.remove_host_symlink = false;
+            return p;
+        }
+    }
+    if (f.guest_entry_nonempty) p.warnings.push_back(p.guest_path + " is not empty, proceeding anyway");
+    p.link = true;
+    p.mkdir_guest_parents = true;
+    p.bind_host_into_guest = true;
+    return p;
+}
+
+namespace {
+bool is_mount_point(const std::string& path) {
+    struct stat a, b;
+    if (::lstat(path.c_str(), &a) < 0 || !S_ISDIR(a.st_mode)) return false;
+    if (::stat((path + "/..").c_str(), &b) < 0) return false;
+    if (a.st_dev != b.st_dev) return true;
+    // Bind mounts of the same file system: look for the path in mountinfo.
+    FILE* f = ::fopen("/proc/self/mountinfo", "re");
+    if (!f) return false;
+    char* line = nullptr;
+    size_t n = 0;
+    bool found = false;
+    while (::getline(&line, &n, f) > 0) {
+        char mp[PATH_MAX];
+        if (::sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && path == mp) {
+            found = true;
+            break;
+        }
+    }
+    ::free(line);
+    ::fclose(f);
+    return found;
+}
+
+bool dir_nonempty(const std::string& path) {
+    DIR* d = ::opendir(path.c_str());
+    if (!d) return false;
+    bool nonempty = false;
+    while (auto* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n != "." && n != "..") {
+            nonempty = true;
+            break;
+        }
+    }
+    ::closedir(d);
+    return nonempty;
+}
+
+Result<void> mkdir_one(const std::string& path, mode_t mode) {
+    if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return Error::errno_("creating {}", path);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) < 0) return Error::errno_("stat {}", path);
+    if (!S_ISDIR(st.st_mode)) return Error(ENOTDIR, fmt::format("{} is not a directory", path));
+    return {};
+}
+}  // namespace
+
+Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::string& guest_id,
+                                          const std::string& host_id) {
+    JournalFacts f;
+    f.tree = tree;
+    f.guest_id = guest_id;
+    f.host_id = host_id;
+    struct stat st;
+    f.host_journal_exists = ::stat(f.host_journal.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    std::string hp = f.host_journal + "/" + guest_id;
+    std::string gp = tree + "/var/log/journal/" + guest_id;
+    if (::lstat(hp.c_str(), &st) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            char buf[PATH_MAX];
+            ssize_t n = ::readlink(hp.c_str(), buf, sizeof buf - 1);
+            std::string target = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+            f.host_entry = target == gp ? HostEntry::SymlinkToGuest : HostEntry::SymlinkElsewhere;
+        } else if (S_ISDIR(st.st_mode)) {
+            f.host_entry = HostEntry::Directory;
+            f.host_entry_is_mount = is_mount_point(hp);
+        } else {
+            f.host_entry = HostEntry::Other;
+        }
+    }
+    f.guest_entry_is_mount = is_mount_point(gp);
+    f.guest_entry_nonempty = dir_nonempty(gp);
+    return f;
+}
+
+Result<void> apply_journal_plan(const JournalPlan& p) {
+    if (!p.link) {
+        for (const auto& w : p.warnings) log::warn("{}", w);
+        return {};
+    }
+    for (const auto& w : p.warnings) log::warn("{}", w);
+    auto step = [&]() -> Result<void> {
+        if (p.remove_host_symlink && ::unlink(p.host_path.c_str()) < 0 && errno != ENOENT)
+            return Error::errno_("removing the stale symlink {}", p.host_path);
+        if (p.rmdir_host_dir && ::rmdir(p.host_path.c_str()) < 0)
+            return Error::errno_("removing {} to replace it with a link to the guest's journal", p.host_path);
+        if (p.mkdir_guest_parents) {
+            // guest_path = TREE/var/log/journal/<id>
+            std::string tree = p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size());
+            for (const char* d : {"/var", "/var/log", "/var/log/journal"}) TRY(mkdir_one(tree + d, 0755));
+        }
+        if (p.symlink_host_to_guest) {
+            if (::symlink(p.guest_path.c_str(), p.host_path.c_str()) < 0)
+                return Error::errno_("linking {} to {}", p.host_path, p.guest_path);
+        }
+        if (p.mkdir_host) TRY(mkdir_one(p.host_path, 0755));
+        if (p.mkdir_guest_parents) TRY(mkdir_one(p.guest_path, 0755));
+        if (p.bind_host_into_guest) {
+            if (::mount(p.host_path.c_str(), p.guest_path.c_str(), nullptr, MS_BIND, nullptr) < 0)
+                return Error::errno_("bind-mounting the host's {} onto {}", p.host_path, p.guest_path);
+        }
+        return {};
+    };
+    auto r = step();
+    if (!r && p.try_mode) {
+        log::debug("--link-journal: {}; skipping", r.error().message());
+        return {};
+    }
+    return std::move(r).context("--link-journal");
+}
+
+}  // namespace spawn::boot

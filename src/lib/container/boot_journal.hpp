@@ -1,0 +1,71 @@
+// --link-journal / -j, as systemd-nspawn: make the guest's journal
+// (/var/log/journal/<machine-id>) visible on the host.
+//   guest:  the journal stays in the tree; the host gets a symlink
+//           /var/log/journal/<id> -> TREE/var/log/journal/<id>
+//   host:   the host's /var/log/journal/<id> (created) is bind-mounted onto
+//           the guest's, so the journal lives on the host
+//   auto:   host mode if the host's /var/log/journal/<id> exists, else nothing
+//   try-*:  as above, but problems are skipped instead of refused
+// Linking is refused when the guest's machine id equals the host's.
+// Planning is pure (unit-tested); gather_journal_facts() and
+// apply_journal_plan() touch the file system.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "util/result.hpp"
+
+namespace spawn::boot {
+
+enum class HostEntry {
+    Missing,          // host /var/log/journal/<id> does not exist
+    Directory,        // a directory
+    SymlinkToGuest,   // a symlink to the guest's journal directory
+    SymlinkElsewhere, // a symlink to somewhere else
+    Other,            // a file, socket, ...
+};
+
+struct JournalFacts {
+    std::string tree;              // the tree on the host (absolute)
+    std::string guest_id;          // 32 hex digits
+    std::string host_id;           // 32 hex digits ("" if unknown)
+    std::string host_journal = "/var/log/journal";
+    bool host_journal_exists = false;  // host /var/log/journal is a directory
+    HostEntry host_entry = HostEntry::Missing;
+    bool host_entry_is_mount = false;
+    bool guest_entry_is_mount = false;
+    bool guest_entry_nonempty = false;
+};
+
+struct JournalPlan {
+    bool link = false;              // anything to do at all
+    std::string host_path;          // /var/log/journal/<id>
+    std::string guest_path;         // TREE/var/log/journal/<id> (host view)
+    std::string guest_path_inner;   // /var/log/journal/<id> (guest view)
+    bool mkdir_guest_parents = false;   // TREE/var, var/log, var/log/journal
+    bool remove_host_symlink = false;   // unlink a stale symlink first
+    bool rmdir_host_dir = false;        // guest mode: an empty host dir is replaced
+    bool symlink_host_to_guest = false; // guest mode
+    bool mkdir_host = false;            // host mode: mkdir host_path (no parents)
+    bool bind_host_into_guest = false;  // host/auto mode
+    bool try_mode = false;              // failures while applying are skipped
+    std::vector<std::string> warnings;
+};
+
+// Pure. An error means: refuse to start (non-try modes).
+Result<JournalPlan> plan_link_journal(LinkJournal mode, const JournalFacts& facts);
+
+// Reads the host and tree state for the planner.
+Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::string& guest_id,
+                                          const std::string& host_id);
+
+// Executes the plan. The bind mount lands in the calling process's mount
+// namespace, so call it in the container's mount namespace before
+// pivot_root, with tree = the tree's path as seen there.
+Result<void> apply_journal_plan(const JournalPlan& plan);
+
+const char* link_journal_name(LinkJournal mode);
+
+}  // namespace spawn::boot

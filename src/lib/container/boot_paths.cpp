@@ -1,0 +1,47 @@
+#include "container/boot_paths.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace spawn::boot {
+
+Result<UniqueFd> open_in_root(int root_fd, const std::string& path, int flags) {
+    struct open_how how = {};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    // Relative to root_fd; with RESOLVE_IN_ROOT a leading "/" means the tree's root.
+    int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
+    if (fd < 0) return Error::errno_("opening {}", path);
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> open_root(const std::string& root) {
+    int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Error::errno_("opening directory {}", root);
+    return UniqueFd(fd);
+}
+
+Result<std::string> read_in_root(int root_fd, const std::string& path, size_t max) {
+    UniqueFd fd = TRY(open_in_root(root_fd, path, O_RDONLY | O_NOCTTY));
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return Error::errno_("stat {}", path);
+    if (!S_ISREG(st.st_mode)) return Error(EINVAL, fmt::format("{} is not a regular file", path));
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::errno_("reading {}", path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+        if (out.size() > max) return Error(EFBIG, fmt::format("{} is too large", path));
+    }
+    return out;
+}
+
+}  // namespace spawn::boot

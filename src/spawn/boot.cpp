@@ -1,0 +1,77 @@
+#include "spawn/boot.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "container/boot_guest.hpp"
+#include "container/boot_init.hpp"
+#include "util/log.hpp"
+
+namespace spawn {
+
+namespace {
+std::map<std::string, std::string> host_os_release() {
+    for (const char* p : {"/etc/os-release", "/usr/lib/os-release"}) {
+        std::ifstream f(p);
+        if (!f) continue;
+        std::stringstream ss;
+        ss << f.rdbuf();
+        return boot::parse_os_release(ss.str());
+    }
+    return {};
+}
+}  // namespace
+
+Result<BootLaunch> prepare_boot(const Config& cfg, const std::string& root, const std::string& term, bool pipe,
+                                int listen_fds) {
+    BootLaunch b;
+    TRY(boot::check_os_release(root));
+    b.init = TRY(boot::find_init(root));
+    b.machine_id = TRY(boot::machine_id_for_tree(root, cfg.uuid));
+    b.uuid = boot::id128_uuid(b.machine_id.id);
+    b.argv = boot::init_argv(b.init, cfg);
+
+    boot::GuestEnvInput in;
+    in.container_uuid = b.uuid;
+    in.term = term;
+    in.pipe_console = pipe;
+    in.host_os = host_os_release();
+    b.env = boot::guest_environment(cfg, in);
+    if (listen_fds > 0) {
+        b.env.push_back("LISTEN_FDS=" + std::to_string(listen_fds));
+        b.env.push_back("LISTEN_PID=1");
+    }
+
+    std::string host_id;
+    if (auto h = boot::host_machine_id()) host_id = boot::id128_hex(*h);
+    auto facts = TRY(boot::gather_journal_facts(root, boot::id128_hex(b.machine_id.id), host_id));
+    b.journal = TRY(boot::plan_link_journal(cfg.link_journal, facts));
+
+    b.relay = TRY(boot::NotifyRelay::create());
+    return b;
+}
+
+Result<void> boot_child_setup(const BootLaunch& b, const std::string& root) {
+    const std::string run = root + "/run";
+    // /run/host: written, then made read-only (the notify socket still works
+    // on a read-only mount: sockets are exempt from EROFS).
+    TRY(boot::write_guest_interface(run, b.uuid));
+    if (b.relay) {
+        std::string sock = run + "/host/notify";
+        if (int r = boot::NotifyRelay::bind_at(b.relay->fd(), sock.c_str()); r < 0)
+            return Error::sys(-r, "binding the notify socket {}", sock);
+    }
+    std::string host = run + "/host";
+    if (::mount(host.c_str(), host.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return Error::errno_("binding {} on itself", host);
+    if (::mount(nullptr, host.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                nullptr) < 0)
+        return Error::errno_("making {} read-only", host);
+    TRY(boot::apply_journal_plan(b.journal));
+    return {};
+}
+
+}  // namespace spawn

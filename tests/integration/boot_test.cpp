@@ -1,0 +1,279 @@
+// Integration tests of spawn -b on the debootstrapped bookworm fixture (root,
+// real kernel): boot to multi-user through the console pty, root login,
+// SIGTERM shutdown, poweroff, reboot, notify relay, refusals, --link-journal.
+// One tree is extracted for the whole binary (each boot takes ~1-2 s).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <regex>
+
+#include "boot_pty.hpp"
+#include "harness.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using spawn::test::PtyRun;
+using spawn::test::TempTree;
+
+namespace {
+
+TempTree* g_tree = nullptr;  // the shared bookworm tree
+
+class BootEnv : public ::testing::Environment {
+public:
+    void SetUp() override { g_tree = new TempTree("bookworm"); }
+    void TearDown() override {
+        delete g_tree;
+        g_tree = nullptr;
+    }
+};
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new BootEnv);
+
+// Machine names unique per test run (other test binaries may boot in parallel).
+std::string unique_machine(const char* what) {
+    static int n = 0;
+    return std::string("boot-") + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+}
+
+std::vector<std::string> boot_argv(const std::string& tree, const std::string& machine,
+                                   std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {spawn::test::spawn_bin(), "--register=no", "-bD", tree, "-M", machine};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
+// Nothing of the machine is left on the host: no mounts below the tree, no cgroup.
+void expect_clean(const std::string& tree, const std::string& machine) {
+    EXPECT_TRUE(spawn::test::mounts_under(tree).empty()) << "mounts left below " << tree;
+    for (const char* h : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/cgroup"}) {
+        fs::path cg = fs::path(h) / "machine.slice" / ("machine-" + machine + ".scope");
+        EXPECT_FALSE(fs::exists(cg)) << cg << " left behind";
+    }
+}
+
+// Logs in as root (empty password) at the console's login prompt.
+void login_root(PtyRun& p) {
+    ASSERT_TRUE(p.wait_for("login:", 60s)) << p.tail();
+    p.type("root\r");
+    ASSERT_TRUE(p.wait_for("# ", 20s)) << "no root shell prompt:\n" << p.tail();
+}
+
+// Runs a shell command at the root prompt and returns the text between
+// markers (the command's output).
+std::string shell(PtyRun& p, const std::string& cmd, std::chrono::milliseconds timeout = 60s) {
+    static int n = 0;
+    std::string tag = "MARK" + std::to_string(++n);
+    // The markers are built by the shell, so the echoed command line does not match.
+    p.type("echo " + tag.substr(0, 2) + "''" + tag.substr(2) + "-BEGIN; " + cmd + "; echo " + tag.substr(0, 2) +
+           "''" + tag.substr(2) + "-END\r");
+    if (!p.wait_for(tag + "-BEGIN", timeout)) return "<timeout>";
+    size_t start = p.output().rfind(tag + "-BEGIN") + tag.size() + 6;
+    if (!p.wait_for(tag + "-END", timeout)) return "<timeout>";
+    size_t end = p.output().rfind(tag + "-END");
+    return p.output().substr(start, end - start);
+}
+
+}  // namespace
+
+TEST(Boot, MultiUserRootLoginAndPoweroff) {
+    auto m = unique_machine("login");
+    PtyRun p(boot_argv(g_tree->str(), m));
+    login_root(p);
+    std::string state = shell(p, "systemctl is-system-running --wait");
+    EXPECT_TRUE(state.find("running") != std::string::npos || state.find("degraded") != std::string::npos)
+        << "systemctl is-system-running: " << state << "\n" << p.tail();
+    // The guest interface as systemd sees it.
+    EXPECT_NE(shell(p, "systemd-detect-virt -c; cat /run/host/container-manager").find("spawn"), std::string::npos);
+    EXPECT_NE(shell(p, "tr '\\0' '\\n' < /proc/1/environ | grep ^container=").find("container=spawn"),
+              std::string::npos);
+
+    auto t0 = std::chrono::steady_clock::now();
+    p.type("poweroff\r");
+    int st = p.wait_exit(15s);
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(st, 0) << p.tail();
+    EXPECT_LT(took, 5s) << "poweroff took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                        << " ms";
+    expect_clean(g_tree->str(), m);
+}
+
+TEST(Boot, SigtermShutsDownCleanly) {
+    auto m = unique_machine("term");
+    PtyRun p(boot_argv(g_tree->str(), m));
+    ASSERT_TRUE(p.wait_for("login:", 60s)) << p.tail();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+    // The console shows systemd's orderly shutdown, not a kill.
+    EXPECT_NE(p.output().find("Reached target"), std::string::npos);
+    EXPECT_NE(p.output().find("System Shutdown"), std::string::npos) << p.tail();
+    EXPECT_NE(p.output().find("Halting system"), std::string::npos) << p.tail();
+    // The guest's own journal records the shutdown.
+    fs::path journal = g_tree->path() / "var/log/journal";
+    if (fs::exists(journal)) {
+        auto r = spawn::test::run({"journalctl", "-D", journal.string(), "--no-pager", "-o", "cat", "-b", "0",
+                                   "-g", "System Shutdown|System Halt|Reached target.*Shutdown"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        EXPECT_NE(r.out.find("Shutdown"), std::string::npos) << r.out << r.err;
+    }
+    expect_clean(g_tree->str(), m);
+}
+
+TEST(Boot, SecondSigtermKills) {
+    auto m = unique_machine("kill");
+    PtyRun p(boot_argv(g_tree->str(), m));
+    ASSERT_TRUE(p.wait_for("Welcome to", 60s)) << p.tail();
+    // The first SIGTERM asks PID 1 to halt; the second, before the guest has
+    // finished shutting down, kills it.
+    p.signal(SIGTERM);
+    ASSERT_TRUE(p.wait_for("Send SIGTERM again", 10s)) << p.tail();
+    p.signal(SIGTERM);
+    int st = p.wait_exit(10s);
+    EXPECT_EQ(st, 1) << p.tail();
+    EXPECT_NE(p.output().find("terminated by signal KILL"), std::string::npos) << p.tail();
+    EXPECT_EQ(p.output().find("Halting system"), std::string::npos) << p.tail();
+    expect_clean(g_tree->str(), m);
+}
+
+TEST(Boot, RebootBootsAgain) {
+    auto m = unique_machine("reboot");
+    PtyRun p(boot_argv(g_tree->str(), m));
+    login_root(p);
+    p.type("reboot\r");
+    ASSERT_TRUE(p.wait_for("Welcome to", 60s)) << "no second boot:\n" << p.tail();
+    ASSERT_TRUE(p.wait_for("login:", 60s)) << p.tail();
+    EXPECT_EQ(p.count("Welcome to"), 2u);
+    EXPECT_TRUE(p.running());
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+    expect_clean(g_tree->str(), m);
+}
+
+TEST(Boot, RebootUnderKeepUnitExits133) {
+    auto m = unique_machine("keepunit");
+    PtyRun p(boot_argv(g_tree->str(), m, {"--keep-unit"}));
+    login_root(p);
+    p.type("reboot\r");
+    EXPECT_EQ(p.wait_exit(30s), 133) << p.tail();
+    EXPECT_EQ(p.count("Welcome to"), 1u);
+    expect_clean(g_tree->str(), m);
+}
+
+TEST(Boot, NotifyReadyReachesOurNotifySocket) {
+    auto m = unique_machine("notify");
+    char dir[] = "/tmp/spawn-notify-XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir));
+    std::string path = std::string(dir) + "/notify";
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    struct sockaddr_un sa = {};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    struct timeval tv = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+    PtyRun p(boot_argv(g_tree->str(), m), {"NOTIFY_SOCKET=" + path});
+    std::string got;
+    auto end = std::chrono::steady_clock::now() + 60s;
+    while (got.find("READY=1") == std::string::npos && std::chrono::steady_clock::now() < end) {
+        char buf[4096];
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n > 0) got.append(buf, static_cast<size_t>(n)).append("\n");
+        p.wait_for("\x01never", 10ms);  // keep the console drained
+    }
+    EXPECT_NE(got.find("READY=1"), std::string::npos) << "received: " << got << "\n" << p.tail();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(30s), 0);
+    close(fd);
+    fs::remove_all(dir);
+    expect_clean(g_tree->str(), m);
+}
+
+TEST(Boot, TreeWithoutOsReleaseIsRefused) {
+    TempTree t("busybox");
+    fs::remove(t.path() / "etc/os-release");
+    fs::remove(t.path() / "usr/lib/os-release");
+    auto m = unique_machine("noos");
+    auto r = spawn::test::run(boot_argv(t.str(), m), {.input = "", .timeout = 30s, .env = {}});
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("os-release"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(t.str()), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line expected: " << r.err;
+    expect_clean(t.str(), m);
+}
+
+TEST(Boot, TreeWithoutInitIsRefused) {
+    TempTree t("busybox");  // has os-release, no systemd and no /sbin/init
+    for (const char* p : {"usr/sbin/init", "sbin/init", "usr/lib/systemd/systemd"}) fs::remove(t.path() / p);
+    auto m = unique_machine("noinit");
+    auto r = spawn::test::run(boot_argv(t.str(), m), {.input = "", .timeout = 30s, .env = {}});
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("no init"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("/sbin/init"), std::string::npos) << r.err;
+    expect_clean(t.str(), m);
+}
+
+TEST(Boot, LinkJournalHostPutsJournalOnHost) {
+    TempTree t("bookworm");  // its own tree: the machine id is fixed with --uuid
+    const std::string id = "5ab0c0de5ab0c0de5ab0c0de5ab0c0de";
+    fs::path host_journal = "/var/log/journal";
+    bool created = !fs::exists(host_journal);
+    if (created) fs::create_directories(host_journal);
+    fs::path host_dir = host_journal / id;
+    fs::remove_all(host_dir);
+
+    auto m = unique_machine("journal");
+    {
+        PtyRun p(boot_argv(t.str(), m, {"--link-journal=host", "--uuid=" + id}));
+        ASSERT_TRUE(p.wait_for("login:", 60s)) << p.tail();
+        p.signal(SIGTERM);
+        EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+    }
+    bool has_journal = false;
+    if (fs::is_directory(host_dir))
+        for (const auto& e : fs::directory_iterator(host_dir))
+            if (e.path().extension() == ".journal") has_journal = true;
+    EXPECT_TRUE(has_journal) << host_dir << " has no journal file";
+    if (has_journal) {
+        // The guest's boot and shutdown were journaled on the host side.
+        auto r = spawn::test::run({"journalctl", "-D", host_dir.string(), "--no-pager", "-o", "cat"});
+        EXPECT_NE(r.out.find("Reached target multi-user.target"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("Shutdown"), std::string::npos) << r.out;
+    }
+    // The guest's side is only a mount point while it runs: empty in the tree now.
+    fs::path guest_dir = t.path() / "var/log/journal" / id;
+    EXPECT_TRUE(!fs::exists(guest_dir) || fs::is_empty(guest_dir));
+    expect_clean(t.str(), m);
+
+    fs::remove_all(host_dir);
+    if (created) fs::remove_all(host_journal);
+}
+
+TEST(Boot, LinkJournalRefusesHostMachineId) {
+    // The tree claims the host's machine id: linking is refused (no try-).
+    TempTree t("busybox");
+    auto host_id = spawn::test::read_file("/etc/machine-id");
+    ASSERT_FALSE(host_id.empty());
+    {
+        FILE* f = fopen((t.path() / "etc/machine-id").c_str(), "w");
+        ASSERT_TRUE(f);
+        fputs(host_id.c_str(), f);
+        fclose(f);
+    }
+    fs::create_directories(t.path() / "usr/lib/systemd");
+    fs::copy_file("/bin/true", t.path() / "usr/lib/systemd/systemd");  // an "init" that exits
+    auto m = unique_machine("sameid");
+    auto r = spawn::test::run(boot_argv(t.str(), m, {"--link-journal=guest"}), {.input = "", .timeout = 30s, .env = {}});
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("equals the host"), std::string::npos) << r.err;
+    expect_clean(t.str(), m);
+}
