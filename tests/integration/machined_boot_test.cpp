@@ -181,3 +181,36 @@ TEST_F(DebianGuest, TerminateEndsTheGuest) {
     EXPECT_NE(spawn_->stop(0, 10000), -1);
     EXPECT_FALSE(listed(name_));
 }
+
+TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
+    BusFixture::ensure_machined();
+    const std::string name = "spawn-t-start";
+    const std::string dir = "/var/lib/machines/" + name;
+    fs::create_directories("/var/lib/machines");
+    ASSERT_EQ(run({"sh", "-c", "mkdir " + dir + " && tar -xpf " + fixture_tarball("bookworm").string() + " -C " + dir}).status, 0);
+    auto r = mctl({"start", name});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(listed(name));
+    uint32_t leader = leader_of(name);
+    EXPECT_EQ(read_file("/proc/" + std::to_string(leader) + "/comm"), "systemd\n");
+    auto again = mctl({"start", name});
+    EXPECT_EQ(again.status, 1);
+    EXPECT_EQ(again.err, "mctl: Machine '" + name + "' already exists\n");
+    for (int i = 0; i < 100; ++i) {
+        auto s = mctl({"exec", name, "systemctl", "is-system-running"});
+        if (s.out == "running\n" || s.out == "degraded\n") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(mctl({"poweroff", name}).status, 0);
+    for (int i = 0; i < 200 && listed(name); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(listed(name));
+    fs::remove_all(dir);
+
+    // An image spawn cannot boot: the error from spawn is shown, nothing stays registered.
+    fs::create_directories(dir + "/etc");
+    auto bad = mctl({"start", name});
+    fs::remove_all(dir);
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find("starting machine '" + name + "' failed: "), std::string::npos) << bad.err;
+    EXPECT_FALSE(listed(name));
+}
