@@ -1,5 +1,8 @@
 #include "machined/registration.hpp"
 
+#include <cstdlib>
+#include <optional>
+
 #include "machined/registry.hpp"
 #include "util/log.hpp"
 
@@ -7,6 +10,23 @@ namespace spawn::machined {
 namespace {
 
 bool warned = false;
+
+// One connection for the whole start (preflight, register, unregister): each
+// new connection costs a handshake with the bus.
+std::optional<Machined> cached;
+std::string cached_address;
+
+Result<Machined*> shared() {
+    const char* env = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+    std::string address = env ? env : "";
+    if (cached && address == cached_address && sd_bus_is_open(cached->bus()) > 0) return &*cached;
+    cached.reset();
+    cached_address = address;
+    auto m = Machined::connect();
+    if (!m) return std::move(m).error();
+    cached.emplace(std::move(*m));
+    return &*cached;
+}
 
 void warn_once(const Error& e) {
     if (warned) return;
@@ -34,22 +54,22 @@ Result<void> Registration::unregister() {
     if (name_.empty()) return {};
     std::string name = std::move(name_);
     name_.clear();
-    auto m = TRY(Machined::connect().context(fmt::format("unregistering machine '{}'", name)));
-    auto r = m.unregister(name);
+    auto m = TRY(shared().context(fmt::format("unregistering machine '{}'", name)));
+    auto r = m->unregister(name);
     if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
     return {};
 }
 
 Result<void> Registration::preflight(const std::string& name, RegisterMode mode) {
     if (mode == RegisterMode::No) return {};
-    auto m = Machined::connect();
+    auto m = shared();
     if (!m) {
         if (mode == RegisterMode::Yes)
             return std::move(m).error().context(fmt::format("--register=yes: cannot register machine '{}'", name));
         warn_once(m.error());
         return {};
     }
-    auto cleared = TRY(m->clear_stale(name));
+    auto cleared = TRY((*m)->clear_stale(name));
     if (cleared) log::info("cleared the stale registration of machine '{}' (its leader is gone)", name);
     return {};
 }
@@ -57,14 +77,13 @@ Result<void> Registration::preflight(const std::string& name, RegisterMode mode)
 Result<Registration> Registration::create(const RegistrationParams& p) {
     Registration reg;
     if (p.mode == RegisterMode::No) return reg;
-    auto m = Machined::connect();
+    auto m = shared();
     if (!m) {
         if (p.mode == RegisterMode::Yes)
             return std::move(m).error().context(fmt::format("--register=yes: cannot register machine '{}'", p.name));
         warn_once(m.error());
         return reg;
     }
-    TRY(m->clear_stale(p.name));
     RegisterRequest req;
     req.name = p.name;
     req.uuid = p.uuid;
@@ -72,7 +91,12 @@ Result<Registration> Registration::create(const RegistrationParams& p) {
     req.leader = p.leader;
     req.root_directory = p.root_directory;
     req.ifindices = p.ifindices;
-    auto path = m->register_machine(req);
+    auto path = (*m)->register_machine(req);
+    if (!path && path.error().code() == EEXIST) {
+        // Taken since preflight (or preflight was skipped): clear it if stale, else refuse.
+        TRY((*m)->clear_stale(p.name));
+        path = (*m)->register_machine(req);
+    }
     if (!path) {
         if (p.mode == RegisterMode::Auto && path.error().code() == kUnreachable) {
             warn_once(path.error());
