@@ -190,6 +190,28 @@ TEST_F(SpawnRegistration, MctlVerbsOnABusyboxGuest) {
     EXPECT_FALSE(listed("spawn-s-bb"));
 }
 
+TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-stats", "--register=yes", "--property=MemoryMax=64M",
+                       "/bin/sh", "-c", "sleep 600 & sleep 600 & wait"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-stats")) << s.output();
+    RunResult r;
+    for (int i = 0; i < 50; ++i) {  // the two sleeps may take a moment to start
+        r = mctl({"stats", "spawn-s-stats", "--no-legend"});
+        if (r.out.rfind("spawn-s-stats 3 ", 0) == 0) break;
+        usleep(50000);
+    }
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("spawn-s-stats 3 ", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("s "), std::string::npos) << r.out;  // CPU seconds
+    auto j = mctl({"stats", "spawn-s-stats", "-o", "json"});
+    EXPECT_EQ(j.out.rfind("[{\"machine\":\"spawn-s-stats\",\"tasks\":3,\"cpu_usec\":", 0), 0u) << j.out;
+    EXPECT_EQ(j.out.find("\"memory_bytes\":null"), std::string::npos) << j.out;
+    auto none = mctl({"stats", "spawn-s-none"});
+    EXPECT_EQ(none.status, 1);
+    EXPECT_EQ(none.err, "mctl: No machine 'spawn-s-none' known\n");
+}
+
 TEST_F(SpawnRegistration, TerminateStopsASpawnContainer) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-term", "--register=yes", "/bin/sleep", "600"});
