@@ -167,6 +167,7 @@ Result<int> run(const Config& cfg) {
     reg_params.leader = child.pid();
     reg_params.root_directory = root;
     reg_params.mode = cfg.register_mode;
+    reg_params.poweroff_signal = cfg.kill_signal;  // mctl poweroff sends what the guest's init expects
     // reg_params.ifindices: host-side interfaces from the NETWORK object.
     auto registration = TRY(machined::Registration::create(reg_params));
 

@@ -190,6 +190,21 @@ TEST_F(SpawnRegistration, MctlVerbsOnABusyboxGuest) {
     EXPECT_FALSE(listed("spawn-s-bb"));
 }
 
+TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-sysv", "--register=yes", "--kill-signal=SIGUSR2", "/bin/sh",
+                       "-c", "trap 'exit 7' USR2; while :; do sleep 0.1; done"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-sysv")) << s.output();
+    EXPECT_EQ(read_file("/run/spawn/machines/spawn-s-sysv"), "PoweroffSignal=" + std::to_string(SIGUSR2) + "\n");
+    usleep(200000);  // the trap is set
+    auto r = mctl({"poweroff", "spawn-s-sysv"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    int st = s.stop(0, 10000);
+    ASSERT_NE(st, -1) << "spawn still runs after poweroff";
+    EXPECT_EQ(WEXITSTATUS(st), 7) << s.output();
+    EXPECT_FALSE(fs::exists("/run/spawn/machines/spawn-s-sysv"));
+}
+
 TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-stats", "--register=yes", "--property=MemoryMax=64M",

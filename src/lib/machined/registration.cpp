@@ -1,6 +1,10 @@
 #include "machined/registration.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "machined/registry.hpp"
@@ -41,6 +45,7 @@ Registration& Registration::operator=(Registration&& o) noexcept {
         (void)unregister();
         name_ = std::move(o.name_);
         o.name_.clear();
+        wrote_signals_ = std::exchange(o.wrote_signals_, false);
     }
     return *this;
 }
@@ -54,6 +59,7 @@ Result<void> Registration::unregister() {
     if (name_.empty()) return {};
     std::string name = std::move(name_);
     name_.clear();
+    if (std::exchange(wrote_signals_, false)) ::unlink((std::string(kMachineStateDir) + "/" + name).c_str());
     auto m = TRY(shared().context(fmt::format("unregistering machine '{}'", name)));
     auto r = m->unregister(name);
     if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
@@ -105,6 +111,15 @@ Result<Registration> Registration::create(const RegistrationParams& p) {
         return std::move(path).error();
     }
     reg.name_ = p.name;
+    if (p.poweroff_signal > 0) {
+        std::string file = std::string(kMachineStateDir) + "/" + p.name;
+        std::error_code ec;
+        std::filesystem::create_directories(kMachineStateDir, ec);
+        std::ofstream out(file);
+        out << "PoweroffSignal=" << p.poweroff_signal << "\n";
+        if (!out.good()) log::warn("could not write {}: mctl poweroff will send SIGRTMIN+4", file);
+        reg.wrote_signals_ = true;
+    }
     return reg;
 }
 
