@@ -157,6 +157,11 @@ Result<Prepared> prepare_exec(const Launch& l) {
 
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
+    // NETWORK hook (child side): --network-namespace-path joins that namespace
+    // (opened and checked by the parent); a private network is set up from the
+    // host side, nothing to do here.
+    if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
+        return Error::errno_("joining network namespace {}", cfg.net.netns_path);
     if (sethostname(l.hostname.data(), l.hostname.size()) < 0)
         return Error::errno_("setting the hostname to {}", l.hostname);
     if (cfg.net.private_network) {

@@ -29,9 +29,11 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/tree.hpp"
+#include "container/boot_exit.hpp"
 #include "machined/registration.hpp"
 #include "machined/scope.hpp"
-#include "container/boot_exit.hpp"
+#include "net/netns.hpp"
+#include "net/setup.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
@@ -83,6 +85,13 @@ int inherited_listen_fds() {
 constexpr int kBootAgain = -1;
 
 Result<int> run(const Config& cfg) {
+    // 0. The network plan: bad network options fail before anything exists;
+    // a --network-namespace-path is opened (and checked) here, joined by the child.
+    auto net_plan = TRY(net::NetworkSetup::prepare(cfg));
+    UniqueFd netns_fd;
+    if (!net_plan.netns_path.empty())
+        netns_fd = TRY_CTX(net::open_netns(net_plan.netns_path), "--network-namespace-path");
+
     // 1. The tree: checked, then locked (fails fast when busy).
     auto tree_fd = TRY(check_tree(cfg.directory));
     // A live machine of this name is refused and a stale registration cleared,
@@ -126,6 +135,7 @@ Result<int> run(const Config& cfg) {
     l.console = console;
     l.plan = plan_mounts(cfg, MountFacts{layout, console_uses_pty(console)});
     l.listen_fds = inherited_listen_fds();
+    l.netns_fd = netns_fd.get();
     l.parent_end = &parent_end;
     l.child_end = &child_end;
     if (boot) {
@@ -144,7 +154,7 @@ Result<int> run(const Config& cfg) {
 
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (cfg.net.private_network) flags |= CLONE_NEWNET;
+    if (net_plan.private_network) flags |= CLONE_NEWNET;
     // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP); moved into the v1
     // name=systemd one on hybrid/legacy hosts while it sets up its mounts. It
     // unshares its cgroup namespace only after HostReady.
@@ -154,8 +164,13 @@ Result<int> run(const Config& cfg) {
 
     // NETWORK hook: host-side links (veth, bridge, macvlan, moving interfaces
     // into the child's netns: /proc/<child.pid()>/ns/net) are created here, after
-    // the child exists and before it proceeds; an RAII object declared here tears
-    // them down on every exit path.
+    // the child exists and before it proceeds; `network` tears them down on
+    // every exit path (and the next start cleans up after a SIGKILL of spawn).
+    // network->host_ifindices() is what RegisterMachineWithNetwork wants.
+    std::optional<net::NetworkSetup> network;
+    if (net_plan.private_network) network.emplace(TRY(net::NetworkSetup::setup(net_plan, child.pid())));
+    // --port without --network-address: rules follow the guest's address.
+    const bool refresh_ports = network && !net_plan.ports.empty();
 
     // REGISTER hook: --property= limits on the scope's cgroup here; the
     // machined registration right after HostReady (the leader sits in its
@@ -171,7 +186,7 @@ Result<int> run(const Config& cfg) {
     reg_params.root_directory = root;
     reg_params.mode = cfg.register_mode;
     reg_params.poweroff_signal = cfg.kill_signal;  // mctl poweroff sends what the guest's init expects
-    // reg_params.ifindices: host-side interfaces from the NETWORK object.
+    if (network) reg_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(reg_params));
     UniqueFd master;
     TRY(parent_end.wait(Barrier::ChildMounted, &master));
@@ -204,9 +219,15 @@ Result<int> run(const Config& cfg) {
     for (;;) {
         std::vector<struct pollfd> fds = {{sigfd.get(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}, {relay_fd, POLLIN, 0}};
         if (forwarder) forwarder->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), forwarder ? forwarder->poll_timeout_ms() : -1) < 0) {
+        int timeout = forwarder ? forwarder->poll_timeout_ms() : -1;
+        if (refresh_ports && (timeout < 0 || timeout > 1000)) timeout = 1000;
+        if (poll(fds.data(), fds.size(), timeout) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
+        }
+        if (refresh_ports) {
+            auto r = network->refresh_ports();
+            if (!r.ok()) log::warn("{}", r.error().message());
         }
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;

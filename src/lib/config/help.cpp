@@ -71,7 +71,7 @@ Networking:
                             container's host0 from the host side (repeatable)
   -p --port=[PROTOCOL:][HOSTADDRESS:]HOSTPORT[:CONTAINERPORT]
                             Expose a container IP port on the host; also for
-                            connections to 127.0.0.1 and over IPv6 ("[::1]")
+                            connections to 127.0.0.1 and over IPv6 ("[fd00::1]")
 
 Filesystems:
      --bind=PATH[:PATH[:OPTIONS]]
