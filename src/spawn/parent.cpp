@@ -172,13 +172,12 @@ Result<int> run(const Config& cfg) {
     // --port without --network-address: rules follow the guest's address.
     const bool refresh_ports = network && !net_plan.ports.empty();
 
-    // REGISTER hook: --property= limits on the scope's cgroup here; the
-    // machined registration right after HostReady (the leader sits in its
-    // unit-named cgroup), so it overlaps the child's mount setup and is done
-    // before the payload starts (Go). Both RAII, undone on every exit path.
+    // REGISTER hook: --property= limits on the scope's cgroup, then machined
+    // registration (the leader sits in its unit-named cgroup now), before
+    // HostReady so the payload never runs unregistered. Both RAII, undone on
+    // every exit path.
     TRY(limits.apply(cgroup.plan().relative, child.pid()));
 
-    TRY(parent_end.signal(Barrier::HostReady));
     machined::RegistrationParams reg_params;
     reg_params.name = machine;
     reg_params.uuid = parse_machine_id(l.uuid).value_or(Uuid{});
@@ -188,6 +187,8 @@ Result<int> run(const Config& cfg) {
     reg_params.poweroff_signal = cfg.kill_signal;  // mctl poweroff sends what the guest's init expects
     if (network) reg_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(reg_params));
+
+    TRY(parent_end.signal(Barrier::HostReady));
     UniqueFd master;
     TRY(parent_end.wait(Barrier::ChildMounted, &master));
 
