@@ -212,6 +212,8 @@ TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
     fs::create_directories(dir + "/etc");
     auto bad = mctl({"start", name});
     fs::remove_all(dir);
+    fs::remove("/run/spawn/log/" + name + ".log");
+    ::rmdir("/run/spawn/log");
     EXPECT_EQ(bad.status, 1);
     EXPECT_NE(bad.err.find("starting machine '" + name + "' failed: "), std::string::npos) << bad.err;
     EXPECT_FALSE(listed(name));
