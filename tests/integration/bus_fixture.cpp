@@ -83,6 +83,7 @@ void BusFixture::TearDown() {
         for (int i = 0; i < 100 && ::kill(dbus_pid_, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         std::error_code ec;
         fs::remove("/run/dbus/pid", ec);
+        fs::remove("/run/dbus/system_bus_socket", ec);  // the daemon leaves it behind
         dbus_pid_ = -1;
     }
 }
