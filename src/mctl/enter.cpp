@@ -286,8 +286,8 @@ Result<pid_t> launch(const Target& t, const Spec& spec, UniqueFd* master, std::s
         UniqueFd sock(sv[0]);
         int fd = recv_fd(sock.get(), *pty_path);
         if (fd < 0) {
-            int st = wait_status(pid);
-            return Error::msg("could not open a pty in machine '{}' (exit status {})", t.name, st);
+            // The child has said why on stderr already; only the status is left.
+            return Error(wait_status(pid), "");
         }
         master->reset(fd);
     }
@@ -298,7 +298,10 @@ int run_direct(const Target& t, const Spec& spec) {
     UniqueFd master;
     std::string path;
     auto pid = launch(t, spec, &master, &path);
-    if (!pid) return fail(pid.error());
+    if (!pid) {
+        if (pid.error().message().empty()) return pid.error().code() ? pid.error().code() : 1;
+        return fail(pid.error());
+    }
     if (!spec.pty) {
         install_forwarding(*pid);
         return wait_status(*pid);

@@ -110,7 +110,7 @@ static int status_one(machined::Machined& m, const Options& o, const std::string
     }
     if (auto a = m.addresses(name); a && !a->empty()) {
         for (size_t i = 0; i < a->size(); ++i)
-            std::printf("\t%s%s\n", i ? "\t  " : " Address: ", (*a)[i].address.c_str());
+            std::printf("\t%s%s\n", i ? "          " : " Address: ", (*a)[i].address.c_str());
     }
     if (auto os = m.os_release(name); os) {
         std::string pretty = (*os)["PRETTY_NAME"];

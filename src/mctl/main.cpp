@@ -41,6 +41,7 @@ const Verb kVerbs[] = {
     {"terminate", 1, kMany, verb_terminate, false, true},
     {"kill", 1, kMany, verb_kill, false, true},
     {"journal", 1, 1, verb_journal, false, true},
+    {"stats", 0, kMany, verb_stats, false, false},
     {"list-images", 0, 0, verb_list_images, false, false},
     {"image-status", 1, kMany, verb_image_status, false, false},
     {"show-image", 0, kMany, verb_show_image, false, false},
@@ -70,6 +71,7 @@ void help() {
         "  terminate NAME...           Terminate one or more machines\n"
         "  kill NAME...                Send a signal to processes of a machine\n"
         "  journal NAME                Show the guest's journal (as journalctl -M NAME)\n"
+        "  stats [NAME...]             Tasks, CPU time and memory of machines, from their cgroups\n"
         "  start NAME...               Start a container from an image as a system service\n"
         "  enable NAME...              Enable automatic container start at boot\n"
         "  disable NAME...             Disable automatic container start at boot\n"

@@ -62,6 +62,7 @@ int verb_show_image(const Options&, const std::vector<std::string>&);
 int verb_start(const Options&, const std::vector<std::string>&);
 int verb_enable(const Options&, const std::vector<std::string>&);
 int verb_disable(const Options&, const std::vector<std::string>&);
+int verb_stats(const Options&, const std::vector<std::string>&);
 
 // Column table as machinectl prints it: columns padded to their widest
 // cell, one space apart, "-" for empty cells, legend optional.

@@ -67,6 +67,15 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
         struct winsize ws;
         if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
     }
+    if (!tty) {
+        // Scripted input: do not echo it back before the program on the pty
+        // has even started (it sets its own terminal modes when it does).
+        struct termios t;
+        if (tcgetattr(master, &t) == 0) {
+            t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            tcsetattr(master, TCSANOW, &t);
+        }
+    }
     ScopeExit restore_tty([&] {
         if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     });
@@ -83,7 +92,17 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
     EscapeDetector esc;
     bool in_open = true;
     uint64_t drain_deadline = 0;  // after stdin EOF on a pipe: leave when the pty stays quiet
+    bool got_output = false;      // until the first output, allow a slow start (a getty being started)
     ForwardEnd end = ForwardEnd::Hangup;
+    // Until the program on the other side (a getty machined starts) has opened
+    // the pty and written something, a hangup only means "not there yet".
+    const uint64_t start = now_usec();
+    auto initial_hangup_over = [&] {
+        if (got_output || now_usec() - start > 15000000) return true;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, nullptr);
+        return false;
+    };
     char buf[8192];
     for (;;) {
         struct pollfd p[3] = {{in_open ? STDIN_FILENO : -1, POLLIN, 0}, {master, POLLIN, 0}, {sfd.get(), POLLIN, 0}};
@@ -111,13 +130,18 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
             ssize_t r = read(master, buf, sizeof buf);
             if (r > 0) {
                 if (!write_all(STDOUT_FILENO, buf, static_cast<size_t>(r))) break;
+                got_output = true;
                 if (drain_deadline) drain_deadline = now_usec() + 2000000;
                 continue;  // drain output before looking at hangups
             }
             if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (!initial_hangup_over()) continue;
             break;  // EIO: the other side hung up
         }
-        if (p[1].revents & (POLLHUP | POLLERR)) break;
+        if (p[1].revents & (POLLHUP | POLLERR)) {
+            if (!initial_hangup_over()) continue;
+            break;
+        }
         if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
             if (r > 0) {
@@ -131,7 +155,7 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
                 if (!tty) {
                     char eof = 4;  // ^D: end of input for the program on the pty
                     write_all(master, &eof, 1);
-                    drain_deadline = now_usec() + 2000000;
+                    drain_deadline = now_usec() + (got_output ? 2000000 : 15000000);
                 }
             }
         }

@@ -213,15 +213,18 @@ Result<int> run(const Config& cfg) {
     const bool refresh_ports = network && !net_plan.ports.empty();
 
     // REGISTER hook: --property= limits on the scope's cgroup, then machined
-    // registration (the leader sits in its unit-named cgroup now); both RAII,
-    // undone on every exit path.
+    // registration (the leader sits in its unit-named cgroup now), before
+    // HostReady so the payload never runs unregistered. Both RAII, undone on
+    // every exit path.
     TRY(limits.apply(cgroup.plan().relative, child.pid()));
+
     machined::RegistrationParams reg_params;
     reg_params.name = machine;
     reg_params.uuid = parse_machine_id(l.uuid).value_or(Uuid{});
     reg_params.leader = child.pid();
     reg_params.root_directory = root;
     reg_params.mode = cfg.register_mode;
+    reg_params.poweroff_signal = cfg.kill_signal;  // mctl poweroff sends what the guest's init expects
     if (network) reg_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(reg_params));
 

@@ -83,6 +83,7 @@ void BusFixture::TearDown() {
         for (int i = 0; i < 100 && ::kill(dbus_pid_, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         std::error_code ec;
         fs::remove("/run/dbus/pid", ec);
+        fs::remove("/run/dbus/system_bus_socket", ec);  // the daemon leaves it behind
         dbus_pid_ = -1;
     }
 }
@@ -180,6 +181,68 @@ FakeLeader::~FakeLeader() {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
+}
+
+BackgroundSpawn::BackgroundSpawn(const std::vector<std::string>& args) {
+    char tmpl[] = "/tmp/spawn-test-bg-XXXXXX";
+    int fd = mkstemp(tmpl);
+    log_ = tmpl;
+    pid_ = fork();
+    if (pid_ == 0) {
+        int devnull = ::open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        setsid();
+        std::vector<std::string> argv = {spawn_bin()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<char*> a;
+        for (auto& x : argv) a.push_back(x.data());
+        a.push_back(nullptr);
+        execv(a[0], a.data());
+        _exit(127);
+    }
+    close(fd);
+}
+
+bool BackgroundSpawn::wait_registered(const std::string& name, int timeout_ms) {
+    for (int i = 0; i < timeout_ms / 20; ++i) {
+        if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            return false;
+        }
+        auto m = machined::Machined::connect();
+        if (m) {
+            auto info = m->get(name);
+            if (info && machined::leader_alive(static_cast<pid_t>(info->leader), info->unit)) return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+int BackgroundSpawn::stop(int sig, int timeout_ms) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    for (int i = 0; i < timeout_ms / 10; ++i) {
+        int st = 0;
+        if (waitpid(pid_, &st, WNOHANG) == pid_) {
+            pid_ = -1;
+            return st;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+}
+
+std::string BackgroundSpawn::output() const { return read_file(log_); }
+
+BackgroundSpawn::~BackgroundSpawn() {
+    if (pid_ > 0 && stop(SIGTERM) == -1) {
+        ::kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    ::unlink(log_.c_str());
 }
 
 bool register_fake(const FakeLeader& l, const std::string& name, const std::string& root) {

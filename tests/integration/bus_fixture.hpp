@@ -59,6 +59,28 @@ private:
     pid_t pid_ = -1;
 };
 
+// spawn started in the background (stdin /dev/null, output kept in a file),
+// for tests that need a running container. The destructor sends SIGTERM,
+// then SIGKILL after 10 s, and reaps it.
+class BackgroundSpawn {
+public:
+    explicit BackgroundSpawn(const std::vector<std::string>& args);
+    BackgroundSpawn(const BackgroundSpawn&) = delete;
+    BackgroundSpawn& operator=(const BackgroundSpawn&) = delete;
+    ~BackgroundSpawn();
+    pid_t pid() const { return pid_; }
+    // Waits until machined lists `name` with a live leader; false on timeout
+    // or when spawn exits first.
+    bool wait_registered(const std::string& name, int timeout_ms = 20000);
+    // Sends sig and waits for spawn to exit; returns its wait status (-1 on timeout).
+    int stop(int sig, int timeout_ms = 10000);
+    std::string output() const;
+
+private:
+    pid_t pid_ = -1;
+    std::string log_;
+};
+
 // Registers a FakeLeader directly over the bus (RegisterMachineWithNetwork).
 bool register_fake(const FakeLeader& l, const std::string& name, const std::string& root = "/");
 // Unregisters, ignoring "no such machine".

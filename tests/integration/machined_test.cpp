@@ -422,6 +422,19 @@ TEST_F(Machined, BadInputGivesOneLineAndNonZeroExit) {
     }
 }
 
+TEST_F(Machined, VerbsThatChangeMachinesNeedRoot) {
+    for (const char* verb : {"exec", "shell", "login", "poweroff", "reboot", "terminate", "kill", "journal", "start"}) {
+        std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", mctl_bin(), verb,
+                                         "x", "true"};
+        if (std::string(verb) != "exec" && std::string(verb) != "shell") argv.pop_back();
+        auto r = run(argv);
+        EXPECT_EQ(r.status, 1) << verb;
+        EXPECT_EQ(r.err, std::string("mctl: ") + verb + ": must be run as root\n");
+    }
+    auto list = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", mctl_bin(), "list", "--no-legend"});
+    EXPECT_EQ(list.status, 0) << list.err;  // reading the registry needs no privileges, as with machinectl
+}
+
 TEST_F(Machined, UnreachableMachinedIsOneClearLine) {
     auto r = mctl({"list"}, env("DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/spawn-test-no-such-bus"));
     EXPECT_EQ(r.status, 1);

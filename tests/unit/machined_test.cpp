@@ -130,7 +130,12 @@ TEST(TransientScope, PlansWhatSystemdGets) {
 
 TEST(TransientScope, RefusesBadInput) {
     EXPECT_FALSE(plan_transient_scope("../x", 1, "", {}).ok());
-    EXPECT_NE(plan_transient_scope("x", 1, "machine", {}).error().message().find("-S/--slice=machine"), std::string::npos);
+    EXPECT_NE(plan_transient_scope("x", 1, "a/b", {}).error().message().find("-S/--slice=a/b"), std::string::npos);
+    auto appended = plan_transient_scope("x", 1, "tenants", {});
+    ASSERT_TRUE(appended.ok());
+    EXPECT_NE(std::find(appended->properties.begin(), appended->properties.end(),
+                        UnitProperty{"Slice", std::string("tenants.slice")}),
+              appended->properties.end());
     EXPECT_FALSE(plan_transient_scope("x", 1, "", {"Delegate=no"}).ok());
     EXPECT_FALSE(plan_transient_scope("x", 1, "", {"Bogus=1"}).ok());
 }

@@ -1,5 +1,12 @@
 #include "machined/registration.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
 #include "machined/registry.hpp"
 #include "util/log.hpp"
 
@@ -7,6 +14,23 @@ namespace spawn::machined {
 namespace {
 
 bool warned = false;
+
+// One connection for the whole start (preflight, register, unregister): each
+// new connection costs a handshake with the bus.
+std::optional<Machined> cached;
+std::string cached_address;
+
+Result<Machined*> shared() {
+    const char* env = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+    std::string address = env ? env : "";
+    if (cached && address == cached_address && sd_bus_is_open(cached->bus()) > 0) return &*cached;
+    cached.reset();
+    cached_address = address;
+    auto m = Machined::connect();
+    if (!m) return std::move(m).error();
+    cached.emplace(std::move(*m));
+    return &*cached;
+}
 
 void warn_once(const Error& e) {
     if (warned) return;
@@ -21,6 +45,7 @@ Registration& Registration::operator=(Registration&& o) noexcept {
         (void)unregister();
         name_ = std::move(o.name_);
         o.name_.clear();
+        wrote_signals_ = std::exchange(o.wrote_signals_, false);
     }
     return *this;
 }
@@ -34,22 +59,23 @@ Result<void> Registration::unregister() {
     if (name_.empty()) return {};
     std::string name = std::move(name_);
     name_.clear();
-    auto m = TRY(Machined::connect().context(fmt::format("unregistering machine '{}'", name)));
-    auto r = m.unregister(name);
+    if (std::exchange(wrote_signals_, false)) ::unlink((std::string(kMachineStateDir) + "/" + name).c_str());
+    auto m = TRY(shared().context(fmt::format("unregistering machine '{}'", name)));
+    auto r = m->unregister(name);
     if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
     return {};
 }
 
 Result<void> Registration::preflight(const std::string& name, RegisterMode mode) {
     if (mode == RegisterMode::No) return {};
-    auto m = Machined::connect();
+    auto m = shared();
     if (!m) {
         if (mode == RegisterMode::Yes)
             return std::move(m).error().context(fmt::format("--register=yes: cannot register machine '{}'", name));
         warn_once(m.error());
         return {};
     }
-    auto cleared = TRY(m->clear_stale(name));
+    auto cleared = TRY((*m)->clear_stale(name));
     if (cleared) log::info("cleared the stale registration of machine '{}' (its leader is gone)", name);
     return {};
 }
@@ -57,14 +83,13 @@ Result<void> Registration::preflight(const std::string& name, RegisterMode mode)
 Result<Registration> Registration::create(const RegistrationParams& p) {
     Registration reg;
     if (p.mode == RegisterMode::No) return reg;
-    auto m = Machined::connect();
+    auto m = shared();
     if (!m) {
         if (p.mode == RegisterMode::Yes)
             return std::move(m).error().context(fmt::format("--register=yes: cannot register machine '{}'", p.name));
         warn_once(m.error());
         return reg;
     }
-    TRY(m->clear_stale(p.name));
     RegisterRequest req;
     req.name = p.name;
     req.uuid = p.uuid;
@@ -72,7 +97,12 @@ Result<Registration> Registration::create(const RegistrationParams& p) {
     req.leader = p.leader;
     req.root_directory = p.root_directory;
     req.ifindices = p.ifindices;
-    auto path = m->register_machine(req);
+    auto path = (*m)->register_machine(req);
+    if (!path && path.error().code() == EEXIST) {
+        // Taken since preflight (or preflight was skipped): clear it if stale, else refuse.
+        TRY((*m)->clear_stale(p.name));
+        path = (*m)->register_machine(req);
+    }
     if (!path) {
         if (p.mode == RegisterMode::Auto && path.error().code() == kUnreachable) {
             warn_once(path.error());
@@ -81,6 +111,15 @@ Result<Registration> Registration::create(const RegistrationParams& p) {
         return std::move(path).error();
     }
     reg.name_ = p.name;
+    if (p.poweroff_signal > 0) {
+        std::string file = std::string(kMachineStateDir) + "/" + p.name;
+        std::error_code ec;
+        std::filesystem::create_directories(kMachineStateDir, ec);
+        std::ofstream out(file);
+        out << "PoweroffSignal=" << p.poweroff_signal << "\n";
+        if (!out.good()) log::warn("could not write {}: mctl poweroff will send SIGRTMIN+4", file);
+        reg.wrote_signals_ = true;
+    }
     return reg;
 }
 

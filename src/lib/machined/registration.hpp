@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -23,12 +24,22 @@ struct RegistrationParams {
     std::vector<int> ifindices;
     RegisterMode mode = RegisterMode::Auto;
     std::string service = "spawn";
+    // --kill-signal: what the guest's init takes as "power off" (e.g. SIGTERM
+    // for sysvinit). When set, /run/spawn/machines/NAME says so to
+    // `mctl poweroff` (PoweroffSignal=) for the life of the registration.
+    int poweroff_signal = 0;
 };
+
+// Where the per-machine signal overrides for mctl live.
+inline constexpr const char* kMachineStateDir = "/run/spawn/machines";
 
 class Registration {
 public:
     Registration() = default;
-    Registration(Registration&& o) noexcept : name_(std::move(o.name_)) { o.name_.clear(); }
+    Registration(Registration&& o) noexcept
+        : name_(std::move(o.name_)), wrote_signals_(std::exchange(o.wrote_signals_, false)) {
+        o.name_.clear();
+    }
     Registration& operator=(Registration&& o) noexcept;
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
@@ -50,6 +61,7 @@ public:
 
 private:
     std::string name_;
+    bool wrote_signals_ = false;
 };
 
 }  // namespace spawn::machined

@@ -287,13 +287,16 @@ CgroupLimits::~CgroupLimits() {
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
                                             const std::vector<std::string>& properties) {
     if (!valid_machine_name(machine)) return Error::msg("invalid machine name '{}'", machine);
-    if (!slice.empty() && (slice.size() < 7 || slice.substr(slice.size() - 6) != ".slice"))
-        return Error::msg("-S/--slice={}: not a slice unit name (expected NAME.slice)", slice);
+    std::string slice_unit = slice;
+    if (!slice_unit.empty() && (slice_unit.size() < 6 || slice_unit.substr(slice_unit.size() - 6) != ".slice"))
+        slice_unit += ".slice";  // as -S documents: the suffix is appended when missing
+    if (slice_unit == ".slice" || slice_unit.find('/') != std::string::npos)
+        return Error::msg("-S/--slice={}: not a slice unit name", slice);
     TransientScope s;
     s.unit = scope_unit_name(machine);
     s.pids = {static_cast<uint32_t>(leader)};
     s.properties.push_back({"Description", "Container " + machine});
-    s.properties.push_back({"Slice", slice.empty() ? std::string("machine.slice") : slice});
+    s.properties.push_back({"Slice", slice_unit.empty() ? std::string("machine.slice") : slice_unit});
     s.properties.push_back({"Delegate", true});
     s.properties.push_back({"CollectMode", std::string("inactive-or-failed")});
     s.properties.push_back({"AddRef", true});

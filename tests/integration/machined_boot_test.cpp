@@ -1,0 +1,220 @@
+// mctl and the real machinectl/journalctl against a booted Debian guest
+// (systemd and dbus inside: OpenMachineLogin/Shell, the guest journal).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "bus_fixture.hpp"
+#include "harness.hpp"
+#include "machined/registry.hpp"
+
+using namespace spawn;
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunResult mctl(const std::vector<std::string>& args, std::string input = "") {
+    std::vector<std::string> argv = {mctl_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions o;
+    o.input = std::move(input);
+    o.timeout = std::chrono::seconds(30);
+    return run(argv, o);
+}
+
+bool listed(const std::string& name) {
+    auto l = listed_machines();
+    return std::find(l.begin(), l.end(), name) != l.end();
+}
+
+uint32_t leader_of(const std::string& name) {
+    auto m = machined::Machined::connect();
+    if (!m) return 0;
+    auto i = m->get(name);
+    return i ? i->leader : 0;
+}
+
+// A booted bookworm guest, registered, with its system up (dbus running).
+class DebianGuest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        BusFixture::ensure_machined();
+        tree_ = std::make_unique<TempTree>("bookworm");
+        spawn_ = std::make_unique<BackgroundSpawn>(std::vector<std::string>{
+            "-q", "-b", "-D", tree_->str(), "-M", name_, "--register=yes", "--console=passive"});
+        ASSERT_TRUE(spawn_->wait_registered(name_, 30000)) << spawn_->output();
+        for (int i = 0; i < 150; ++i) {
+            auto r = mctl({"exec", name_, "systemctl", "is-system-running"});
+            if (r.out == "running\n" || r.out == "degraded\n") return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        FAIL() << "the guest did not finish booting";
+    }
+    void TearDown() override {
+        spawn_.reset();
+        tree_.reset();
+    }
+    const std::string name_ = "spawn-deb";
+    std::unique_ptr<TempTree> tree_;
+    std::unique_ptr<BackgroundSpawn> spawn_;
+};
+
+}  // namespace
+
+TEST_F(DebianGuest, ListStatusShowSeeTheBootedGuest) {
+    auto l = mctl({"list", "--no-legend"});
+    EXPECT_NE(l.out.find(name_ + " container spawn debian 12"), std::string::npos) << l.out;
+    auto s = mctl({"status", name_});
+    EXPECT_NE(s.out.find("OS: Debian GNU/Linux 12 (bookworm)"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("(systemd)"), std::string::npos);
+    EXPECT_NE(s.out.find("init.scope"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("systemd-journald"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("systemd[1]: "), std::string::npos) << "no guest journal lines in status";
+    auto v = mctl({"show", name_, "-p", "State", "--value"});
+    EXPECT_EQ(v.out, "running\n");
+}
+
+TEST_F(DebianGuest, LoginAndShellGoThroughTheGuestsDbus) {
+    // The shell first: a getty machined starts for a login that was left at
+    // once opens its pty by name later, and may land on a newer session's pty.
+    auto sh = mctl({"shell", name_, "/bin/sh", "-c", "echo via-shell $(id -un)"});
+    EXPECT_EQ(sh.status, 0) << sh.err;
+    EXPECT_NE(sh.out.find("via-shell root"), std::string::npos) << sh.out;
+    EXPECT_EQ(sh.err.find("entering machine"), std::string::npos) << sh.err;
+    auto login = mctl({"login", name_}, "root\n");
+    EXPECT_NE(login.out.find("login:"), std::string::npos) << login.out << login.err;
+    EXPECT_EQ(login.err.find("OpenMachineLogin failed"), std::string::npos) << login.err;
+    auto esc = mctl({"login", name_}, "\x1d\x1d\x1d");
+    EXPECT_EQ(esc.status, 0);
+    EXPECT_NE(esc.err.find("Connection to machine " + name_ + " terminated."), std::string::npos);
+}
+
+TEST_F(DebianGuest, ExecReturnsStatusAndSeparateStreams) {
+    auto r = mctl({"exec", name_, "sh", "-c", "cat /proc/1/comm; read x; echo got-$x; echo oops >&2; exit 42"}, "line\n");
+    EXPECT_EQ(r.status, 42);
+    EXPECT_EQ(r.out, "systemd\ngot-line\n");
+    EXPECT_EQ(r.err, "oops\n");
+}
+
+TEST_F(DebianGuest, JournalReadsTheGuestJournal) {
+    auto u = mctl({"journal", name_, "-u", "systemd-logind", "-n", "50"});
+    EXPECT_EQ(u.status, 0) << u.err;
+    EXPECT_NE(u.out.find("systemd-logind"), std::string::npos) << u.out;
+    EXPECT_EQ(u.out.find("systemd-journald["), std::string::npos) << "-u did not filter";
+    auto n = mctl({"journal", name_, "-n", "3", "-o", "cat"});
+    EXPECT_EQ(std::count(n.out.begin(), n.out.end(), '\n'), 3) << n.out;
+    auto j = mctl({"journal", name_, "-b", "-n", "1", "-o", "json"});
+    EXPECT_EQ(j.out.rfind("{\"__CURSOR\":", 0), 0u) << j.out;
+    EXPECT_NE(j.out.find("\"_BOOT_ID\":"), std::string::npos);
+    // -f prints new entries: one written from inside shows up.
+    std::vector<std::string> argv = {"timeout", "3", mctl_bin(), "journal", name_, "-f", "-n", "0", "-o", "cat"};
+    std::thread writer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        mctl({"exec", name_, "logger", "-t", "spawn-test", "followed-entry"});
+    });
+    auto f = run(argv);
+    writer.join();
+    EXPECT_NE(f.out.find("followed-entry"), std::string::npos) << f.out;
+    // The real journalctl -M reads the same journal.
+    std::string fake = "/run/spawn-test-fake-systemd";
+    fs::create_directories(fake + "/system");
+    auto real = run({"unshare", "-m", "--propagation", "private", "sh", "-c",
+                     "mount --bind " + fake + " /run/systemd && journalctl --no-pager -M " + name_ +
+                         " -t spawn-test -o cat"});
+    EXPECT_NE(real.out.find("followed-entry"), std::string::npos) << real.out << real.err;
+}
+
+TEST_F(DebianGuest, RealMachinectlStatusAndLogin) {
+    auto st = run(real_machinectl({"status", name_}));
+    EXPECT_NE(st.out.find("OS: Debian GNU/Linux 12 (bookworm)"), std::string::npos) << st.out;
+    RunOptions o;
+    o.input = "\x1d\x1d\x1d";
+    o.timeout = std::chrono::seconds(20);
+    auto login = run(real_machinectl({"login", name_}), o);
+    EXPECT_EQ(login.status, 0) << login.err;
+    EXPECT_NE(login.err.find("Connected to machine " + name_), std::string::npos) << login.err;
+}
+
+TEST_F(DebianGuest, PoweroffEndsSpawnWithStatusZero) {
+    auto r = mctl({"poweroff", name_});
+    EXPECT_EQ(r.status, 0) << r.err;
+    int st = spawn_->stop(0, 20000);
+    ASSERT_NE(st, -1) << "spawn still runs 20 s after poweroff";
+    EXPECT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 0) << spawn_->output();
+    EXPECT_FALSE(listed(name_));
+}
+
+TEST_F(DebianGuest, RebootReRegistersTheNewLeaderAndRealMachinectlPowersOff) {
+    uint32_t before = leader_of(name_);
+    auto r = mctl({"reboot", name_});
+    EXPECT_EQ(r.status, 0) << r.err;
+    uint32_t after = 0;
+    for (int i = 0; i < 150 && (after == 0 || after == before); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        after = leader_of(name_);
+    }
+    EXPECT_NE(after, 0u);
+    EXPECT_NE(after, before) << "no new leader after reboot";
+    for (int i = 0; i < 100; ++i) {  // let the new boot get its signal handlers up
+        auto s = mctl({"exec", name_, "systemctl", "is-system-running"});
+        if (s.out == "running\n" || s.out == "degraded\n") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    auto off = run(real_machinectl({"poweroff", name_}));
+    EXPECT_EQ(off.status, 0) << off.err;
+    int st = spawn_->stop(0, 20000);
+    ASSERT_NE(st, -1);
+    EXPECT_EQ(WEXITSTATUS(st), 0);
+    EXPECT_FALSE(listed(name_));
+}
+
+TEST_F(DebianGuest, TerminateEndsTheGuest) {
+    auto r = mctl({"terminate", name_});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(spawn_->stop(0, 10000), -1);
+    EXPECT_FALSE(listed(name_));
+}
+
+TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
+    BusFixture::ensure_machined();
+    const std::string name = "spawn-t-start";
+    const std::string dir = "/var/lib/machines/" + name;
+    fs::create_directories("/var/lib/machines");
+    ASSERT_EQ(run({"sh", "-c", "mkdir " + dir + " && tar -xpf " + fixture_tarball("bookworm").string() + " -C " + dir}).status, 0);
+    auto r = mctl({"start", name});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(listed(name));
+    uint32_t leader = leader_of(name);
+    EXPECT_EQ(read_file("/proc/" + std::to_string(leader) + "/comm"), "systemd\n");
+    auto again = mctl({"start", name});
+    EXPECT_EQ(again.status, 1);
+    EXPECT_EQ(again.err, "mctl: Machine '" + name + "' already exists\n");
+    for (int i = 0; i < 100; ++i) {
+        auto s = mctl({"exec", name, "systemctl", "is-system-running"});
+        if (s.out == "running\n" || s.out == "degraded\n") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(mctl({"poweroff", name}).status, 0);
+    for (int i = 0; i < 200 && listed(name); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(listed(name));
+    fs::remove_all(dir);
+
+    // An image spawn cannot boot: the error from spawn is shown, nothing stays registered.
+    fs::create_directories(dir + "/etc");
+    auto bad = mctl({"start", name});
+    fs::remove_all(dir);
+    fs::remove("/run/spawn/log/" + name + ".log");
+    ::rmdir("/run/spawn/log");
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find("starting machine '" + name + "' failed: "), std::string::npos) << bad.err;
+    EXPECT_FALSE(listed(name));
+}

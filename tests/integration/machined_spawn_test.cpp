@@ -1,0 +1,251 @@
+// spawn's registration with the real systemd-machined, and mctl against
+// containers spawn runs (busybox guests: the namespace fallbacks).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "bus_fixture.hpp"
+#include "harness.hpp"
+#include "machined/registry.hpp"
+
+using namespace spawn;
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool listed(const std::string& name) {
+    auto l = listed_machines();
+    return std::find(l.begin(), l.end(), name) != l.end();
+}
+
+RunResult mctl(const std::vector<std::string>& args, std::string input = "") {
+    std::vector<std::string> argv = {mctl_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions o;
+    o.input = std::move(input);
+    o.timeout = std::chrono::seconds(30);
+    return run(argv, o);
+}
+
+RunResult spawn_run(const std::vector<std::string>& args, std::vector<std::string> env = {}) {
+    std::vector<std::string> argv = {spawn_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions o;
+    o.env = std::move(env);
+    return run(argv, o);
+}
+
+bool cgroup_exists(const std::string& name) {
+    std::string unit = machined::scope_unit_name(name);
+    for (const char* h : {"systemd", "unified", "memory", "pids"})
+        if (fs::exists(std::string("/sys/fs/cgroup/") + h + "/machine.slice/" + unit)) return true;
+    return false;
+}
+
+class SpawnRegistration : public ::testing::Test {
+protected:
+    void SetUp() override { BusFixture::ensure_machined(); }
+};
+
+}  // namespace
+
+TEST_F(SpawnRegistration, RegisteredWhileRunningUnregisteredAfter) {
+    TempTree tree("busybox");
+    {
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-reg", "--register=yes", "/bin/sleep", "60"});
+        ASSERT_TRUE(s.wait_registered("spawn-s-reg")) << s.output();
+        auto m = machined::Machined::connect();
+        auto info = m->get("spawn-s-reg");
+        ASSERT_TRUE(info.ok());
+        EXPECT_EQ(info->service, "spawn");
+        EXPECT_EQ(info->cls, "container");
+        EXPECT_EQ(info->root_directory, fs::canonical(tree.path()).string());
+        EXPECT_EQ(info->unit, "machine-spawn\\x2ds\\x2dreg.scope");
+        // The leader is the container's PID 1.
+        std::string status = read_file("/proc/" + std::to_string(info->leader) + "/status");
+        EXPECT_NE(status.find("NSpid:\t" + std::to_string(info->leader) + "\t1\n"), std::string::npos) << status;
+        s.stop(SIGTERM);
+    }
+    EXPECT_FALSE(listed("spawn-s-reg"));
+    EXPECT_TRUE(mounts_under(tree.path()).empty());
+}
+
+TEST_F(SpawnRegistration, ExitStatusAndRegistrationOfAShortCommand) {
+    TempTree tree("busybox");
+    auto r = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-short", "--register=yes", "/bin/sh", "-c", "exit 3"});
+    EXPECT_EQ(r.status, 3) << r.err;
+    EXPECT_FALSE(listed("spawn-s-short"));
+}
+
+TEST_F(SpawnRegistration, SigkillOfSpawnThenANewStartOfTheSameNameSucceeds) {
+    TempTree tree("busybox");
+    {
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-crash", "--register=yes", "/bin/sleep", "60"});
+        ASSERT_TRUE(s.wait_registered("spawn-s-crash")) << s.output();
+        s.stop(SIGKILL);
+    }
+    // machined keeps the stale entry; the next start clears it.
+    EXPECT_TRUE(listed("spawn-s-crash"));
+    auto r = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-crash", "--register=yes", "/bin/echo", "again"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "again\n");
+    EXPECT_FALSE(listed("spawn-s-crash"));
+}
+
+TEST_F(SpawnRegistration, TwoLiveMachinesWithOneNameAreRefused) {
+    TempTree a("busybox"), b("busybox");
+    BackgroundSpawn s({"-q", "-D", a.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/sleep", "60"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-dup")) << s.output();
+    auto m = machined::Machined::connect();
+    uint32_t leader = m->get("spawn-s-dup")->leader;
+    auto r = spawn_run({"-q", "-D", b.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/true"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "spawn: Machine 'spawn-s-dup' already exists (leader PID " + std::to_string(leader) + " is running)\n");
+    EXPECT_TRUE(mounts_under(b.path()).empty());
+    EXPECT_EQ(m->get("spawn-s-dup")->leader, leader);  // the first one is untouched
+}
+
+TEST_F(SpawnRegistration, RegisterYesWithoutMachinedFailsAndLeavesNothing) {
+    TempTree tree("busybox");
+    auto r = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-nobus", "--register=yes", "/bin/true"},
+                       {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/spawn-test-no-such-bus"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("--register=yes"), std::string::npos) << r.err;
+    EXPECT_FALSE(cgroup_exists("spawn-s-nobus"));
+    EXPECT_TRUE(mounts_under(tree.path()).empty());
+    auto a = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-nobus", "/bin/echo", "ran"},
+                       {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/spawn-test-no-such-bus"});
+    EXPECT_EQ(a.status, 0) << a.err;
+    EXPECT_EQ(a.out, "ran\n");
+    EXPECT_NE(a.err.find("warning: not registering with systemd-machined"), std::string::npos) << a.err;
+    auto no = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-nobus", "--register=no", "/bin/true"},
+                        {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/spawn-test-no-such-bus"});
+    EXPECT_EQ(no.status, 0);
+    EXPECT_EQ(no.err, "");
+}
+
+TEST_F(SpawnRegistration, PropertyLimitsReachTheScopeAndBadOnesAreRefused) {
+    TempTree tree("busybox");
+    auto r = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-prop", "--property=MemoryMax=48M", "--property=TasksMax=33",
+                        "/bin/echo", "limited"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "limited\n");
+    if (fs::exists("/sys/fs/cgroup/memory/cgroup.procs")) {
+        // The v1 controllers are not mounted inside: check from the host while it runs.
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-prop", "--property=MemoryMax=48M", "--property=TasksMax=33",
+                           "/bin/sleep", "60"});
+        ASSERT_TRUE(s.wait_registered("spawn-s-prop")) << s.output();
+        std::string dir = "/machine.slice/" + machined::scope_unit_name("spawn-s-prop");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + dir + "/memory.limit_in_bytes"), "50331648\n");
+        EXPECT_EQ(read_file("/sys/fs/cgroup/pids" + dir + "/pids.max"), "33\n");
+        s.stop(SIGTERM);
+        EXPECT_FALSE(fs::exists("/sys/fs/cgroup/memory" + dir));
+    }
+    auto bad = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-prop", "--property=DeviceAllow=/dev/sda", "/bin/true"});
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find("unsupported property \"DeviceAllow\""), std::string::npos) << bad.err;
+    EXPECT_FALSE(cgroup_exists("spawn-s-prop"));
+}
+
+// --- mctl against spawn's containers ----------------------------------------
+
+TEST_F(SpawnRegistration, MctlVerbsOnABusyboxGuest) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-bb", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-bb")) << s.output();
+
+    auto list = mctl({"list", "--no-legend"});
+    EXPECT_NE(list.out.find("spawn-s-bb container spawn busybox 1"), std::string::npos) << list.out;
+    auto st = mctl({"status", "spawn-s-bb"});
+    EXPECT_NE(st.out.find("Root: " + fs::canonical(tree.path()).string()), std::string::npos) << st.out;
+    EXPECT_NE(st.out.find("/bin/sleep 600"), std::string::npos) << st.out;
+
+    auto ex = mctl({"exec", "spawn-s-bb", "sh", "-c", "echo $(hostname) $(cat /proc/1/cmdline | tr '\\0' ' '); cat; exit 9"},
+                   "piped\n");
+    EXPECT_EQ(ex.status, 9) << ex.err;
+    EXPECT_EQ(ex.out, "spawn-s-bb /bin/sleep 600\npiped\n");
+
+    auto sh = mctl({"shell", "spawn-s-bb"}, "echo shell=$(id -un); exit 6\n");
+    EXPECT_EQ(sh.status, 6) << sh.err;
+    EXPECT_NE(sh.out.find("shell=root"), std::string::npos);
+
+    auto login = mctl({"login", "spawn-s-bb"}, "root\n");
+    EXPECT_NE(login.out.find("spawn-s-bb login:"), std::string::npos) << login.out << login.err;
+    EXPECT_NE(login.err.find("starting the guest's login on a new pty"), std::string::npos);
+
+    auto j = mctl({"journal", "spawn-s-bb"});
+    EXPECT_EQ(j.status, 0) << j.err;
+
+    auto k = mctl({"kill", "spawn-s-bb", "--kill-whom=leader", "--signal=SIGKILL"});
+    EXPECT_EQ(k.status, 0) << k.err;
+    int ws = s.stop(0, 10000);  // spawn sees its container die and exits
+    EXPECT_TRUE(WIFEXITED(ws));
+    EXPECT_FALSE(listed("spawn-s-bb"));
+}
+
+TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-sysv", "--register=yes", "--kill-signal=SIGUSR2", "/bin/sh",
+                       "-c", "trap 'exit 7' USR2; while :; do sleep 0.1; done"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-sysv")) << s.output();
+    EXPECT_EQ(read_file("/run/spawn/machines/spawn-s-sysv"), "PoweroffSignal=" + std::to_string(SIGUSR2) + "\n");
+    usleep(200000);  // the trap is set
+    auto r = mctl({"poweroff", "spawn-s-sysv"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    int st = s.stop(0, 10000);
+    ASSERT_NE(st, -1) << "spawn still runs after poweroff";
+    EXPECT_EQ(WEXITSTATUS(st), 7) << s.output();
+    EXPECT_FALSE(fs::exists("/run/spawn/machines/spawn-s-sysv"));
+}
+
+TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-stats", "--register=yes", "--property=MemoryMax=64M",
+                       "/bin/sh", "-c", "sleep 600 & sleep 600 & wait"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-stats")) << s.output();
+    RunResult r;
+    for (int i = 0; i < 50; ++i) {  // the two sleeps may take a moment to start
+        r = mctl({"stats", "spawn-s-stats", "--no-legend"});
+        if (r.out.rfind("spawn-s-stats 3 ", 0) == 0) break;
+        usleep(50000);
+    }
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("spawn-s-stats 3 ", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("s "), std::string::npos) << r.out;  // CPU seconds
+    auto j = mctl({"stats", "spawn-s-stats", "-o", "json"});
+    EXPECT_EQ(j.out.rfind("[{\"machine\":\"spawn-s-stats\",\"tasks\":3,\"cpu_usec\":", 0), 0u) << j.out;
+    EXPECT_EQ(j.out.find("\"memory_bytes\":null"), std::string::npos) << j.out;
+    auto none = mctl({"stats", "spawn-s-none"});
+    EXPECT_EQ(none.status, 1);
+    EXPECT_EQ(none.err, "mctl: No machine 'spawn-s-none' known\n");
+}
+
+TEST_F(SpawnRegistration, TerminateStopsASpawnContainer) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-term", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-term")) << s.output();
+    auto r = mctl({"terminate", "spawn-s-term"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(s.stop(0, 10000), -1) << "spawn did not exit after terminate";
+    EXPECT_FALSE(listed("spawn-s-term"));
+    EXPECT_FALSE(cgroup_exists("spawn-s-term"));
+}
+
+TEST_F(SpawnRegistration, RealMachinectlSeesASpawnContainer) {
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-real", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-real")) << s.output();
+    auto list = run(real_machinectl({"list", "--no-legend"}));
+    EXPECT_NE(list.out.find("spawn-s-real container spawn busybox 1"), std::string::npos) << list.out << list.err;
+    auto st = run(real_machinectl({"status", "spawn-s-real"}));
+    EXPECT_NE(st.out.find("Root: " + fs::canonical(tree.path()).string()), std::string::npos) << st.out;
+    auto show = run(real_machinectl({"show", "spawn-s-real", "-p", "Service", "--value"}));
+    EXPECT_EQ(show.out, "spawn\n");
+}
