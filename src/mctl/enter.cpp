@@ -18,6 +18,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "container/caps.hpp"
+#include "container/seccomp.hpp"
 #include "machined/procs.hpp"
 #include "mctl.hpp"
 #include "pty_forward.hpp"
@@ -34,6 +36,7 @@ struct Target {
     UniqueFd pidfd;
     std::vector<std::string> procs_files;  // cgroup.procs of the leader's cgroups
     int ns_flags = 0;
+    uint64_t bounding = 0;  // the leader's capability bounding set: what joiners may keep
 };
 
 Result<Target> open_target(machined::Machined& m, const std::string& name) {
@@ -47,6 +50,7 @@ Result<Target> open_target(machined::Machined& m, const std::string& name) {
     if (fd < 0) return Error::errno_("opening the leader (PID {}) of machine '{}'", t.leader, name);
     t.pidfd.reset(fd);
     for (const auto& c : TRY(machined::cgroups_of(t.leader))) t.procs_files.push_back(c.mount + c.path + "/cgroup.procs");
+    t.bounding = TRY(container::read_bounding_set(t.leader));
     static const struct { const char* ns; int flag; } kNs[] = {
         {"mnt", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC}, {"net", CLONE_NEWNET},
         {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"user", CLONE_NEWUSER}};
@@ -155,7 +159,9 @@ int recv_fd(int sock, std::string& path) {
 }
 
 // The innermost process: becomes the command.
-[[noreturn]] void exec_inside(const Spec& spec, int slave) {
+// Confined like the machine's own processes (bounding set and seccomp filter),
+// so a command entered from the host gains nothing the guest does not have.
+[[noreturn]] void exec_inside(const Spec& spec, int slave, uint64_t bounding) {
     if (slave >= 0) {
         setsid();
         if (ioctl(slave, TIOCSCTTY, 0) < 0) die("making the pty the controlling terminal", "", 126);
@@ -187,6 +193,10 @@ int recv_fd(int sock, std::string& path) {
     else if (slave >= 0) setenv("TERM", "vt220", 1);
     for (const auto& e : spec.env) putenv(const_cast<char*>(e.c_str()));
 
+    if (auto r = container::confine_like_machine(bounding, pw.uid); !r.ok()) {
+        errno = r.error().code();
+        die("confining the command to machine", spec.user, 126);
+    }
     if (pw.uid != 0 || pw.gid != 0) {
         if (setgroups(0, nullptr) < 0 || setgid(pw.gid) < 0 || setuid(pw.uid) < 0) die("switching to user", spec.user, 126);
     }
@@ -273,9 +283,9 @@ Result<pid_t> launch(const Target& t, const Spec& spec, UniqueFd* master, std::s
         if (inner == 0) {
             if (slave >= 0) {
                 int s2 = fcntl(slave, F_DUPFD, 3);  // without CLOEXEC: becomes stdio
-                exec_inside(spec, s2);
+                exec_inside(spec, s2, t.bounding);
             }
-            exec_inside(spec, -1);
+            exec_inside(spec, -1, t.bounding);
         }
         if (slave >= 0) close(slave);
         install_forwarding(inner);

@@ -249,3 +249,25 @@ TEST_F(SpawnRegistration, RealMachinectlSeesASpawnContainer) {
     auto show = run(real_machinectl({"show", "spawn-s-real", "-p", "Service", "--value"}));
     EXPECT_EQ(show.out, "spawn\n");
 }
+
+TEST_F(SpawnRegistration, ExecIsConfinedLikeTheMachine) {
+    // A command entered with mctl exec must not keep the host's capabilities
+    // or run without the machine's seccomp filter.
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-conf", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-conf")) << s.output();
+    auto ex = mctl({"exec", "spawn-s-conf", "sh", "-c",
+                    "grep -E '^(CapBnd|CapEff|Seccomp):' /proc/1/status; echo --; "
+                    "grep -E '^(CapBnd|CapEff|Seccomp):' /proc/self/status"});
+    ASSERT_EQ(ex.status, 0) << ex.err;
+    auto sep = ex.out.find("--\n");
+    ASSERT_NE(sep, std::string::npos) << ex.out;
+    std::string leader = ex.out.substr(0, sep), joined = ex.out.substr(sep + 3);
+    EXPECT_NE(leader.find("Seccomp:\t2"), std::string::npos) << leader;
+    EXPECT_EQ(leader, joined);
+    // The host's full set would include CAP_SYS_MODULE (bit 16); the machine's does not.
+    auto capbnd = joined.substr(joined.find("CapBnd:\t") + 8, 16);
+    EXPECT_EQ(std::stoull(capbnd, nullptr, 16) & (1ULL << 16), 0u) << joined;
+    EXPECT_EQ(mctl({"kill", "spawn-s-conf", "--signal=SIGKILL"}).status, 0);
+    s.stop(0, 10000);
+}
