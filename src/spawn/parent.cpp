@@ -150,7 +150,13 @@ Result<int> run(const Config& cfg) {
         keep_unit = boot::plan_keep_unit_cgroup(layout, *own);
         cgroup_plan = keep_unit->payload;
     }
-    auto cgroup = TRY(Cgroup::create(std::move(cgroup_plan), machine));
+    // With systemd as PID 1 (and no --keep-unit) systemd allocates the scope
+    // after clone (StartTransientUnit, as nspawn does): no cgroup of our own.
+    const bool systemd_scope = machined::systemd_booted() && !cfg.keep_unit;
+    std::optional<machined::TransientScope> transient;
+    if (systemd_scope)  // planned (and --property=/--slice checked) before anything exists
+        transient = TRY(machined::plan_transient_scope(machine, 0, cfg.slice, cfg.properties));
+    auto cgroup = systemd_scope ? Cgroup() : TRY(Cgroup::create(std::move(cgroup_plan), machine));
     if (keep_unit) TRY_CTX(boot::enter_supervisor(*keep_unit), "--keep-unit");
     phase("cgroup created");
 
@@ -194,7 +200,15 @@ Result<int> run(const Config& cfg) {
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
     phase("cloned");
-    if (auto a = cgroup.attach(child.pid(), child.born_in_cgroup()); !a.ok()) {
+    if (transient) {
+        transient->pids = {static_cast<uint32_t>(child.pid())};
+        if (auto a = machined::allocate_transient_scope(*transient); !a.ok()) {
+            siginfo_t ignored;
+            (void)child.reap(ignored, false);
+            if (auto e = parent_end.pending_error()) return std::move(*e);
+            return std::move(a).error().context("allocating the container's scope");
+        }
+    } else if (auto a = cgroup.attach(child.pid(), child.born_in_cgroup()); !a.ok()) {
         siginfo_t ignored;
         (void)child.reap(ignored, false);
         if (auto e = parent_end.pending_error()) return std::move(*e);  // the child failed first
@@ -216,7 +230,7 @@ Result<int> run(const Config& cfg) {
     // registration (the leader sits in its unit-named cgroup now), before
     // HostReady so the payload never runs unregistered. Both RAII, undone on
     // every exit path.
-    TRY(limits.apply(cgroup.plan().relative, child.pid()));
+    if (!transient) TRY(limits.apply(cgroup.plan().relative, child.pid()));  // systemd applies them otherwise
 
     machined::RegistrationParams reg_params;
     reg_params.name = machine;

@@ -271,3 +271,22 @@ TEST_F(SpawnRegistration, ExecIsConfinedLikeTheMachine) {
     EXPECT_EQ(mctl({"kill", "spawn-s-conf", "--signal=SIGKILL"}).status, 0);
     s.stop(0, 10000);
 }
+
+TEST_F(SpawnRegistration, WithSystemdAsPid1TheScopeIsAskedOfSystemd) {
+    // A host whose /run/systemd/system exists runs systemd as PID 1: spawn must
+    // ask it for machine-NAME.scope (StartTransientUnit) instead of creating
+    // cgroups itself. Here no systemd answers on the bus, so the start fails
+    // with systemd's error and leaves nothing behind, which shows the path.
+    TempTree tree("busybox");
+    std::string script = "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec " + spawn_bin() +
+                         " -q --register=no -D " + tree.str() + " -M spawn-s-sd /bin/true";
+    auto r = run({"unshare", "-m", "sh", "-c", script});
+    EXPECT_NE(r.status, 0) << r.out;
+    EXPECT_NE(r.err.find("allocating the container's scope: creating machine-spawn\\x2ds\\x2dsd.scope through systemd"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(cgroup_exists("spawn-s-sd"));
+    EXPECT_TRUE(mounts_under(tree.path()).empty());
+    EXPECT_EQ(run({"pgrep", "-f", tree.str()}).status, 1) << "a container process survived";
+}

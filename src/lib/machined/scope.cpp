@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "machined/bus.hpp"
@@ -372,6 +373,24 @@ Result<void> start_transient_scope(sd_bus* b, const TransientScope& s) {
     bus::MessagePtr rep(reply);
     if (r < 0) return bus::call_error(r, e, fmt::format("creating {} through systemd", s.unit));
     return {};
+}
+
+Result<void> allocate_transient_scope(const TransientScope& s) {
+    auto b = TRY(bus::open_system());
+    TRY(start_transient_scope(b.get(), s));
+    if (s.pids.empty()) return {};
+    // The job moves the PIDs; the leader's /proc/PID/cgroup names the scope once it ran.
+    const std::string cgroup_file = fmt::format("/proc/{}/cgroup", s.pids.front());
+    const std::string needle = "/" + s.unit;
+    for (int i = 0; i < 500; ++i) {
+        std::ifstream in(cgroup_file);
+        if (!in) return Error::errno_("reading {}", cgroup_file);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.find(needle) != std::string::npos) return {};
+        usleep(10000);
+    }
+    return Error::msg("systemd did not move PID {} into {} within 5 s", s.pids.front(), s.unit);
 }
 
 }  // namespace spawn::machined

@@ -121,4 +121,9 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
 // PID 1 only) and waits for the job to be queued.
 Result<void> start_transient_scope(sd_bus* bus, const TransientScope& scope);
 
+// What spawn does with systemd as PID 1 and without --keep-unit: sends the
+// planned StartTransientUnit on the system bus and waits until systemd has
+// moved the leader into the scope (nspawn waits for the job likewise).
+Result<void> allocate_transient_scope(const TransientScope& scope);
+
 }  // namespace spawn::machined
