@@ -290,3 +290,51 @@ TEST_F(SpawnRegistration, WithSystemdAsPid1TheScopeIsAskedOfSystemd) {
     EXPECT_TRUE(mounts_under(tree.path()).empty());
     EXPECT_EQ(run({"pgrep", "-f", tree.str()}).status, 1) << "a container process survived";
 }
+
+namespace {
+char proc_state(pid_t pid) {
+    std::string st = read_file("/proc/" + std::to_string(pid) + "/stat");
+    auto p = st.rfind(')');
+    return p == std::string::npos || p + 2 >= st.size() ? '?' : st[p + 2];
+}
+}  // namespace
+
+TEST_F(SpawnRegistration, KillAndStatusNeverReachBeyondTheMachineWhenItsLeaderIsGone) {
+    // Regression: with the leader a zombie (spawn stopped, so nobody reaps it),
+    // /proc/LEADER/cgroup says "/" and the cgroup fallback of `mctl kill`
+    // signalled every process on the host. A stopped host process stands
+    // guard: SIGCONT from mctl would wake it.
+    TempTree tree("busybox");
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-zomb", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-zomb")) << s.output();
+    auto leader_s = mctl({"show", "spawn-s-zomb", "-p", "Leader", "--value"});
+    ASSERT_EQ(leader_s.status, 0) << leader_s.err;
+    pid_t leader = std::stoi(leader_s.out);
+
+    pid_t guard = fork();
+    if (guard == 0) {
+        for (;;) pause();
+    }
+    ASSERT_EQ(::kill(guard, SIGSTOP), 0);
+    ASSERT_EQ(::kill(s.pid(), SIGSTOP), 0);
+    ASSERT_EQ(::kill(leader, SIGKILL), 0);
+    for (int i = 0; i < 200 && proc_state(leader) != 'Z'; ++i) usleep(10000);
+    ASSERT_EQ(proc_state(leader), 'Z');
+    for (int i = 0; i < 200 && proc_state(guard) != 'T'; ++i) usleep(10000);
+    ASSERT_EQ(proc_state(guard), 'T');
+
+    auto k = mctl({"kill", "spawn-s-zomb", "--signal=SIGCONT"});
+    EXPECT_NE(k.status, 0) << k.out;
+    EXPECT_NE(k.err.find("has gone"), std::string::npos) << k.err;
+    EXPECT_EQ(proc_state(guard), 'T') << "mctl kill signalled a host process";
+    auto st = mctl({"status", "spawn-s-zomb"});
+    EXPECT_EQ(st.out.find(std::to_string(guard)), std::string::npos) << st.out;
+    EXPECT_EQ(st.out.find("process_api"), std::string::npos) << st.out;
+
+    ::kill(guard, SIGKILL);
+    waitpid(guard, nullptr, 0);
+    ::kill(s.pid(), SIGCONT);
+    int ws = s.stop(0, 10000);  // spawn reaps its container and unregisters
+    EXPECT_TRUE(WIFEXITED(ws));
+    EXPECT_FALSE(listed("spawn-s-zomb"));
+}

@@ -49,10 +49,18 @@ Result<std::string> machine_cgroup(pid_t leader, const std::string& unit) {
         for (const auto& m : ms)
             if (m.unified) pick = &m;
     if (!pick) return Error::msg("PID {} is in no name=systemd or unified cgroup", leader);
-    std::string path = pick->path;
-    auto at = path.find("/" + unit);
-    if (!unit.empty() && at != std::string::npos) path = path.substr(0, at + 1 + unit.size());
-    return pick->mount + path;
+    // Only the unit's own cgroup, found as a whole component of the leader's
+    // path. A leader that died (a zombie shows "/") or whose PID was reused
+    // is not in it: never fall back to where that process sits now, which
+    // could be the root of the hierarchy, i.e. the whole host.
+    const std::string& path = pick->path;
+    const std::string needle = "/" + unit;
+    for (size_t at = path.find(needle); !unit.empty() && at != std::string::npos; at = path.find(needle, at + 1)) {
+        size_t end = at + needle.size();
+        if (end == path.size() || path[end] == '/') return pick->mount + path.substr(0, end);
+    }
+    return Error(ESRCH, fmt::format("the leader (PID {}) is not in the cgroup of {} (it has gone)", leader,
+                                    unit.empty() ? std::string("the machine's unit") : unit));
 }
 
 static std::vector<pid_t> procs_in(const std::string& dir) {

@@ -25,7 +25,8 @@ struct CgroupMembership {
 Result<std::vector<CgroupMembership>> cgroups_of(pid_t pid, const std::string& root = "/sys/fs/cgroup");
 
 // The machine's unit cgroup as a full path (name=systemd hierarchy if there
-// is one, else the unified one): the leader's path cut after "/UNIT".
+// is one, else the unified one): the leader's path cut after "/UNIT"; an
+// error (ESRCH) when the leader is not in the unit's cgroup (gone, zombie, reused).
 Result<std::string> machine_cgroup(pid_t leader, const std::string& unit);
 
 // PIDs in a cgroup directory and all below it.
