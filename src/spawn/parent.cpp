@@ -125,7 +125,7 @@ Result<int> run(const Config& cfg) {
     const std::string machine = cfg.machine;
     const std::string hostname = cfg.hostname.empty() ? machine : cfg.hostname;
     const bool stdin_tty = isatty(STDIN_FILENO), stdout_tty = isatty(STDOUT_FILENO);
-    const ConsoleMode console = resolve_console_mode(cfg.console, stdin_tty, stdout_tty);
+    const ConsoleMode console = resolve_console_mode(cfg.console, stdin_tty, stdout_tty, cfg.boot);
 
     // BOOT: the tree must have an os-release and an init (checked before
     // anything is created on the host); machine id, journal plan, notify relay.

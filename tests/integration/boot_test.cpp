@@ -199,6 +199,19 @@ TEST(Boot, NotifyReadyReachesOurNotifySocket) {
     expect_clean(g_tree->str(), m);
 }
 
+TEST(Boot, WithoutATerminalTheBootLogReachesStdout) {
+    // No terminal: the console is read-only (as nspawn), so the guest's boot
+    // and shutdown messages reach spawn's stdout (a log file, a service's journal).
+    // The guest is told to power off right away (init argument).
+    auto m = unique_machine("log");
+    auto r = spawn::test::run(boot_argv(g_tree->str(), m, {"systemd.unit=poweroff.target"}),
+                              {.input = "", .timeout = 60s, .env = {}});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("running in system mode"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Powering off."), std::string::npos) << r.out;
+    expect_clean(g_tree->str(), m);
+}
+
 TEST(Boot, TreeWithoutOsReleaseIsRefused) {
     TempTree t("busybox");
     fs::remove(t.path() / "etc/os-release");

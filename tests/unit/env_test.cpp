@@ -86,6 +86,11 @@ TEST(Console, ModeResolution) {
     EXPECT_EQ(resolve_console_mode(ConsoleMode::Autopipe, true, true), ConsoleMode::Interactive);
     EXPECT_EQ(resolve_console_mode(ConsoleMode::Autopipe, false, false), ConsoleMode::Pipe);
     EXPECT_EQ(resolve_console_mode(ConsoleMode::ReadOnly, false, false), ConsoleMode::ReadOnly);
+    // --boot without a terminal: read-only, so the boot messages reach stdout (as nspawn).
+    EXPECT_EQ(resolve_console_mode(std::nullopt, false, false, true), ConsoleMode::ReadOnly);
+    EXPECT_EQ(resolve_console_mode(std::nullopt, true, true, true), ConsoleMode::Interactive);
+    EXPECT_EQ(resolve_console_mode(ConsoleMode::Autopipe, false, false, true), ConsoleMode::Pipe);
+    EXPECT_EQ(resolve_console_mode(ConsoleMode::Pipe, false, false, true), ConsoleMode::Pipe);
     EXPECT_TRUE(console_uses_pty(ConsoleMode::Passive));
     EXPECT_FALSE(console_uses_pty(ConsoleMode::Pipe));
 }

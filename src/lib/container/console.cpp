@@ -11,9 +11,10 @@
 
 namespace spawn::container {
 
-ConsoleMode resolve_console_mode(std::optional<ConsoleMode> requested, bool stdin_tty, bool stdout_tty) {
+ConsoleMode resolve_console_mode(std::optional<ConsoleMode> requested, bool stdin_tty, bool stdout_tty, bool boot) {
     if (requested && *requested != ConsoleMode::Autopipe) return *requested;
-    return stdin_tty && stdout_tty ? ConsoleMode::Interactive : ConsoleMode::Pipe;
+    if (stdin_tty && stdout_tty) return ConsoleMode::Interactive;
+    return boot && !requested ? ConsoleMode::ReadOnly : ConsoleMode::Pipe;
 }
 
 bool console_uses_pty(ConsoleMode mode) { return mode != ConsoleMode::Pipe && mode != ConsoleMode::Autopipe; }

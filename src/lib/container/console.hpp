@@ -22,8 +22,11 @@ namespace spawn::container {
 
 // Resolves --console: unset or autopipe -> interactive when stdin and stdout
 // are terminals, pipe otherwise (nspawn 252 defaults to read-only there and
-// then hangs on `echo x | systemd-nspawn ... cat`).
-ConsoleMode resolve_console_mode(std::optional<ConsoleMode> requested, bool stdin_tty, bool stdout_tty);
+// then hangs on `echo x | systemd-nspawn ... cat`). Unset with --boot and no
+// terminal -> read-only, as nspawn: a booting init reads nothing from stdin
+// and writes its boot messages to /dev/console, which then reaches stdout.
+ConsoleMode resolve_console_mode(std::optional<ConsoleMode> requested, bool stdin_tty, bool stdout_tty,
+                                 bool boot = false);
 // Whether the mode gives the container a pty (everything but pipe).
 bool console_uses_pty(ConsoleMode mode);
 
