@@ -7,6 +7,7 @@
 
 #include "machined/registry.hpp"
 #include "util/result.hpp"
+#include "util/signals.hpp"
 
 namespace spawn::mctl {
 
@@ -41,8 +42,6 @@ Result<machined::Machined> connect();
 std::string format_timestamp(uint64_t usec);       // "Sat 2026-11-28 23:05:59 UTC"
 std::string format_relative(uint64_t usec);        // "42ms ago"
 std::string format_uuid(const Uuid& id);           // 32 hex digits, "" when all zero
-int parse_signal(const std::string& s);            // "SIGTERM", "TERM", "15", "RTMIN+4"; -1 if bad
-std::string signal_name(int sig);
 
 // Verbs.
 int verb_list(const Options&, const std::vector<std::string>&);

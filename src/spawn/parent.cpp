@@ -41,18 +41,13 @@
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
+#include "util/signals.hpp"
 #include "util/strings.hpp"
 
 namespace spawn {
 namespace {
 
 using namespace container;
-
-std::string signal_name(int sig) {
-    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
-}
 
 // --uuid, else the tree's /etc/machine-id, else random (as nspawn does).
 std::string container_uuid(const Config& cfg, int tree_fd) {

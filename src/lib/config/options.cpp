@@ -13,6 +13,7 @@
 
 #include "config/names.hpp"
 #include "container/caps.hpp"
+#include "util/signals.hpp"
 #include "util/strings.hpp"
 
 namespace spawn {
@@ -171,53 +172,6 @@ std::vector<std::string> split_colon_escaped(std::string_view s, size_t max) {
     }
     out.push_back(std::move(cur));
     return out;
-}
-
-struct SignalName {
-    const char* name;
-    int sig;
-};
-
-const SignalName kSignals[] = {
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},   {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
-    {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
-    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},
-    {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
-    {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
-    {"IO", SIGIO},       {"PWR", SIGPWR},     {"SYS", SIGSYS},
-};
-
-std::optional<int> parse_signal_value(std::string_view s) {
-    if (s.empty()) return std::nullopt;
-    if (s.front() >= '0' && s.front() <= '9') {
-        auto n = str::parse_uint(s);
-        if (!n || *n < 1 || *n >= static_cast<uint64_t>(NSIG)) return std::nullopt;
-        return static_cast<int>(*n);
-    }
-    bool had_sig = false;
-    s = lstrip_prefix(s, "SIG", &had_sig);
-    for (const auto& e : kSignals)
-        if (s == e.name) return e.sig;
-    // RTMIN, RTMIN+n, RTMAX, RTMAX-n
-    bool had = false;
-    std::string_view rest = lstrip_prefix(s, "RTMIN", &had);
-    if (had) {
-        if (rest.empty()) return SIGRTMIN;
-        if (rest.front() != '+') return std::nullopt;
-        auto n = str::parse_uint(rest.substr(1));
-        if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
-        return SIGRTMIN + static_cast<int>(*n);
-    }
-    rest = lstrip_prefix(s, "RTMAX", &had);
-    if (had) {
-        if (rest.empty()) return SIGRTMAX;
-        if (rest.front() != '-') return std::nullopt;
-        auto n = str::parse_uint(rest.substr(1));
-        if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
-        return SIGRTMAX - static_cast<int>(*n);
-    }
-    return std::nullopt;
 }
 
 std::optional<uint16_t> parse_ip_port(std::string_view s) {
@@ -494,18 +448,8 @@ std::string uuid_to_string(const Uuid& u) {
 }
 
 Result<int> parse_signal(std::string_view s) {
-    if (auto sig = parse_signal_value(s)) return *sig;
+    if (auto sig = parse_signal_name(s)) return *sig;
     return Error::msg("Invalid --kill-signal: '{}' (not a signal name or number)", s);
-}
-
-std::string signal_name(int sig) {
-    for (const auto& e : kSignals)
-        if (e.sig == sig) return std::string("SIG") + e.name;
-    if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
-        if (sig == SIGRTMIN) return "SIGRTMIN";
-        return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
-    }
-    return std::to_string(sig);
 }
 
 Result<std::string> parse_setenv(std::string_view s) {
