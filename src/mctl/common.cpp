@@ -56,16 +56,6 @@ std::string format_relative(uint64_t usec) {
     return out + " ago";
 }
 
-std::string format_uuid(const Uuid& id) {
-    bool zero = true;
-    std::string out;
-    for (auto b : id) {
-        if (b) zero = false;
-        out += fmt::format("{:02x}", b);
-    }
-    return zero ? "" : out;
-}
-
 std::string Table::render(bool legend) const {
     std::vector<size_t> w(header_.size(), 0);
     auto cell = [](const std::vector<std::string>& r, size_t i) -> std::string {

@@ -41,7 +41,6 @@ Result<machined::Machined> connect();
 // Formatting helpers shared by the verbs.
 std::string format_timestamp(uint64_t usec);       // "Sat 2026-11-28 23:05:59 UTC"
 std::string format_relative(uint64_t usec);        // "42ms ago"
-std::string format_uuid(const Uuid& id);           // 32 hex digits, "" when all zero
 
 // Verbs.
 int verb_list(const Options&, const std::vector<std::string>&);

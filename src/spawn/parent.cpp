@@ -51,7 +51,7 @@ using namespace container;
 
 // --uuid, else the tree's /etc/machine-id, else random (as nspawn does).
 std::string container_uuid(const Config& cfg, int tree_fd) {
-    if (cfg.uuid) return format_uuid(*cfg.uuid);
+    if (cfg.uuid) return uuid_to_dashed(*cfg.uuid);
     struct open_how how {};
     how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -60,12 +60,12 @@ std::string container_uuid(const Config& cfg, int tree_fd) {
         char buf[64];
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n > 0)
-            if (auto u = parse_machine_id(std::string_view(buf, static_cast<size_t>(n)))) return format_uuid(*u);
+            if (auto u = parse_machine_id(std::string_view(buf, static_cast<size_t>(n)))) return uuid_to_dashed(*u);
     }
     sd_id128_t id;
     Uuid u{};
     if (sd_id128_randomize(&id) >= 0) std::memcpy(u.data(), id.bytes, u.size());
-    return format_uuid(u);
+    return uuid_to_dashed(u);
 }
 
 // LISTEN_FDS is passed on only when it is meant for us (LISTEN_PID).

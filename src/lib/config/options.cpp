@@ -180,13 +180,6 @@ std::optional<uint16_t> parse_ip_port(std::string_view s) {
     return static_cast<uint16_t>(*n);
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 constexpr const char* kNameRules =
     "expected 1-64 characters of letters, digits, '-' and '.', in dot-separated labels that neither begin nor end "
     "with '-'";
@@ -413,38 +406,12 @@ Result<RegisterMode> parse_register_mode(std::string_view s) {
 }
 
 Result<Uuid> parse_uuid(std::string_view s) {
-    std::string hex;
-    if (s.size() == 36) {
-        for (size_t i = 0; i < s.size(); ++i) {
-            bool dash_pos = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash_pos != (s[i] == '-')) return Error::msg("Invalid --uuid: '{}'", s);
-            if (!dash_pos) hex += s[i];
-        }
-    } else if (s.size() == 32) {
-        hex = std::string(s);
-    } else {
+    if (s.size() != 32 && s.size() != 36)
         return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
-    }
-    Uuid u{};
-    bool all_zero = true;
-    for (size_t i = 0; i < 16; ++i) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
-        u[i] = static_cast<uint8_t>(hi << 4 | lo);
-        if (u[i]) all_zero = false;
-    }
-    if (all_zero) return Error::msg("Invalid --uuid: '{}' (machine UUID may not be all zeroes)", s);
-    return u;
-}
-
-std::string uuid_to_string(const Uuid& u) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (uint8_t b : u) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
+    auto u = parse_uuid_text(s);
+    if (!u) return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
+    if (uuid_is_null(*u)) return Error::msg("Invalid --uuid: '{}' (machine UUID may not be all zeroes)", s);
+    return *u;
 }
 
 Result<int> parse_signal(std::string_view s) {
