@@ -317,11 +317,4 @@ std::string scope_unit_name(const std::string& machine) {
     return out + ".scope";
 }
 
-bool valid_machine_name(const std::string& name) {
-    if (name.empty() || name.size() > 64 || name == "." || name == ".." || name[0] == '.' || name[0] == '-') return false;
-    for (unsigned char c : name)
-        if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
-    return true;
-}
-
 }  // namespace spawn::machined
