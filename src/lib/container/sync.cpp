@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "util/fdio.hpp"
+
 namespace spawn::container {
 namespace {
 
@@ -80,28 +82,7 @@ Result<void> send(int sock, const FrameHeader& h, std::string_view message, int 
     hh.len = static_cast<uint32_t>(std::min(message.size(), kMaxMessage));
     std::memcpy(buf, &hh, sizeof hh);
     std::memcpy(buf + sizeof hh, message.data(), hh.len);
-    struct iovec iov = {buf, sizeof hh + hh.len};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control{};
-    if (pass_fd >= 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
-    }
-    ssize_t n;
-    do {
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return Error::errno_("writing to the sync socket");
+    if (send_with_fd(sock, buf, sizeof hh + hh.len, pass_fd) < 0) return Error::errno_("writing to the sync socket");
     return ok();
 }
 
