@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -275,6 +276,11 @@ std::vector<std::string> listed_machines() {
     for (auto& e : *l)
         if (e.name != ".host") out.push_back(e.name);
     return out;
+}
+
+bool machine_listed(const std::string& name) {
+    auto l = listed_machines();
+    return std::find(l.begin(), l.end(), name) != l.end();
 }
 
 std::vector<std::string> real_machinectl(const std::vector<std::string>& args) {

@@ -106,6 +106,17 @@ fs::path fixture_tarball(const std::string& name) {
     return p;
 }
 
+RunResult sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
+
+RunResult run_mctl(const std::vector<std::string>& args, std::string input) {
+    std::vector<std::string> argv = {mctl_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions o;
+    o.input = std::move(input);
+    o.timeout = std::chrono::seconds(30);
+    return run(argv, o);
+}
+
 TempTree::TempTree(const std::string& fixture) {
     auto tar = fixture_tarball(fixture);
     char tmpl[] = "/var/tmp/spawn-test-XXXXXX";

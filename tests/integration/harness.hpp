@@ -28,6 +28,11 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {})
 std::string spawn_bin();
 std::string mctl_bin();
 
+// /bin/sh -c cmd.
+RunResult sh(const std::string& cmd);
+// mctl_bin() with args, input on stdin, a 30 s timeout.
+RunResult run_mctl(const std::vector<std::string>& args, std::string input = "");
+
 // $SPAWN_FIXTURES (default /var/cache/spawn/fixtures)/NAME.tar; aborts the
 // test with a clear message if tools/test has not built it.
 std::filesystem::path fixture_tarball(const std::string& name);

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "netns_fixture.hpp"
 #include "net/netns.hpp"
 
 using namespace spawn;
@@ -27,7 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-RunResult sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
 bool host_has_link(const std::string& name) { return sh("ip link show dev " + name).status == 0; }
 std::string links() { return sh("ip -o link show | cut -d: -f2 | sort | tr -d ' ' | tr '\\n' ' '").out; }
 std::string nft_tables() { return sh("nft list tables").out; }
@@ -72,22 +72,7 @@ private:
     std::thread thread_;
 };
 
-class NetSpawn : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_EQ(geteuid(), 0u) << "network tests need root";
-        orig_ = net::open_own_netns().value().release();
-        ASSERT_EQ(unshare(CLONE_NEWNET), 0) << strerror(errno);
-        ASSERT_EQ(sh("ip link set lo up").status, 0);
-    }
-    void TearDown() override {
-        if (orig_ >= 0) {
-            setns(orig_, CLONE_NEWNET);
-            close(orig_);
-        }
-    }
-    int orig_ = -1;
-};
+class NetSpawn : public PrivateNetnsTest {};
 
 std::string failed(const RunResult& r) { return "status " + std::to_string(r.status) + "\nout: " + r.out + "\nerr: " + r.err; }
 
