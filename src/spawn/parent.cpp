@@ -40,6 +40,7 @@
 #include "net/setup.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -77,13 +78,6 @@ int inherited_listen_fds() {
     auto p = str::parse_uint(pid);
     if (!n || !p || *p != static_cast<uint64_t>(getpid()) || *n > 1024) return 0;
     return static_cast<int>(*n);
-}
-
-std::string read_small_file(const char* path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 // run() returns this when the guest rebooted (-b without --keep-unit): the
@@ -140,7 +134,7 @@ Result<int> run(const Config& cfg) {
         // container goes to <unit>/payload, spawn to <unit>/supervisor, as
         // nspawn does; no machine.slice scope outside the unit. The unit's
         // cgroup is read once: after a reboot we already sit in supervisor/.
-        static const std::optional<std::string> own = boot::own_cgroup(read_small_file("/proc/self/cgroup"), layout);
+        static const std::optional<std::string> own = boot::own_cgroup(read_text_file("/proc/self/cgroup"), layout);
         if (!own) return Error::msg("--keep-unit: cannot find spawn's own cgroup in /proc/self/cgroup");
         keep_unit = boot::plan_keep_unit_cgroup(layout, *own);
         cgroup_plan = keep_unit->payload;
