@@ -121,11 +121,6 @@ bool is_short_option(int c) {
     return std::strchr(kShortOptions, c) != nullptr;
 }
 
-std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had) {
-    *had = s.starts_with(prefix);
-    return *had ? s.substr(prefix.size()) : s;
-}
-
 bool has_dotdot_component(std::string_view p) {
     for (const auto& part : str::split(p, '/'))
         if (part == "..") return true;
@@ -520,9 +515,9 @@ Result<PortForward> parse_port(std::string_view s) {
     PortForward p;
     std::string_view rest = s;
     bool had = false;
-    if (rest = lstrip_prefix(s, "tcp:", &had); had) {
+    if (rest = str::lstrip_prefix(s, "tcp:", &had); had) {
         p.protocol = PortProtocol::Tcp;
-    } else if (rest = lstrip_prefix(s, "udp:", &had); had) {
+    } else if (rest = str::lstrip_prefix(s, "udp:", &had); had) {
         p.protocol = PortProtocol::Udp;
     } else {
         rest = s;

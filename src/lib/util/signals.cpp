@@ -9,11 +9,6 @@
 namespace spawn {
 namespace {
 
-std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had) {
-    *had = s.starts_with(prefix);
-    return *had ? s.substr(prefix.size()) : s;
-}
-
 struct SignalName {
     const char* name;
     int sig;
@@ -39,12 +34,12 @@ std::optional<int> parse_signal_name(std::string_view s) {
         return static_cast<int>(*n);
     }
     bool had_sig = false;
-    s = lstrip_prefix(s, "SIG", &had_sig);
+    s = str::lstrip_prefix(s, "SIG", &had_sig);
     for (const auto& e : kSignals)
         if (s == e.name) return e.sig;
     // RTMIN, RTMIN+n, RTMAX, RTMAX-n
     bool had = false;
-    std::string_view rest = lstrip_prefix(s, "RTMIN", &had);
+    std::string_view rest = str::lstrip_prefix(s, "RTMIN", &had);
     if (had) {
         if (rest.empty()) return SIGRTMIN;
         if (rest.front() != '+') return std::nullopt;
@@ -52,7 +47,7 @@ std::optional<int> parse_signal_name(std::string_view s) {
         if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
         return SIGRTMIN + static_cast<int>(*n);
     }
-    rest = lstrip_prefix(s, "RTMAX", &had);
+    rest = str::lstrip_prefix(s, "RTMAX", &had);
     if (had) {
         if (rest.empty()) return SIGRTMAX;
         if (rest.front() != '-') return std::nullopt;
