@@ -53,24 +53,19 @@ bool PtyRun::pump(std::chrono::milliseconds timeout) {
             if (n < 0 && errno == EAGAIN) break;
             if (n < 0 && errno == EINTR) continue;
             // EIO: the process and everything holding the pty are gone.
-            if (pid_ > 0) {
-                int st;
-                if (waitpid(pid_, &st, WNOHANG) == pid_) {
-                    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                    pid_ = -1;
-                }
-            }
+            reap_if_exited();
             return false;
         }
     }
-    if (pid_ > 0) {
-        int st;
-        if (waitpid(pid_, &st, WNOHANG) == pid_) {
-            status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-            pid_ = -1;
-            return false;
-        }
-    }
+    return !reap_if_exited();
+}
+
+bool PtyRun::reap_if_exited() {
+    if (pid_ <= 0) return false;
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    pid_ = -1;
     return true;
 }
 
