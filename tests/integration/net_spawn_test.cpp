@@ -28,8 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool host_has_link(const std::string& name) { return sh("ip link show dev " + name).status == 0; }
-std::string links() { return sh("ip -o link show | cut -d: -f2 | sort | tr -d ' ' | tr '\\n' ' '").out; }
 std::string nft_tables() { return sh("nft list tables").out; }
 
 // Waits until pred() holds (polling), at most `limit`.

@@ -27,6 +27,8 @@
 using namespace spawn;
 using namespace spawn::net;
 using spawn::test::run;
+using spawn::test::host_has_link;
+using spawn::test::links;
 using spawn::test::sh;
 
 namespace {
@@ -71,9 +73,7 @@ test::RunResult in(const FakeContainer& c, const std::string& cmd) {
     return run({"nsenter", c.ns(), "/bin/sh", "-c", cmd});
 }
 
-bool host_has_link(const std::string& name) { return sh("ip link show dev " + name).status == 0; }
 
-std::string links() { return sh("ip -o link show | cut -d: -f2 | sort | tr -d ' ' | tr '\\n' ' '").out; }
 
 bool ping_from_host(const std::string& addr) {
     return sh("busybox ping -c1 -W2 " + addr + " >/dev/null 2>&1").status == 0;

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,11 @@
 #include "net/netns.hpp"
 
 namespace spawn::test {
+
+// The current namespace has a link called name.
+inline bool host_has_link(const std::string& name) { return sh("ip link show dev " + name).status == 0; }
+// The names of the current namespace's links, sorted, space separated.
+inline std::string links() { return sh("ip -o link show | cut -d: -f2 | sort | tr -d ' ' | tr '\\n' ' '").out; }
 
 class PrivateNetnsTest : public ::testing::Test {
 protected:
