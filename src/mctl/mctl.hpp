@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "machined/registry.hpp"
+#include "util/json.hpp"
 #include "util/result.hpp"
 #include "util/signals.hpp"
 
@@ -76,7 +77,7 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-// JSON string literal.
-std::string json_string(const std::string& s);
+// JSON string literal (util/json.hpp).
+using spawn::json_string;
 
 }  // namespace spawn::mctl
