@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "harness.hpp"
+
 namespace spawn::test {
 
 using clk = std::chrono::steady_clock;
@@ -22,11 +24,7 @@ PtyRun::PtyRun(const std::vector<std::string>& argv, const std::vector<std::stri
     if (pid_ == 0) {
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
         setenv("TERM", "dumb", 1);  // keep escape sequences out of the console text
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
+        exec_argv(argv);
     }
     if (master_ >= 0) fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK);
 }

@@ -197,11 +197,7 @@ BackgroundSpawn::BackgroundSpawn(const std::vector<std::string>& args) {
         setsid();
         std::vector<std::string> argv = {spawn_bin()};
         argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<char*> a;
-        for (auto& x : argv) a.push_back(x.data());
-        a.push_back(nullptr);
-        execv(a[0], a.data());
-        _exit(127);
+        exec_argv(argv);
     }
     close(fd);
 }

@@ -26,11 +26,7 @@ Background::Background(const std::vector<std::string>& argv) {
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
+        exec_argv(argv);
     }
 }
 
@@ -120,11 +116,7 @@ void exec_on_tty(int master, int slave, const std::vector<std::string>& argv) {
     dup2(slave, 2);
     close(master);
     if (slave > 2) close(slave);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    exec_argv(argv);
 }
 
 }  // namespace spawn::test

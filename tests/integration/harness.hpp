@@ -23,6 +23,8 @@ struct RunOptions {
 
 // Runs argv (argv[0] looked up in PATH) with pipes on stdin/stdout/stderr.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
+// In a forked child: execvp(argv), or _exit(127).
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv);
 
 // Paths of the binaries under test (meson passes SPAWN_BIN / MCTL_BIN).
 std::string spawn_bin();

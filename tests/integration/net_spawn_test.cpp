@@ -198,14 +198,10 @@ TEST_F(NetSpawn, NothingLeftAfterSigkillOfSpawn) {
     pid_t pid = fork();
     if (pid == 0) {
         auto a = spawn_argv(t, "nskill", opts, "sleep 30");
-        std::vector<char*> argv;
-        for (auto& s : a) argv.push_back(s.data());
-        argv.push_back(nullptr);
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(devnull, 1);
-        execv(argv[0], argv.data());
-        _exit(127);
+        exec_argv(a);
     }
     ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nskill") != std::string::npos; }));
     kill(pid, SIGKILL);

@@ -310,11 +310,7 @@ std::string run_confined(uint64_t bounding, const std::vector<std::string>& argv
             std::fprintf(stdout, "confine failed: %s\n", r.error().message().c_str());
             _exit(3);
         }
-        std::vector<char*> a;
-        for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        execv(a[0], a.data());
-        _exit(127);
+        exec_argv(argv);
     }
     close(p[1]);
     std::string out;
