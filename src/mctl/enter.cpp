@@ -151,10 +151,8 @@ int recv_fd(int sock, std::string& path) {
     msg.msg_controllen = sizeof u.buf;
     ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     if (n <= 0) return -1;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    int fd = received_fd(&msg);
+    if (fd < 0) return -1;
     path.assign(data + 1, static_cast<size_t>(n - 1));
     return fd;
 }

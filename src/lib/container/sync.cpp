@@ -58,13 +58,7 @@ Result<Frame> receive(int sock) {
     if (n < 0 && errno == ECONNRESET) n = 0;  // the peer is gone: end of stream
     if (n < 0) return Error::errno_("reading from the sync socket");
     Frame f;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            f.fd.reset(fd);
-        }
-    }
+    f.fd.reset(received_fd(&msg));
     if (n == 0) {
         f.eof = true;
         return f;

@@ -53,4 +53,15 @@ ssize_t send_with_fd(int sock, const void* data, size_t len, int pass_fd) {
     return n;
 }
 
+int received_fd(struct msghdr* msg) {
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            return fd;
+        }
+    }
+    return -1;
+}
+
 }  // namespace spawn
