@@ -56,47 +56,6 @@ std::string format_relative(uint64_t usec) {
     return out + " ago";
 }
 
-std::string format_uuid(const Uuid& id) {
-    bool zero = true;
-    std::string out;
-    for (auto b : id) {
-        if (b) zero = false;
-        out += fmt::format("{:02x}", b);
-    }
-    return zero ? "" : out;
-}
-
-int parse_signal(const std::string& in) {
-    std::string s = in;
-    if (auto n = str::parse_uint(s); n) return *n >= 1 && *n <= static_cast<uint64_t>(SIGRTMAX) ? static_cast<int>(*n) : -1;
-    if (s.rfind("SIG", 0) == 0) s = s.substr(3);
-    if (s.rfind("RTMIN", 0) == 0) {
-        if (s == "RTMIN") return SIGRTMIN;
-        if (s[5] != '+') return -1;
-        auto n = str::parse_uint(s.substr(6));
-        if (!n || SIGRTMIN + static_cast<int>(*n) > SIGRTMAX) return -1;
-        return SIGRTMIN + static_cast<int>(*n);
-    }
-    if (s.rfind("RTMAX", 0) == 0) {
-        if (s == "RTMAX") return SIGRTMAX;
-        if (s[5] != '-') return -1;
-        auto n = str::parse_uint(s.substr(6));
-        if (!n || SIGRTMAX - static_cast<int>(*n) < SIGRTMIN) return -1;
-        return SIGRTMAX - static_cast<int>(*n);
-    }
-    for (int i = 1; i < SIGRTMIN; ++i) {
-        const char* abbrev = sigabbrev_np(i);
-        if (abbrev && s == abbrev) return i;
-    }
-    return -1;
-}
-
-std::string signal_name(int sig) {
-    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return sig == SIGRTMIN ? "SIGRTMIN" : fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
-    const char* a = sigabbrev_np(sig);
-    return a ? std::string("SIG") + a : std::to_string(sig);
-}
-
 std::string Table::render(bool legend) const {
     std::vector<size_t> w(header_.size(), 0);
     auto cell = [](const std::vector<std::string>& r, size_t i) -> std::string {
@@ -121,18 +80,6 @@ std::string Table::render(bool legend) const {
     if (legend) line(header_, true);
     for (const auto& r : rows_) line(r, false);
     return out;
-}
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-    return out + "\"";
 }
 
 }  // namespace spawn::mctl

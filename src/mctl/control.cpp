@@ -22,8 +22,7 @@ static int machine_signal(const std::string& name, const char* key, int fallback
     std::string line;
     while (std::getline(in, line)) {
         if (line.rfind(std::string(key) + "=", 0) != 0) continue;
-        int sig = parse_signal(line.substr(std::strlen(key) + 1));
-        if (sig > 0) return sig;
+        if (auto sig = parse_signal_name(line.substr(std::strlen(key) + 1))) return *sig;
         log::warn("/run/spawn/machines/{}: bad {}, using {}", name, line, signal_name(fallback));
     }
     return fallback;

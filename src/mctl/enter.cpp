@@ -24,6 +24,7 @@
 #include "mctl.hpp"
 #include "pty_forward.hpp"
 #include "util/fd.hpp"
+#include "util/fdio.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -150,10 +151,8 @@ int recv_fd(int sock, std::string& path) {
     msg.msg_controllen = sizeof u.buf;
     ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     if (n <= 0) return -1;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    int fd = received_fd(&msg);
+    if (fd < 0) return -1;
     path.assign(data + 1, static_cast<size_t>(n - 1));
     return fd;
 }
@@ -258,23 +257,7 @@ Result<pid_t> launch(const Target& t, const Spec& spec, UniqueFd* master, std::s
             if (slave < 0) die("opening", name, 126);
             std::string msg = std::string("p") + name;
             // Send the master first (with the pty name), then run the program.
-            struct iovec iov = {msg.data(), msg.size()};
-            union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-            } u;
-            std::memset(&u, 0, sizeof u);
-            struct msghdr mh = {};
-            mh.msg_iov = &iov;
-            mh.msg_iovlen = 1;
-            mh.msg_control = u.buf;
-            mh.msg_controllen = sizeof u.buf;
-            struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &m, sizeof(int));
-            if (sendmsg(sv[1], &mh, MSG_NOSIGNAL) < 0) die("passing the pty back", "", 126);
+            if (send_with_fd(sv[1], msg.data(), msg.size(), m) < 0) die("passing the pty back", "", 126);
             close(m);
             close(sv[1]);
         }

@@ -85,7 +85,7 @@ static int status_one(machined::Machined& m, const Options& o, const std::string
     auto info = m.get(name);
     if (!info) return fail(info.error());
     if (!first) std::printf("\n");
-    std::string id = format_uuid(info->id);
+    std::string id = uuid_is_null(info->id) ? "" : uuid_to_string(info->id);
     std::printf("%s%s\n", info->name.c_str(), id.empty() ? "" : ("(" + id + ")").c_str());
     std::string rel = format_relative(info->timestamp);
     std::printf("\t   Since: %s%s\n", format_timestamp(info->timestamp).c_str(), rel.empty() ? "" : ("; " + rel).c_str());
@@ -173,7 +173,7 @@ int verb_show(const Options& o, const std::vector<std::string>& args) {
             continue;
         }
         if (i && !o.value) std::printf("\n");
-        std::string id = format_uuid(info->id);
+        std::string id = uuid_is_null(info->id) ? "" : uuid_to_string(info->id);
         print_prop(o, "Name", info->name, info->name.empty());
         print_prop(o, "Id", id.empty() ? "00000000000000000000000000000000" : id, false);
         print_prop(o, "Timestamp", format_timestamp(info->timestamp), info->timestamp == 0);

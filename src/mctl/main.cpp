@@ -170,9 +170,9 @@ int main(int argc, char** argv) {
         else if (is("-o", "--output")) { value(a[1] == '-' ? 8 : 2, v); o.output = v; o.output_set = true; }
         else if (is("-s", "--signal")) {
             value(a[1] == '-' ? 8 : 2, v);
-            int sig = parse_signal(v);
-            if (sig < 0) { log::error("--signal={}: unknown signal", v); return 1; }
-            o.signal = sig;
+            auto sig = parse_signal_name(v);
+            if (!sig) { log::error("--signal={}: unknown signal", v); return 1; }
+            o.signal = *sig;
         }
         else if (name == "--kill-whom") {
             value(11, v);

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "machined/registry.hpp"
+#include "util/json.hpp"
 #include "util/result.hpp"
+#include "util/signals.hpp"
 
 namespace spawn::mctl {
 
@@ -40,9 +42,6 @@ Result<machined::Machined> connect();
 // Formatting helpers shared by the verbs.
 std::string format_timestamp(uint64_t usec);       // "Sat 2026-11-28 23:05:59 UTC"
 std::string format_relative(uint64_t usec);        // "42ms ago"
-std::string format_uuid(const Uuid& id);           // 32 hex digits, "" when all zero
-int parse_signal(const std::string& s);            // "SIGTERM", "TERM", "15", "RTMIN+4"; -1 if bad
-std::string signal_name(int sig);
 
 // Verbs.
 int verb_list(const Options&, const std::vector<std::string>&);
@@ -78,7 +77,7 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-// JSON string literal.
-std::string json_string(const std::string& s);
+// JSON string literal (util/json.hpp).
+using spawn::json_string;
 
 }  // namespace spawn::mctl

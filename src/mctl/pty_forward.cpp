@@ -12,8 +12,9 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "container/console.hpp"
 #include "util/fd.hpp"
-#include "util/scope_exit.hpp"
+#include "util/fdio.hpp"
 
 namespace spawn::mctl {
 
@@ -38,32 +39,11 @@ static uint64_t now_usec() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
 }
 
-static bool write_all(int fd, const char* p, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                struct pollfd pf = {fd, POLLOUT, 0};
-                poll(&pf, 1, 1000);
-                continue;
-            }
-            return false;
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
-}
-
 Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t child, int* status) {
     bool tty = isatty(STDIN_FILENO);
-    struct termios saved;
-    bool restore = false;
-    if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
-        struct termios raw = saved;
-        cfmakeraw(&raw);
-        if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) restore = true;
+    container::TerminalGuard terminal;
+    bool restore = tty && terminal.make_raw(STDIN_FILENO);
+    if (tty) {
         struct winsize ws;
         if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
     }
@@ -76,9 +56,6 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
             tcsetattr(master, TCSANOW, &t);
         }
     }
-    ScopeExit restore_tty([&] {
-        if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    });
     if (!tty || !restore) std::fprintf(stderr, "Connected to machine %s. Press ^] three times within 1s to exit session.\n", machine.c_str());
     else std::fprintf(stderr, "Connected to machine %s. Press ^] three times within 1s to exit session.\r\n", machine.c_str());
 
@@ -160,8 +137,7 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
             }
         }
     }
-    restore_tty.dismiss();
-    if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    terminal.restore();
     std::fprintf(stderr, "\nConnection to machine %s terminated.\n", machine.c_str());
     if (child > 0) {
         if (end == ForwardEnd::Escape || drain_deadline) ::kill(child, SIGHUP);

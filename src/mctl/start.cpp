@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "config/names.hpp"
 #include "images/store.hpp"
 #include "machined/scope.hpp"
 #include "mctl.hpp"
@@ -134,15 +135,19 @@ int start_detached(const Options& o, const std::string& name) {
     return fail(Error::msg("machine '{}' did not register within 30 s (log: {})", name, logfile));
 }
 
+// machined's rule for names (config/names.hpp); prints why not and sets rc.
+bool check_name(const std::string& n, int& rc) {
+    if (machine_name_is_valid(n)) return true;
+    rc = fail(Error::msg("invalid machine name '{}'", n));
+    return false;
+}
+
 }  // namespace
 
 int verb_start(const Options& o, const std::vector<std::string>& args) {
     int rc = 0;
     for (const auto& n : args) {
-        if (!machined::valid_machine_name(n)) {
-            rc = fail(Error::msg("invalid machine name '{}'", n));
-            continue;
-        }
+        if (!check_name(n, rc)) continue;
         if (machined::systemd_booted()) {
             auto r = systemd_call("StartUnit", "ss", instance(n));
             if (!r) rc = fail(r.error());
@@ -161,10 +166,7 @@ int verb_enable(const Options&, const std::vector<std::string>& args) {
     if (ec) return fail(Error::sys(ec.value(), "creating {}", kWantsDir));
     int rc = 0;
     for (const auto& n : args) {
-        if (!machined::valid_machine_name(n)) {
-            rc = fail(Error::msg("invalid machine name '{}'", n));
-            continue;
-        }
+        if (!check_name(n, rc)) continue;
         std::string link = std::string(kWantsDir) + "/" + instance(n);
         fs::remove(link, ec);
         fs::create_symlink(*tmpl, link, ec);
@@ -185,10 +187,7 @@ int verb_enable(const Options&, const std::vector<std::string>& args) {
 int verb_disable(const Options&, const std::vector<std::string>& args) {
     int rc = 0;
     for (const auto& n : args) {
-        if (!machined::valid_machine_name(n)) {
-            rc = fail(Error::msg("invalid machine name '{}'", n));
-            continue;
-        }
+        if (!check_name(n, rc)) continue;
         std::string link = std::string(kWantsDir) + "/" + instance(n);
         std::error_code ec;
         if (fs::remove(link, ec)) std::printf("Removed \"%s\".\n", link.c_str());

@@ -31,7 +31,7 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const std::string& root, cons
     TRY(boot::check_os_release(root));
     b.init = TRY(boot::find_init(root));
     b.machine_id = TRY(boot::machine_id_for_tree(root, cfg.uuid));
-    b.uuid = boot::id128_uuid(b.machine_id.id);
+    b.uuid = uuid_to_dashed(b.machine_id.id);
     b.argv = boot::init_argv(b.init, cfg);
 
     boot::GuestEnvInput in;
@@ -46,8 +46,8 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const std::string& root, cons
     }
 
     std::string host_id;
-    if (auto h = boot::host_machine_id()) host_id = boot::id128_hex(*h);
-    auto facts = TRY(boot::gather_journal_facts(root, boot::id128_hex(b.machine_id.id), host_id));
+    if (auto h = boot::host_machine_id()) host_id = uuid_to_string(*h);
+    auto facts = TRY(boot::gather_journal_facts(root, uuid_to_string(b.machine_id.id), host_id));
     b.journal = TRY(boot::plan_link_journal(cfg.link_journal, facts));
 
     b.relay = TRY(boot::NotifyRelay::create());

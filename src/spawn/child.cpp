@@ -28,6 +28,7 @@
 #include "container/stub_init.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
+#include "util/file.hpp"
 
 extern char** environ;
 
@@ -35,13 +36,6 @@ namespace spawn {
 namespace {
 
 using container::Barrier;
-
-std::string read_small_file(const char* path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // Bind-mounts the tree on itself (so it is a mount point pivot_root accepts)
 // and returns an O_PATH fd of that new mount, checked to be the same directory.
@@ -80,7 +74,7 @@ struct Prepared {
 Result<Prepared> prepare_exec(const Launch& l) {
     const Config& cfg = *l.cfg;
     Prepared p;
-    std::string passwd = read_small_file("/etc/passwd");
+    std::string passwd = read_text_file("/etc/passwd");
     std::string who = cfg.user.empty() ? "root" : cfg.user;
     auto entry = container::find_passwd(passwd, who);
     if (!entry) {
@@ -88,7 +82,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
         entry = container::PasswdEntry{"root", 0, 0, "/root", "/bin/sh"};
     }
     p.user = *entry;
-    p.groups = container::supplementary_groups(read_small_file("/etc/group"), p.user.name, p.user.gid);
+    p.groups = container::supplementary_groups(read_text_file("/etc/group"), p.user.name, p.user.gid);
     container::EnvFacts facts;
     facts.term = l.term;
     facts.uuid = l.uuid;

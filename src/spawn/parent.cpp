@@ -40,7 +40,9 @@
 #include "net/setup.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/signals.hpp"
 #include "util/strings.hpp"
 
 namespace spawn {
@@ -48,15 +50,9 @@ namespace {
 
 using namespace container;
 
-std::string signal_name(int sig) {
-    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
-}
-
 // --uuid, else the tree's /etc/machine-id, else random (as nspawn does).
 std::string container_uuid(const Config& cfg, int tree_fd) {
-    if (cfg.uuid) return format_uuid(*cfg.uuid);
+    if (cfg.uuid) return uuid_to_dashed(*cfg.uuid);
     struct open_how how {};
     how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -65,12 +61,12 @@ std::string container_uuid(const Config& cfg, int tree_fd) {
         char buf[64];
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n > 0)
-            if (auto u = parse_machine_id(std::string_view(buf, static_cast<size_t>(n)))) return format_uuid(*u);
+            if (auto u = parse_machine_id(std::string_view(buf, static_cast<size_t>(n)))) return uuid_to_dashed(*u);
     }
     sd_id128_t id;
     Uuid u{};
     if (sd_id128_randomize(&id) >= 0) std::memcpy(u.data(), id.bytes, u.size());
-    return format_uuid(u);
+    return uuid_to_dashed(u);
 }
 
 // LISTEN_FDS is passed on only when it is meant for us (LISTEN_PID).
@@ -82,13 +78,6 @@ int inherited_listen_fds() {
     auto p = str::parse_uint(pid);
     if (!n || !p || *p != static_cast<uint64_t>(getpid()) || *n > 1024) return 0;
     return static_cast<int>(*n);
-}
-
-std::string read_small_file(const char* path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 // run() returns this when the guest rebooted (-b without --keep-unit): the
@@ -145,7 +134,7 @@ Result<int> run(const Config& cfg) {
         // container goes to <unit>/payload, spawn to <unit>/supervisor, as
         // nspawn does; no machine.slice scope outside the unit. The unit's
         // cgroup is read once: after a reboot we already sit in supervisor/.
-        static const std::optional<std::string> own = boot::own_cgroup(read_small_file("/proc/self/cgroup"), layout);
+        static const std::optional<std::string> own = boot::own_cgroup(read_text_file("/proc/self/cgroup"), layout);
         if (!own) return Error::msg("--keep-unit: cannot find spawn's own cgroup in /proc/self/cgroup");
         keep_unit = boot::plan_keep_unit_cgroup(layout, *own);
         cgroup_plan = keep_unit->payload;

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "harness.hpp"
+
 namespace spawn::test {
 
 using clk = std::chrono::steady_clock;
@@ -22,11 +24,7 @@ PtyRun::PtyRun(const std::vector<std::string>& argv, const std::vector<std::stri
     if (pid_ == 0) {
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
         setenv("TERM", "dumb", 1);  // keep escape sequences out of the console text
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
+        exec_argv(argv);
     }
     if (master_ >= 0) fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK);
 }
@@ -53,24 +51,19 @@ bool PtyRun::pump(std::chrono::milliseconds timeout) {
             if (n < 0 && errno == EAGAIN) break;
             if (n < 0 && errno == EINTR) continue;
             // EIO: the process and everything holding the pty are gone.
-            if (pid_ > 0) {
-                int st;
-                if (waitpid(pid_, &st, WNOHANG) == pid_) {
-                    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                    pid_ = -1;
-                }
-            }
+            reap_if_exited();
             return false;
         }
     }
-    if (pid_ > 0) {
-        int st;
-        if (waitpid(pid_, &st, WNOHANG) == pid_) {
-            status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-            pid_ = -1;
-            return false;
-        }
-    }
+    return !reap_if_exited();
+}
+
+bool PtyRun::reap_if_exited() {
+    if (pid_ <= 0) return false;
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    pid_ = -1;
     return true;
 }
 

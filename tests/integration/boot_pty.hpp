@@ -37,6 +37,7 @@ public:
 
 private:
     bool pump(std::chrono::milliseconds timeout);  // reads what is there; false on EOF/exit
+    bool reap_if_exited();  // waitpid(WNOHANG): true (status_ set) when it ended just now
     pid_t pid_ = -1;
     int master_ = -1;
     int status_ = -1;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -196,11 +197,7 @@ BackgroundSpawn::BackgroundSpawn(const std::vector<std::string>& args) {
         setsid();
         std::vector<std::string> argv = {spawn_bin()};
         argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<char*> a;
-        for (auto& x : argv) a.push_back(x.data());
-        a.push_back(nullptr);
-        execv(a[0], a.data());
-        _exit(127);
+        exec_argv(argv);
     }
     close(fd);
 }
@@ -275,6 +272,11 @@ std::vector<std::string> listed_machines() {
     for (auto& e : *l)
         if (e.name != ".host") out.push_back(e.name);
     return out;
+}
+
+bool machine_listed(const std::string& name) {
+    auto l = listed_machines();
+    return std::find(l.begin(), l.end(), name) != l.end();
 }
 
 std::vector<std::string> real_machinectl(const std::vector<std::string>& args) {

@@ -87,6 +87,8 @@ bool register_fake(const FakeLeader& l, const std::string& name, const std::stri
 void unregister_quiet(const std::string& name);
 // Names in ListMachines (without .host), or {"<error>"} when the call fails.
 std::vector<std::string> listed_machines();
+// name is among listed_machines().
+bool machine_listed(const std::string& name);
 
 // argv that runs the real machinectl against our machined: in a private mount namespace
 // with an empty directory holding system/ bound over /run/systemd (machinectl

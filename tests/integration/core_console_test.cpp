@@ -29,19 +29,8 @@ public:
         tcgetattr(slave_, &before_);
         pid_ = fork();
         if (pid_ == 0) {
-            setsid();
-            ioctl(slave_, TIOCSCTTY, 0);
-            dup2(slave_, 0);
-            dup2(slave_, 1);
-            dup2(slave_, 2);
-            close(master_);
-            if (slave_ > 2) close(slave_);
             setenv("TERM", "xterm-spawntest", 1);  // a terminal: the container gets the host's TERM
-            std::vector<char*> args;
-            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            execvp(args[0], args.data());
-            _exit(127);
+            exec_on_tty(master_, slave_, argv);
         }
     }
     ~PtySession() {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,11 +26,7 @@ Background::Background(const std::vector<std::string>& argv) {
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
+        exec_argv(argv);
     }
 }
 
@@ -111,4 +108,15 @@ std::vector<std::string> leaked_mounts(const std::vector<std::string>& before, c
     }
     return out;
 }
+void exec_on_tty(int master, int slave, const std::vector<std::string>& argv) {
+    setsid();
+    ioctl(slave, TIOCSCTTY, 0);
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+    close(master);
+    if (slave > 2) close(slave);
+    exec_argv(argv);
+}
+
 }  // namespace spawn::test

@@ -48,6 +48,9 @@ std::vector<std::string> machine_cgroups(const std::string& machine);
 // New host mount points (after minus before) that a container of tree could
 // have leaked: at or below the tree, or at a path the container mounts.
 std::vector<std::string> leaked_mounts(const std::vector<std::string>& before, const std::string& tree);
+// In a forked child: slave becomes the controlling terminal and stdin/out/err
+// (master and slave closed), then argv is executed (PATH search); 127 if not.
+[[noreturn]] void exec_on_tty(int master, int slave, const std::vector<std::string>& argv);
 // The spawn command line prefix: {spawn, -q, --register=no}.
 std::vector<std::string> spawn_cmd(std::vector<std::string> args);
 

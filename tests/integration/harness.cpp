@@ -30,11 +30,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
         dup2(err[1], 2);
         setsid();  // no controlling terminal: stdin is a pipe
         for (const auto& e : opts.env) putenv(strdup(e.c_str()));
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
+        exec_argv(argv);
     }
     close(in[0]);
     close(out[1]);
@@ -104,6 +100,25 @@ fs::path fixture_tarball(const std::string& name) {
         std::abort();
     }
     return p;
+}
+
+void exec_argv(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+}
+
+RunResult sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
+
+RunResult run_mctl(const std::vector<std::string>& args, std::string input) {
+    std::vector<std::string> argv = {mctl_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions o;
+    o.input = std::move(input);
+    o.timeout = std::chrono::seconds(30);
+    return run(argv, o);
 }
 
 TempTree::TempTree(const std::string& fixture) {

@@ -23,10 +23,17 @@ struct RunOptions {
 
 // Runs argv (argv[0] looked up in PATH) with pipes on stdin/stdout/stderr.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
+// In a forked child: execvp(argv), or _exit(127).
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv);
 
 // Paths of the binaries under test (meson passes SPAWN_BIN / MCTL_BIN).
 std::string spawn_bin();
 std::string mctl_bin();
+
+// /bin/sh -c cmd.
+RunResult sh(const std::string& cmd);
+// mctl_bin() with args, input on stdin, a 30 s timeout.
+RunResult run_mctl(const std::vector<std::string>& args, std::string input = "");
 
 // $SPAWN_FIXTURES (default /var/cache/spawn/fixtures)/NAME.tar; aborts the
 // test with a clear message if tools/test has not built it.

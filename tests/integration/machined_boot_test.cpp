@@ -21,20 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-RunResult mctl(const std::vector<std::string>& args, std::string input = "") {
-    std::vector<std::string> argv = {mctl_bin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    RunOptions o;
-    o.input = std::move(input);
-    o.timeout = std::chrono::seconds(30);
-    return run(argv, o);
-}
-
-bool listed(const std::string& name) {
-    auto l = listed_machines();
-    return std::find(l.begin(), l.end(), name) != l.end();
-}
-
 uint32_t leader_of(const std::string& name) {
     auto m = machined::Machined::connect();
     if (!m) return 0;
@@ -52,7 +38,7 @@ protected:
             "-q", "-b", "-D", tree_->str(), "-M", name_, "--register=yes", "--console=passive"});
         ASSERT_TRUE(spawn_->wait_registered(name_, 30000)) << spawn_->output();
         for (int i = 0; i < 150; ++i) {
-            auto r = mctl({"exec", name_, "systemctl", "is-system-running"});
+            auto r = run_mctl({"exec", name_, "systemctl", "is-system-running"});
             if (r.out == "running\n" || r.out == "degraded\n") return;
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
@@ -70,55 +56,55 @@ protected:
 }  // namespace
 
 TEST_F(DebianGuest, ListStatusShowSeeTheBootedGuest) {
-    auto l = mctl({"list", "--no-legend"});
+    auto l = run_mctl({"list", "--no-legend"});
     EXPECT_NE(l.out.find(name_ + " container spawn debian 12"), std::string::npos) << l.out;
-    auto s = mctl({"status", name_});
+    auto s = run_mctl({"status", name_});
     EXPECT_NE(s.out.find("OS: Debian GNU/Linux 12 (bookworm)"), std::string::npos) << s.out;
     EXPECT_NE(s.out.find("(systemd)"), std::string::npos);
     EXPECT_NE(s.out.find("init.scope"), std::string::npos) << s.out;
     EXPECT_NE(s.out.find("systemd-journald"), std::string::npos) << s.out;
     EXPECT_NE(s.out.find("systemd[1]: "), std::string::npos) << "no guest journal lines in status";
-    auto v = mctl({"show", name_, "-p", "State", "--value"});
+    auto v = run_mctl({"show", name_, "-p", "State", "--value"});
     EXPECT_EQ(v.out, "running\n");
 }
 
 TEST_F(DebianGuest, LoginAndShellGoThroughTheGuestsDbus) {
     // The shell first: a getty machined starts for a login that was left at
     // once opens its pty by name later, and may land on a newer session's pty.
-    auto sh = mctl({"shell", name_, "/bin/sh", "-c", "echo via-shell $(id -un)"});
+    auto sh = run_mctl({"shell", name_, "/bin/sh", "-c", "echo via-shell $(id -un)"});
     EXPECT_EQ(sh.status, 0) << sh.err;
     EXPECT_NE(sh.out.find("via-shell root"), std::string::npos) << sh.out;
     EXPECT_EQ(sh.err.find("entering machine"), std::string::npos) << sh.err;
-    auto login = mctl({"login", name_}, "root\n");
+    auto login = run_mctl({"login", name_}, "root\n");
     EXPECT_NE(login.out.find("login:"), std::string::npos) << login.out << login.err;
     EXPECT_EQ(login.err.find("OpenMachineLogin failed"), std::string::npos) << login.err;
-    auto esc = mctl({"login", name_}, "\x1d\x1d\x1d");
+    auto esc = run_mctl({"login", name_}, "\x1d\x1d\x1d");
     EXPECT_EQ(esc.status, 0);
     EXPECT_NE(esc.err.find("Connection to machine " + name_ + " terminated."), std::string::npos);
 }
 
 TEST_F(DebianGuest, ExecReturnsStatusAndSeparateStreams) {
-    auto r = mctl({"exec", name_, "sh", "-c", "cat /proc/1/comm; read x; echo got-$x; echo oops >&2; exit 42"}, "line\n");
+    auto r = run_mctl({"exec", name_, "sh", "-c", "cat /proc/1/comm; read x; echo got-$x; echo oops >&2; exit 42"}, "line\n");
     EXPECT_EQ(r.status, 42);
     EXPECT_EQ(r.out, "systemd\ngot-line\n");
     EXPECT_EQ(r.err, "oops\n");
 }
 
 TEST_F(DebianGuest, JournalReadsTheGuestJournal) {
-    auto u = mctl({"journal", name_, "-u", "systemd-logind", "-n", "50"});
+    auto u = run_mctl({"journal", name_, "-u", "systemd-logind", "-n", "50"});
     EXPECT_EQ(u.status, 0) << u.err;
     EXPECT_NE(u.out.find("systemd-logind"), std::string::npos) << u.out;
     EXPECT_EQ(u.out.find("systemd-journald["), std::string::npos) << "-u did not filter";
-    auto n = mctl({"journal", name_, "-n", "3", "-o", "cat"});
+    auto n = run_mctl({"journal", name_, "-n", "3", "-o", "cat"});
     EXPECT_EQ(std::count(n.out.begin(), n.out.end(), '\n'), 3) << n.out;
-    auto j = mctl({"journal", name_, "-b", "-n", "1", "-o", "json"});
+    auto j = run_mctl({"journal", name_, "-b", "-n", "1", "-o", "json"});
     EXPECT_EQ(j.out.rfind("{\"__CURSOR\":", 0), 0u) << j.out;
     EXPECT_NE(j.out.find("\"_BOOT_ID\":"), std::string::npos);
     // -f prints new entries: one written from inside shows up.
     std::vector<std::string> argv = {"timeout", "3", mctl_bin(), "journal", name_, "-f", "-n", "0", "-o", "cat"};
     std::thread writer([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(800));
-        mctl({"exec", name_, "logger", "-t", "spawn-test", "followed-entry"});
+        run_mctl({"exec", name_, "logger", "-t", "spawn-test", "followed-entry"});
     });
     auto f = run(argv);
     writer.join();
@@ -144,18 +130,18 @@ TEST_F(DebianGuest, RealMachinectlStatusAndLogin) {
 }
 
 TEST_F(DebianGuest, PoweroffEndsSpawnWithStatusZero) {
-    auto r = mctl({"poweroff", name_});
+    auto r = run_mctl({"poweroff", name_});
     EXPECT_EQ(r.status, 0) << r.err;
     int st = spawn_->stop(0, 20000);
     ASSERT_NE(st, -1) << "spawn still runs 20 s after poweroff";
     EXPECT_TRUE(WIFEXITED(st));
     EXPECT_EQ(WEXITSTATUS(st), 0) << spawn_->output();
-    EXPECT_FALSE(listed(name_));
+    EXPECT_FALSE(machine_listed(name_));
 }
 
 TEST_F(DebianGuest, RebootReRegistersTheNewLeaderAndRealMachinectlPowersOff) {
     uint32_t before = leader_of(name_);
-    auto r = mctl({"reboot", name_});
+    auto r = run_mctl({"reboot", name_});
     EXPECT_EQ(r.status, 0) << r.err;
     uint32_t after = 0;
     for (int i = 0; i < 150 && (after == 0 || after == before); ++i) {
@@ -165,7 +151,7 @@ TEST_F(DebianGuest, RebootReRegistersTheNewLeaderAndRealMachinectlPowersOff) {
     EXPECT_NE(after, 0u);
     EXPECT_NE(after, before) << "no new leader after reboot";
     for (int i = 0; i < 100; ++i) {  // let the new boot get its signal handlers up
-        auto s = mctl({"exec", name_, "systemctl", "is-system-running"});
+        auto s = run_mctl({"exec", name_, "systemctl", "is-system-running"});
         if (s.out == "running\n" || s.out == "degraded\n") break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
@@ -174,14 +160,14 @@ TEST_F(DebianGuest, RebootReRegistersTheNewLeaderAndRealMachinectlPowersOff) {
     int st = spawn_->stop(0, 20000);
     ASSERT_NE(st, -1);
     EXPECT_EQ(WEXITSTATUS(st), 0);
-    EXPECT_FALSE(listed(name_));
+    EXPECT_FALSE(machine_listed(name_));
 }
 
 TEST_F(DebianGuest, TerminateEndsTheGuest) {
-    auto r = mctl({"terminate", name_});
+    auto r = run_mctl({"terminate", name_});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(spawn_->stop(0, 10000), -1);
-    EXPECT_FALSE(listed(name_));
+    EXPECT_FALSE(machine_listed(name_));
 }
 
 TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
@@ -190,31 +176,31 @@ TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
     const std::string dir = "/var/lib/machines/" + name;
     fs::create_directories("/var/lib/machines");
     ASSERT_EQ(run({"sh", "-c", "mkdir " + dir + " && tar -xpf " + fixture_tarball("bookworm").string() + " -C " + dir}).status, 0);
-    auto r = mctl({"start", name});
+    auto r = run_mctl({"start", name});
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_TRUE(listed(name));
+    EXPECT_TRUE(machine_listed(name));
     uint32_t leader = leader_of(name);
     EXPECT_EQ(read_file("/proc/" + std::to_string(leader) + "/comm"), "systemd\n");
-    auto again = mctl({"start", name});
+    auto again = run_mctl({"start", name});
     EXPECT_EQ(again.status, 1);
     EXPECT_EQ(again.err, "mctl: Machine '" + name + "' already exists\n");
     for (int i = 0; i < 100; ++i) {
-        auto s = mctl({"exec", name, "systemctl", "is-system-running"});
+        auto s = run_mctl({"exec", name, "systemctl", "is-system-running"});
         if (s.out == "running\n" || s.out == "degraded\n") break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    EXPECT_EQ(mctl({"poweroff", name}).status, 0);
-    for (int i = 0; i < 200 && listed(name); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    EXPECT_FALSE(listed(name));
+    EXPECT_EQ(run_mctl({"poweroff", name}).status, 0);
+    for (int i = 0; i < 200 && machine_listed(name); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(machine_listed(name));
     fs::remove_all(dir);
 
     // An image spawn cannot boot: the error from spawn is shown, nothing stays registered.
     fs::create_directories(dir + "/etc");
-    auto bad = mctl({"start", name});
+    auto bad = run_mctl({"start", name});
     fs::remove_all(dir);
     fs::remove("/run/spawn/log/" + name + ".log");
     ::rmdir("/run/spawn/log");
     EXPECT_EQ(bad.status, 1);
     EXPECT_NE(bad.err.find("starting machine '" + name + "' failed: "), std::string::npos) << bad.err;
-    EXPECT_FALSE(listed(name));
+    EXPECT_FALSE(machine_listed(name));
 }

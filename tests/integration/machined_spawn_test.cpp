@@ -19,20 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool listed(const std::string& name) {
-    auto l = listed_machines();
-    return std::find(l.begin(), l.end(), name) != l.end();
-}
-
-RunResult mctl(const std::vector<std::string>& args, std::string input = "") {
-    std::vector<std::string> argv = {mctl_bin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    RunOptions o;
-    o.input = std::move(input);
-    o.timeout = std::chrono::seconds(30);
-    return run(argv, o);
-}
-
 RunResult spawn_run(const std::vector<std::string>& args, std::vector<std::string> env = {}) {
     std::vector<std::string> argv = {spawn_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -72,7 +58,7 @@ TEST_F(SpawnRegistration, RegisteredWhileRunningUnregisteredAfter) {
         EXPECT_NE(status.find("NSpid:\t" + std::to_string(info->leader) + "\t1\n"), std::string::npos) << status;
         s.stop(SIGTERM);
     }
-    EXPECT_FALSE(listed("spawn-s-reg"));
+    EXPECT_FALSE(machine_listed("spawn-s-reg"));
     EXPECT_TRUE(mounts_under(tree.path()).empty());
 }
 
@@ -80,7 +66,7 @@ TEST_F(SpawnRegistration, ExitStatusAndRegistrationOfAShortCommand) {
     TempTree tree("busybox");
     auto r = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-short", "--register=yes", "/bin/sh", "-c", "exit 3"});
     EXPECT_EQ(r.status, 3) << r.err;
-    EXPECT_FALSE(listed("spawn-s-short"));
+    EXPECT_FALSE(machine_listed("spawn-s-short"));
 }
 
 TEST_F(SpawnRegistration, SigkillOfSpawnThenANewStartOfTheSameNameSucceeds) {
@@ -91,11 +77,11 @@ TEST_F(SpawnRegistration, SigkillOfSpawnThenANewStartOfTheSameNameSucceeds) {
         s.stop(SIGKILL);
     }
     // machined keeps the stale entry; the next start clears it.
-    EXPECT_TRUE(listed("spawn-s-crash"));
+    EXPECT_TRUE(machine_listed("spawn-s-crash"));
     auto r = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-crash", "--register=yes", "/bin/echo", "again"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "again\n");
-    EXPECT_FALSE(listed("spawn-s-crash"));
+    EXPECT_FALSE(machine_listed("spawn-s-crash"));
 }
 
 TEST_F(SpawnRegistration, TwoLiveMachinesWithOneNameAreRefused) {
@@ -161,33 +147,33 @@ TEST_F(SpawnRegistration, MctlVerbsOnABusyboxGuest) {
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-bb", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("spawn-s-bb")) << s.output();
 
-    auto list = mctl({"list", "--no-legend"});
+    auto list = run_mctl({"list", "--no-legend"});
     EXPECT_NE(list.out.find("spawn-s-bb container spawn busybox 1"), std::string::npos) << list.out;
-    auto st = mctl({"status", "spawn-s-bb"});
+    auto st = run_mctl({"status", "spawn-s-bb"});
     EXPECT_NE(st.out.find("Root: " + fs::canonical(tree.path()).string()), std::string::npos) << st.out;
     EXPECT_NE(st.out.find("/bin/sleep 600"), std::string::npos) << st.out;
 
-    auto ex = mctl({"exec", "spawn-s-bb", "sh", "-c", "echo $(hostname) $(cat /proc/1/cmdline | tr '\\0' ' '); cat; exit 9"},
+    auto ex = run_mctl({"exec", "spawn-s-bb", "sh", "-c", "echo $(hostname) $(cat /proc/1/cmdline | tr '\\0' ' '); cat; exit 9"},
                    "piped\n");
     EXPECT_EQ(ex.status, 9) << ex.err;
     EXPECT_EQ(ex.out, "spawn-s-bb /bin/sleep 600\npiped\n");
 
-    auto sh = mctl({"shell", "spawn-s-bb"}, "echo shell=$(id -un); exit 6\n");
+    auto sh = run_mctl({"shell", "spawn-s-bb"}, "echo shell=$(id -un); exit 6\n");
     EXPECT_EQ(sh.status, 6) << sh.err;
     EXPECT_NE(sh.out.find("shell=root"), std::string::npos);
 
-    auto login = mctl({"login", "spawn-s-bb"}, "root\n");
+    auto login = run_mctl({"login", "spawn-s-bb"}, "root\n");
     EXPECT_NE(login.out.find("spawn-s-bb login:"), std::string::npos) << login.out << login.err;
     EXPECT_NE(login.err.find("starting the guest's login on a new pty"), std::string::npos);
 
-    auto j = mctl({"journal", "spawn-s-bb"});
+    auto j = run_mctl({"journal", "spawn-s-bb"});
     EXPECT_EQ(j.status, 0) << j.err;
 
-    auto k = mctl({"kill", "spawn-s-bb", "--kill-whom=leader", "--signal=SIGKILL"});
+    auto k = run_mctl({"kill", "spawn-s-bb", "--kill-whom=leader", "--signal=SIGKILL"});
     EXPECT_EQ(k.status, 0) << k.err;
     int ws = s.stop(0, 10000);  // spawn sees its container die and exits
     EXPECT_TRUE(WIFEXITED(ws));
-    EXPECT_FALSE(listed("spawn-s-bb"));
+    EXPECT_FALSE(machine_listed("spawn-s-bb"));
 }
 
 TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
@@ -197,7 +183,7 @@ TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
     ASSERT_TRUE(s.wait_registered("spawn-s-sysv")) << s.output();
     EXPECT_EQ(read_file("/run/spawn/machines/spawn-s-sysv"), "PoweroffSignal=" + std::to_string(SIGUSR2) + "\n");
     usleep(200000);  // the trap is set
-    auto r = mctl({"poweroff", "spawn-s-sysv"});
+    auto r = run_mctl({"poweroff", "spawn-s-sysv"});
     EXPECT_EQ(r.status, 0) << r.err;
     int st = s.stop(0, 10000);
     ASSERT_NE(st, -1) << "spawn still runs after poweroff";
@@ -212,17 +198,17 @@ TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {
     ASSERT_TRUE(s.wait_registered("spawn-s-stats")) << s.output();
     RunResult r;
     for (int i = 0; i < 50; ++i) {  // the two sleeps may take a moment to start
-        r = mctl({"stats", "spawn-s-stats", "--no-legend"});
+        r = run_mctl({"stats", "spawn-s-stats", "--no-legend"});
         if (r.out.rfind("spawn-s-stats 3 ", 0) == 0) break;
         usleep(50000);
     }
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out.rfind("spawn-s-stats 3 ", 0), 0u) << r.out;
     EXPECT_NE(r.out.find("s "), std::string::npos) << r.out;  // CPU seconds
-    auto j = mctl({"stats", "spawn-s-stats", "-o", "json"});
+    auto j = run_mctl({"stats", "spawn-s-stats", "-o", "json"});
     EXPECT_EQ(j.out.rfind("[{\"machine\":\"spawn-s-stats\",\"tasks\":3,\"cpu_usec\":", 0), 0u) << j.out;
     EXPECT_EQ(j.out.find("\"memory_bytes\":null"), std::string::npos) << j.out;
-    auto none = mctl({"stats", "spawn-s-none"});
+    auto none = run_mctl({"stats", "spawn-s-none"});
     EXPECT_EQ(none.status, 1);
     EXPECT_EQ(none.err, "mctl: No machine 'spawn-s-none' known\n");
 }
@@ -231,10 +217,10 @@ TEST_F(SpawnRegistration, TerminateStopsASpawnContainer) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-term", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("spawn-s-term")) << s.output();
-    auto r = mctl({"terminate", "spawn-s-term"});
+    auto r = run_mctl({"terminate", "spawn-s-term"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(s.stop(0, 10000), -1) << "spawn did not exit after terminate";
-    EXPECT_FALSE(listed("spawn-s-term"));
+    EXPECT_FALSE(machine_listed("spawn-s-term"));
     EXPECT_FALSE(cgroup_exists("spawn-s-term"));
 }
 
@@ -256,7 +242,7 @@ TEST_F(SpawnRegistration, ExecIsConfinedLikeTheMachine) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-conf", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("spawn-s-conf")) << s.output();
-    auto ex = mctl({"exec", "spawn-s-conf", "sh", "-c",
+    auto ex = run_mctl({"exec", "spawn-s-conf", "sh", "-c",
                     "grep -E '^(CapBnd|CapEff|Seccomp):' /proc/1/status; echo --; "
                     "grep -E '^(CapBnd|CapEff|Seccomp):' /proc/self/status"});
     ASSERT_EQ(ex.status, 0) << ex.err;
@@ -268,7 +254,7 @@ TEST_F(SpawnRegistration, ExecIsConfinedLikeTheMachine) {
     // The host's full set would include CAP_SYS_MODULE (bit 16); the machine's does not.
     auto capbnd = joined.substr(joined.find("CapBnd:\t") + 8, 16);
     EXPECT_EQ(std::stoull(capbnd, nullptr, 16) & (1ULL << 16), 0u) << joined;
-    EXPECT_EQ(mctl({"kill", "spawn-s-conf", "--signal=SIGKILL"}).status, 0);
+    EXPECT_EQ(run_mctl({"kill", "spawn-s-conf", "--signal=SIGKILL"}).status, 0);
     s.stop(0, 10000);
 }
 

@@ -23,11 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool listed(const std::string& name) {
-    auto l = listed_machines();
-    return std::find(l.begin(), l.end(), name) != l.end();
-}
-
 RunResult mctl(const std::vector<std::string>& args, const RunOptions& o = {}) {
     std::vector<std::string> argv = {mctl_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -81,7 +76,7 @@ TEST_F(Machined, RegistrationRegistersAndUnregistersInDestructor) {
         auto reg = machined::Registration::create(params("spawn-t-reg", l.pid()));
         ASSERT_TRUE(reg.ok()) << reg.error().message();
         EXPECT_TRUE(reg->active());
-        EXPECT_TRUE(listed("spawn-t-reg"));
+        EXPECT_TRUE(machine_listed("spawn-t-reg"));
         auto m = machined::Machined::connect();
         ASSERT_TRUE(m.ok());
         auto info = m->get("spawn-t-reg");
@@ -92,7 +87,7 @@ TEST_F(Machined, RegistrationRegistersAndUnregistersInDestructor) {
         EXPECT_EQ(info->unit, "machine-spawn\\x2dt\\x2dreg.scope");
         EXPECT_EQ(info->id[0], 0x42);
     }
-    EXPECT_FALSE(listed("spawn-t-reg"));
+    EXPECT_FALSE(machine_listed("spawn-t-reg"));
 }
 
 TEST_F(Machined, LiveMachineOfSameNameIsRefusedWithoutSideEffects) {
@@ -116,10 +111,10 @@ TEST_F(Machined, StaleRegistrationIsClearedAndReplaced) {
     FakeLeader dead("spawn-t-stale");
     ASSERT_TRUE(register_fake(dead, "spawn-t-stale"));
     dead.kill_now();  // as after SIGKILL of the spawner: machined keeps the entry
-    EXPECT_TRUE(listed("spawn-t-stale"));
+    EXPECT_TRUE(machine_listed("spawn-t-stale"));
     FakeLeader fresh("spawn-t-stale");
     ASSERT_TRUE(machined::Registration::preflight("spawn-t-stale", RegisterMode::Auto).ok());
-    EXPECT_FALSE(listed("spawn-t-stale"));
+    EXPECT_FALSE(machine_listed("spawn-t-stale"));
     auto reg = machined::Registration::create(params("spawn-t-stale", fresh.pid()));
     ASSERT_TRUE(reg.ok()) << reg.error().message();
     auto m = machined::Machined::connect();
@@ -148,7 +143,7 @@ TEST_F(Machined, RegisterAutoGoesOnWithoutMachinedAndNoDoesNothing) {
     auto reg = machined::Registration::create(params("spawn-t-auto", l.pid(), RegisterMode::No));
     ASSERT_TRUE(reg.ok());
     EXPECT_FALSE(reg->active());
-    EXPECT_FALSE(listed("spawn-t-auto"));
+    EXPECT_FALSE(machine_listed("spawn-t-auto"));
 }
 
 TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
@@ -274,7 +269,7 @@ TEST_F(Machined, TerminateKillsTheMachineAndUnregistersIt) {
     ASSERT_TRUE(register_fake(l, "spawn-t-term", tree.str()));
     auto r = mctl({"terminate", "spawn-t-term"});
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_FALSE(listed("spawn-t-term"));
+    EXPECT_FALSE(machine_listed("spawn-t-term"));
     std::string procs = read_file("/sys/fs/cgroup/systemd" + l.cgroup() + "/cgroup.procs");
     EXPECT_EQ(procs, "") << "processes left in the machine's cgroup";
 }

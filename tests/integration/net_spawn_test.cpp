@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "netns_fixture.hpp"
 #include "net/netns.hpp"
 
 using namespace spawn;
@@ -27,9 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-RunResult sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
-bool host_has_link(const std::string& name) { return sh("ip link show dev " + name).status == 0; }
-std::string links() { return sh("ip -o link show | cut -d: -f2 | sort | tr -d ' ' | tr '\\n' ' '").out; }
 std::string nft_tables() { return sh("nft list tables").out; }
 
 // Waits until pred() holds (polling), at most `limit`.
@@ -72,22 +70,7 @@ private:
     std::thread thread_;
 };
 
-class NetSpawn : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_EQ(geteuid(), 0u) << "network tests need root";
-        orig_ = net::open_own_netns().value().release();
-        ASSERT_EQ(unshare(CLONE_NEWNET), 0) << strerror(errno);
-        ASSERT_EQ(sh("ip link set lo up").status, 0);
-    }
-    void TearDown() override {
-        if (orig_ >= 0) {
-            setns(orig_, CLONE_NEWNET);
-            close(orig_);
-        }
-    }
-    int orig_ = -1;
-};
+class NetSpawn : public PrivateNetnsTest {};
 
 std::string failed(const RunResult& r) { return "status " + std::to_string(r.status) + "\nout: " + r.out + "\nerr: " + r.err; }
 
@@ -215,14 +198,10 @@ TEST_F(NetSpawn, NothingLeftAfterSigkillOfSpawn) {
     pid_t pid = fork();
     if (pid == 0) {
         auto a = spawn_argv(t, "nskill", opts, "sleep 30");
-        std::vector<char*> argv;
-        for (auto& s : a) argv.push_back(s.data());
-        argv.push_back(nullptr);
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(devnull, 1);
-        execv(argv[0], argv.data());
-        _exit(127);
+        exec_argv(a);
     }
     ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nskill") != std::string::npos; }));
     kill(pid, SIGKILL);

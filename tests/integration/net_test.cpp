@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "netns_fixture.hpp"
 #include "net/netns.hpp"
 #include "net/port.hpp"
 #include "net/setup.hpp"
@@ -26,6 +27,9 @@
 using namespace spawn;
 using namespace spawn::net;
 using spawn::test::run;
+using spawn::test::host_has_link;
+using spawn::test::links;
+using spawn::test::sh;
 
 namespace {
 
@@ -63,16 +67,13 @@ private:
     pid_t pid_ = -1;
 };
 
-test::RunResult sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
 
 // Runs cmd inside the container's network namespace.
 test::RunResult in(const FakeContainer& c, const std::string& cmd) {
     return run({"nsenter", c.ns(), "/bin/sh", "-c", cmd});
 }
 
-bool host_has_link(const std::string& name) { return sh("ip link show dev " + name).status == 0; }
 
-std::string links() { return sh("ip -o link show | cut -d: -f2 | sort | tr -d ' ' | tr '\\n' ' '").out; }
 
 bool ping_from_host(const std::string& addr) {
     return sh("busybox ping -c1 -W2 " + addr + " >/dev/null 2>&1").status == 0;
@@ -87,23 +88,7 @@ Config machine(const std::string& name) {
     return c;
 }
 
-class Net : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_EQ(geteuid(), 0u) << "network tests need root";
-        orig_ = open_own_netns().value().release();
-        ASSERT_EQ(unshare(CLONE_NEWNET), 0) << strerror(errno);
-        ASSERT_EQ(sh("ip link set lo up").status, 0);
-    }
-    void TearDown() override {
-        // Back to the original namespace; the test's namespace (and all in it) goes away.
-        if (orig_ >= 0) {
-            setns(orig_, CLONE_NEWNET);
-            close(orig_);
-        }
-    }
-    int orig_ = -1;
-};
+class Net : public spawn::test::PrivateNetnsTest {};
 
 // Accepts connections in the container's namespace on port 80 (IPv4 and IPv6)
 // and answers each with "hello from container".

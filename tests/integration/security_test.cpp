@@ -227,18 +227,7 @@ TEST(Security, HostTerminalOnStdinCannotBeInjected) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        setsid();
-        ioctl(slave, TIOCSCTTY, 0);
-        dup2(slave, 0);
-        dup2(slave, 1);
-        dup2(slave, 2);
-        close(master);
-        if (slave > 2) close(slave);
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
+        exec_on_tty(master, slave, argv);
     }
     std::string out;
     int st = 0;
@@ -321,11 +310,7 @@ std::string run_confined(uint64_t bounding, const std::vector<std::string>& argv
             std::fprintf(stdout, "confine failed: %s\n", r.error().message().c_str());
             _exit(3);
         }
-        std::vector<char*> a;
-        for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        execv(a[0], a.data());
-        _exit(127);
+        exec_argv(argv);
     }
     close(p[1]);
     std::string out;

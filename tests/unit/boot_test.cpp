@@ -128,8 +128,8 @@ TEST(BootInit, ParseOsRelease) {
 TEST(BootMachineId, ParseAndFormat) {
     auto id = parse_id128("3d1219c7c4c5404aaa1f6d2a48adfda4\n");
     ASSERT_TRUE(id);
-    EXPECT_EQ(id128_hex(*id), "3d1219c7c4c5404aaa1f6d2a48adfda4");
-    EXPECT_EQ(id128_uuid(*id), "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4");
+    EXPECT_EQ(uuid_to_string(*id), "3d1219c7c4c5404aaa1f6d2a48adfda4");
+    EXPECT_EQ(uuid_to_dashed(*id), "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4");
     EXPECT_EQ(parse_id128("3d1219c7-c4c5-404a-aa1f-6d2a48adfda4"), id);
     EXPECT_FALSE(parse_id128("3d1219c7c4c5404aaa1f6d2a48adfdaz"));
     EXPECT_FALSE(parse_id128("3d12"));
@@ -175,7 +175,7 @@ TEST(BootMachineId, ReadsTreeFile) {
     t.file("/etc/machine-id", "33333333333333333333333333333333\n");
     auto r = machine_id_for_tree(t.p.string(), std::nullopt);
     ASSERT_TRUE(r);
-    EXPECT_EQ(id128_hex(r->id), "33333333333333333333333333333333");
+    EXPECT_EQ(uuid_to_string(r->id), "33333333333333333333333333333333");
     TmpDir empty;
     auto e = machine_id_for_tree(empty.p.string(), std::nullopt);
     ASSERT_TRUE(e);

@@ -66,19 +66,6 @@ TEST(Env, PasswdLookup) {
     EXPECT_FALSE(find_passwd(kPasswd, "broken line"));
 }
 
-TEST(Env, Uuids) {
-    auto u = parse_machine_id("0123456789abcdef0123456789ABCDEF\n");
-    ASSERT_TRUE(u);
-    EXPECT_EQ(format_uuid(*u), "01234567-89ab-cdef-0123-456789abcdef");
-    auto back = parse_machine_id(format_uuid(*u));
-    ASSERT_TRUE(back);
-    EXPECT_EQ(*back, *u);
-    EXPECT_FALSE(parse_machine_id("01234567-89ab-cdef-0123-456789abcdeX"));
-    EXPECT_FALSE(parse_machine_id(""));
-    EXPECT_FALSE(parse_machine_id("00000000000000000000000000000000"));
-    EXPECT_FALSE(parse_machine_id("0123456789abcdef0123456789abcdeg"));
-}
-
 TEST(Console, ModeResolution) {
     EXPECT_EQ(resolve_console_mode(std::nullopt, true, true), ConsoleMode::Interactive);
     EXPECT_EQ(resolve_console_mode(std::nullopt, false, true), ConsoleMode::Pipe);

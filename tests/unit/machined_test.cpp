@@ -20,17 +20,6 @@ TEST(ScopeUnitName, EscapesLikeSystemd) {
     EXPECT_EQ(scope_unit_name("a.b_c"), "machine-a.b_c.scope");
 }
 
-TEST(MachineName, Validation) {
-    EXPECT_TRUE(valid_machine_name("debian-12"));
-    EXPECT_TRUE(valid_machine_name("a.b_c"));
-    EXPECT_FALSE(valid_machine_name(""));
-    EXPECT_FALSE(valid_machine_name(".host"));
-    EXPECT_FALSE(valid_machine_name("../x"));
-    EXPECT_FALSE(valid_machine_name("a/b"));
-    EXPECT_FALSE(valid_machine_name("-x"));
-    EXPECT_FALSE(valid_machine_name(std::string(65, 'a')));
-}
-
 TEST(Property, ParsesSizesPercentagesAndLists) {
     auto m = parse_property("MemoryMax=512M");
     ASSERT_TRUE(m.ok());

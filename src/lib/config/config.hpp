@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "util/uuid.hpp"
+
 namespace spawn {
 
 // Name the container manager announces in container= (design.md section 5).
@@ -63,8 +65,6 @@ struct NetworkConfig {
     std::vector<PortForward> ports;        // -p/--port
     std::vector<NetworkAddress> addresses; // --network-address (beyond nspawn)
 };
-
-using Uuid = std::array<uint8_t, 16>;
 
 struct Config {
     // What to run.

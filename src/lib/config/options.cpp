@@ -13,6 +13,7 @@
 
 #include "config/names.hpp"
 #include "container/caps.hpp"
+#include "util/signals.hpp"
 #include "util/strings.hpp"
 
 namespace spawn {
@@ -120,11 +121,6 @@ bool is_short_option(int c) {
     return std::strchr(kShortOptions, c) != nullptr;
 }
 
-std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had) {
-    *had = s.starts_with(prefix);
-    return *had ? s.substr(prefix.size()) : s;
-}
-
 bool has_dotdot_component(std::string_view p) {
     for (const auto& part : str::split(p, '/'))
         if (part == "..") return true;
@@ -173,64 +169,10 @@ std::vector<std::string> split_colon_escaped(std::string_view s, size_t max) {
     return out;
 }
 
-struct SignalName {
-    const char* name;
-    int sig;
-};
-
-const SignalName kSignals[] = {
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},   {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
-    {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
-    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},
-    {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
-    {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
-    {"IO", SIGIO},       {"PWR", SIGPWR},     {"SYS", SIGSYS},
-};
-
-std::optional<int> parse_signal_value(std::string_view s) {
-    if (s.empty()) return std::nullopt;
-    if (s.front() >= '0' && s.front() <= '9') {
-        auto n = str::parse_uint(s);
-        if (!n || *n < 1 || *n >= static_cast<uint64_t>(NSIG)) return std::nullopt;
-        return static_cast<int>(*n);
-    }
-    bool had_sig = false;
-    s = lstrip_prefix(s, "SIG", &had_sig);
-    for (const auto& e : kSignals)
-        if (s == e.name) return e.sig;
-    // RTMIN, RTMIN+n, RTMAX, RTMAX-n
-    bool had = false;
-    std::string_view rest = lstrip_prefix(s, "RTMIN", &had);
-    if (had) {
-        if (rest.empty()) return SIGRTMIN;
-        if (rest.front() != '+') return std::nullopt;
-        auto n = str::parse_uint(rest.substr(1));
-        if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
-        return SIGRTMIN + static_cast<int>(*n);
-    }
-    rest = lstrip_prefix(s, "RTMAX", &had);
-    if (had) {
-        if (rest.empty()) return SIGRTMAX;
-        if (rest.front() != '-') return std::nullopt;
-        auto n = str::parse_uint(rest.substr(1));
-        if (!n || *n > static_cast<uint64_t>(SIGRTMAX - SIGRTMIN)) return std::nullopt;
-        return SIGRTMAX - static_cast<int>(*n);
-    }
-    return std::nullopt;
-}
-
 std::optional<uint16_t> parse_ip_port(std::string_view s) {
     auto n = str::parse_uint(s);
     if (!n || *n < 1 || *n > 65535) return std::nullopt;
     return static_cast<uint16_t>(*n);
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 constexpr const char* kNameRules =
@@ -459,53 +401,17 @@ Result<RegisterMode> parse_register_mode(std::string_view s) {
 }
 
 Result<Uuid> parse_uuid(std::string_view s) {
-    std::string hex;
-    if (s.size() == 36) {
-        for (size_t i = 0; i < s.size(); ++i) {
-            bool dash_pos = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash_pos != (s[i] == '-')) return Error::msg("Invalid --uuid: '{}'", s);
-            if (!dash_pos) hex += s[i];
-        }
-    } else if (s.size() == 32) {
-        hex = std::string(s);
-    } else {
+    if (s.size() != 32 && s.size() != 36)
         return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
-    }
-    Uuid u{};
-    bool all_zero = true;
-    for (size_t i = 0; i < 16; ++i) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
-        u[i] = static_cast<uint8_t>(hi << 4 | lo);
-        if (u[i]) all_zero = false;
-    }
-    if (all_zero) return Error::msg("Invalid --uuid: '{}' (machine UUID may not be all zeroes)", s);
-    return u;
-}
-
-std::string uuid_to_string(const Uuid& u) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (uint8_t b : u) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
+    auto u = parse_uuid_text(s);
+    if (!u) return Error::msg("Invalid --uuid: '{}' (expected 32 hexadecimal digits or a UUID)", s);
+    if (uuid_is_null(*u)) return Error::msg("Invalid --uuid: '{}' (machine UUID may not be all zeroes)", s);
+    return *u;
 }
 
 Result<int> parse_signal(std::string_view s) {
-    if (auto sig = parse_signal_value(s)) return *sig;
+    if (auto sig = parse_signal_name(s)) return *sig;
     return Error::msg("Invalid --kill-signal: '{}' (not a signal name or number)", s);
-}
-
-std::string signal_name(int sig) {
-    for (const auto& e : kSignals)
-        if (e.sig == sig) return std::string("SIG") + e.name;
-    if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
-        if (sig == SIGRTMIN) return "SIGRTMIN";
-        return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
-    }
-    return std::to_string(sig);
 }
 
 Result<std::string> parse_setenv(std::string_view s) {
@@ -609,9 +515,9 @@ Result<PortForward> parse_port(std::string_view s) {
     PortForward p;
     std::string_view rest = s;
     bool had = false;
-    if (rest = lstrip_prefix(s, "tcp:", &had); had) {
+    if (rest = str::lstrip_prefix(s, "tcp:", &had); had) {
         p.protocol = PortProtocol::Tcp;
-    } else if (rest = lstrip_prefix(s, "udp:", &had); had) {
+    } else if (rest = str::lstrip_prefix(s, "udp:", &had); had) {
         p.protocol = PortProtocol::Udp;
     } else {
         rest = s;

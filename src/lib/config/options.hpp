@@ -55,8 +55,6 @@ Result<std::string> parse_slice(std::string_view s);
 std::string_view console_mode_name(ConsoleMode m);
 std::string_view link_journal_name(LinkJournal m);
 std::string_view register_mode_name(RegisterMode m);
-std::string signal_name(int sig);   // "SIGTERM", "SIGRTMIN+3"
-std::string uuid_to_string(const Uuid& u);  // 32 lowercase hex digits
 
 // Every long option the parser knows, without "--" (for docs checks and
 // shell completion).

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "util/signals.hpp"
+
 namespace spawn::boot {
 
 ExitDecision decide_exit(int st, bool boot, bool keep_unit, const std::string& machine) {
@@ -35,10 +37,7 @@ ExitDecision decide_exit(int st, bool boot, bool keep_unit, const std::string& m
             return d;
         }
         d.exit_code = 1;
-        std::string name = sig >= SIGRTMIN && sig <= SIGRTMAX ? fmt::format("SIGRTMIN+{}", sig - SIGRTMIN)
-                           : sigabbrev_np(sig)                  ? std::string("SIG") + sigabbrev_np(sig)
-                                                                : std::to_string(sig);
-        d.message = fmt::format("Container {} terminated by signal {}.", machine, name);
+        d.message = fmt::format("Container {} terminated by signal {}.", machine, signal_name(sig));
         return d;
     }
     d.exit_code = 1;

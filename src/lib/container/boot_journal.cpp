@@ -8,21 +8,10 @@
 
 #include <climits>
 
+#include "config/options.hpp"
 #include "util/log.hpp"
 
 namespace spawn::boot {
-
-const char* link_journal_name(LinkJournal mode) {
-    switch (mode) {
-        case LinkJournal::No: return "no";
-        case LinkJournal::Host: return "host";
-        case LinkJournal::TryHost: return "try-host";
-        case LinkJournal::Guest: return "guest";
-        case LinkJournal::TryGuest: return "try-guest";
-        case LinkJournal::Auto: return "auto";
-    }
-    return "?";
-}
 
 Result<JournalPlan> plan_link_journal(LinkJournal mode, const JournalFacts& f) {
     JournalPlan p;
@@ -42,7 +31,7 @@ Result<JournalPlan> plan_link_journal(LinkJournal mode, const JournalFacts& f) {
             if (mode != LinkJournal::Auto) none.warnings.push_back(why + "; not linking the journal");
             return none;
         }
-        return Error(EEXIST, why + " (--link-journal=" + link_journal_name(mode) + ")");
+        return Error(EEXIST, why + " (--link-journal=" + std::string(link_journal_name(mode)) + ")");
     };
 
     if (!f.host_id.empty() && f.host_id == f.guest_id)

@@ -66,6 +66,4 @@ Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::st
 // pivot_root, with tree = the tree's path as seen there.
 Result<void> apply_journal_plan(const JournalPlan& plan);
 
-const char* link_journal_name(LinkJournal mode);
-
 }  // namespace spawn::boot

@@ -11,12 +11,6 @@
 namespace spawn::boot {
 
 namespace {
-int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -24,40 +18,7 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
-std::optional<Uuid> parse_id128(std::string_view s) {
-    s = trim(s);
-    std::string hex;
-    if (s.size() == 36) {
-        for (size_t i = 0; i < s.size(); ++i) {
-            bool dash_pos = (i == 8 || i == 13 || i == 18 || i == 23);
-            if (dash_pos != (s[i] == '-')) return std::nullopt;
-            if (!dash_pos) hex.push_back(s[i]);
-        }
-    } else if (s.size() == 32) {
-        hex = std::string(s);
-    } else {
-        return std::nullopt;
-    }
-    Uuid id{};
-    for (size_t i = 0; i < 16; ++i) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        id[i] = static_cast<uint8_t>(hi << 4 | lo);
-    }
-    return id;
-}
-
-std::string id128_hex(const Uuid& id) {
-    std::string out;
-    for (auto b : id) out += fmt::format("{:02x}", b);
-    return out;
-}
-
-std::string id128_uuid(const Uuid& id) {
-    std::string h = id128_hex(id);
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
-           h.substr(20);
-}
+std::optional<Uuid> parse_id128(std::string_view s) { return parse_uuid_text(trim(s)); }
 
 Uuid random_id128() {
     Uuid id{};
@@ -86,7 +47,7 @@ Result<MachineId> decide_machine_id(const std::optional<std::string>& tree_conte
         if (cli && *cli != *tree)
             return Error::msg("--uuid={} does not match the tree's /etc/machine-id ({}); empty the file "
                               "or drop --uuid",
-                              id128_hex(*cli), id128_hex(*tree));
+                              uuid_to_string(*cli), uuid_to_string(*tree));
         return MachineId{*tree, true};
     }
     return MachineId{cli ? *cli : random, false};

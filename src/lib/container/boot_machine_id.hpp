@@ -12,10 +12,9 @@
 
 namespace spawn::boot {
 
-// 32 lowercase hex digits ("3d1219c7...") <-> 16 bytes. Pure.
-std::optional<Uuid> parse_id128(std::string_view s);  // accepts plain and dashed forms
-std::string id128_hex(const Uuid& id);                // plain, as in /etc/machine-id
-std::string id128_uuid(const Uuid& id);               // dashed, as in container_uuid=
+// Machine-id file text (plain or dashed, surrounding blanks ignored) -> 16
+// bytes; util/uuid.hpp formats them (uuid_to_string, uuid_to_dashed). Pure.
+std::optional<Uuid> parse_id128(std::string_view s);
 
 // A random v4 id (getrandom).
 Uuid random_id128();

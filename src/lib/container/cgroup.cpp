@@ -15,6 +15,7 @@
 
 #include <linux/magic.h>
 
+#include "util/file.hpp"
 #include "util/log.hpp"
 
 namespace spawn::container {
@@ -27,17 +28,10 @@ bool is_fs(const char* path, long magic) {
     return statfs(path, &s) == 0 && static_cast<long>(s.f_type) == magic;
 }
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // True when no process is in dir or any cgroup below it.
 bool cgroup_empty(const fs::path& dir) {
     std::error_code ec;
-    if (!read_all(dir / "cgroup.procs").empty()) return false;
+    if (!read_text_file(dir / "cgroup.procs").empty()) return false;
     for (auto& e : fs::directory_iterator(dir, ec))
         if (e.is_directory(ec) && !cgroup_empty(e.path())) return false;
     return true;
@@ -61,7 +55,7 @@ void kill_all(const fs::path& dir, bool v2) {
         }
     }
     std::error_code ec;
-    std::istringstream procs(read_all(dir / "cgroup.procs"));
+    std::istringstream procs(read_text_file(dir / "cgroup.procs"));
     pid_t pid;
     while (procs >> pid)
         if (pid > 0) ::kill(pid, SIGKILL);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "container/mount.hpp"
+#include "util/fdio.hpp"
 
 namespace spawn::container {
 
@@ -94,24 +95,6 @@ void ConsoleForwarder::add_pollfds(std::vector<struct pollfd>& fds) {
     fds.push_back({master_open_ ? master_.get() : -1, mevents, 0});
     fds.push_back({stdin_open_ && to_master_.size() < 65536 ? STDIN_FILENO : -1, POLLIN, 0});
     count_ = 2;
-}
-
-static bool write_all(int fd, const char* data, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, data, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                struct pollfd p = {fd, POLLOUT, 0};
-                poll(&p, 1, 1000);
-                continue;
-            }
-            return false;
-        }
-        data += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
 }
 
 void ConsoleForwarder::pump_output() noexcept {

@@ -74,39 +74,4 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
     return env;
 }
 
-std::string format_uuid(const Uuid& u) {
-    std::string hex;
-    for (size_t i = 0; i < u.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) hex += '-';
-        hex += fmt::format("{:02x}", u[i]);
-    }
-    return hex;
-}
-
-std::optional<Uuid> parse_machine_id(std::string_view in) {
-    while (!in.empty() && (in.back() == '\n' || in.back() == ' ')) in.remove_suffix(1);
-    // The 8-4-4-4-12 UUID form (format_uuid's) is accepted too.
-    std::string hex(in);
-    if (hex.size() == 36 && hex[8] == '-' && hex[13] == '-' && hex[18] == '-' && hex[23] == '-')
-        hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
-    std::string_view s = hex;
-    if (s.size() != 32) return std::nullopt;
-    Uuid u{};
-    for (size_t i = 0; i < 16; ++i) {
-        auto hexval = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-            return -1;
-        };
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        u[i] = static_cast<uint8_t>(hi * 16 + lo);
-    }
-    bool all_zero = true;
-    for (auto b : u) all_zero = all_zero && b == 0;
-    if (all_zero) return std::nullopt;
-    return u;
-}
-
 }  // namespace spawn::container

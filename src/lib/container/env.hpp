@@ -43,10 +43,4 @@ struct EnvFacts {
 // LISTEN_FDS/LISTEN_PID, then -E entries (which override earlier ones).
 std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& facts);
 
-// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-std::string format_uuid(const Uuid& u);
-// 32 hex digits (machine-id form) or the 8-4-4-4-12 form; nullopt when
-// malformed or all zero.
-std::optional<Uuid> parse_machine_id(std::string_view s);
-
 }  // namespace spawn::container

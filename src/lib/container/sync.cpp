@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "util/fdio.hpp"
+
 namespace spawn::container {
 namespace {
 
@@ -56,13 +58,7 @@ Result<Frame> receive(int sock) {
     if (n < 0 && errno == ECONNRESET) n = 0;  // the peer is gone: end of stream
     if (n < 0) return Error::errno_("reading from the sync socket");
     Frame f;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            f.fd.reset(fd);
-        }
-    }
+    f.fd.reset(received_fd(&msg));
     if (n == 0) {
         f.eof = true;
         return f;
@@ -80,28 +76,7 @@ Result<void> send(int sock, const FrameHeader& h, std::string_view message, int 
     hh.len = static_cast<uint32_t>(std::min(message.size(), kMaxMessage));
     std::memcpy(buf, &hh, sizeof hh);
     std::memcpy(buf + sizeof hh, message.data(), hh.len);
-    struct iovec iov = {buf, sizeof hh + hh.len};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control{};
-    if (pass_fd >= 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
-    }
-    ssize_t n;
-    do {
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return Error::errno_("writing to the sync socket");
+    if (send_with_fd(sock, buf, sizeof hh + hh.len, pass_fd) < 0) return Error::errno_("writing to the sync socket");
     return ok();
 }
 

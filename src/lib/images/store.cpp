@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "config/config.hpp"
+#include "util/file.hpp"
 
 namespace spawn::images {
 namespace fs = std::filesystem;
@@ -38,13 +39,6 @@ std::map<std::string, std::string> parse_os_release(const std::string& text) {
     return out;
 }
 
-static std::string read_small(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::map<std::string, std::string> tree_os_release(const std::string& root) {
     // Read through the tree without following absolute symlinks out of it.
     for (const char* rel : {"/etc/os-release", "/usr/lib/os-release"}) {
@@ -62,7 +56,7 @@ std::map<std::string, std::string> tree_os_release(const std::string& root) {
         } else if (!S_ISREG(st.st_mode)) {
             continue;
         }
-        return parse_os_release(read_small(p));
+        return parse_os_release(read_text_file(p));
     }
     return {};
 }

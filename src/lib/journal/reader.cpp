@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "util/cptr.hpp"
+#include "util/json.hpp"
 
 namespace spawn::journal {
 namespace {
@@ -22,24 +23,13 @@ std::string field(sd_journal* j, const char* name) {
     return std::string(static_cast<const char*>(data) + n, len - n);
 }
 
-std::string json_escape(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
-        else if (c == '\n') out += "\\n";
-        else if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-    return out + "\"";
-}
-
 std::string format_entry(sd_journal* j, Format f) {
     if (f == Format::Cat) return field(j, "MESSAGE") + "\n";
     if (f == Format::Json) {
         std::string out = "{";
         char* cursor = nullptr;
         if (sd_journal_get_cursor(j, &cursor) >= 0) {
-            out += "\"__CURSOR\":" + json_escape(cursor) + ",";
+            out += "\"__CURSOR\":" + json_string(cursor) + ",";
             free(cursor);
         }
         uint64_t rt = 0, mono = 0;
@@ -55,7 +45,7 @@ std::string format_entry(sd_journal* j, Format f) {
             std::string_view d(static_cast<const char*>(data), len);
             auto eq = d.find('=');
             if (eq == std::string_view::npos || d.substr(0, eq) == "_BOOT_ID") continue;
-            out += "," + json_escape(d.substr(0, eq)) + ":" + json_escape(d.substr(eq + 1));
+            out += "," + json_string(d.substr(0, eq)) + ":" + json_string(d.substr(eq + 1));
         }
         return out + "}\n";
     }

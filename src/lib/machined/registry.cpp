@@ -6,10 +6,11 @@
 
 #include <fcntl.h>
 
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "container/cgroup_plan.hpp"
 
 namespace spawn::machined {
 namespace {
@@ -307,21 +308,7 @@ Result<bool> Machined::clear_stale(const std::string& name) {
 }
 
 std::string scope_unit_name(const std::string& machine) {
-    std::string out = "machine-";
-    for (size_t i = 0; i < machine.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(machine[i]);
-        if (c == '/') out += '-';
-        else if (std::isalnum(c) || c == ':' || c == '_' || (c == '.' && i > 0)) out += static_cast<char>(c);
-        else out += fmt::format("\\x{:02x}", c);
-    }
-    return out + ".scope";
-}
-
-bool valid_machine_name(const std::string& name) {
-    if (name.empty() || name.size() > 64 || name == "." || name == ".." || name[0] == '.' || name[0] == '-') return false;
-    for (unsigned char c : name)
-        if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
-    return true;
+    return "machine-" + container::unit_name_escape(machine) + ".scope";
 }
 
 }  // namespace spawn::machined

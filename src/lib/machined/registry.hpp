@@ -102,7 +102,4 @@ bool leader_alive(pid_t leader, const std::string& unit);
 // "machine-NAME.scope" with NAME escaped as systemd unit names are.
 std::string scope_unit_name(const std::string& machine);
 
-// Machine names machined accepts (hostname-like, at most 64 chars, no "." prefix).
-bool valid_machine_name(const std::string& name);
-
 }  // namespace spawn::machined

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <set>
 
+#include "config/names.hpp"
 #include "machined/bus.hpp"
 #include "machined/registry.hpp"
 #include "util/strings.hpp"
@@ -287,7 +288,7 @@ CgroupLimits::~CgroupLimits() {
 
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
                                             const std::vector<std::string>& properties) {
-    if (!valid_machine_name(machine)) return Error::msg("invalid machine name '{}'", machine);
+    if (!machine_name_is_valid(machine)) return Error::msg("invalid machine name '{}'", machine);
     std::string slice_unit = slice;
     if (!slice_unit.empty() && (slice_unit.size() < 6 || slice_unit.substr(slice_unit.size() - 6) != ".slice"))
         slice_unit += ".slice";  // as -S documents: the suffix is appended when missing

@@ -45,4 +45,9 @@ std::optional<uint64_t> parse_uint(std::string_view s) {
     return v;
 }
 
+std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had) {
+    *had = s.starts_with(prefix);
+    return *had ? s.substr(prefix.size()) : s;
+}
+
 }  // namespace spawn::str

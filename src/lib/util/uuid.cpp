@@ -1,0 +1,71 @@
+#include "util/uuid.hpp"
+
+namespace spawn {
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+constexpr char kDigits[] = "0123456789abcdef";
+
+}  // namespace
+
+bool uuid_is_null(const Uuid& u) {
+    for (uint8_t b : u)
+        if (b) return false;
+    return true;
+}
+
+std::string uuid_to_string(const Uuid& u) {
+    std::string out;
+    for (uint8_t b : u) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+    }
+    return out;
+}
+
+std::string uuid_to_dashed(const Uuid& u) {
+    std::string out;
+    for (size_t i = 0; i < u.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kDigits[u[i] >> 4];
+        out += kDigits[u[i] & 15];
+    }
+    return out;
+}
+
+std::optional<Uuid> parse_uuid_text(std::string_view s) {
+    std::string hex;
+    if (s.size() == 36) {
+        for (size_t i = 0; i < s.size(); ++i) {
+            bool dash_pos = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash_pos != (s[i] == '-')) return std::nullopt;
+            if (!dash_pos) hex += s[i];
+        }
+    } else if (s.size() == 32) {
+        hex = std::string(s);
+    } else {
+        return std::nullopt;
+    }
+    Uuid u{};
+    for (size_t i = 0; i < 16; ++i) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        u[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return u;
+}
+
+std::optional<Uuid> parse_machine_id(std::string_view s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+    auto u = parse_uuid_text(s);
+    if (!u || uuid_is_null(*u)) return std::nullopt;
+    return u;
+}
+
+}  // namespace spawn
