@@ -293,7 +293,7 @@ TEST_F(SpawnRegistration, KillAndStatusNeverReachBeyondTheMachineWhenItsLeaderIs
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-zomb", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("spawn-s-zomb")) << s.output();
-    auto leader_s = mctl({"show", "spawn-s-zomb", "-p", "Leader", "--value"});
+    auto leader_s = run_mctl({"show", "spawn-s-zomb", "-p", "Leader", "--value"});
     ASSERT_EQ(leader_s.status, 0) << leader_s.err;
     pid_t leader = std::stoi(leader_s.out);
 
@@ -309,11 +309,11 @@ TEST_F(SpawnRegistration, KillAndStatusNeverReachBeyondTheMachineWhenItsLeaderIs
     for (int i = 0; i < 200 && proc_state(guard) != 'T'; ++i) usleep(10000);
     ASSERT_EQ(proc_state(guard), 'T');
 
-    auto k = mctl({"kill", "spawn-s-zomb", "--signal=SIGCONT"});
+    auto k = run_mctl({"kill", "spawn-s-zomb", "--signal=SIGCONT"});
     EXPECT_NE(k.status, 0) << k.out;
     EXPECT_NE(k.err.find("has gone"), std::string::npos) << k.err;
     EXPECT_EQ(proc_state(guard), 'T') << "mctl kill signalled a host process";
-    auto st = mctl({"status", "spawn-s-zomb"});
+    auto st = run_mctl({"status", "spawn-s-zomb"});
     EXPECT_EQ(st.out.find(std::to_string(guard)), std::string::npos) << st.out;
     EXPECT_EQ(st.out.find("process_api"), std::string::npos) << st.out;
 
@@ -322,5 +322,5 @@ TEST_F(SpawnRegistration, KillAndStatusNeverReachBeyondTheMachineWhenItsLeaderIs
     ::kill(s.pid(), SIGCONT);
     int ws = s.stop(0, 10000);  // spawn reaps its container and unregisters
     EXPECT_TRUE(WIFEXITED(ws));
-    EXPECT_FALSE(listed("spawn-s-zomb"));
+    EXPECT_FALSE(machine_listed("spawn-s-zomb"));
 }
