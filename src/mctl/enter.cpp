@@ -349,7 +349,7 @@ int verb_shell(const Options& o, const std::vector<std::string>& args) {
     }
     auto pty = m->open_shell(target, user, path, cmd, env);
     if (pty) {
-        auto end = forward_pty(pty->master.get(), target);
+        auto end = forward_pty(pty->master.get(), target, -1, nullptr, PtyPeer::Program);
         if (!end) return fail(end.error());
         return 0;
     }

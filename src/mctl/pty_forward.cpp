@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -39,7 +40,7 @@ static uint64_t now_usec() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
 }
 
-Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t child, int* status) {
+Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t child, int* status, PtyPeer peer) {
     bool tty = isatty(STDIN_FILENO);
     container::TerminalGuard terminal;
     bool restore = tty && terminal.make_raw(STDIN_FILENO);
@@ -74,20 +75,27 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
     // Until the program on the other side (a getty machined starts) has opened
     // the pty and written something, a hangup only means "not there yet".
     const uint64_t start = now_usec();
+    const uint64_t startup_hangups = peer == PtyPeer::Login ? 15000000 : 1000000;
     auto initial_hangup_over = [&] {
-        if (got_output || now_usec() - start > 15000000) return true;
+        if (got_output || now_usec() - start > startup_hangups) return true;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, nullptr);
         return false;
     };
     char buf[8192];
     for (;;) {
-        struct pollfd p[3] = {{in_open ? STDIN_FILENO : -1, POLLIN, 0}, {master, POLLIN, 0}, {sfd.get(), POLLIN, 0}};
-        int timeout = -1;
+        // A program's service manager resets and hangs up the terminal before
+        // the program runs, dropping what was typed ahead: hold stdin back
+        // until the program has written something or the start-up second passed.
+        const bool hold_input = peer == PtyPeer::Program && !got_output && now_usec() - start < startup_hangups;
+        struct pollfd p[3] = {{in_open && !hold_input ? STDIN_FILENO : -1, POLLIN, 0}, {master, POLLIN, 0},
+                              {sfd.get(), POLLIN, 0}};
+        int timeout = hold_input ? 50 : -1;
         if (drain_deadline) {
             uint64_t now = now_usec();
             if (now >= drain_deadline) break;
-            timeout = static_cast<int>((drain_deadline - now) / 1000) + 1;
+            int left = static_cast<int>((drain_deadline - now) / 1000) + 1;
+            timeout = timeout < 0 ? left : std::min(timeout, left);
         }
         int n = poll(p, 3, timeout);
         if (n < 0) {
@@ -132,7 +140,7 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
                 if (!tty) {
                     char eof = 4;  // ^D: end of input for the program on the pty
                     write_all(master, &eof, 1);
-                    drain_deadline = now_usec() + (got_output ? 2000000 : 15000000);
+                    if (peer == PtyPeer::Login) drain_deadline = now_usec() + (got_output ? 2000000 : 15000000);
                 }
             }
         }

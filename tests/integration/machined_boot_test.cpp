@@ -77,6 +77,21 @@ TEST_F(DebianGuest, ListStatusShowSeeTheBootedGuest) {
     EXPECT_EQ(v.out, "running\n");
 }
 
+TEST_F(DebianGuest, ShellEndsWhenTheCommandDoesAndKeepsItsLateOutput) {
+    // Through OpenMachineShell the command's exit (the pty's hangup) ends the
+    // session: output after stdin ended is kept, a silent command ends at once.
+    auto late = run_mctl({"shell", name_, "/bin/sh", "-c", "echo early; sleep 3; echo late"});
+    EXPECT_NE(late.out.find("early"), std::string::npos) << late.out << late.err;
+    EXPECT_NE(late.out.find("late"), std::string::npos) << late.out << late.err;
+    auto t0 = std::chrono::steady_clock::now();
+    auto quiet = run_mctl({"shell", name_, "/bin/true"});
+    EXPECT_EQ(quiet.status, 0) << quiet.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    // Input typed ahead reaches the program (not dropped by the terminal reset).
+    auto typed = run_mctl({"shell", name_, "/bin/sh"}, "echo typed-$((6*7))\n");
+    EXPECT_NE(typed.out.find("typed-42"), std::string::npos) << typed.out << typed.err;
+}
+
 TEST_F(DebianGuest, LoginAndShellGoThroughTheGuestsDbus) {
     // The shell first: a getty machined starts for a login that was left at
     // once opens its pty by name later, and may land on a newer session's pty.
