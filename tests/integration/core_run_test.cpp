@@ -301,3 +301,18 @@ TEST(CoreRun, UserGetsSupplementaryGroupsFromTheTree) {
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(words(r.out), (std::vector<std::string>{"1", "4242"}));
 }
+
+TEST(CoreRun, SliceOfItsOwnIsRemovedWithTheContainer) {
+    // -S puts the scope in a slice of its own (seen from the host while it
+    // runs); once the container is gone, neither the scope nor that (now
+    // empty) slice is left on the host.
+    TempTree t("busybox");
+    std::string script = spawn_bin() + " -q -D " + t.str() +
+                         " -S spawnownslice /bin/sleep 2 & sleep 0.7; "
+                         "test -d /sys/fs/cgroup/systemd/spawnownslice.slice && echo present; wait $!";
+    auto r = run({"sh", "-c", script});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "present\n") << "the slice was not created: " << r.err;
+    for (const char* h : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
+        EXPECT_FALSE(fs::exists(fs::path(h) / "spawnownslice.slice")) << h << "/spawnownslice.slice left behind";
+}

@@ -128,7 +128,15 @@ void Cgroup::destroy() noexcept {
             removed = remove_tree(d.path);
             if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        if (!removed) log::warn("could not remove cgroup {}: {}", d.path, std::strerror(errno));
+        if (!removed) {
+            log::warn("could not remove cgroup {}: {}", d.path, std::strerror(errno));
+            continue;
+        }
+        // Slices created for -S (not the shared machine.slice) go too once
+        // empty; rmdir fails, and the walk stops, while other machines use them.
+        for (fs::path p = fs::path(d.path).parent_path();
+             p.filename().string().ends_with(".slice") && p.filename() != "machine.slice"; p = p.parent_path())
+            if (::rmdir(p.c_str()) < 0) break;
     }
 }
 
