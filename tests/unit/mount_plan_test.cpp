@@ -91,8 +91,9 @@ TEST(MountPlan, DevHasTheDeviceNodesPtsAndShm) {
 
 TEST(MountPlan, KernelFileSystemsNeverFollowSymlinks) {
     for (const auto& s : plan(Config{})) {
-        if (s.target.rfind("/proc", 0) == 0 || s.target.rfind("/sys", 0) == 0 || s.target.rfind("/dev", 0) == 0)
+        if (s.target.rfind("/proc", 0) == 0 || s.target.rfind("/sys", 0) == 0 || s.target.rfind("/dev", 0) == 0) {
             EXPECT_TRUE(s.no_symlinks) << describe(s);
+        }
     }
 }
 
