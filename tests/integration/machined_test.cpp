@@ -13,6 +13,7 @@
 
 #include "bus_fixture.hpp"
 #include "harness.hpp"
+#include "container/cgroup.hpp"
 #include "machined/registration.hpp"
 #include "machined/registry.hpp"
 #include "machined/scope.hpp"
@@ -147,7 +148,7 @@ TEST_F(Machined, RegisterAutoGoesOnWithoutMachinedAndNoDoesNothing) {
 }
 
 TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
-    auto layout = machined::detect_cgroup_layout();
+    auto layout = container::detect_cgroup_layout();
     auto props = machined::parse_properties({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"});
     ASSERT_TRUE(props.ok());
     auto plan = machined::plan_cgroup_limits(*props, layout);
@@ -155,7 +156,7 @@ TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
     FakeLeader l("spawn-t-limits");
     auto r = machined::apply_cgroup_limits(*plan, l.cgroup(), layout, l.pid());
     ASSERT_TRUE(r.ok()) << r.error().message();
-    if (layout == machined::CgroupLayout::Legacy) {
+    if (layout != container::CgroupLayout::Unified) {
         EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + l.cgroup() + "/memory.limit_in_bytes"), "67108864\n");
         EXPECT_EQ(read_file("/sys/fs/cgroup/pids" + l.cgroup() + "/pids.max"), "20\n");
         EXPECT_EQ(read_file("/sys/fs/cgroup/cpu" + l.cgroup() + "/cpu.cfs_quota_us"), "50000\n");

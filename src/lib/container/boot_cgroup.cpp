@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <systemd/sd-daemon.h>
+
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -57,8 +59,7 @@ KeepUnitCgroup plan_keep_unit_cgroup(container::CgroupLayout layout, std::string
 }
 
 bool keep_unit_cgroup_applies(bool keep_unit) {
-    struct stat st;
-    return keep_unit && ::stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+    return keep_unit && sd_booted() > 0;
 }
 
 namespace {

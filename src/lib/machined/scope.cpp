@@ -2,9 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include <signal.h>
 
@@ -16,7 +14,10 @@
 #include <fstream>
 #include <set>
 
+#include <systemd/sd-daemon.h>
+
 #include "config/names.hpp"
+#include "container/cgroup.hpp"
 #include "machined/bus.hpp"
 #include "machined/registry.hpp"
 #include "util/strings.hpp"
@@ -69,16 +70,7 @@ std::string v2_value(uint64_t v) { return v == kInfinity ? "max" : std::to_strin
 
 }  // namespace
 
-bool systemd_booted() {
-    struct stat st;
-    return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-CgroupLayout detect_cgroup_layout() {
-    struct statfs fs;
-    if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) return CgroupLayout::Unified;
-    return CgroupLayout::Legacy;
-}
+bool systemd_booted() { return sd_booted() > 0; }
 
 Result<UnitProperty> parse_property(const std::string& assignment) {
     auto eq = assignment.find('=');
@@ -182,7 +174,7 @@ static std::string controller_of(const std::string& file) { return file.substr(0
 Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
                                  pid_t leader, const std::string& root) {
     if (plan.empty()) return {};
-    if (layout == CgroupLayout::Legacy) {
+    if (layout != CgroupLayout::Unified) {
         std::set<std::string> done;
         for (const auto& w : plan) {
             if (done.count(w.controller)) continue;
@@ -228,7 +220,7 @@ Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const std
 
 void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
                           const std::string& root) {
-    if (layout != CgroupLayout::Legacy) return;
+    if (layout == CgroupLayout::Unified) return;
     std::set<std::string> done;
     for (const auto& w : plan)
         if (done.insert(w.controller).second) {
@@ -239,7 +231,7 @@ void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::strin
 }
 
 Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properties) {
-    auto layout = detect_cgroup_layout();
+    auto layout = container::detect_cgroup_layout();
     auto writes = TRY(plan_cgroup_limits(TRY(parse_properties(properties)), layout));
     return CgroupLimits(std::move(writes), layout);
 }
@@ -257,7 +249,7 @@ void clear_stale_limit_cgroups(const std::string& cgroup_path, const std::string
 }
 
 Result<void> CgroupLimits::apply(const std::string& cgroup_path, pid_t leader) {
-    if (layout_ == CgroupLayout::Legacy) clear_stale_limit_cgroups(cgroup_path);
+    if (layout_ != CgroupLayout::Unified) clear_stale_limit_cgroups(cgroup_path);
     if (plan_.empty()) return {};
     path_ = cgroup_path;
     applied_ = true;
@@ -265,7 +257,7 @@ Result<void> CgroupLimits::apply(const std::string& cgroup_path, pid_t leader) {
 }
 
 CgroupLimits::~CgroupLimits() {
-    if (!applied_ || layout_ != CgroupLayout::Legacy) return;
+    if (!applied_ || layout_ == CgroupLayout::Unified) return;
     std::set<std::string> done;
     for (const auto& w : plan_) {
         if (!done.insert(w.controller).second) continue;

@@ -17,20 +17,17 @@
 
 #include <systemd/sd-bus.h>
 
+#include "container/cgroup_plan.hpp"
 #include "util/result.hpp"
 
 namespace spawn::machined {
 
-// Whether systemd runs as PID 1 (/run/systemd/system exists, as sd_booted()).
+// Whether systemd runs as PID 1 (sd_booted(): /run/systemd/system exists).
 bool systemd_booted();
 
-enum class CgroupLayout {
-    Legacy,  // cgroup v1 controllers (memory, pids, cpu, ...) + name=systemd
-    Unified, // pure cgroup2 at /sys/fs/cgroup
-};
-
-// Detects the layout under /sys/fs/cgroup (statfs magic).
-CgroupLayout detect_cgroup_layout();
+// The host's layout (container::detect_cgroup_layout()): limits go to the v1
+// controller hierarchies unless it is Unified.
+using container::CgroupLayout;
 
 // One --property=NAME=VALUE after parsing and validation.
 struct UnitProperty {
