@@ -236,6 +236,7 @@ int run_child(const Launch& l) noexcept {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, nullptr);
+    container::name_stub_init();
     pid_t pid = fork();
     if (pid < 0) {
         l.child_end->send_error(Error::errno_("forking the payload"));

@@ -6,8 +6,9 @@
 
 namespace spawn::container {
 
+void name_stub_init() noexcept { prctl(PR_SET_NAME, "spawn-stub"); }
+
 void run_stub_init(pid_t payload) noexcept {
-    prctl(PR_SET_NAME, "spawn-stub");
     sigset_t all;
     sigfillset(&all);
     for (;;) {

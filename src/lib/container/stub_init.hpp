@@ -9,6 +9,10 @@
 
 namespace spawn::container {
 
+// Names the process "spawn-stub" (its /proc/1/comm). Called before the
+// payload is forked, so the payload can never see PID 1 under another name.
+void name_stub_init() noexcept;
+
 // Call in PID 1 with every signal blocked (sigfillset + sigprocmask) before
 // forking the payload; never returns.
 [[noreturn]] void run_stub_init(pid_t payload) noexcept;
