@@ -1,13 +1,15 @@
 // exec, shell, login. The D-Bus way first where machinectl has one
 // (OpenMachineShell, OpenMachineLogin: they need systemd and dbus in the
-// guest); otherwise, and always for exec, mctl enters the machine itself:
-// the leader's cgroup, then its namespaces through a pidfd (setns), then a
-// fork so the command runs as a process of the machine's PID namespace.
+// guest); otherwise, and always for exec, mctl enters the machine itself: a
+// forked child joins the leader's cgroup and namespaces (setns through a
+// pidfd), drops to the machine's bounding set and seccomp filter with only
+// stdio left, and execs the sealed helper (container/sealed_helper.hpp),
+// which forks the command into the machine's PID namespace. The machine
+// never sees mctl's own image or a process with more than it has itself.
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,9 +18,10 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include "container/caps.hpp"
+#include "container/helper_protocol.hpp"
+#include "container/sealed_helper.hpp"
 #include "container/seccomp.hpp"
 #include "machined/procs.hpp"
 #include "mctl.hpp"
@@ -45,11 +48,13 @@ Result<Target> open_target(machined::Machined& m, const std::string& name) {
     Target t;
     t.name = name;
     t.leader = static_cast<pid_t>(info.leader);
-    if (!machined::leader_alive(t.leader, info.unit))
-        return Error::msg("machine '{}' has no running leader (PID {} is gone)", name, info.leader);
+    // Pin the process first, then check it is the machine's leader: a PID
+    // reused after the check could otherwise slip in.
     int fd = static_cast<int>(syscall(SYS_pidfd_open, t.leader, 0));
-    if (fd < 0) return Error::errno_("opening the leader (PID {}) of machine '{}'", t.leader, name);
+    if (fd < 0 && errno != ESRCH) return Error::errno_("opening the leader (PID {}) of machine '{}'", t.leader, name);
     t.pidfd.reset(fd);
+    if (fd < 0 || !machined::leader_alive(t.leader, info.unit))
+        return Error::msg("machine '{}' has no running leader (PID {} is gone)", name, info.leader);
     for (const auto& c : TRY(machined::cgroups_of(t.leader))) t.procs_files.push_back(c.mount + c.path + "/cgroup.procs");
     t.bounding = TRY(container::read_bounding_set(t.leader));
     static const struct { const char* ns; int flag; } kNs[] = {
@@ -70,44 +75,24 @@ Result<Target> open_target(machined::Machined& m, const std::string& name) {
     return t;
 }
 
-// What to run once inside.
+std::string getenv_or_empty(const char* name) {
+    const char* v = getenv(name);
+    return v ? v : "";
+}
+
+// What to run once inside (the helper's request) and whether on a new pty.
 struct Spec {
-    std::vector<std::string> argv;  // empty: the user's shell (login shell)
-    std::vector<std::string> login_candidates;  // login: the first that exists is run
-    std::string user = "root";
-    std::vector<std::string> env;   // extra VAR=VALUE
-    bool pty = false;               // allocate a pty inside the machine, send its master back
+    container::EnterRequest request;
+    bool pty = false;
 };
 
-struct Passwd {
-    uid_t uid = 0;
-    gid_t gid = 0;
-    std::string home = "/", shell = "/bin/sh";
-    bool found = false;
-};
-
-// Reads the guest's /etc/passwd (we are in its mount namespace).
-Passwd lookup_user(const std::string& user) {
-    Passwd pw;
-    std::ifstream in("/etc/passwd");
-    std::string line;
-    auto numeric = str::parse_uint(user);
-    while (std::getline(in, line)) {
-        auto f = str::split(line, ':');
-        if (f.size() < 7) continue;
-        bool match = f[0] == user || (numeric && f[2] == user);
-        if (!match) continue;
-        auto u = str::parse_uint(f[2]), g = str::parse_uint(f[3]);
-        if (!u || !g) continue;
-        pw.uid = static_cast<uid_t>(*u);
-        pw.gid = static_cast<gid_t>(*g);
-        pw.home = f[5].empty() ? "/" : f[5];
-        pw.shell = f[6].empty() ? "/bin/sh" : f[6];
-        pw.found = true;
-        break;
-    }
-    if (!pw.found && user == "root") pw.found = true, pw.home = "/root";
-    return pw;
+int wait_status(pid_t pid) {
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return 1;
+    if (WIFEXITED(st)) return WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return 1;
 }
 
 pid_t g_forward_to = -1;
@@ -120,15 +105,6 @@ void install_forwarding(pid_t to) {
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;
     for (int s : {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(s, &sa, nullptr);
-}
-
-int wait_status(pid_t pid) {
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return 1;
-    if (WIFEXITED(st)) return WEXITSTATUS(st);
-    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-    return 1;
 }
 
 [[noreturn]] void die(const char* what, const std::string& arg, int code) {
@@ -157,129 +133,63 @@ int recv_fd(int sock, std::string& path) {
     return fd;
 }
 
-// The innermost process: becomes the command.
-// Confined like the machine's own processes (bounding set and seccomp filter),
-// so a command entered from the host gains nothing the guest does not have.
-[[noreturn]] void exec_inside(const Spec& spec, int slave, uint64_t bounding) {
-    if (slave >= 0) {
-        setsid();
-        if (ioctl(slave, TIOCSCTTY, 0) < 0) die("making the pty the controlling terminal", "", 126);
-        dup2(slave, 0);
-        dup2(slave, 1);
-        dup2(slave, 2);
-        if (slave > 2) close(slave);
-    }
-    for (int s : {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD, SIGWINCH}) signal(s, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+// Descriptors the helper gets: 3 = its own sealed image (close-on-exec),
+// 4 = the pty socket when there is one. Nothing else of ours survives.
+constexpr int kHelperFd = 3, kPtySocketFd = 4;
 
-    Passwd pw = lookup_user(spec.user);
-    if (!pw.found) {
-        errno = ENOENT;
-        die("no such user in the machine:", spec.user, 126);
+// In the forked child, still in the host's PID namespace (invisible to the
+// machine): joins the machine, gives up everything the machine does not
+// have, then execs the sealed helper, which forks the command into the
+// machine's PID namespace. Only from that fork on can the machine see a
+// process of ours, and it sees the helper: a sealed static image, the
+// machine's bounding set and seccomp filter, non-dumpable, stdio only.
+[[noreturn]] void enter_machine(const Target& t, int helper, int pty_socket, const std::vector<std::string>& args) {
+    std::string self = std::to_string(getpid());
+    for (const auto& f : t.procs_files) {
+        int fd = open(f.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        (void)!write(fd, self.data(), self.size());  // v2 EBUSY on an inner node: stay where we are
+        close(fd);
     }
-    const char* term = getenv("TERM");
-    std::string term_s = term ? term : "";
-    clearenv();
-    setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-    setenv("HOME", pw.home.c_str(), 1);
-    setenv("SHELL", pw.shell.c_str(), 1);
-    setenv("USER", spec.user.c_str(), 1);
-    setenv("LOGNAME", spec.user.c_str(), 1);
-    setenv("container", kContainerManager, 1);
-    if (!term_s.empty()) setenv("TERM", term_s.c_str(), 1);
-    else if (slave >= 0) setenv("TERM", "vt220", 1);
-    for (const auto& e : spec.env) putenv(const_cast<char*>(e.c_str()));
-
-    if (auto r = container::confine_like_machine(bounding, pw.uid); !r.ok()) {
+    if (t.ns_flags && setns(t.pidfd.get(), t.ns_flags) < 0) die("entering the namespaces of machine", t.name, 126);
+    prctl(PR_SET_DUMPABLE, 0);
+    // The caller's descriptors (a host file on fd 9, the bus connection, the
+    // leader's pidfd) must not reach the machine: keep stdio and ours only.
+    int h = fcntl(helper, F_DUPFD_CLOEXEC, 10);
+    int s = pty_socket >= 0 ? fcntl(pty_socket, F_DUPFD_CLOEXEC, 10) : -1;
+    if (h < 0 || dup3(h, kHelperFd, O_CLOEXEC) < 0) die("passing the helper", "", 126);
+    if (s >= 0 && dup2(s, kPtySocketFd) < 0) die("passing the pty socket", "", 126);
+    close_range(s >= 0 ? kPtySocketFd + 1 : kHelperFd + 1, ~0U, 0);
+    if (auto r = container::confine_like_machine(t.bounding, 0); !r.ok()) {
         errno = r.error().code();
-        die("confining the command to machine", spec.user, 126);
+        die("confining the command to machine", t.name, 126);
     }
-    if (pw.uid != 0 || pw.gid != 0) {
-        if (setgroups(0, nullptr) < 0 || setgid(pw.gid) < 0 || setuid(pw.uid) < 0) die("switching to user", spec.user, 126);
-    }
-    if (chdir(pw.home.c_str()) < 0) (void)chdir("/");
-
-    if (!spec.login_candidates.empty()) {
-        for (const auto& l : spec.login_candidates) {
-            if (access(l.c_str(), X_OK) == 0) {
-                execl(l.c_str(), l.c_str(), static_cast<char*>(nullptr));
-                die("executing", l, 126);
-            }
-        }
-        errno = ENOENT;
-        die("no login program (/bin/login, /usr/bin/login, /sbin/login) in the machine", "", 127);
-    }
-    std::vector<std::string> argv = spec.argv;
-    std::string argv0;
-    if (argv.empty()) {
-        argv = {pw.shell};
-        argv0 = "-" + pw.shell.substr(pw.shell.rfind('/') + 1);  // login shell
-    }
-    std::vector<char*> a;
-    for (auto& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    if (!argv0.empty()) a[0] = argv0.data();
-    execvp(argv[0].c_str(), a.data());
-    die("executing", argv[0], errno == ENOENT ? 127 : 126);
+    char* const no_env[] = {nullptr};
+    container::exec_sealed_helper(kHelperFd, args, no_env);
+    die("executing mctl's sealed helper for machine", t.name, 126);
 }
 
 // Enters the machine and runs spec. With spec.pty the pty master comes back
-// through the returned fd; the returned pid is the intermediate child whose
-// exit status is the command's.
+// through *master; the returned pid is the helper, whose exit status is the
+// command's.
 Result<pid_t> launch(const Target& t, const Spec& spec, UniqueFd* master, std::string* pty_path) {
+    auto helper = TRY(container::open_sealed_helper());
     int sv[2] = {-1, -1};
     if (spec.pty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::errno_("socketpair");
+    UniqueFd ours(sv[0]), theirs(sv[1]);
+    container::EnterRequest request = spec.request;
+    request.pty_socket = spec.pty ? kPtySocketFd : -1;
+    const std::vector<std::string> args = container::helper_args(request);
     std::fflush(stdout);
     std::fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) return Error::errno_("fork");
-    if (pid == 0) {
-        if (spec.pty) close(sv[0]);
-        std::string self = std::to_string(getpid());
-        for (const auto& f : t.procs_files) {
-            int fd = open(f.c_str(), O_WRONLY | O_CLOEXEC);
-            if (fd < 0) continue;
-            (void)!write(fd, self.data(), self.size());  // v2 EBUSY on an inner node: stay where we are
-            close(fd);
-        }
-        if (t.ns_flags && setns(t.pidfd.get(), t.ns_flags) < 0) die("entering the namespaces of machine", t.name, 126);
-        int slave = -1;
-        if (spec.pty) {
-            int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-            if (m < 0) m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-            if (m < 0) die("opening /dev/ptmx (or /dev/pts/ptmx) in machine", t.name, 126);
-            if (grantpt(m) < 0 || unlockpt(m) < 0) die("unlocking a pty in machine", t.name, 126);
-            char name[128];
-            if (ptsname_r(m, name, sizeof name) != 0) die("naming the pty in machine", t.name, 126);
-            slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-            if (slave < 0) die("opening", name, 126);
-            std::string msg = std::string("p") + name;
-            // Send the master first (with the pty name), then run the program.
-            if (send_with_fd(sv[1], msg.data(), msg.size(), m) < 0) die("passing the pty back", "", 126);
-            close(m);
-            close(sv[1]);
-        }
-        pid_t inner = fork();
-        if (inner < 0) die("fork", "", 126);
-        if (inner == 0) {
-            if (slave >= 0) {
-                int s2 = fcntl(slave, F_DUPFD, 3);  // without CLOEXEC: becomes stdio
-                exec_inside(spec, s2, t.bounding);
-            }
-            exec_inside(spec, -1, t.bounding);
-        }
-        if (slave >= 0) close(slave);
-        install_forwarding(inner);
-        _exit(wait_status(inner));
-    }
+    if (pid == 0) enter_machine(t, helper.get(), theirs.get(), args);
+    theirs.reset();
     if (spec.pty) {
-        close(sv[1]);
-        UniqueFd sock(sv[0]);
-        int fd = recv_fd(sock.get(), *pty_path);
+        int fd = recv_fd(ours.get(), *pty_path);
         if (fd < 0) {
-            // The child has said why on stderr already; only the status is left.
+            // The helper has said why on stderr already; only the status is left.
             return Error(wait_status(pid), "");
         }
         master->reset(fd);
@@ -315,9 +225,10 @@ int verb_exec(const Options& o, const std::vector<std::string>& args) {
     auto t = open_target(*m, args[0]);
     if (!t) return fail(t.error());
     Spec spec;
-    spec.argv.assign(args.begin() + 1, args.end());
-    spec.env = o.setenv;
-    if (!o.uid.empty()) spec.user = o.uid;
+    spec.request.argv.assign(args.begin() + 1, args.end());
+    spec.request.env = o.setenv;
+    spec.request.term = getenv_or_empty("TERM");
+    if (!o.uid.empty()) spec.request.user = o.uid;
     return run_direct(*t, spec);
 }
 
@@ -359,9 +270,10 @@ int verb_shell(const Options& o, const std::vector<std::string>& args) {
     if (!o.quiet)
         log::warn("OpenMachineShell failed ({}); entering machine '{}' directly", pty.error().message(), target);
     Spec spec;
-    spec.argv = cmd;
-    spec.user = user;
-    spec.env = o.setenv;
+    spec.request.argv = cmd;
+    spec.request.user = user;
+    spec.request.env = o.setenv;
+    spec.request.term = getenv_or_empty("TERM");
     spec.pty = isatty(STDIN_FILENO);
     return run_direct(*t, spec);
 }
@@ -383,7 +295,8 @@ int verb_login(const Options& o, const std::vector<std::string>& args) {
         log::warn("OpenMachineLogin failed ({}); starting the guest's login on a new pty in machine '{}' instead",
                   pty.error().message(), name);
     Spec spec;
-    spec.login_candidates = {"/bin/login", "/usr/bin/login", "/sbin/login", "/usr/sbin/login"};
+    spec.request.login = {"/bin/login", "/usr/bin/login", "/sbin/login", "/usr/sbin/login"};
+    spec.request.term = getenv_or_empty("TERM");
     spec.pty = true;
     return run_direct(*t, spec);
 }

@@ -25,12 +25,11 @@
 #include "container/env.hpp"
 #include "container/mount.hpp"
 #include "container/seccomp.hpp"
-#include "container/stub_init.hpp"
+#include "container/helper_protocol.hpp"
+#include "container/sealed_helper.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
 #include "util/file.hpp"
-
-extern char** environ;
 
 namespace spawn {
 namespace {
@@ -98,35 +97,45 @@ Result<Prepared> prepare_exec(const Launch& l) {
     return p;
 }
 
-// In the payload process: session, controlling terminal, user, cwd, fds, exec.
+// The last steps of the container's PID 1 in spawn's code: the console as
+// stdio, only stdio and the LISTEN_FDS range left for the payload, signals
+// as the payload expects them; then the sealed helper (helper_protocol.hpp),
+// which sets up session, user and directory and execs the payload. With
+// --as-pid2 the helper stays PID 1 as the stub init and does that in PID 2.
+// So no path of the container is ever exec'd by a process that runs spawn's
+// binary, and no process the container can see maps a host file.
 [[noreturn]] void exec_payload(const Launch& l, const Prepared& p, int pty_slave) noexcept {
     const Config& cfg = *l.cfg;
     auto fail = [&](Error e) {
         l.child_end->send_error(e);
         _exit(1);
     };
-    setsid();
-    if (pty_slave >= 0) {
-        if (ioctl(pty_slave, TIOCSCTTY, 0) < 0) fail(Error::errno_("making the pty the controlling terminal"));
+    if (pty_slave >= 0)
         for (int fd = 0; fd < 3; ++fd)
             if (dup2(pty_slave, fd) < 0) fail(Error::errno_("dup2 of the pty"));
-    }
+    container::ExecRequest req;
+    req.as_pid2 = cfg.as_pid2;
+    req.new_session = true;
+    req.ctty = pty_slave >= 0;
     if (p.user.uid != 0 || p.user.gid != 0) {
-        if (setgroups(p.groups.size(), p.groups.data()) < 0 || setgid(p.user.gid) < 0 || setuid(p.user.uid) < 0)
-            fail(Error::errno_("changing to user {}", p.user.name));
-        // A credential change clears the death signal: arm it again.
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        req.uid = p.user.uid;
+        req.gid = p.user.gid;
+        req.groups = p.groups;
+        req.user_name = p.user.name;
     }
-    std::string dir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
-    if (chdir(dir.c_str()) < 0) {
-        if (!cfg.chdir.empty()) fail(Error::errno_("changing directory to {}", dir));
-        if (chdir("/") < 0) fail(Error::errno_("chdir /"));
-    }
-    // Only stdio and the LISTEN_FDS range reach the payload.
+    req.chdir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
+    req.chdir_required = !cfg.chdir.empty();
+    req.listen_fds = l.listen_fds;
+    req.argv = p.argv;
+    if (p.argv.empty()) req.shells = {p.user.shell, "/bin/bash", "/bin/sh"};  // a login shell, as nspawn
+
+    // Only stdio and the LISTEN_FDS range reach the payload; the sync socket
+    // reaches the helper, which reports a failed exec on it.
     int keep = 3 + l.listen_fds;
     for (int fd = 3; fd < keep; ++fd) fcntl(fd, F_SETFD, 0);
     close_range(static_cast<unsigned>(keep), ~0U, CLOSE_RANGE_CLOEXEC);
-    if (pty_slave >= keep) fcntl(pty_slave, F_SETFD, FD_CLOEXEC);
+    req.sync_fd = l.child_end->fd();
+    if (fcntl(req.sync_fd, F_SETFD, 0) < 0) fail(Error::errno_("passing the sync socket to the helper"));
     umask(0022);
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, &l.saved_sigmask, nullptr);
@@ -134,22 +143,8 @@ Result<Prepared> prepare_exec(const Launch& l) {
     std::vector<char*> envp;
     for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
-    environ = envp.data();  // execvp searches the container's PATH
-    if (!p.argv.empty()) {
-        std::vector<char*> argv;
-        for (const auto& a : p.argv) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());
-        fail(Error::errno_("Failed to execute {}", p.argv[0]));
-    }
-    // No command: the user's shell as a login shell, as nspawn does.
-    for (std::string sh : {p.user.shell, std::string("/bin/bash"), std::string("/bin/sh")}) {
-        if (sh.empty()) continue;
-        std::string arg0 = "-" + sh.substr(sh.rfind('/') + 1);
-        char* argv[] = {arg0.data(), nullptr};
-        execve(sh.c_str(), argv, envp.data());
-    }
-    fail(Error::errno_("Failed to execute a shell ({}, /bin/bash, /bin/sh)", p.user.shell));
+    container::exec_sealed_helper(l.helper_fd, container::helper_args(req), envp.data());
+    fail(Error::errno_("executing spawn's sealed helper"));
     _exit(1);
 }
 
@@ -203,8 +198,11 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
 }  // namespace
 
 int run_child(const Launch& l) noexcept {
-    // Die with the parent, even when it is SIGKILLed.
+    // Die with the parent, even when it is SIGKILLed. Not dumpable while it
+    // runs spawn's code: a process that joins the machine meanwhile (mctl
+    // exec) needs CAP_SYS_PTRACE to look into it.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_DUMPABLE, 0);
     l.parent_end->close();
     UniqueFd pty_slave;
     auto master = setup(l, pty_slave);
@@ -222,33 +220,16 @@ int run_child(const Launch& l) noexcept {
         l.child_end->send_error(prepared.error());
         return 1;
     }
-    // Last steps before exec (and before the --as-pid2 fork, so the stub is covered too):
-    // the seccomp filter (needs CAP_SYS_ADMIN, no no_new_privs), then the capability drop.
+    // Last steps before the helper (which becomes the payload, or with
+    // --as-pid2 the stub and the payload): the seccomp filter (needs
+    // CAP_SYS_ADMIN, no no_new_privs), then the capability drop.
     auto secured = container::apply_seccomp(*l.cfg);
     if (secured.ok()) secured = container::apply_capabilities(container::plan_capabilities(*l.cfg), prepared->user.uid);
     if (!secured.ok()) {
         l.child_end->send_error(secured.error());
         return 1;
     }
-    if (!l.cfg->as_pid2) exec_payload(l, *prepared, pty_slave.get());
-
-    // --as-pid2: this process stays PID 1 (stub init), the payload is PID 2.
-    sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, nullptr);
-    container::name_stub_init();
-    pid_t pid = fork();
-    if (pid < 0) {
-        l.child_end->send_error(Error::errno_("forking the payload"));
-        return 1;
-    }
-    if (pid == 0) exec_payload(l, *prepared, pty_slave.get());
-    // The stub keeps no descriptor of the host side open: stdio is the console
-    // when there is one, and nothing above it.
-    if (pty_slave.valid())
-        for (int fd = 0; fd < 3; ++fd) dup2(pty_slave.get(), fd);
-    close_range(3, ~0U, 0);
-    container::run_stub_init(pid);
+    exec_payload(l, *prepared, pty_slave.get());
 }
 
 }  // namespace spawn

@@ -27,6 +27,7 @@ struct Launch {
     std::vector<container::MountStep> plan;         // the mount plan
     int listen_fds = 0;                             // LISTEN_FDS to pass through (fds 3..3+n-1)
     int netns_fd = -1;                              // --network-namespace-path: the child joins it
+    int helper_fd = -1;                             // the sealed helper the child execs (sealed_helper.hpp)
     sigset_t saved_sigmask{};                       // the mask to restore before exec
     container::SyncChannel* parent_end = nullptr;   // closed by the child
     container::SyncChannel* child_end = nullptr;    // the child's end of the sync socket

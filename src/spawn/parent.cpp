@@ -31,6 +31,7 @@
 #include "container/env.hpp"
 #include "container/lock.hpp"
 #include "container/process.hpp"
+#include "container/sealed_helper.hpp"
 #include "container/tree.hpp"
 #include "container/boot_cgroup.hpp"
 #include "container/boot_exit.hpp"
@@ -151,6 +152,7 @@ Result<int> run(const Config& cfg) {
 
     // 3. Everything the child needs, decided here.
     auto [parent_end, child_end] = TRY(SyncChannel::make_pair());
+    auto helper = TRY(open_sealed_helper());
     Launch l;
     l.cfg = &cfg;
     l.root = root;
@@ -164,6 +166,7 @@ Result<int> run(const Config& cfg) {
     l.plan = plan_mounts(cfg, MountFacts{layout, console_uses_pty(console)});
     l.listen_fds = inherited_listen_fds();
     l.netns_fd = netns_fd.get();
+    l.helper_fd = helper.get();
     l.parent_end = &parent_end;
     l.child_end = &child_end;
     if (boot) {

@@ -2,7 +2,10 @@
 // tree. Each mode makes system calls with arguments that are harmless if they
 // reach the kernel (they fail there with an error other than EPERM, or do
 // nothing), and prints one "name result" line per call, result being "ok" or
-// the errno name. Modes: denied, allowed, tty, stdin-tty, compat.
+// the errno name. Modes: denied, allowed, tty, stdin-tty, compat; and the
+// attacks on processes of ours that a container can see: watch (waits for a
+// process entered from the host, holds it on a FIFO /etc/passwd and tries
+// everything on it), inspect PID (the same on a running process).
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -21,8 +24,14 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <dirent.h>
+#include <sys/ptrace.h>
+
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
+#include <set>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -123,9 +132,113 @@ int compat() {
     return 0;
 }
 
+std::string slurp(const std::string& path) {
+    std::string out;
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return out;
+}
+
+std::string status_line(const std::string& status, const char* field) {
+    auto at = status.find(std::string(field) + ":");
+    if (at == std::string::npos) return "?";
+    auto start = status.find_first_not_of(" \t", at + strlen(field) + 1);
+    return status.substr(start, status.find('\n', start) - start);
+}
+
+std::string link_of(const std::string& path) {
+    char buf[4096];
+    ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+    return n < 0 ? std::string("?") + (strerrorname_np(errno) ? strerrorname_np(errno) : "") : std::string(buf, static_cast<size_t>(n));
+}
+
+// Everything container root can try on a process of the host that it can
+// see: its identity and privileges, its image and mapped files (for
+// writing: the runc CVE-2019-5736 class), its descriptors, ptrace.
+void inspect(pid_t pid) {
+    std::string base = "/proc/" + std::to_string(pid);
+    std::string status = slurp(base + "/status");
+    std::printf("capeff %s\ncapbnd %s\nseccomp %s\n", status_line(status, "CapEff").c_str(),
+                status_line(status, "CapBnd").c_str(), status_line(status, "Seccomp").c_str());
+    std::printf("exe %s\n", link_of(base + "/exe").c_str());
+    report("exe_write", open((base + "/exe").c_str(), O_WRONLY | O_CLOEXEC));
+    std::string fds;
+    if (DIR* d = opendir((base + "/fd").c_str())) {
+        std::set<int> seen;
+        while (auto* e = readdir(d))
+            if (e->d_name[0] != '.') seen.insert(std::atoi(e->d_name));
+        closedir(d);
+        for (int fd : seen) {
+            fds += (fds.empty() ? "" : ",") + std::to_string(fd);
+            std::printf("fd%d %s\n", fd, link_of(base + "/fd/" + std::to_string(fd)).c_str());
+        }
+    }
+    std::printf("fds %s\n", fds.c_str());
+    // Every mapped file: its name, and whether it opens for writing.
+    if (DIR* d = opendir((base + "/map_files").c_str())) {
+        std::set<std::string> targets, writable;
+        while (auto* e = readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            std::string entry = base + "/map_files/" + e->d_name;
+            std::string target = link_of(entry);
+            targets.insert(target);
+            int fd = open(entry.c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                writable.insert(target);
+                close(fd);
+            }
+        }
+        closedir(d);
+        for (const auto& t : targets) std::printf("mapped %s\n", t.c_str());
+        for (const auto& t : writable) std::printf("mapped_writable %s\n", t.c_str());
+    } else {
+        report("map_files", -1);
+    }
+    long seized = ptrace(PTRACE_SEIZE, pid, nullptr, nullptr);
+    report("ptrace_seize", seized);
+    if (seized == 0) ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+    std::fflush(stdout);
+}
+
+// Waits for a process entered from the host (mctl exec), holds it where it
+// reads /etc/passwd (a FIFO here) and inspects it there, then lets it go.
+int watch() {
+    if (rename("/etc/passwd", "/etc/passwd.real") < 0 || mkfifo("/etc/passwd", 0644) < 0) return report("fifo", -1), 1;
+    std::string passwd = slurp("/etc/passwd.real");
+    std::printf("ready 1\n");
+    std::fflush(stdout);
+    // A reader on the FIFO lets a non-blocking writer in: that is the entered
+    // process, inside the machine, in the middle of its set-up.
+    int w;
+    while ((w = open("/etc/passwd", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, nullptr);
+    }
+    pid_t self = getpid(), entered = -1;
+    if (DIR* d = opendir("/proc")) {
+        while (auto* e = readdir(d)) {
+            pid_t pid = std::atoi(e->d_name);
+            if (pid > 1 && pid != self && pid != getppid()) entered = std::max(entered, pid);
+        }
+        closedir(d);
+    }
+    std::printf("entered %d\n", entered);
+    if (entered > 0) inspect(entered);
+    fcntl(w, F_SETFL, 0);
+    (void)!write(w, passwd.data(), passwd.size());
+    close(w);
+    std::printf("done 1\n");
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string_view(argv[1]) == "inspect") return inspect(std::atoi(argv[2])), 0;
     if (argc != 2) return 2;
     std::string_view mode = argv[1];
     if (mode == "denied") return denied();
@@ -133,5 +246,6 @@ int main(int argc, char** argv) {
     if (mode == "tty") return tty();
     if (mode == "stdin-tty") return stdin_tty();
     if (mode == "compat") return compat();
+    if (mode == "watch") return watch();
     return 2;
 }

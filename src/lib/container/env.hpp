@@ -1,5 +1,4 @@
-// env: the environment of the container's payload (pure, unit-tested) and the
-// guest user lookup in the tree's /etc/passwd.
+// env: the environment of the container's payload (pure, unit-tested).
 #pragma once
 
 #include <sys/types.h>
@@ -10,26 +9,9 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "container/guest_user.hpp"
 
 namespace spawn::container {
-
-inline constexpr const char* kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-struct PasswdEntry {
-    std::string name;
-    uid_t uid = 0;
-    gid_t gid = 0;
-    std::string home;
-    std::string shell;
-};
-
-// Finds USER (a name, or a numeric uid) in the contents of an /etc/passwd file.
-std::optional<PasswdEntry> find_passwd(std::string_view passwd, std::string_view user);
-
-// The supplementary groups of USER in the contents of an /etc/group file
-// (groups that list the user as a member), without the primary group.
-std::vector<gid_t> supplementary_groups(std::string_view group, std::string_view user, gid_t primary);
 
 struct EnvFacts {
     std::string term;        // TERM for the payload

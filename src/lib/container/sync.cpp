@@ -7,21 +7,11 @@
 #include <cstring>
 #include <string>
 
+#include "container/sync_frame.hpp"
 #include "util/fdio.hpp"
 
 namespace spawn::container {
 namespace {
-
-enum : uint32_t { kFrameBarrier = 1, kFrameError = 2 };
-
-struct FrameHeader {
-    uint32_t kind;
-    uint32_t barrier;
-    int32_t code;
-    uint32_t len;
-};
-
-constexpr size_t kMaxMessage = 4000;
 
 struct Frame {
     FrameHeader h{};
@@ -31,7 +21,7 @@ struct Frame {
 };
 
 Result<Frame> receive(int sock) {
-    char buf[sizeof(FrameHeader) + kMaxMessage];
+    char buf[sizeof(FrameHeader) + kMaxFrameMessage];
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -71,12 +61,9 @@ Result<Frame> receive(int sock) {
 }
 
 Result<void> send(int sock, const FrameHeader& h, std::string_view message, int pass_fd) {
-    char buf[sizeof(FrameHeader) + kMaxMessage];
-    FrameHeader hh = h;
-    hh.len = static_cast<uint32_t>(std::min(message.size(), kMaxMessage));
-    std::memcpy(buf, &hh, sizeof hh);
-    std::memcpy(buf + sizeof hh, message.data(), hh.len);
-    if (send_with_fd(sock, buf, sizeof hh + hh.len, pass_fd) < 0) return Error::errno_("writing to the sync socket");
+    char buf[sizeof(FrameHeader) + kMaxFrameMessage];
+    size_t n = encode_frame(buf, h, message);
+    if (send_with_fd(sock, buf, n, pass_fd) < 0) return Error::errno_("writing to the sync socket");
     return ok();
 }
 

@@ -1,0 +1,117 @@
+// spawn-helper exec: becomes the container's payload. Without --as-pid2 this
+// process (the container's PID 1) is set up and execs the program; with it,
+// it stays PID 1 as the stub init and the payload is its forked PID 2. A
+// failure before exec goes to spawn as an error frame on the sync socket
+// (sync_frame.hpp), so spawn prints the cause in one line and exits 1.
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "container/sync_frame.hpp"
+#include "helper.hpp"
+
+namespace spawn::helper {
+namespace {
+
+using container::ExecRequest;
+
+[[noreturn]] void fail(const ExecRequest& r, const std::string& what) {
+    int err = errno;
+    std::string message = what + ": " + std::strerror(err);
+    if (r.sync_fd >= 0)
+        container::send_error_frame(r.sync_fd, err, message);
+    else
+        std::fprintf(stderr, "spawn: %s\n", message.c_str());
+    _exit(1);
+}
+
+// Session, terminal, user, directory, then exec: what the payload process
+// does for itself.
+[[noreturn]] void become_payload(const ExecRequest& r) {
+    if (r.new_session) setsid();
+    if (r.ctty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0) fail(r, "making the pty the controlling terminal");
+    if (r.uid) {
+        if (setgroups(r.groups.size(), r.groups.data()) < 0 || setgid(r.gid) < 0 || setuid(*r.uid) < 0)
+            fail(r, "changing to user " + r.user_name);
+        // A credential change clears the death signal: arm it again.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    }
+    if (!r.chdir.empty() && chdir(r.chdir.c_str()) < 0) {
+        if (r.chdir_required) fail(r, "changing directory to " + r.chdir);
+        if (chdir("/") < 0) fail(r, "chdir /");
+    }
+    if (!r.argv.empty()) {
+        std::vector<char*> argv;
+        for (const auto& a : r.argv) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());  // the container's PATH (our environment)
+        fail(r, "Failed to execute " + r.argv[0]);
+    }
+    // No command: the user's shell as a login shell, as nspawn does.
+    std::string tried;
+    for (const auto& sh : r.shells) {
+        if (sh.empty()) continue;
+        std::string arg0 = "-" + sh.substr(sh.rfind('/') + 1);
+        char* argv[] = {arg0.data(), nullptr};
+        execv(sh.c_str(), argv);
+        tried += (tried.empty() ? "" : ", ") + sh;
+    }
+    fail(r, "Failed to execute a shell (" + tried + ")");
+}
+
+// PID 1 of an --as-pid2 container: reaps every zombie reparented to it,
+// forwards the signals it receives to the payload, and exits with the
+// payload's status (128+N when it died of signal N).
+[[noreturn]] void run_stub(pid_t payload) {
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            ::kill(payload, sig);
+            continue;
+        }
+        for (;;) {
+            int status = 0;
+            pid_t pid = waitpid(-1, &status, WNOHANG);
+            if (pid <= 0) break;
+            if (pid == payload) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
+}  // namespace
+
+void run_exec(const ExecRequest& r) {
+    if (r.sync_fd >= 0) fcntl(r.sync_fd, F_SETFD, FD_CLOEXEC);  // EOF at exec tells spawn it worked
+    if (!r.as_pid2) become_payload(r);
+
+    // Named before the payload exists, so it never sees PID 1 under another name.
+    prctl(PR_SET_NAME, "spawn-stub");
+    sigset_t all, payload_mask;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &payload_mask);
+    pid_t pid = fork();
+    if (pid < 0) fail(r, "forking the payload");
+    if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &payload_mask, nullptr);
+        become_payload(r);
+    }
+    // The stub keeps nothing but stdio (the console, when there is one): the
+    // payload's copy of the sync socket closes when it execs.
+    close_range(3, ~0U, 0);
+    run_stub(pid);
+}
+
+}  // namespace spawn::helper

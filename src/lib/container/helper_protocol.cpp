@@ -1,0 +1,182 @@
+#include "container/helper_protocol.hpp"
+
+#include <limits>
+#include <string_view>
+
+#include "util/strings.hpp"
+
+namespace spawn::container {
+namespace {
+
+// "--name=value" options up to "--", then the command.
+struct Parsed {
+    std::vector<std::pair<std::string, std::string>> options;  // name (without --), value
+    std::vector<std::string> flags;
+    std::vector<std::string> rest;
+};
+
+std::optional<Parsed> split_request(const std::vector<std::string>& argv, std::string_view role, std::string* error) {
+    if (argv.size() < 2 || argv[0] != kHelperArgv0 || argv[1] != role) {
+        *error = "not a " + std::string(role) + " request";
+        return std::nullopt;
+    }
+    Parsed p;
+    size_t i = 2;
+    for (; i < argv.size(); ++i) {
+        std::string_view a = argv[i];
+        if (a == "--") break;
+        if (!a.starts_with("--")) {
+            *error = "unexpected argument '" + std::string(a) + "'";
+            return std::nullopt;
+        }
+        auto eq = a.find('=');
+        if (eq == std::string_view::npos)
+            p.flags.emplace_back(a.substr(2));
+        else
+            p.options.emplace_back(std::string(a.substr(2, eq - 2)), std::string(a.substr(eq + 1)));
+    }
+    if (i == argv.size()) {
+        *error = "missing '--'";
+        return std::nullopt;
+    }
+    p.rest.assign(argv.begin() + static_cast<long>(i) + 1, argv.end());
+    return p;
+}
+
+template <typename T>
+bool parse_number(const std::string& v, T* out) {
+    auto n = str::parse_uint(v);
+    if (!n || *n > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
+    *out = static_cast<T>(*n);
+    return true;
+}
+
+std::string bad(const std::string& name, const std::string& value) { return "bad --" + name + "=" + value; }
+
+}  // namespace
+
+std::vector<std::string> helper_args(const ExecRequest& r) {
+    std::vector<std::string> a{kHelperArgv0, "exec"};
+    if (r.sync_fd >= 0) a.push_back("--sync-fd=" + std::to_string(r.sync_fd));
+    if (r.as_pid2) a.emplace_back("--as-pid2");
+    if (r.new_session) a.emplace_back("--setsid");
+    if (r.ctty) a.emplace_back("--ctty");
+    if (r.uid) {
+        a.push_back("--uid=" + std::to_string(*r.uid));
+        a.push_back("--gid=" + std::to_string(r.gid));
+        std::vector<std::string> g;
+        for (gid_t x : r.groups) g.push_back(std::to_string(x));
+        a.push_back("--groups=" + str::join(g, ","));
+        a.push_back("--user-name=" + r.user_name);
+    }
+    if (!r.chdir.empty()) a.push_back((r.chdir_required ? "--chdir-required=" : "--chdir=") + r.chdir);
+    if (r.listen_fds > 0) a.push_back("--listen-fds=" + std::to_string(r.listen_fds));
+    for (const auto& s : r.shells) a.push_back("--shell=" + s);
+    a.emplace_back("--");
+    a.insert(a.end(), r.argv.begin(), r.argv.end());
+    return a;
+}
+
+std::vector<std::string> helper_args(const EnterRequest& r) {
+    std::vector<std::string> a{kHelperArgv0, "enter"};
+    if (r.pty_socket >= 0) a.push_back("--pty-socket=" + std::to_string(r.pty_socket));
+    a.push_back("--user=" + r.user);
+    if (!r.term.empty()) a.push_back("--term=" + r.term);
+    for (const auto& e : r.env) a.push_back("--setenv=" + e);
+    for (const auto& l : r.login) a.push_back("--login=" + l);
+    a.emplace_back("--");
+    a.insert(a.end(), r.argv.begin(), r.argv.end());
+    return a;
+}
+
+std::optional<ExecRequest> parse_exec_request(const std::vector<std::string>& argv, std::string* error) {
+    auto p = split_request(argv, "exec", error);
+    if (!p) return std::nullopt;
+    ExecRequest r;
+    for (const auto& f : p->flags) {
+        if (f == "as-pid2") r.as_pid2 = true;
+        else if (f == "setsid") r.new_session = true;
+        else if (f == "ctty") r.ctty = true;
+        else {
+            *error = "unknown flag --" + f;
+            return std::nullopt;
+        }
+    }
+    bool have_gid = false;
+    for (const auto& [name, v] : p->options) {
+        bool good = true;
+        if (name == "sync-fd") good = parse_number(v, &r.sync_fd);
+        else if (name == "uid") good = parse_number(v, &r.uid.emplace());
+        else if (name == "gid") good = have_gid = parse_number(v, &r.gid);
+        else if (name == "groups") {
+            for (const auto& g : str::split(v, ',')) {
+                if (g.empty()) continue;
+                gid_t x = 0;
+                if (!(good = parse_number(g, &x))) break;
+                r.groups.push_back(x);
+            }
+        } else if (name == "user-name") r.user_name = v;
+        else if (name == "chdir" || name == "chdir-required") {
+            r.chdir = v;
+            r.chdir_required = name == "chdir-required";
+            good = !v.empty();
+        } else if (name == "listen-fds") good = parse_number(v, &r.listen_fds);
+        else if (name == "shell") r.shells.push_back(v);
+        else {
+            *error = "unknown option --" + name;
+            return std::nullopt;
+        }
+        if (!good) {
+            *error = bad(name, v);
+            return std::nullopt;
+        }
+    }
+    if (r.uid && !have_gid) {
+        *error = "--uid without --gid";
+        return std::nullopt;
+    }
+    r.argv = std::move(p->rest);
+    if (r.argv.empty() && r.shells.empty()) {
+        *error = "nothing to execute";
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::optional<EnterRequest> parse_enter_request(const std::vector<std::string>& argv, std::string* error) {
+    auto p = split_request(argv, "enter", error);
+    if (!p) return std::nullopt;
+    if (!p->flags.empty()) {
+        *error = "unknown flag --" + p->flags.front();
+        return std::nullopt;
+    }
+    EnterRequest r;
+    for (const auto& [name, v] : p->options) {
+        if (name == "pty-socket") {
+            if (!parse_number(v, &r.pty_socket)) {
+                *error = bad(name, v);
+                return std::nullopt;
+            }
+        } else if (name == "user") r.user = v;
+        else if (name == "term") r.term = v;
+        else if (name == "setenv") {
+            if (v.find('=') == std::string::npos || v[0] == '=') {
+                *error = bad(name, v);
+                return std::nullopt;
+            }
+            r.env.push_back(v);
+        } else if (name == "login") r.login.push_back(v);
+        else {
+            *error = "unknown option --" + name;
+            return std::nullopt;
+        }
+    }
+    if (r.user.empty()) {
+        *error = "empty --user";
+        return std::nullopt;
+    }
+    r.argv = std::move(p->rest);
+    return r;
+}
+
+}  // namespace spawn::container

@@ -1,0 +1,55 @@
+#include "container/sealed_helper.hpp"
+
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/fdio.hpp"
+
+// The helper's image, linked in by helper_image.cpp (src/helper/embed.py).
+extern "C" const unsigned char spawn_helper_image[];
+extern "C" const unsigned char spawn_helper_image_end[];
+
+namespace spawn::container {
+namespace {
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+}  // namespace
+
+size_t sealed_helper_size() { return static_cast<size_t>(spawn_helper_image_end - spawn_helper_image); }
+
+Result<UniqueFd> open_sealed_helper() {
+    // MFD_EXEC: executable even where vm.memfd_noexec asks for sealed
+    // non-executable memfds by default; kernels before 6.3 do not know it.
+    int fd = memfd_create("spawn-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) fd = memfd_create("spawn-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return Error::errno_("creating the sealed helper (memfd_create)");
+    UniqueFd f(fd);
+    if (!write_all(fd, reinterpret_cast<const char*>(spawn_helper_image), sealed_helper_size()))
+        return Error::errno_("writing the sealed helper");
+    if (fchmod(fd, 0555) < 0) return Error::errno_("making the sealed helper read-only");
+    int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    // F_SEAL_EXEC (6.3) also freezes the mode bits; older kernels refuse it.
+    if (fcntl(fd, F_ADD_SEALS, seals | F_SEAL_EXEC) < 0 && fcntl(fd, F_ADD_SEALS, seals) < 0)
+        return Error::errno_("sealing the sealed helper");
+    return f;
+}
+
+void exec_sealed_helper(int fd, const std::vector<std::string>& args, char* const* envp) noexcept {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execveat(fd, "", argv.data(), envp, AT_EMPTY_PATH);
+}
+
+}  // namespace spawn::container
