@@ -1,13 +1,17 @@
 // Pure helpers of mctl: table layout as machinectl prints it, signal names,
-// the Ctrl-] x3 escape, JSON strings, relative times.
+// the Ctrl-] x3 escape, JSON strings, relative times, the command line.
 #include <signal.h>
 #include <time.h>
 
 #include <gtest/gtest.h>
 
-#include "../../src/mctl/mctl.hpp"
-#include "../../src/mctl/pty_forward.hpp"
+#include <string_view>
 
+#include "mctl.hpp"
+#include "options.hpp"
+#include "pty_forward.hpp"
+
+using namespace spawn;
 using namespace spawn::mctl;
 
 TEST(Table, PadsColumnsLikeMachinectl) {
@@ -43,4 +47,86 @@ TEST(Time, RelativeAndUuid) {
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = static_cast<uint64_t>(ts.tv_sec) * 1000000;
     EXPECT_EQ(format_relative(now - 3723ull * 1000000).substr(0, 7), "1h 2min");
+}
+
+// The command line, as machinectl reads it.
+namespace {
+Result<Invocation> parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "mctl");
+    return parse_mctl_args(args, [](const char* n) -> const char* {
+        return std::string_view(n) == "FROM_ENV" ? "env-value" : nullptr;
+    });
+}
+}  // namespace
+
+TEST(MctlArgs, VerbArgumentsAndOptionsAnywhere) {
+    auto r = parse({"--no-legend", "status", "a", "-p", "Leader,Class", "b", "--value"});
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_STREQ(r->verb->name, "status");
+    EXPECT_EQ(r->args, (std::vector<std::string>{"a", "b"}));
+    EXPECT_FALSE(r->options.legend);
+    EXPECT_TRUE(r->options.value);
+    EXPECT_EQ(r->options.properties, (std::vector<std::string>{"Leader", "Class"}));
+    auto none = parse({});
+    ASSERT_TRUE(none);
+    EXPECT_STREQ(none->verb->name, "list");
+    auto clustered = parse({"-qan5", "journal", "x"});
+    ASSERT_TRUE(clustered) << clustered.error().message();
+    EXPECT_TRUE(clustered->options.quiet && clustered->options.all);
+    EXPECT_EQ(clustered->options.lines, 5);
+    auto abbreviated = parse({"kill", "x", "--kill-wh=all", "--sig", "TERM"});
+    ASSERT_TRUE(abbreviated) << abbreviated.error().message();
+    EXPECT_EQ(abbreviated->options.kill_whom, "all");
+    EXPECT_EQ(abbreviated->options.signal, SIGTERM);
+}
+
+TEST(MctlArgs, AfterTheMachineNameExecAndShellTakeTheCommandVerbatim) {
+    auto r = parse({"-q", "exec", "deb", "ls", "-l", "--all", "-p", "x"});
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_STREQ(r->verb->name, "exec");
+    EXPECT_EQ(r->args, (std::vector<std::string>{"deb", "ls", "-l", "--all", "-p", "x"}));
+    EXPECT_TRUE(r->options.quiet);
+    EXPECT_FALSE(r->options.all);
+    auto s = parse({"shell", "--uid=bob", "deb", "/bin/sh", "-c", "echo -E"});
+    ASSERT_TRUE(s) << s.error().message();
+    EXPECT_EQ(s->options.uid, "bob");
+    EXPECT_EQ(s->args, (std::vector<std::string>{"deb", "/bin/sh", "-c", "echo -E"}));
+    auto e = parse({"exec", "-E", "A=1", "-E", "FROM_ENV", "-E", "UNSET", "deb", "env"});
+    ASSERT_TRUE(e) << e.error().message();
+    EXPECT_EQ(e->options.setenv, (std::vector<std::string>{"A=1", "FROM_ENV=env-value"}));
+}
+
+TEST(MctlArgs, BadInputIsOneLine) {
+    struct Case {
+        std::vector<std::string> args;
+        const char* message;
+    } cases[] = {
+        {{"list", "--bogus"}, "unknown option --bogus (see mctl --help)"},
+        {{"list", "-Z"}, "unknown option -Z (see mctl --help)"},
+        {{"journal", "x", "--lines"}, "option --lines needs a value"},
+        {{"journal", "x", "-n"}, "option -n needs a value"},
+        {{"journal", "x", "--lines=many"}, "--lines=many: expected a non-negative number"},
+        {{"kill", "x", "--signal=NOPE"}, "--signal=NOPE: unknown signal"},
+        {{"kill", "x", "--kill-whom=everyone"}, "--kill-whom=everyone: expected leader or all"},
+        {{"list", "-o", "yaml"}, "--output=yaml: unknown output mode (short, cat, json, json-pretty)"},
+        {{"exec", "x", "-E", "=1"}, nullptr},  // after the name: the command's
+        {{"-E", "=1", "exec", "x", "y"}, "--setenv==1: expected VAR=VALUE"},
+        {{"frobnicate"}, "unknown command \"frobnicate\" (see mctl --help)"},
+        {{"status"}, "status: too few arguments"},
+        {{"exec", "x"}, "exec: too few arguments"},
+        {{"journal", "a", "b"}, "journal: too many arguments"},
+        {{"list", "extra"}, "list: too many arguments"},
+    };
+    for (const auto& c : cases) {
+        auto r = parse(c.args);
+        if (!c.message) {
+            EXPECT_TRUE(r) << c.args[0];
+            continue;
+        }
+        ASSERT_FALSE(r) << c.message;
+        EXPECT_EQ(r.error().message(), c.message);
+    }
+    auto h = parse({"status", "--help"});
+    ASSERT_TRUE(h);
+    EXPECT_TRUE(h->help);
 }

@@ -1,0 +1,149 @@
+#include "options.hpp"
+
+#include <getopt.h>
+
+#include <cstdlib>
+
+#include "util/strings.hpp"
+
+namespace spawn::mctl {
+namespace {
+
+enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID };
+
+const struct option kLongOptions[] = {
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, ARG_VERSION},
+    {"no-pager", no_argument, nullptr, ARG_NO_PAGER},
+    {"no-legend", no_argument, nullptr, ARG_NO_LEGEND},
+    {"property", required_argument, nullptr, 'p'},
+    {"value", no_argument, nullptr, ARG_VALUE},
+    {"all", no_argument, nullptr, 'a'},
+    {"quiet", no_argument, nullptr, 'q'},
+    {"signal", required_argument, nullptr, 's'},
+    {"kill-whom", required_argument, nullptr, ARG_KILL_WHOM},
+    {"output", required_argument, nullptr, 'o'},
+    {"lines", required_argument, nullptr, 'n'},
+    {"follow", no_argument, nullptr, 'f'},
+    {"unit", required_argument, nullptr, 'u'},
+    {"boot", no_argument, nullptr, 'b'},
+    {"setenv", required_argument, nullptr, 'E'},
+    {"uid", required_argument, nullptr, ARG_UID},
+    {nullptr, 0, nullptr, 0},
+};
+
+// '-' first: non-options come back in order (as code 1), so the machine name
+// of exec/shell is seen before the options that follow it; ':' next: a
+// missing value is reported as ':', not as an unknown option.
+constexpr const char* kShortOptions = "-:hp:aqs:o:n:fu:bE:";
+
+// The option as the user wrote it, for messages.
+std::string spelled(const std::vector<std::string>& argv, int index) {
+    return index > 0 && static_cast<size_t>(index) <= argv.size() ? argv[static_cast<size_t>(index) - 1] : "?";
+}
+
+Result<void> set_option(Options& o, int c, const std::string& v, const char* (*getenv_fn)(const char*)) {
+    switch (c) {
+    case ARG_NO_PAGER: o.pager = false; break;
+    case ARG_NO_LEGEND: o.legend = false; break;
+    case ARG_VALUE: o.value = true; break;
+    case 'a': o.all = true; break;
+    case 'q': o.quiet = true; break;
+    case 'f': o.follow = true; break;
+    case 'b': o.this_boot = true; break;
+    case 'p':
+        for (auto& p : str::split(v, ',')) o.properties.push_back(p);
+        break;
+    case 'o':
+        if (v != "short" && v != "json" && v != "json-pretty" && v != "cat" && v != "verbose" && v != "table")
+            return Error::msg("--output={}: unknown output mode (short, cat, json, json-pretty)", v);
+        o.output = v;
+        o.output_set = true;
+        break;
+    case 's': {
+        auto sig = parse_signal_name(v);
+        if (!sig) return Error::msg("--signal={}: unknown signal", v);
+        o.signal = *sig;
+        break;
+    }
+    case ARG_KILL_WHOM:
+        if (v != "leader" && v != "all") return Error::msg("--kill-whom={}: expected leader or all", v);
+        o.kill_whom = v;
+        break;
+    case 'n': {
+        auto n = str::parse_uint(v);
+        if (!n || *n > 1000000000) return Error::msg("--lines={}: expected a non-negative number", v);
+        o.lines = static_cast<int>(*n);
+        break;
+    }
+    case 'u': o.unit = v; break;
+    case 'E': {
+        if (v.empty() || v[0] == '=') return Error::msg("--setenv={}: expected VAR=VALUE", v);
+        if (v.find('=') != std::string::npos) {
+            o.setenv.push_back(v);
+        } else if (const char* e = getenv_fn ? getenv_fn(v.c_str()) : nullptr) {
+            o.setenv.push_back(v + "=" + e);
+        }  // VAR unset in our environment: nothing to pass, as machinectl
+        break;
+    }
+    case ARG_UID: o.uid = v; break;
+    }
+    return ok();
+}
+
+}  // namespace
+
+Result<Invocation> parse_mctl_args(const std::vector<std::string>& argv, const char* (*getenv_fn)(const char*)) {
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    const int argc = static_cast<int>(argv.size());
+
+    Invocation inv;
+    std::vector<std::string> positional;
+    opterr = 0;
+    optind = 0;  // a full re-initialisation (GNU), so the parser can run more than once
+    for (;;) {
+        int c = getopt_long(argc, cargv.data(), kShortOptions, kLongOptions, nullptr);
+        if (c == -1) break;
+        if (c == 1) {
+            positional.emplace_back(optarg);
+            if (positional.size() == 1) inv.verb = find_verb(positional[0]);
+            // exec NAME CMD..., shell NAME CMD...: stop at the machine name.
+            if (inv.verb && inv.verb->raw_after_name && positional.size() == 2) break;
+            continue;
+        }
+        if (c == ':') return Error::msg("option {} needs a value", spelled(argv, optind));
+        if (c == '?') {
+            if (optopt != 0 && optopt < 0x100)
+                return Error::msg("unknown option -{} (see mctl --help)", static_cast<char>(optopt));
+            std::string what = spelled(argv, optind);
+            return Error::msg("unknown option {} (see mctl --help)", what.substr(0, what.find('=')));
+        }
+        if (c == 'h') {
+            inv.help = true;
+            return inv;
+        }
+        if (c == ARG_VERSION) {
+            inv.version = true;
+            return inv;
+        }
+        TRY(set_option(inv.options, c, optarg ? optarg : "", getenv_fn));
+    }
+    // After "--" (or the machine name of exec/shell): all positional.
+    for (int i = optind; i < argc; ++i) positional.push_back(argv[static_cast<size_t>(i)]);
+
+    if (positional.empty()) {
+        inv.verb = &default_verb();
+        return inv;
+    }
+    if (!inv.verb) inv.verb = find_verb(positional[0]);
+    if (!inv.verb) return Error::msg("unknown command \"{}\" (see mctl --help)", positional[0]);
+    inv.args.assign(positional.begin() + 1, positional.end());
+    int n = static_cast<int>(inv.args.size());
+    if (n < inv.verb->min_args) return Error::msg("{}: too few arguments", inv.verb->name);
+    if (n > inv.verb->max_args) return Error::msg("{}: too many arguments", inv.verb->name);
+    return inv;
+}
+
+}  // namespace spawn::mctl

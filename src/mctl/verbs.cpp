@@ -1,0 +1,37 @@
+#include "verbs.hpp"
+
+namespace spawn::mctl {
+namespace {
+
+const Verb kVerbs[] = {
+    {"list", 0, 0, verb_list, false, false},
+    {"status", 1, kMany, verb_status, false, false},
+    {"show", 0, kMany, verb_show, false, false},
+    {"login", 0, 1, verb_login, false, true},
+    {"shell", 0, kMany, verb_shell, true, true},
+    {"exec", 2, kMany, verb_exec, true, true},
+    {"poweroff", 1, kMany, verb_poweroff, false, true},
+    {"reboot", 1, kMany, verb_reboot, false, true},
+    {"terminate", 1, kMany, verb_terminate, false, true},
+    {"kill", 1, kMany, verb_kill, false, true},
+    {"journal", 1, 1, verb_journal, false, true},
+    {"stats", 0, kMany, verb_stats, false, false},
+    {"list-images", 0, 0, verb_list_images, false, false},
+    {"image-status", 1, kMany, verb_image_status, false, false},
+    {"show-image", 0, kMany, verb_show_image, false, false},
+    {"start", 1, kMany, verb_start, false, true},
+    {"enable", 1, kMany, verb_enable, false, true},
+    {"disable", 1, kMany, verb_disable, false, true},
+};
+
+}  // namespace
+
+const Verb* find_verb(std::string_view name) {
+    for (const auto& v : kVerbs)
+        if (name == v.name) return &v;
+    return nullptr;
+}
+
+const Verb& default_verb() { return kVerbs[0]; }
+
+}  // namespace spawn::mctl
