@@ -14,7 +14,6 @@ namespace spawn::mctl {
 
 struct Options {
     bool legend = true;                  // --no-legend clears
-    bool pager = false;                  // never paged; --no-pager accepted
     std::string output = "short";        // -o/--output
     bool output_set = false;
     std::vector<std::string> properties; // -p/--property

@@ -44,7 +44,7 @@ std::string spelled(const std::vector<std::string>& argv, int index) {
 
 Result<void> set_option(Options& o, int c, const std::string& v, const char* (*getenv_fn)(const char*)) {
     switch (c) {
-    case ARG_NO_PAGER: o.pager = false; break;
+    case ARG_NO_PAGER: break;  // never paged
     case ARG_NO_LEGEND: o.legend = false; break;
     case ARG_VALUE: o.value = true; break;
     case 'a': o.all = true; break;

@@ -197,22 +197,4 @@ Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan) {
     return ok();
 }
 
-Result<void> bind_host_path(int root_fd, std::string_view host_path, std::string_view path) {
-    MountStep s;
-    s.kind = StepKind::Bind;
-    s.source = std::string(host_path);
-    s.target = std::string(path);
-    s.flags = MS_BIND;
-    s.no_symlinks = true;
-    return do_bind(root_fd, s);
-}
-
-Result<void> pivot_into(const std::string& root_path) {
-    if (chdir(root_path.c_str()) < 0) return Error::errno_("entering {}", root_path);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) return Error::errno_("pivot_root into {}", root_path);
-    if (umount2(".", MNT_DETACH) < 0) return Error::errno_("detaching the old root");
-    if (chdir("/") < 0) return Error::errno_("chdir /");
-    return ok();
-}
-
 }  // namespace spawn::container

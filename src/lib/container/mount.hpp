@@ -27,10 +27,4 @@ Result<void> apply_step(int root_fd, const MountStep& step);
 // Makes the mount at `path` inside the root read-only (this mount only).
 Result<void> make_read_only(int root_fd, std::string_view path, bool recursive);
 
-// Binds the host file/pty at host_path over path inside the root (e.g. the console pty).
-Result<void> bind_host_path(int root_fd, std::string_view host_path, std::string_view path);
-
-// Turns the mounted tree at root_path into "/" (pivot_root) and detaches the old root.
-Result<void> pivot_into(const std::string& root_path);
-
 }  // namespace spawn::container

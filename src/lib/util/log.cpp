@@ -15,7 +15,6 @@ bool g_debug = std::getenv("SPAWN_DEBUG") != nullptr;
 void set_program(std::string_view name) { g_program = name; }
 void set_quiet(bool q) { g_quiet = q; }
 bool quiet() { return g_quiet; }
-void set_debug(bool d) { g_debug = d; }
 
 void write(Level level, std::string_view message) {
     if (level == Level::Info && g_quiet) return;

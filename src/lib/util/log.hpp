@@ -1,5 +1,6 @@
 // Logging to stderr. Messages are single lines; the program name prefixes
-// errors. set_quiet() silences info-level messages (-q/--quiet).
+// errors. set_quiet() silences info-level messages (-q/--quiet); debug
+// messages appear with SPAWN_DEBUG set in the environment.
 #pragma once
 
 #include <string_view>
@@ -13,7 +14,6 @@ enum class Level { Debug, Info, Warning, Error };
 void set_program(std::string_view name);
 void set_quiet(bool quiet);
 bool quiet();
-void set_debug(bool debug);
 void write(Level level, std::string_view message);
 
 template <typename... Args>
