@@ -13,26 +13,13 @@
 #include <cerrno>
 #include <cstdio>
 
+#include <chrono>
+
 #include "container/console.hpp"
 #include "util/fd.hpp"
 #include "util/fdio.hpp"
 
 namespace spawn::mctl {
-
-bool EscapeDetector::feed(const char* buf, size_t n, uint64_t now) {
-    for (size_t i = 0; i < n; ++i) {
-        if (buf[i] != 0x1d) {
-            count_ = 0;
-            continue;
-        }
-        if (count_ == 0 || now - first_ > 1000000) {
-            count_ = 0;
-            first_ = now;
-        }
-        if (++count_ >= 3) return true;
-    }
-    return false;
-}
 
 static uint64_t now_usec() {
     struct timespec ts;
@@ -67,7 +54,7 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     UniqueFd sfd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
 
-    EscapeDetector esc;
+    container::EscapeCounter esc;
     bool in_open = true;
     uint64_t drain_deadline = 0;  // after stdin EOF on a pipe: leave when the pty stays quiet
     bool got_output = false;      // until the first output, allow a slow start (a getty being started)
@@ -130,7 +117,7 @@ Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t chi
         if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
             if (r > 0) {
-                if (esc.feed(buf, static_cast<size_t>(r), now_usec())) {
+                if (esc.feed(buf, static_cast<size_t>(r), std::chrono::steady_clock::now())) {
                     end = ForwardEnd::Escape;
                     break;
                 }

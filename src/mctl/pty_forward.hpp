@@ -29,14 +29,5 @@ enum class PtyPeer { Login, Program };
 Result<ForwardEnd> forward_pty(int master, const std::string& machine, pid_t child = -1, int* status = nullptr,
                                PtyPeer peer = PtyPeer::Login);
 
-// Counts Ctrl-] presses; true on the third within one second (pure, tested).
-class EscapeDetector {
-public:
-    bool feed(const char* buf, size_t n, uint64_t now_usec);
-
-private:
-    int count_ = 0;
-    uint64_t first_ = 0;
-};
 
 }  // namespace spawn::mctl

@@ -87,7 +87,12 @@ TEST(Console, EscapeNeedsThreeCtrlBracketsWithinOneSecond) {
     auto t = clock::now();
     EscapeCounter e;
     EXPECT_FALSE(e.feed("\x1d\x1d", 2, t));
-    EXPECT_TRUE(e.feed("x\x1d", 2, t + std::chrono::milliseconds(500)));
+    EXPECT_TRUE(e.feed("\x1d", 1, t + std::chrono::milliseconds(500)));  // across reads
+    EscapeCounter broken;
+    EXPECT_FALSE(broken.feed("\x1d\x1d", 2, t));
+    EXPECT_FALSE(broken.feed("x\x1d", 2, t + std::chrono::milliseconds(500)));  // another key starts over
+    EXPECT_FALSE(broken.feed("\x1d", 1, t + std::chrono::milliseconds(600)));
+    EXPECT_TRUE(broken.feed("\x1d", 1, t + std::chrono::milliseconds(700)));
     EscapeCounter slow;
     EXPECT_FALSE(slow.feed("\x1d", 1, t));
     EXPECT_FALSE(slow.feed("\x1d", 1, t + std::chrono::milliseconds(600)));

@@ -1,5 +1,5 @@
 // Pure helpers of mctl: table layout as machinectl prints it, signal names,
-// the Ctrl-] x3 escape, JSON strings, relative times, the command line.
+// JSON strings, relative times, the command line.
 #include <signal.h>
 #include <time.h>
 
@@ -21,20 +21,6 @@ TEST(Table, PadsColumnsLikeMachinectl) {
               "MACHINE CLASS     SERVICE OS     VERSION ADDRESSES\n"
               "probe   container spawn   debian 12      -\n");
     EXPECT_EQ(t.render(false), "probe container spawn debian 12 -\n");
-}
-
-TEST(Escape, ThreeCtrlBracketsWithinOneSecond) {
-    EscapeDetector d;
-    EXPECT_FALSE(d.feed("\x1d\x1d", 2, 1000000));
-    EXPECT_TRUE(d.feed("\x1d", 1, 1500000));
-    EscapeDetector slow;
-    EXPECT_FALSE(slow.feed("\x1d", 1, 0));
-    EXPECT_FALSE(slow.feed("\x1d", 1, 600000));
-    EXPECT_FALSE(slow.feed("\x1d", 1, 1200000));  // the first one is too old: starts over
-    EXPECT_FALSE(slow.feed("\x1d", 1, 1300000));
-    EXPECT_TRUE(slow.feed("\x1d", 1, 1400000));
-    EscapeDetector broken;
-    EXPECT_FALSE(broken.feed("\x1d\x1dx\x1d", 4, 0));  // another key in between resets
 }
 
 TEST(Json, Strings) {

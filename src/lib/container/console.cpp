@@ -22,7 +22,10 @@ bool console_uses_pty(ConsoleMode mode) { return mode != ConsoleMode::Pipe && mo
 
 bool EscapeCounter::feed(const char* data, size_t n, std::chrono::steady_clock::time_point now) {
     for (size_t i = 0; i < n; ++i) {
-        if (data[i] != 0x1d) continue;
+        if (data[i] != 0x1d) {  // any other key starts over, as systemd's pty forwarder
+            count_ = 0;
+            continue;
+        }
         if (count_ == 0 || now - first_ > std::chrono::seconds(1)) {
             count_ = 0;
             first_ = now;

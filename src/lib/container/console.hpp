@@ -30,7 +30,9 @@ ConsoleMode resolve_console_mode(std::optional<ConsoleMode> requested, bool stdi
 // Whether the mode gives the container a pty (everything but pipe).
 bool console_uses_pty(ConsoleMode mode);
 
-// Counts Ctrl-] (0x1d) presses; true on the third within one second.
+// Counts Ctrl-] (0x1d) presses; true on the third in a row within one
+// second (another key in between starts over). spawn's console and mctl's
+// pty forwarder share it.
 class EscapeCounter {
 public:
     bool feed(const char* data, size_t n, std::chrono::steady_clock::time_point now);
