@@ -44,7 +44,7 @@ TEST(Names, IfnameValid) {
     for (const char* n : {"eth0", "br0", "ve-foo", "vz-zone", "a", "12345678901234a", "host0", "1a"})
         EXPECT_TRUE(ifname_is_valid(n)) << n;
     for (const char* n : {"", "1234567890123456", "a/b", "a:b", "a b", "a\tb", ".", "..", "all", "default", "123", "123456789012345",
-                          "\x7f", "é"})
+                          "\x7f", "é", "eth%d"})
         EXPECT_FALSE(ifname_is_valid(n)) << n;
 }
 

@@ -39,15 +39,6 @@ TEST(NetNaming, ZoneBridge) {
     EXPECT_FALSE(zone_bridge_name("a/b").ok());
 }
 
-TEST(NetNaming, IfnameValid) {
-    EXPECT_TRUE(ifname_valid("eth0"));
-    EXPECT_FALSE(ifname_valid(""));
-    EXPECT_FALSE(ifname_valid("."));
-    EXPECT_FALSE(ifname_valid("a b"));
-    EXPECT_FALSE(ifname_valid("a:b"));
-    EXPECT_FALSE(ifname_valid("0123456789abcdef"));
-}
-
 TEST(NetNaming, MacvlanNames) {
     EXPECT_EQ(macvlan_name("eth0"), "mv-eth0");
     EXPECT_EQ(ipvlan_name("eth0"), "iv-eth0");

@@ -74,7 +74,8 @@ bool ifname_is_valid(std::string_view s) {
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
         if (u >= 127 || u <= 32) return false;
-        if (c == ':' || c == '/') return false;
+        // '%' too: the kernel reads it as a name template ("eth%d").
+        if (c == ':' || c == '/' || c == '%') return false;
         if (c < '0' || c > '9') numeric = false;
     }
     return !numeric;

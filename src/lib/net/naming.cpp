@@ -33,15 +33,6 @@ char urlsafe_base64char(uint64_t x) {
 
 }  // namespace
 
-bool ifname_valid(std::string_view name) {
-    if (name.empty() || name.size() > kIfNameMax) return false;
-    if (name == "." || name == "..") return false;
-    for (unsigned char c : name) {
-        if (c == '/' || c == ':' || c == '%' || std::isspace(c) || c < 0x21 || c >= 0x7f) return false;
-    }
-    return true;
-}
-
 std::string shorten_ifname(std::string_view name) {
     if (name.size() <= kIfNameMax) return std::string(name);
     uint64_t h = siphash24(name.data(), name.size(), kShortenKey);
@@ -63,7 +54,7 @@ std::string veth_host_name(std::string_view machine, bool bridged) {
 
 Result<std::string> zone_bridge_name(std::string_view zone) {
     std::string name = "vz-" + std::string(zone);
-    if (zone.empty() || !ifname_valid(name))
+    if (zone.empty() || !ifname_is_valid(name))
         return Error::msg("invalid network zone name '{}': 'vz-{}' must be a valid interface name of at most {} characters",
                           zone, zone, kIfNameMax);
     return name;

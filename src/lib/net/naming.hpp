@@ -9,15 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "config/names.hpp"
 #include "util/result.hpp"
 
 namespace spawn::net {
 
 inline constexpr size_t kIfNameMax = 15;  // IFNAMSIZ - 1
-
-// A name the kernel accepts for a network interface: 1..15 bytes, not "." or
-// "..", no '/', ':' or whitespace.
-bool ifname_valid(std::string_view name);
 
 // nspawn's shorten_ifname(): names longer than 15 characters keep their first
 // 11 characters followed by 4 url-safe base64 characters of a SipHash of the

@@ -49,7 +49,7 @@ bool wants_private_network(const NetworkConfig& n) {
 namespace {
 
 Result<void> check_ifname(const std::string& name, const char* option) {
-    if (!ifname_valid(name))
+    if (!ifname_is_valid(name))
         return Error::msg("{}: '{}' is not a valid network interface name", option, name);
     return ok();
 }
