@@ -46,7 +46,7 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const std::string& root, cons
     }
 
     std::string host_id;
-    if (auto h = boot::host_machine_id()) host_id = uuid_to_string(*h);
+    if (auto h = host_machine_id()) host_id = uuid_to_string(*h);
     auto facts = TRY(boot::gather_journal_facts(root, uuid_to_string(b.machine_id.id), host_id));
     b.journal = TRY(boot::plan_link_journal(cfg.link_journal, facts));
 

@@ -126,25 +126,27 @@ TEST(BootInit, ParseOsRelease) {
 // ---- machine id ----------------------------------------------------------
 
 TEST(BootMachineId, ParseAndFormat) {
-    auto id = parse_id128("3d1219c7c4c5404aaa1f6d2a48adfda4\n");
+    auto id = parse_machine_id("3d1219c7c4c5404aaa1f6d2a48adfda4\n");
     ASSERT_TRUE(id);
     EXPECT_EQ(uuid_to_string(*id), "3d1219c7c4c5404aaa1f6d2a48adfda4");
     EXPECT_EQ(uuid_to_dashed(*id), "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4");
-    EXPECT_EQ(parse_id128("3d1219c7-c4c5-404a-aa1f-6d2a48adfda4"), id);
-    EXPECT_FALSE(parse_id128("3d1219c7c4c5404aaa1f6d2a48adfdaz"));
-    EXPECT_FALSE(parse_id128("3d12"));
+    EXPECT_EQ(parse_machine_id("3d1219c7-c4c5-404a-aa1f-6d2a48adfda4"), id);
+    EXPECT_FALSE(parse_machine_id("3d1219c7c4c5404aaa1f6d2a48adfdaz"));
+    EXPECT_FALSE(parse_machine_id("3d12"));
 }
 
 TEST(BootMachineId, RandomIsV4AndDiffers) {
-    auto a = random_id128(), b = random_id128();
-    EXPECT_NE(a, b);
-    EXPECT_EQ(a[6] >> 4, 4);
+    auto a = random_uuid(), b = random_uuid();
+    ASSERT_TRUE(a && b);
+    EXPECT_NE(*a, *b);
+    EXPECT_EQ((*a)[6] >> 4, 4);
+    EXPECT_EQ((*a)[8] >> 6, 2);
 }
 
 TEST(BootMachineId, Decisions) {
-    Uuid rnd = *parse_id128("11111111111111111111111111111111");
-    Uuid cli = *parse_id128("22222222222222222222222222222222");
-    Uuid tree = *parse_id128("33333333333333333333333333333333");
+    Uuid rnd = *parse_machine_id("11111111111111111111111111111111");
+    Uuid cli = *parse_machine_id("22222222222222222222222222222222");
+    Uuid tree = *parse_machine_id("33333333333333333333333333333333");
     // Tree's id kept.
     auto r = decide_machine_id(std::string("33333333333333333333333333333333\n"), std::nullopt, rnd);
     ASSERT_TRUE(r);

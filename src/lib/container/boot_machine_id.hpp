@@ -12,13 +12,6 @@
 
 namespace spawn::boot {
 
-// Machine-id file text (plain or dashed, surrounding blanks ignored) -> 16
-// bytes; util/uuid.hpp formats them (uuid_to_string, uuid_to_dashed). Pure.
-std::optional<Uuid> parse_id128(std::string_view s);
-
-// A random v4 id (getrandom).
-Uuid random_id128();
-
 struct MachineId {
     Uuid id{};                // the guest's machine id (also container_uuid=)
     bool from_tree = false;   // the tree had a valid /etc/machine-id
@@ -29,10 +22,8 @@ struct MachineId {
 Result<MachineId> decide_machine_id(const std::optional<std::string>& tree_content,
                                     const std::optional<Uuid>& cli, const Uuid& random);
 
-// Reads root's /etc/machine-id (inside the tree) and decides.
+// Reads root's /etc/machine-id (inside the tree) and decides (a random id
+// from util/uuid when neither the tree nor --uuid gives one).
 Result<MachineId> machine_id_for_tree(const std::string& root, const std::optional<Uuid>& cli);
-
-// The host's /etc/machine-id (nullopt when unreadable).
-std::optional<Uuid> host_machine_id();
 
 }  // namespace spawn::boot

@@ -46,14 +46,6 @@ private:
     UniqueFd fd_;
 };
 
-std::optional<std::array<uint8_t, 16>> host_machine_id() {
-    sd_id128_t id;
-    if (sd_id128_get_machine(&id) < 0) return std::nullopt;
-    std::array<uint8_t, 16> out;
-    std::copy(std::begin(id.bytes), std::end(id.bytes), out.begin());
-    return out;
-}
-
 std::optional<MacAddress> mac_for(const std::string& machine, MacKind kind, uint64_t index) {
     auto id = host_machine_id();
     if (!id) return std::nullopt;  // the kernel picks a random one

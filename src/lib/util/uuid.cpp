@@ -1,5 +1,12 @@
 #include "util/uuid.hpp"
 
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include <systemd/sd-id128.h>
+
 namespace spawn {
 namespace {
 
@@ -62,10 +69,33 @@ std::optional<Uuid> parse_uuid_text(std::string_view s) {
 }
 
 std::optional<Uuid> parse_machine_id(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+    auto blank = [](char c) { return c == '\n' || c == ' ' || c == '\t'; };
+    while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+    while (!s.empty() && blank(s.front())) s.remove_prefix(1);
     auto u = parse_uuid_text(s);
     if (!u || uuid_is_null(*u)) return std::nullopt;
     return u;
+}
+
+std::optional<Uuid> host_machine_id() {
+    sd_id128_t id;
+    if (sd_id128_get_machine(&id) < 0) return std::nullopt;
+    Uuid out;
+    std::copy(std::begin(id.bytes), std::end(id.bytes), out.begin());
+    return out;
+}
+
+Result<Uuid> random_uuid() {
+    Uuid id{};
+    size_t got = 0;
+    while (got < id.size()) {
+        ssize_t n = ::getrandom(id.data() + got, id.size() - got, 0);
+        if (n > 0) got += static_cast<size_t>(n);
+        else if (n < 0 && errno != EINTR && errno != EAGAIN) return Error::errno_("generating a random id (getrandom)");
+    }
+    id[6] = static_cast<uint8_t>((id[6] & 0x0f) | 0x40);  // version 4
+    id[8] = static_cast<uint8_t>((id[8] & 0x3f) | 0x80);  // variant
+    return id;
 }
 
 }  // namespace spawn
