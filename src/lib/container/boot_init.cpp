@@ -4,17 +4,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "container/boot_paths.hpp"
+#include "container/in_root.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::boot {
 
 Result<std::string> find_init(const std::string& root) {
-    UniqueFd root_fd = TRY(open_root(root));
+    UniqueFd root_fd = TRY(container::open_tree_root(root));
     std::vector<std::string> tried;
     for (const char* cand : kInitCandidates) {
         tried.emplace_back(cand);
-        auto fd = open_in_root(root_fd.get(), cand, O_PATH);
+        auto fd = container::open_in_root(root_fd.get(), cand, O_PATH);
         if (!fd) continue;
         struct stat st;
         if (::fstat(fd->get(), &st) < 0) continue;
@@ -26,9 +26,9 @@ Result<std::string> find_init(const std::string& root) {
 }
 
 Result<std::string> check_os_release(const std::string& root) {
-    UniqueFd root_fd = TRY(open_root(root));
+    UniqueFd root_fd = TRY(container::open_tree_root(root));
     for (const char* p : {"/etc/os-release", "/usr/lib/os-release"}) {
-        auto fd = open_in_root(root_fd.get(), p, O_RDONLY);
+        auto fd = container::open_in_root(root_fd.get(), p, O_RDONLY);
         if (fd) {
             struct stat st;
             if (::fstat(fd->get(), &st) == 0 && S_ISREG(st.st_mode)) return std::string(p);

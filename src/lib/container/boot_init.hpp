@@ -1,5 +1,5 @@
 // Checks a tree before booting it (-b): it must carry an os-release file and
-// an init. Paths are resolved inside the tree (boot_paths.hpp).
+// an init. Paths are resolved inside the tree (container/in_root.hpp).
 #pragma once
 
 #include <map>

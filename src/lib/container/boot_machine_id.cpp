@@ -3,7 +3,7 @@
 #include <fcntl.h>
 
 
-#include "container/boot_paths.hpp"
+#include "container/in_root.hpp"
 
 namespace spawn::boot {
 
@@ -37,9 +37,9 @@ Result<MachineId> decide_machine_id(const std::optional<std::string>& tree_conte
 }
 
 Result<MachineId> machine_id_for_tree(const std::string& root, const std::optional<Uuid>& cli) {
-    UniqueFd root_fd = TRY(open_root(root));
+    UniqueFd root_fd = TRY(container::open_tree_root(root));
     std::optional<std::string> content;
-    auto r = read_in_root(root_fd.get(), "/etc/machine-id", 4096);
+    auto r = container::read_in_root(root_fd.get(), "/etc/machine-id", 4096);
     if (r) {
         content = std::move(*r);
     } else if (r.error().code() != ENOENT) {

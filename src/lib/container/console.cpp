@@ -1,12 +1,11 @@
 #include "container/console.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "container/in_root.hpp"
 #include "container/mount.hpp"
 #include "util/fdio.hpp"
 
@@ -36,10 +35,7 @@ bool EscapeCounter::feed(const char* data, size_t n, std::chrono::steady_clock::
 }
 
 Result<std::pair<UniqueFd, UniqueFd>> open_container_pty(int root_fd) {
-    struct open_how how {};
-    how.flags = O_RDWR | O_NOCTTY | O_CLOEXEC;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    UniqueFd master(static_cast<int>(syscall(SYS_openat2, root_fd, "dev/pts/ptmx", &how, sizeof how)));
+    UniqueFd master(openat2_in_root(root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, /*no_symlinks=*/true));
     if (!master) return Error::errno_("opening the container's /dev/pts/ptmx");
     int unlock = 0;
     if (ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return Error::errno_("unlocking the container pty");

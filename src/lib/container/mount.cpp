@@ -1,14 +1,13 @@
 #include "container/mount.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <string>
 
+#include "container/in_root.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::container {
@@ -16,18 +15,11 @@ namespace {
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-// "/a/b/" -> "a/b" (openat2 paths relative to the root fd).
+// "/a/b/" -> "a/b" (paths relative to the root fd).
 std::string relative(std::string_view path) {
     while (!path.empty() && path.front() == '/') path.remove_prefix(1);
     while (!path.empty() && path.back() == '/') path.remove_suffix(1);
     return path.empty() ? std::string(".") : std::string(path);
-}
-
-int openat2_in_root(int root_fd, const std::string& rel, uint64_t flags, bool no_symlinks) {
-    struct open_how how {};
-    how.flags = flags | O_CLOEXEC;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    return static_cast<int>(syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
 }
 
 // Parent directory fd and final component of path inside the root.
