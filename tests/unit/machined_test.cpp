@@ -86,6 +86,20 @@ TEST(CgroupPlan, LegacyControllerFiles) {
     EXPECT_EQ(inf[0].value, "-1");
 }
 
+TEST(CgroupLimits, ALimitNeedsItsControllersHierarchy) {
+    auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid);
+    hs.push_back({"/sys/fs/cgroup/pids", false, {"pids"}});
+    auto given = CgroupLimits::plan({"TasksMax=40"}, hs, CgroupLayout::Hybrid);
+    ASSERT_TRUE(given.ok());
+    EXPECT_EQ(given->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "40"}}));
+    // No pids hierarchy: TasksMax is refused before anything is set up.
+    auto bare = container::tracking_hierarchies(CgroupLayout::Hybrid);
+    auto no_pids = CgroupLimits::plan({"TasksMax=40"}, bare, CgroupLayout::Hybrid);
+    ASSERT_FALSE(no_pids.ok());
+    EXPECT_NE(no_pids.error().message().find("--property=TasksMax=: no cgroup v1 pids hierarchy"), std::string::npos)
+        << no_pids.error().message();
+}
+
 TEST(CgroupPlan, V2OnlyLimitsAreRefusedOnV1) {
     auto p = parse_properties({"MemoryHigh=1G"});
     ASSERT_TRUE(p.ok());
@@ -137,8 +151,9 @@ TEST(CgroupApply, WritesThePlanIntoAFakeHierarchy) {
     for (const char* f : {"cgroup.subtree_control", "machine.slice/cgroup.subtree_control",
                           "machine.slice/machine-x.scope/memory.max", "machine.slice/machine-x.scope/pids.max"})
         std::ofstream(root + "/" + f) << "";
+    auto cg = container::plan_cgroup(container::tracking_hierarchies(CgroupLayout::Unified, root), "x", "");
     auto w = plan({"MemoryMax=1M", "TasksMax=5"}, CgroupLayout::Unified);
-    auto r = apply_cgroup_limits(w, "/machine.slice/machine-x.scope", CgroupLayout::Unified, 0, root);
+    auto r = apply_cgroup_limits(w, cg);
     EXPECT_TRUE(r.ok()) << r.error().message();
     auto slurp = [](const std::string& p) {
         std::ifstream in(p);
@@ -148,10 +163,37 @@ TEST(CgroupApply, WritesThePlanIntoAFakeHierarchy) {
     EXPECT_EQ(slurp(root + "/machine.slice/machine-x.scope/pids.max"), "5");
     std::string sc = slurp(root + "/machine.slice/cgroup.subtree_control");
     EXPECT_TRUE(sc == "+memory" || sc == "+pids") << sc;  // each write replaces the file here
-    auto missing = apply_cgroup_limits(plan({"CPUWeight=5"}, CgroupLayout::Unified), "/machine.slice/machine-x.scope",
-                                       CgroupLayout::Unified, 0, root);
+    auto missing = apply_cgroup_limits(plan({"CPUWeight=5"}, CgroupLayout::Unified), cg);
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().message().find("cpu.weight"), std::string::npos);
+    std::filesystem::remove_all(root);
+}
+
+// v1: each write goes to the hierarchy holding its controller; nothing is created.
+TEST(CgroupApply, V1WritesGoToTheControllersHierarchy) {
+    char tmpl[] = "/tmp/spawn-cg-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string root = tmpl;
+    auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid, root);
+    hs.push_back({root + "/cpu,cpuacct", false, {"cpu", "cpuacct"}});
+    hs.push_back({root + "/pids", false, {"pids"}});
+    auto cg = container::plan_cgroup(hs, "x", "");
+    for (const char* h : {"/cpu,cpuacct", "/pids"}) {
+        std::filesystem::create_directories(root + h + cg.relative);
+        for (const char* f : {"/cpu.cfs_quota_us", "/cpu.cfs_period_us", "/pids.max"})
+            std::ofstream(root + h + cg.relative + f) << "";
+    }
+    auto r = apply_cgroup_limits(plan({"CPUQuota=50%", "TasksMax=7"}, CgroupLayout::Hybrid), cg);
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    std::ifstream q(root + "/cpu,cpuacct" + cg.relative + "/cpu.cfs_quota_us"), t(root + "/pids" + cg.relative + "/pids.max");
+    std::string qs, ts;
+    q >> qs;
+    t >> ts;
+    EXPECT_EQ(qs, "50000");
+    EXPECT_EQ(ts, "7");
+    auto no_memory = apply_cgroup_limits(plan({"MemoryMax=1M"}, CgroupLayout::Hybrid), cg);
+    ASSERT_FALSE(no_memory.ok());
+    EXPECT_FALSE(std::filesystem::exists(root + "/memory"));
     std::filesystem::remove_all(root);
 }
 

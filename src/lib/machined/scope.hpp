@@ -1,8 +1,9 @@
 // The machine's scope unit. With systemd as PID 1 spawn asks systemd for
 // machine-NAME.scope in machine.slice (StartTransientUnit, Delegate=yes), or
 // keeps the caller's unit with --keep-unit. Without systemd (these hosts) the
-// runtime creates /machine.slice/machine-NAME.scope itself and the
-// --property= limits are written to the cgroup files directly.
+// runtime creates /machine.slice/machine-NAME.scope itself in every hierarchy
+// (container::Cgroup) and the --property= limits are written to its cgroup
+// files directly.
 //
 // Pure planners here (unit-tested): --property parsing, the transient unit's
 // property list, the cgroup file writes for the v1 and v2 layouts.
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -57,47 +59,32 @@ Result<std::vector<UnitProperty>> parse_properties(const std::vector<std::string
 // no equivalent on that layout are refused with a clear error.
 Result<std::vector<CgroupWrite>> plan_cgroup_limits(const std::vector<UnitProperty>& props, CgroupLayout layout);
 
-// Writes the plan into the machine's cgroup (relative path, e.g.
-// "/machine.slice/machine-x.scope") under root (/sys/fs/cgroup). On the
-// legacy layout the cgroup is created in each controller hierarchy the plan
-// uses and `leader` moved into it; on the unified one the controllers are
-// enabled in the ancestors' cgroup.subtree_control.
-Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
-                                 pid_t leader, const std::string& root = "/sys/fs/cgroup");
+// Writes the plan into the machine's existing cgroups (container::Cgroup made
+// them): a v1 write into the dir of the hierarchy holding its controller, a
+// cgroup2 write ("" controller) into the cgroup2 dir after enabling the
+// controller in the cgroup.subtree_control of every ancestor. Nothing is
+// created and no process is moved here.
+Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const container::CgroupPlan& cgroup);
 
-// Removes the per-controller cgroups apply_cgroup_limits created (legacy
-// layout; best effort, after the machine's processes are gone).
-void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
-                          const std::string& root = "/sys/fs/cgroup");
-
-// Removes empty per-controller (v1) cgroups at cgroup_path left by a spawn
-// that was killed with SIGKILL (and their empty parents).
-void clear_stale_limit_cgroups(const std::string& cgroup_path, const std::string& root = "/sys/fs/cgroup");
-
-// The --property= limits of one container, applied to its scope cgroup
-// without systemd. The destructor kills what is left in the per-controller
-// cgroups it created (legacy layout) and removes them.
+// The --property= limits of one container, for
+// the cgroups spawn owns (no systemd as PID 1). A plain value: the cgroups
+// are container::Cgroup's, removed with it.
 class CgroupLimits {
 public:
     CgroupLimits() = default;
-    CgroupLimits(std::vector<CgroupWrite> plan, CgroupLayout layout) : plan_(std::move(plan)), layout_(layout) {}
-    CgroupLimits(CgroupLimits&& o) noexcept
-        : plan_(std::move(o.plan_)), layout_(o.layout_), path_(std::move(o.path_)), applied_(std::exchange(o.applied_, false)) {}
-    CgroupLimits& operator=(CgroupLimits&&) = delete;
-    ~CgroupLimits();
+    explicit CgroupLimits(std::vector<CgroupWrite> plan) : plan_(std::move(plan)) {}
 
-    // Parses and plans --property= for this host's layout (before anything is
-    // set up: bad or unsupported properties are refused here).
-    static Result<CgroupLimits> plan(const std::vector<std::string>& properties);
-    // Writes the limits for the scope at cgroup_path (relative) holding leader.
-    Result<void> apply(const std::string& cgroup_path, pid_t leader);
+    // Parses and plans --property= for this host (before anything is set up:
+    // bad or unsupported properties, and limits whose controller has no
+    // hierarchy here, are refused).
+    static Result<CgroupLimits> plan(const std::vector<std::string>& properties,
+                                     const std::vector<container::CgroupHierarchy>& hierarchies, CgroupLayout layout);
+    // Writes the limits into the machine's cgroups (before any task joins them).
+    Result<void> apply(const container::CgroupPlan& cgroup) const;
     const std::vector<CgroupWrite>& writes() const { return plan_; }
 
 private:
     std::vector<CgroupWrite> plan_;
-    CgroupLayout layout_ = CgroupLayout::Legacy;
-    std::string path_;
-    bool applied_ = false;
 };
 
 // The StartTransientUnit request spawn sends with systemd as PID 1.
@@ -120,7 +107,8 @@ Result<void> start_transient_scope(sd_bus* bus, const TransientScope& scope);
 
 // What spawn does with systemd as PID 1 and without --keep-unit: sends the
 // planned StartTransientUnit on the system bus and waits until systemd has
-// moved the leader into the scope (nspawn waits for the job likewise).
+// moved the leader into the scope (nspawn waits for the job likewise), in
+// every cgroup v1 hierarchy too: a leader left in a v1 root cgroup is an error.
 Result<void> allocate_transient_scope(const TransientScope& scope);
 
 }  // namespace spawn::machined
