@@ -3,7 +3,7 @@
 // reach the kernel (they fail there with an error other than EPERM, or do
 // nothing), and prints one "name result" line per call, result being "ok" or
 // the errno name. Modes: denied, allowed, tty, stdin-tty, compat, and the
-// attack on the host through cgroup v1: cgroup-escape.
+// attacks on the host through cgroups: cgroup-escape, forks.
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -176,12 +176,40 @@ int cgroup_escape(const char* agent, const char* tag) {
     return 0;
 }
 
+// Forks up to n children that wait for the parent's end; prints "forked K"
+// and "fork_error" (the errno of the first failing fork, or "none").
+int forks(int n) {
+    int p[2];
+    if (pipe(p) < 0) return 1;
+    int made = 0;
+    int err = 0;
+    for (; made < n; ++made) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            err = errno;
+            break;
+        }
+        if (pid == 0) {
+            close(p[1]);
+            char c;
+            (void)!read(p[0], &c, 1);  // until the parent closes its end
+            _exit(0);
+        }
+    }
+    close(p[1]);
+    while (wait(nullptr) > 0) {
+    }
+    std::printf("forked %d\nfork_error %s\n", made, err ? strerrorname_np(err) : "none");
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) return 2;
     std::string_view mode = argv[1];
     if (mode == "cgroup-escape" && argc == 4) return cgroup_escape(argv[2], argv[3]);
+    if (mode == "forks" && argc == 3) return forks(std::atoi(argv[2]));
     if (argc != 2) return 2;
     if (mode == "denied") return denied();
     if (mode == "allowed") return allowed();

@@ -486,3 +486,32 @@ TEST(SecurityCgroup, ReleaseAgentOfEveryV1HierarchyIsOutOfReach) {
     for (const auto& [file, contents] : guard.saved) EXPECT_EQ(read_file(file), contents) << file;
     EXPECT_FALSE(fs::exists(canary)) << "the release agent ran on the host: " << read_file(canary);
 }
+
+// The default pids limit (systemd-nspawn@.service's TasksMax=16384) on the
+// machine's cgroup, and --property=TasksMax= stopping a fork loop.
+TEST(SecurityCgroup, TasksMaxDefaultsTo16384AndStopsAForkLoop) {
+    std::string pids_dir;  // the hierarchy holding pids.max for the machine
+    for (const auto& h : host_hierarchies())
+        if ((!h.v2 && h.has("pids")) ||
+            (h.v2 && read_file(h.mount + "/cgroup.controllers").find("pids") != std::string::npos))
+            pids_dir = h.mount;
+    if (pids_dir.empty()) GTEST_SKIP() << "no pids controller on this host";
+    ProbeTree t;
+    const std::string name = unique_name("pids");
+    {
+        Background bg(spawn_args(t.str(), {"-M", name}, {"/bin/sleep", "600"}));
+        ASSERT_GT(wait_leader(bg, "sleep"), 0) << bg.err();
+        std::string file = pids_dir + "/machine.slice/machine-" + spawn::container::unit_name_escape(name) + ".scope/pids.max";
+        EXPECT_EQ(read_file(file), "16384\n") << file;
+        kill(bg.pid(), SIGTERM);
+        EXPECT_NE(bg.wait(std::chrono::seconds(30)), -1);
+    }
+    auto r = run(spawn_args(t.str(), {"-M", name, "--property=TasksMax=40"}, {"/probe", "forks", "200"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto m = parse(r.out);
+    EXPECT_EQ(m["fork_error"], "EAGAIN") << r.out;
+    EXPECT_LT(std::atoi(m["forked"].c_str()), 80) << r.out;
+    // The host keeps working, and nothing is left.
+    EXPECT_EQ(run({"/bin/true"}).status, 0);
+    EXPECT_TRUE(machine_cgroups(name).empty());
+}

@@ -86,15 +86,21 @@ TEST(CgroupPlan, LegacyControllerFiles) {
     EXPECT_EQ(inf[0].value, "-1");
 }
 
-TEST(CgroupLimits, ALimitNeedsItsControllersHierarchy) {
+TEST(CgroupLimits, DefaultTasksMaxUnlessGiven) {
     auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid);
     hs.push_back({"/sys/fs/cgroup/pids", false, {"pids"}});
-    auto given = CgroupLimits::plan({"TasksMax=40"}, hs, CgroupLayout::Hybrid);
+    auto d = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, true);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "16384"}}));
+    auto given = CgroupLimits::plan({"TasksMax=40"}, hs, CgroupLayout::Hybrid, true);
     ASSERT_TRUE(given.ok());
     EXPECT_EQ(given->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "40"}}));
-    // No pids hierarchy: TasksMax is refused before anything is set up.
+    auto keep_unit = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, false);
+    EXPECT_TRUE(keep_unit->writes().empty());
+    // No pids hierarchy: no default, but an explicit TasksMax is refused before anything is set up.
     auto bare = container::tracking_hierarchies(CgroupLayout::Hybrid);
-    auto no_pids = CgroupLimits::plan({"TasksMax=40"}, bare, CgroupLayout::Hybrid);
+    EXPECT_TRUE(CgroupLimits::plan({}, bare, CgroupLayout::Hybrid, true)->writes().empty());
+    auto no_pids = CgroupLimits::plan({"TasksMax=40"}, bare, CgroupLayout::Hybrid, true);
     ASSERT_FALSE(no_pids.ok());
     EXPECT_NE(no_pids.error().message().find("--property=TasksMax=: no cgroup v1 pids hierarchy"), std::string::npos)
         << no_pids.error().message();
@@ -124,11 +130,26 @@ TEST(TransientScope, PlansWhatSystemdGets) {
     EXPECT_TRUE(has({"MemoryMax", uint64_t{1} << 30}));
     EXPECT_TRUE(has({"CPUQuotaPerSecUSec", uint64_t{200000}}));
     EXPECT_TRUE(has({"AllowedCPUs", std::string("0-1")}));
+    // systemd-nspawn@.service's TasksMax.
+    EXPECT_TRUE(has({"TasksMax", uint64_t{16384}}));
     auto custom = plan_transient_scope("x", 1, "tenants.slice", {});
     ASSERT_TRUE(custom.ok());
     EXPECT_EQ(std::find(custom->properties.begin(), custom->properties.end(), UnitProperty{"Slice", std::string("tenants.slice")}) !=
                   custom->properties.end(),
               true);
+}
+
+TEST(TransientScope, TasksMaxFromTheCommandLine) {
+    auto s = plan_transient_scope("x", 1, "", {"TasksMax=40"});
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    size_t tasks = 0;
+    for (const auto& p : s->properties) {
+        if (p.name == "TasksMax") {
+            ++tasks;
+            EXPECT_EQ(std::get<uint64_t>(p.value), 40u);
+        }
+    }
+    EXPECT_EQ(tasks, 1u);  // no default next to the user's
 }
 
 TEST(TransientScope, RefusesBadInput) {

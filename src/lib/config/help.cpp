@@ -41,7 +41,7 @@ System Identity:
 Properties:
   -S --slice=SLICE          Place the container in the specified slice
      --property=NAME=VALUE  Set scope unit property (limits such as MemoryMax=,
-                            TasksMax=, CPUQuota=)
+                            TasksMax= (default 16384), CPUQuota=)
 
 Security:
      --capability=CAP       In addition to the default, retain specified

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <systemd/sd-daemon.h>
 
@@ -205,16 +206,30 @@ Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const con
 }
 
 Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properties,
-                                        const std::vector<container::CgroupHierarchy>& hierarchies, CgroupLayout layout) {
+                                        const std::vector<container::CgroupHierarchy>& hierarchies, CgroupLayout layout,
+                                        bool default_tasks_max) {
     auto has_v1 = [&](const std::string& c) {
         return std::any_of(hierarchies.begin(), hierarchies.end(), [&](const auto& h) { return !h.v2 && h.has(c); });
     };
     std::vector<CgroupWrite> writes;
+    bool tasks_max = false;
     for (const auto& p : TRY(parse_properties(properties))) {
+        tasks_max = tasks_max || p.name == "TasksMax";
         for (auto& w : TRY(plan_cgroup_limits({p}, layout))) {
             if (!w.controller.empty() && !has_v1(w.controller))
                 return Error::msg("--property={}=: no cgroup v1 {} hierarchy is mounted on this host", p.name, w.controller);
             writes.push_back(std::move(w));
+        }
+    }
+    if (default_tasks_max && !tasks_max) {
+        // Best effort: only where a pids controller is there to take it.
+        if (layout != CgroupLayout::Unified) {
+            if (has_v1("pids")) writes.push_back({"pids", "pids.max", std::to_string(kDefaultTasksMax)});
+        } else {
+            std::istringstream avail(read_text_file("/sys/fs/cgroup/cgroup.controllers"));
+            std::string c;
+            while (avail >> c)
+                if (c == "pids") writes.push_back({"", "pids.max", std::to_string(kDefaultTasksMax)});
         }
     }
     return CgroupLimits(std::move(writes));
@@ -240,11 +255,13 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
     s.properties.push_back({"Delegate", true});
     s.properties.push_back({"CollectMode", std::string("inactive-or-failed")});
     s.properties.push_back({"AddRef", true});
+    bool tasks_max = false;
     for (auto& p : TRY(parse_properties(properties))) {
         if (p.name == "Delegate") {
             if (!std::get<bool>(p.value)) return Error::msg("--property=Delegate=no: the machine's scope is always delegated");
             continue;
         }
+        tasks_max = tasks_max || p.name == "TasksMax";
         if (p.name == "CPUQuota") p = {"CPUQuotaPerSecUSec", p.value};
         else if (p.name == "AllowedCPUs" || p.name == "AllowedMemoryNodes") continue;  // sent as byte arrays below
         s.properties.push_back(p);
@@ -252,6 +269,7 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
     for (const auto& a : properties)
         if (a.rfind("AllowedCPUs=", 0) == 0 || a.rfind("AllowedMemoryNodes=", 0) == 0)
             s.properties.push_back({a.substr(0, a.find('=')), a.substr(a.find('=') + 1)});
+    if (!tasks_max) s.properties.push_back({"TasksMax", kDefaultTasksMax});
     return s;
 }
 

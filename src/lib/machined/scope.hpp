@@ -1,9 +1,10 @@
 // The machine's scope unit. With systemd as PID 1 spawn asks systemd for
-// machine-NAME.scope in machine.slice (StartTransientUnit, Delegate=yes), or
+// machine-NAME.scope in machine.slice (StartTransientUnit, Delegate=yes,
+// TasksMax=16384), or
 // keeps the caller's unit with --keep-unit. Without systemd (these hosts) the
 // runtime creates /machine.slice/machine-NAME.scope itself in every hierarchy
-// (container::Cgroup) and the --property= limits are written to its cgroup
-// files directly.
+// (container::Cgroup) and the --property= limits, with the default
+// TasksMax=16384, are written to its cgroup files directly.
 //
 // Pure planners here (unit-tested): --property parsing, the transient unit's
 // property list, the cgroup file writes for the v1 and v2 layouts.
@@ -30,6 +31,10 @@ bool systemd_booted();
 // The host's layout (container::detect_cgroup_layout()): limits go to the v1
 // controller hierarchies unless it is Unified.
 using container::CgroupLayout;
+
+// systemd-nspawn@.service's TasksMax=, the pids limit of a machine whose
+// cgroup spawn owns (or asks systemd for) unless --property=TasksMax= is given.
+constexpr uint64_t kDefaultTasksMax = 16384;
 
 // One --property=NAME=VALUE after parsing and validation.
 struct UnitProperty {
@@ -66,7 +71,7 @@ Result<std::vector<CgroupWrite>> plan_cgroup_limits(const std::vector<UnitProper
 // created and no process is moved here.
 Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const container::CgroupPlan& cgroup);
 
-// The --property= limits of one container, for
+// The --property= limits of one container (plus the default TasksMax), for
 // the cgroups spawn owns (no systemd as PID 1). A plain value: the cgroups
 // are container::Cgroup's, removed with it.
 class CgroupLimits {
@@ -76,9 +81,11 @@ public:
 
     // Parses and plans --property= for this host (before anything is set up:
     // bad or unsupported properties, and limits whose controller has no
-    // hierarchy here, are refused).
+    // hierarchy here, are refused). default_tasks_max adds pids.max=16384 when
+    // no TasksMax= is given and a pids controller is available.
     static Result<CgroupLimits> plan(const std::vector<std::string>& properties,
-                                     const std::vector<container::CgroupHierarchy>& hierarchies, CgroupLayout layout);
+                                     const std::vector<container::CgroupHierarchy>& hierarchies, CgroupLayout layout,
+                                     bool default_tasks_max);
     // Writes the limits into the machine's cgroups (before any task joins them).
     Result<void> apply(const container::CgroupPlan& cgroup) const;
     const std::vector<CgroupWrite>& writes() const { return plan_; }
@@ -96,8 +103,8 @@ struct TransientScope {
 };
 
 // Plans the transient scope: slice defaults to machine.slice; description
-// "Container NAME"; Delegate=yes; the user's limits translated to the D-Bus
-// property names systemd takes.
+// "Container NAME"; Delegate=yes; TasksMax=16384 unless given; the user's
+// limits translated to the D-Bus property names systemd takes.
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
                                             const std::vector<std::string>& properties);
 
