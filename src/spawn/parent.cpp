@@ -28,6 +28,8 @@
 
 #include "container/cgroup.hpp"
 #include "container/cgroup_hierarchies.hpp"
+#include "container/device_cgroup.hpp"
+#include "container/device_policy.hpp"
 #include "container/console.hpp"
 #include "container/env.hpp"
 #include "container/lock.hpp"
@@ -81,6 +83,18 @@ int inherited_listen_fds() {
     return static_cast<int>(*n);
 }
 
+// The host side of each --bind/--bind-ro ("+path": inside the tree), for the
+// device policy: a bound device node is allowed (rw, r with --bind-ro), as nspawn does.
+std::vector<BindSource> bind_sources(const Config& cfg, const std::string& root) {
+    std::vector<BindSource> out;
+    for (const auto& b : cfg.binds) {
+        if (b.source.empty()) continue;
+        std::string path = b.source[0] == '+' ? root + "/" + b.source.substr(1) : b.source;
+        out.push_back({path, b.read_only});
+    }
+    return out;
+}
+
 // run() returns this when the guest rebooted (-b without --keep-unit): the
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
@@ -106,8 +120,9 @@ Result<int> run(const Config& cfg) {
     // and --property= limits are checked, before anything is set up.
     TRY(machined::Registration::preflight(cfg.machine, cfg.register_mode));
     // The cgroup facts: every hierarchy spawn is in must be one it can place
-    // the container in (refused otherwise); --property= limits are planned and
-    // checked here too.
+    // the container in (refused otherwise); --property= limits and the device
+    // policy (--property=DeviceAllow=, device nodes among the --bind sources)
+    // are planned and checked here too.
     const CgroupLayout layout = detect_cgroup_layout();
     const bool keep_unit_cgroup = boot::keep_unit_cgroup_applies(cfg.keep_unit);
     // With systemd as PID 1 (and no --keep-unit) systemd allocates the scope
@@ -118,6 +133,8 @@ Result<int> run(const Config& cfg) {
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
+    const auto devices =
+        TRY(plan_device_policy(device_allow_values(cfg.properties), bind_sources(cfg, root), host_device_facts()));
     auto lock = TRY(TreeLock::acquire(tree_fd.get(), root, cfg.read_only));
     phase("tree checked and locked");
 
@@ -136,7 +153,8 @@ Result<int> run(const Config& cfg) {
     }
 
     // 2. The cgroup, in every hierarchy (a stale empty one of the same name is
-    // removed), with the limits in place before any task joins it.
+    // removed), with the limits and the device policy in place before any
+    // task joins it.
     CgroupPlan cgroup_plan = plan_cgroup(hierarchies, machine, cfg.slice);
     std::optional<boot::KeepUnitCgroup> keep_unit;
     if (keep_unit_cgroup) {
@@ -151,9 +169,12 @@ Result<int> run(const Config& cfg) {
     }
     std::optional<machined::TransientScope> transient;
     if (systemd_scope)  // planned (and --property=/--slice checked) before anything exists
-        transient = TRY(machined::plan_transient_scope(machine, 0, cfg.slice, cfg.properties));
+        transient = TRY(machined::plan_transient_scope(machine, 0, cfg.slice, cfg.properties, devices.bind_allow));
     auto cgroup = systemd_scope ? Cgroup() : TRY(Cgroup::create(std::move(cgroup_plan), machine));
-    if (!systemd_scope) TRY(limits.apply(cgroup.plan()));  // systemd applies them to its scope otherwise
+    if (!systemd_scope) {  // systemd applies both to its scope otherwise
+        TRY(limits.apply(cgroup.plan()));
+        TRY_CTX(apply_device_policy(cgroup.plan(), devices), "applying the device policy");
+    }
     if (keep_unit) TRY_CTX(boot::enter_supervisor(*keep_unit), "--keep-unit");
     phase("cgroup created");
 
@@ -191,7 +212,8 @@ Result<int> run(const Config& cfg) {
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (net_plan.private_network) flags |= CLONE_NEWNET;
-    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP); moved into the v1 ones (name=systemd and every
+    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP, its BPF device program
+    // already attached); moved into the v1 ones (name=systemd and every
     // controller) on hybrid/legacy hosts while it sets up its mounts. It
     // unshares its cgroup namespace only after HostReady.
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));

@@ -3,7 +3,8 @@
 // reach the kernel (they fail there with an error other than EPERM, or do
 // nothing), and prints one "name result" line per call, result being "ok" or
 // the errno name. Modes: denied, allowed, tty, stdin-tty, compat, and the
-// attacks on the host through cgroups: cgroup-escape, forks.
+// attacks on the host through cgroups and devices: cgroup-escape, devices,
+// devices-v1-reopen, forks.
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -176,6 +177,78 @@ int cgroup_escape(const char* agent, const char* tag) {
     return 0;
 }
 
+// One device: "node:NAME:TYPE:MAJOR:MINOR" is created with mknod at
+// /dev/probe-NAME (the container's /tmp is nodev) and opened; "path:PATH" is
+// opened. Prints mknod_NAME / open_NAME.
+void try_device(const std::string& spec) {
+    std::vector<std::string> f;
+    std::istringstream in(spec);
+    for (std::string part; std::getline(in, part, ':');) f.push_back(part);
+    std::string path, name;
+    bool block = false;
+    if (f.size() == 5 && f[0] == "node") {
+        name = f[1];
+        path = "/dev/probe-" + name;
+        block = f[2] == "b";
+        unlink(path.c_str());
+        long r = mknod(path.c_str(), (block ? S_IFBLK : S_IFCHR) | 0600,
+                       makedev(std::stoul(f[3]), std::stoul(f[4])));
+        report(("mknod_" + name).c_str(), r);
+        if (r < 0) {
+            std::printf("open_%s skipped\n", name.c_str());
+            return;
+        }
+    } else if (f.size() == 2 && f[0] == "path") {
+        path = f[1];
+        name = path.substr(path.rfind('/') + 1);
+        struct stat st {};
+        block = stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+    } else {
+        std::printf("bad_spec %s\n", spec.c_str());
+        return;
+    }
+    int fd = open(path.c_str(), (block ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    report(("open_" + name).c_str(), fd);
+    if (fd >= 0) close(fd);
+}
+
+int devices(int argc, char** argv) {
+    for (int i = 2; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "pts") {
+            int m = posix_openpt(O_RDWR | O_NOCTTY);
+            report("open_ptmx", m);
+            if (m < 0) continue;
+            grantpt(m);
+            unlockpt(m);
+            int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+            report("open_pts", s);
+            if (s >= 0) close(s);
+            close(m);
+            continue;
+        }
+        try_device(argv[i]);
+    }
+    return 0;
+}
+
+// Container root reopens its own v1 devices cgroup (it has CAP_SYS_ADMIN and
+// sees that cgroup as the root of its mount): "a" to devices.allow, then
+// mknod + open of tty1. Prints devices_allow_all, mknod_tty1, open_tty1.
+int devices_v1_reopen() {
+    mkdir("/tmp/cg-dev", 0755);
+    long r = ::mount("cgroup", "/tmp/cg-dev", "cgroup", 0, "devices");
+    report("mount_devices", r);
+    if (r == 0) {
+        int fd = open("/tmp/cg-dev/devices.allow", O_WRONLY | O_CLOEXEC);
+        long w = fd < 0 ? -1 : write(fd, "a", 1);
+        report("devices_allow_all", w);
+        if (fd >= 0) close(fd);
+        umount2("/tmp/cg-dev", MNT_DETACH);
+    }
+    try_device("node:tty1:c:4:1");
+    return 0;
+}
+
 // Forks up to n children that wait for the parent's end; prints "forked K"
 // and "fork_error" (the errno of the first failing fork, or "none").
 int forks(int n) {
@@ -209,6 +282,8 @@ int main(int argc, char** argv) {
     if (argc < 2) return 2;
     std::string_view mode = argv[1];
     if (mode == "cgroup-escape" && argc == 4) return cgroup_escape(argv[2], argv[3]);
+    if (mode == "devices") return devices(argc, argv);
+    if (mode == "devices-v1-reopen") return devices_v1_reopen();
     if (mode == "forks" && argc == 3) return forks(std::atoi(argv[2]));
     if (argc != 2) return 2;
     if (mode == "denied") return denied();

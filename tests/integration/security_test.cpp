@@ -12,7 +12,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -27,11 +30,14 @@
 #include "container/caps.hpp"
 #include "container/cgroup_hierarchies.hpp"
 #include "container/cgroup_plan.hpp"
+#include "container/device_cgroup.hpp"
 #include "container/seccomp.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "util/fd.hpp"
 
 using namespace spawn::test;
+using spawn::UniqueFd;
 namespace fs = std::filesystem;
 
 namespace {
@@ -416,6 +422,18 @@ struct ScratchDir {
     }
 };
 
+// BPF_CGROUP_DEVICE programs attached to the cgroup2 directory dir (-1: query failed).
+int attached_device_programs(const std::string& dir) {
+    UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return -1;
+    union bpf_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.query.target_fd = static_cast<uint32_t>(fd.get());
+    attr.query.attach_type = BPF_CGROUP_DEVICE;
+    if (syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0) return -1;
+    return static_cast<int>(attr.query.prog_cnt);
+}
+
 // The release_agent test changes host state only if the attack works (old
 // code): this puts it back whatever the test's outcome.
 struct ReleaseAgentGuard {
@@ -487,6 +505,110 @@ TEST(SecurityCgroup, ReleaseAgentOfEveryV1HierarchyIsOutOfReach) {
     EXPECT_FALSE(fs::exists(canary)) << "the release agent ran on the host: " << read_file(canary);
 }
 
+namespace {
+// What the device tests try: host devices a container must not reach, and what it needs.
+const std::vector<std::string> kHostDevices = {"node:tty1:c:4:1", "node:console:c:5:1", "node:fuse:c:10:229",
+                                               "node:loopctl:c:10:237", "node:loop0:b:7:0"};
+const std::vector<std::string> kDeniedNames = {"tty1", "console", "fuse", "loopctl", "loop0"};
+
+// EPERM at mknod, or at the open of the node made.
+std::string denied_where(std::map<std::string, std::string>& m, const std::string& n) {
+    if (m["mknod_" + n] == "EPERM") return "mknod";
+    if (m["mknod_" + n] == "ok" && m["open_" + n] == "EPERM") return "open";
+    return "mknod " + m["mknod_" + n] + ", open " + m["open_" + n];
+}
+}  // namespace
+
+// Finding 6: container root creates and opens device nodes of the host (a
+// VT, the console, fuse, loop). nspawn's allow-list holds: those fail with
+// EPERM, the devices containers need still work; the v1 devices cgroup and
+// the cgroup2 BPF program are both in place.
+TEST(SecurityCgroup, DevicePolicyDeniesHostDevices) {
+    ProbeTree t;
+    const std::string name = unique_name("dev");
+    std::vector<std::string> cmd = {"/bin/sh", "-c", ""};
+    std::string probe = "/probe devices";
+    for (const auto& d : kHostDevices) probe += " " + d;
+    probe += " path:/dev/null path:/dev/zero path:/dev/full path:/dev/urandom path:/dev/net/tun pts";
+    cmd[2] = probe + "; echo probe-done; exec sleep 600";
+    Background bg(spawn_args(t.str(), {"-M", name}, cmd));
+    ASSERT_TRUE(wait_output(bg, "probe-done")) << bg.out() << bg.err();
+    auto m = parse(bg.out());
+    for (const auto& n : kDeniedNames) {
+        auto where = denied_where(m, n);
+        EXPECT_TRUE(where == "mknod" || where == "open") << n << ": " << where << "\n" << bg.out();
+    }
+    for (const char* n : {"null", "zero", "full", "urandom", "ptmx", "pts"})
+        EXPECT_EQ(m[std::string("open_") + n], "ok") << n << "\n" << bg.out();
+    EXPECT_NE(m["open_tun"], "EPERM") << bg.out();  // ENODEV without the tun driver, else ok
+    EXPECT_NE(m["open_tun"], "") << bg.out();
+
+    // The host's view while it runs: v1 devices list closed, the BPF program attached.
+    std::string unit = "machine-" + spawn::container::unit_name_escape(name) + ".scope";
+    for (const auto& h : host_hierarchies()) {
+        std::string dir = h.mount + "/machine.slice/" + unit;
+        if (!h.v2 && h.has("devices")) {
+            std::string list = read_file(dir + "/devices.list");
+            EXPECT_EQ(list.find("a *:* rwm"), std::string::npos) << list;
+            EXPECT_NE(list.find("c 1:3 rwm"), std::string::npos) << list;
+            EXPECT_NE(list.find("c 136:* rw\n"), std::string::npos) << list;
+        }
+        if (h.v2) {
+            if (!spawn::container::probe_device_programs().ok()) {
+                std::cout << "[ INFO ] no BPF device programs on this kernel: not checking the cgroup2 program\n";
+                continue;
+            }
+            EXPECT_GE(attached_device_programs(dir), 1) << dir;
+        }
+    }
+    kill(bg.pid(), SIGTERM);
+    EXPECT_NE(bg.wait(std::chrono::seconds(30)), -1);
+    EXPECT_TRUE(machine_cgroups(name).empty());
+}
+
+// Container root can rewrite its own v1 devices cgroup (it has CAP_SYS_ADMIN
+// and that cgroup is the root of its mount): the cgroup2 BPF program, which it
+// cannot touch (no bpf()), still denies.
+TEST(SecurityCgroup, DevicePolicyHoldsWhenContainerRootReopensItsV1DevicesCgroup) {
+    bool v1_devices = false, v2 = false;
+    for (const auto& h : host_hierarchies()) {
+        v1_devices = v1_devices || (!h.v2 && h.has("devices"));
+        v2 = v2 || h.v2;
+    }
+    if (!v2) GTEST_SKIP() << "no cgroup2 hierarchy: the v1 devices controller is the only layer";
+    if (auto p = spawn::container::probe_device_programs(); !p.ok())
+        GTEST_SKIP() << "no BPF device programs here: " << p.error().message();
+    ProbeTree t;
+    auto r = run(spawn_args(t.str(), {"-M", unique_name("devv1")}, {"/probe", "devices-v1-reopen"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto m = parse(r.out);
+    if (v1_devices) {
+        EXPECT_EQ(m["mount_devices"], "ok") << r.out;  // the attack gets that far
+    }
+    auto where = denied_where(m, "tty1");
+    EXPECT_TRUE(where == "mknod" || where == "open") << where << "\n" << r.out;
+}
+
+// --property=DeviceAllow= opens one more device, and only that one.
+TEST(SecurityCgroup, DeviceAllowPropertyAddsADevice) {
+    ProbeTree t;
+    // A loop-control node made in the tree by the host (not mknod'ed inside: rw without m).
+    ASSERT_EQ(mknod((t.tree.path() / "loopctl").c_str(), S_IFCHR | 0600, makedev(10, 237)), 0) << strerror(errno);
+    auto closed = run(spawn_args(t.str(), {"-M", unique_name("da")}, {"/probe", "devices", "path:/loopctl", "node:fuse:c:10:229"}));
+    ASSERT_EQ(closed.status, 0) << closed.err;
+    EXPECT_EQ(parse(closed.out)["open_loopctl"], "EPERM") << closed.out;
+    for (const char* allow : {"/dev/loop-control rw", "char-misc rw"}) {
+        auto r = run(spawn_args(t.str(), {"-M", unique_name("da"), std::string("--property=DeviceAllow=") + allow},
+                                {"/probe", "devices", "path:/loopctl", "node:fuse:c:10:229", "node:tty1:c:4:1"}));
+        ASSERT_EQ(r.status, 0) << allow << ": " << r.err;
+        auto m = parse(r.out);
+        EXPECT_EQ(m["open_loopctl"], "ok") << allow << "\n" << r.out;
+        EXPECT_EQ(m["mknod_fuse"], "EPERM") << allow << "\n" << r.out;  // no m
+        auto where = denied_where(m, "tty1");
+        EXPECT_TRUE(where == "mknod" || where == "open") << allow << ": " << where << "\n" << r.out;
+    }
+}
+
 // The default pids limit (systemd-nspawn@.service's TasksMax=16384) on the
 // machine's cgroup, and --property=TasksMax= stopping a fork loop.
 TEST(SecurityCgroup, TasksMaxDefaultsTo16384AndStopsAForkLoop) {
@@ -514,4 +636,30 @@ TEST(SecurityCgroup, TasksMaxDefaultsTo16384AndStopsAForkLoop) {
     // The host keeps working, and nothing is left.
     EXPECT_EQ(run({"/bin/true"}).status, 0);
     EXPECT_TRUE(machine_cgroups(name).empty());
+}
+
+// Bad DeviceAllow= values: one line naming the value, exit 1, nothing set up.
+TEST(SecurityCgroup, BadDeviceAllowIsRefusedAndLeavesNothing) {
+    ProbeTree t;
+    const std::string name = unique_name("bad");
+    auto before = host_mount_points();
+    const std::pair<const char*, const char*> cases[] = {
+        {"/nonexistent rw", "is neither a device node path below /dev/"},
+        {"/dev/nonexistent rw", "/dev/nonexistent: No such file or directory"},
+        {"char-doesnotexist rw", "no character device driver matching \"doesnotexist\" in /proc/devices"},
+        {"/dev/null xyz", "bad access \"xyz\""},
+    };
+    for (const auto& [value, why] : cases) {
+        auto r = run(spawn_args(t.str(), {"-M", name, std::string("--property=DeviceAllow=") + value}, {"/bin/true"}));
+        EXPECT_EQ(r.status, 1) << value;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find(std::string("--property=DeviceAllow=") + value + ": "), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+        EXPECT_EQ(host_mount_points(), before);
+        EXPECT_TRUE(mounts_under(t.tree.path()).empty());
+        EXPECT_TRUE(machine_cgroups(name).empty()) << value;
+    }
+    // A good one is taken.
+    auto good = run(spawn_args(t.str(), {"-M", name, "--property=DeviceAllow=char-misc rw"}, {"/bin/true"}));
+    EXPECT_EQ(good.status, 0) << good.err;
 }

@@ -35,9 +35,10 @@ TEST(Property, ParsesSizesPercentagesAndLists) {
 }
 
 TEST(Property, RefusesUnknownNamesAndBadValuesClearly) {
-    auto u = parse_property("DeviceAllow=/dev/sda rw");
+    auto u = parse_property("IPAddressDeny=any");
     ASSERT_FALSE(u.ok());
-    EXPECT_NE(u.error().message().find("unsupported property \"DeviceAllow\""), std::string::npos);
+    EXPECT_NE(u.error().message().find("unsupported property \"IPAddressDeny\""), std::string::npos);
+    EXPECT_NE(u.error().message().find("DeviceAllow"), std::string::npos);  // listed as supported
     EXPECT_FALSE(parse_property("MemoryMax").ok());
     EXPECT_FALSE(parse_property("=5").ok());
     EXPECT_NE(parse_property("MemoryMax=12Q").error().message().find("MemoryMax=12Q"), std::string::npos);
@@ -86,6 +87,16 @@ TEST(CgroupPlan, LegacyControllerFiles) {
     EXPECT_EQ(inf[0].value, "-1");
 }
 
+TEST(Property, DeviceAllowIsCheckedHereAndLeftToTheDevicePolicy) {
+    auto d = parse_property("DeviceAllow=/dev/loop-control rw");
+    ASSERT_TRUE(d.ok()) << d.error().message();
+    EXPECT_EQ(std::get<std::string>(d->value), "/dev/loop-control rw");
+    auto bad = parse_property("DeviceAllow=/dev/null xyz");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message().find("--property=DeviceAllow=/dev/null xyz: bad access"), std::string::npos);
+    EXPECT_TRUE(plan({"DeviceAllow=char-pts rw"}, CgroupLayout::Hybrid).empty());  // no cgroup file of its own
+}
+
 TEST(CgroupLimits, DefaultTasksMaxUnlessGiven) {
     auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid);
     hs.push_back({"/sys/fs/cgroup/pids", false, {"pids"}});
@@ -130,7 +141,9 @@ TEST(TransientScope, PlansWhatSystemdGets) {
     EXPECT_TRUE(has({"MemoryMax", uint64_t{1} << 30}));
     EXPECT_TRUE(has({"CPUQuotaPerSecUSec", uint64_t{200000}}));
     EXPECT_TRUE(has({"AllowedCPUs", std::string("0-1")}));
-    // systemd-nspawn@.service's TasksMax.
+    // nspawn's device policy and systemd-nspawn@.service's TasksMax.
+    EXPECT_TRUE(has({"DevicePolicy", std::string("closed")}));
+    EXPECT_TRUE(has({"DeviceAllow", DeviceAllowList{{"/dev/net/tun", "rwm"}, {"char-pts", "rw"}}}));
     EXPECT_TRUE(has({"TasksMax", uint64_t{16384}}));
     auto custom = plan_transient_scope("x", 1, "tenants.slice", {});
     ASSERT_TRUE(custom.ok());
@@ -139,17 +152,26 @@ TEST(TransientScope, PlansWhatSystemdGets) {
               true);
 }
 
-TEST(TransientScope, TasksMaxFromTheCommandLine) {
-    auto s = plan_transient_scope("x", 1, "", {"TasksMax=40"});
+TEST(TransientScope, DeviceAllowAndTasksMaxFromTheCommandLine) {
+    auto s = plan_transient_scope("x", 1, "", {"TasksMax=40", "DeviceAllow=/dev/loop-control rw", "DeviceAllow=char-misc"},
+                                  {{"/dev/fuse", "r"}});
     ASSERT_TRUE(s.ok()) << s.error().message();
-    size_t tasks = 0;
+    size_t device_allow = 0, tasks = 0;
     for (const auto& p : s->properties) {
+        if (p.name == "DeviceAllow") {
+            ++device_allow;
+            EXPECT_EQ(std::get<DeviceAllowList>(p.value),
+                      (DeviceAllowList{{"/dev/net/tun", "rwm"}, {"char-pts", "rw"}, {"/dev/fuse", "r"},
+                                       {"/dev/loop-control", "rw"}, {"char-misc", "rwm"}}));
+        }
         if (p.name == "TasksMax") {
             ++tasks;
             EXPECT_EQ(std::get<uint64_t>(p.value), 40u);
         }
     }
-    EXPECT_EQ(tasks, 1u);  // no default next to the user's
+    EXPECT_EQ(device_allow, 1u);  // one a(ss) property
+    EXPECT_EQ(tasks, 1u);         // no default next to the user's
+    EXPECT_FALSE(plan_transient_scope("x", 1, "", {"DeviceAllow=/dev/null xyz"}).ok());
 }
 
 TEST(TransientScope, RefusesBadInput) {

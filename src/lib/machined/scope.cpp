@@ -102,10 +102,14 @@ Result<UnitProperty> parse_property(const std::string& assignment) {
         if (!b) return Error::msg("--property=Delegate={}: expected yes or no", v);
         return UnitProperty{name, *b};
     }
+    if (name == "DeviceAllow") {
+        TRY(container::parse_device_allow(v));
+        return UnitProperty{name, v};
+    }
     return Error::msg(
         "--property={}: unsupported property \"{}\" (supported: MemoryMax, MemoryHigh, MemoryLow, MemoryMin, "
         "MemorySwapMax, TasksMax, CPUQuota, CPUWeight, CPUShares, IOWeight, AllowedCPUs, AllowedMemoryNodes, "
-        "Delegate)",
+        "DeviceAllow, Delegate)",
         assignment, name);
 }
 
@@ -122,7 +126,8 @@ Result<std::vector<CgroupWrite>> plan_cgroup_limits(const std::vector<UnitProper
         const auto* num = std::get_if<uint64_t>(&p.value);
         const auto* text = std::get_if<std::string>(&p.value);
         const std::string& n = p.name;
-        if (n == "Delegate") continue;  // the scope is always delegated
+        if (n == "Delegate") continue;     // the scope is always delegated
+        if (n == "DeviceAllow") continue;  // the device policy (container/device_policy.hpp)
         if (n == "MemoryMax" || n == "MemoryLimit") {
             if (v2) out.push_back({"", "memory.max", v2_value(*num)});
             else out.push_back({"memory", "memory.limit_in_bytes", *num == kInfinity ? "-1" : std::to_string(*num)});
@@ -240,7 +245,8 @@ Result<void> CgroupLimits::apply(const container::CgroupPlan& cgroup) const {
 }
 
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
-                                            const std::vector<std::string>& properties) {
+                                            const std::vector<std::string>& properties,
+                                            const std::vector<container::DeviceAllow>& bind_devices) {
     if (!machine_name_is_valid(machine)) return Error::msg("invalid machine name '{}'", machine);
     std::string slice_unit = slice;
     if (!slice_unit.empty() && (slice_unit.size() < 6 || slice_unit.substr(slice_unit.size() - 6) != ".slice"))
@@ -255,10 +261,20 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
     s.properties.push_back({"Delegate", true});
     s.properties.push_back({"CollectMode", std::string("inactive-or-failed")});
     s.properties.push_back({"AddRef", true});
+    // nspawn's device policy: systemd's closed set plus these (and the binds, and --property=DeviceAllow=).
+    s.properties.push_back({"DevicePolicy", std::string("closed")});
+    DeviceAllowList allow;
+    for (const auto& a : container::nspawn_device_allow()) allow.emplace_back(a.spec, a.access);
+    for (const auto& a : bind_devices) allow.emplace_back(a.spec, a.access);
     bool tasks_max = false;
     for (auto& p : TRY(parse_properties(properties))) {
         if (p.name == "Delegate") {
             if (!std::get<bool>(p.value)) return Error::msg("--property=Delegate=no: the machine's scope is always delegated");
+            continue;
+        }
+        if (p.name == "DeviceAllow") {
+            auto a = TRY(container::parse_device_allow(std::get<std::string>(p.value)));
+            allow.emplace_back(a.spec, a.access);
             continue;
         }
         tasks_max = tasks_max || p.name == "TasksMax";
@@ -269,6 +285,7 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
     for (const auto& a : properties)
         if (a.rfind("AllowedCPUs=", 0) == 0 || a.rfind("AllowedMemoryNodes=", 0) == 0)
             s.properties.push_back({a.substr(0, a.find('=')), a.substr(a.find('=') + 1)});
+    s.properties.push_back({"DeviceAllow", allow});
     if (!tasks_max) s.properties.push_back({"TasksMax", kDefaultTasksMax});
     return s;
 }
@@ -309,6 +326,16 @@ Result<void> start_transient_scope(sd_bus* b, const TransientScope& s) {
             if (r >= 0) r = sd_bus_message_close_container(msg);
         } else if (auto* str = std::get_if<std::string>(&p.value)) {
             r = sd_bus_message_append(msg, "(sv)", p.name.c_str(), "s", str->c_str());
+        } else if (auto* list = std::get_if<DeviceAllowList>(&p.value)) {
+            r = sd_bus_message_open_container(msg, 'r', "sv");
+            if (r >= 0) r = sd_bus_message_append(msg, "s", p.name.c_str());
+            if (r >= 0) r = sd_bus_message_open_container(msg, 'v', "a(ss)");
+            if (r >= 0) r = sd_bus_message_open_container(msg, 'a', "(ss)");
+            for (const auto& [dev, acc] : *list)
+                if (r >= 0) r = sd_bus_message_append(msg, "(ss)", dev.c_str(), acc.c_str());
+            if (r >= 0) r = sd_bus_message_close_container(msg);
+            if (r >= 0) r = sd_bus_message_close_container(msg);
+            if (r >= 0) r = sd_bus_message_close_container(msg);
         } else if (auto* bl = std::get_if<bool>(&p.value)) {
             r = sd_bus_message_append(msg, "(sv)", p.name.c_str(), "b", static_cast<int>(*bl));
         } else {

@@ -1,6 +1,6 @@
 // The machine's scope unit. With systemd as PID 1 spawn asks systemd for
 // machine-NAME.scope in machine.slice (StartTransientUnit, Delegate=yes,
-// TasksMax=16384), or
+// DevicePolicy=closed with nspawn's DeviceAllow= list, TasksMax=16384), or
 // keeps the caller's unit with --keep-unit. Without systemd (these hosts) the
 // runtime creates /machine.slice/machine-NAME.scope itself in every hierarchy
 // (container::Cgroup) and the --property= limits, with the default
@@ -21,6 +21,7 @@
 #include <systemd/sd-bus.h>
 
 #include "container/cgroup_plan.hpp"
+#include "container/device_policy.hpp"
 #include "util/result.hpp"
 
 namespace spawn::machined {
@@ -36,10 +37,13 @@ using container::CgroupLayout;
 // cgroup spawn owns (or asks systemd for) unless --property=TasksMax= is given.
 constexpr uint64_t kDefaultTasksMax = 16384;
 
+// DeviceAllow= entries as systemd's D-Bus API takes them: a(ss) of (device, access).
+using DeviceAllowList = std::vector<std::pair<std::string, std::string>>;
+
 // One --property=NAME=VALUE after parsing and validation.
 struct UnitProperty {
     std::string name;
-    std::variant<std::string, bool, uint64_t> value;
+    std::variant<std::string, bool, uint64_t, DeviceAllowList> value;
     bool operator==(const UnitProperty&) const = default;
 };
 
@@ -56,7 +60,9 @@ struct CgroupWrite {
 // "IOWeight=100", "MemoryHigh=...", "MemoryLow=...", "MemoryMin=...",
 // "MemorySwapMax=...", "AllowedCPUs=0-1", "AllowedMemoryNodes=0",
 // "CPUShares=...", "MemoryLimit=..." (the limits spawn can apply without
-// systemd). Unknown names and bad values are errors naming the property.
+// systemd), "DeviceAllow=DEVICE [rwm]" (syntax checked here, resolved by
+// container::plan_device_policy). Unknown names and bad values are errors
+// naming the property.
 Result<UnitProperty> parse_property(const std::string& assignment);
 Result<std::vector<UnitProperty>> parse_properties(const std::vector<std::string>& assignments);
 
@@ -103,10 +109,14 @@ struct TransientScope {
 };
 
 // Plans the transient scope: slice defaults to machine.slice; description
-// "Container NAME"; Delegate=yes; TasksMax=16384 unless given; the user's
-// limits translated to the D-Bus property names systemd takes.
+// "Container NAME"; Delegate=yes; TasksMax=16384 unless given;
+// DevicePolicy=closed and DeviceAllow= with nspawn's entries (/dev/net/tun rwm,
+// char-pts rw), bind_devices (--bind sources that are device nodes) and the
+// --property=DeviceAllow= values; the user's limits translated to the D-Bus
+// property names systemd takes.
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
-                                            const std::vector<std::string>& properties);
+                                            const std::vector<std::string>& properties,
+                                            const std::vector<container::DeviceAllow>& bind_devices = {});
 
 // Sends the planned StartTransientUnit to org.freedesktop.systemd1 (systemd as
 // PID 1 only) and waits for the job to be queued.
