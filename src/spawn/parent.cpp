@@ -27,6 +27,9 @@
 #include <systemd/sd-id128.h>
 
 #include "container/cgroup.hpp"
+#include "container/cgroup_hierarchies.hpp"
+#include "container/device_cgroup.hpp"
+#include "container/device_policy.hpp"
 #include "container/console.hpp"
 #include "container/env.hpp"
 #include "container/lock.hpp"
@@ -81,6 +84,18 @@ int inherited_listen_fds() {
     return static_cast<int>(*n);
 }
 
+// The host side of each --bind/--bind-ro ("+path": inside the tree), for the
+// device policy: a bound device node is allowed (rw, r with --bind-ro), as nspawn does.
+std::vector<BindSource> bind_sources(const Config& cfg, const std::string& root) {
+    std::vector<BindSource> out;
+    for (const auto& b : cfg.binds) {
+        if (b.source.empty()) continue;
+        std::string path = b.source[0] == '+' ? root + "/" + b.source.substr(1) : b.source;
+        out.push_back({path, b.read_only});
+    }
+    return out;
+}
+
 // run() returns this when the guest rebooted (-b without --keep-unit): the
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
@@ -105,10 +120,22 @@ Result<int> run(const Config& cfg) {
     // A live machine of this name is refused and a stale registration cleared,
     // and --property= limits are checked, before anything is set up.
     TRY(machined::Registration::preflight(cfg.machine, cfg.register_mode));
-    auto limits = TRY(machined::CgroupLimits::plan(cfg.properties));
+    // The cgroup facts: every hierarchy spawn is in must be one it can place
+    // the container in (refused otherwise); --property= limits and the device
+    // policy (--property=DeviceAllow=, device nodes among the --bind sources)
+    // are planned and checked here too.
+    const CgroupLayout layout = detect_cgroup_layout();
+    const bool keep_unit_cgroup = boot::keep_unit_cgroup_applies(cfg.keep_unit);
+    // With systemd as PID 1 (and no --keep-unit) systemd allocates the scope
+    // after clone (StartTransientUnit, as nspawn does): no cgroup of our own.
+    const bool systemd_scope = machined::systemd_booted() && !cfg.keep_unit;
+    const auto hierarchies = TRY(discover_cgroup_hierarchies());
+    auto limits = TRY(machined::CgroupLimits::plan(cfg.properties, hierarchies, layout, !keep_unit_cgroup));
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
+    const auto devices =
+        TRY(plan_device_policy(device_allow_values(cfg.properties), bind_sources(cfg, root), host_device_facts()));
     auto lock = TRY(TreeLock::acquire(tree_fd.get(), root, cfg.read_only));
     phase("tree checked and locked");
 
@@ -126,27 +153,29 @@ Result<int> run(const Config& cfg) {
                                 inherited_listen_fds()));
     }
 
-    // 2. The cgroup (a stale empty one of the same name is removed).
-    const CgroupLayout layout = detect_cgroup_layout();
-    CgroupPlan cgroup_plan = plan_cgroup(layout, machine, cfg.slice);
+    // 2. The cgroup, in every hierarchy (a stale empty one of the same name is
+    // removed), with the limits and the device policy in place before any
+    // task joins it.
+    CgroupPlan cgroup_plan = plan_cgroup(hierarchies, machine, cfg.slice);
     std::optional<boot::KeepUnitCgroup> keep_unit;
-    if (boot::keep_unit_cgroup_applies(cfg.keep_unit)) {
+    if (keep_unit_cgroup) {
         // BOOT/--keep-unit under systemd (spawn@.service, Delegate=yes): the
         // container goes to <unit>/payload, spawn to <unit>/supervisor, as
         // nspawn does; no machine.slice scope outside the unit. The unit's
         // cgroup is read once: after a reboot we already sit in supervisor/.
         static const std::optional<std::string> own = boot::own_cgroup(read_text_file("/proc/self/cgroup"), layout);
         if (!own) return Error::msg("--keep-unit: cannot find spawn's own cgroup in /proc/self/cgroup");
-        keep_unit = boot::plan_keep_unit_cgroup(layout, *own);
+        keep_unit = boot::plan_keep_unit_cgroup(hierarchies, *own);
         cgroup_plan = keep_unit->payload;
     }
-    // With systemd as PID 1 (and no --keep-unit) systemd allocates the scope
-    // after clone (StartTransientUnit, as nspawn does): no cgroup of our own.
-    const bool systemd_scope = machined::systemd_booted() && !cfg.keep_unit;
     std::optional<machined::TransientScope> transient;
     if (systemd_scope)  // planned (and --property=/--slice checked) before anything exists
-        transient = TRY(machined::plan_transient_scope(machine, 0, cfg.slice, cfg.properties));
+        transient = TRY(machined::plan_transient_scope(machine, 0, cfg.slice, cfg.properties, devices.bind_allow));
     auto cgroup = systemd_scope ? Cgroup() : TRY(Cgroup::create(std::move(cgroup_plan), machine));
+    if (!systemd_scope) {  // systemd applies both to its scope otherwise
+        TRY(limits.apply(cgroup.plan()));
+        TRY_CTX(apply_device_policy(cgroup.plan(), devices), "applying the device policy");
+    }
     if (keep_unit) TRY_CTX(boot::enter_supervisor(*keep_unit), "--keep-unit");
     phase("cgroup created");
 
@@ -186,8 +215,9 @@ Result<int> run(const Config& cfg) {
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (net_plan.private_network) flags |= CLONE_NEWNET;
-    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP); moved into the v1
-    // name=systemd one on hybrid/legacy hosts while it sets up its mounts. It
+    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP, its BPF device program
+    // already attached); moved into the v1 ones (name=systemd and every
+    // controller) on hybrid/legacy hosts while it sets up its mounts. It
     // unshares its cgroup namespace only after HostReady.
     auto child = TRY(ChildProcess::clone(flags, cgroup.clone_into_fd(), [&l]() { return run_child(l); }));
     child_end.close();
@@ -205,6 +235,11 @@ Result<int> run(const Config& cfg) {
         (void)child.reap(ignored, false);
         if (auto e = parent_end.pending_error()) return std::move(*e);  // the child failed first
         return std::move(a).error().context("moving the container into its cgroup");
+    } else if (auto c = check_not_in_v1_root(child.pid()); !c.ok()) {  // before it unshares its cgroup namespace
+        siginfo_t ignored;
+        (void)child.reap(ignored, false);
+        if (auto e = parent_end.pending_error()) return std::move(*e);  // it died first: that is the cause
+        return std::move(c).error();
     }
     phase("attached to the cgroup");
 
@@ -218,12 +253,9 @@ Result<int> run(const Config& cfg) {
     // --port without --network-address: rules follow the guest's address.
     const bool refresh_ports = network && !net_plan.ports.empty();
 
-    // REGISTER hook: --property= limits on the scope's cgroup, then machined
-    // registration (the leader sits in its unit-named cgroup now), before
-    // HostReady so the payload never runs unregistered. Both RAII, undone on
-    // every exit path.
-    if (!transient) TRY(limits.apply(cgroup.plan().relative, child.pid()));  // systemd applies them otherwise
-
+    // REGISTER hook: machined registration (the leader sits in its unit-named
+    // cgroup now), before HostReady so the payload never runs unregistered.
+    // RAII, undone on every exit path.
     machined::RegistrationParams reg_params;
     reg_params.name = machine;
     reg_params.uuid = parse_machine_id(l.uuid).value_or(Uuid{});

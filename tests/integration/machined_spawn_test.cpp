@@ -136,7 +136,11 @@ TEST_F(SpawnRegistration, PropertyLimitsReachTheScopeAndBadOnesAreRefused) {
     }
     auto bad = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-prop", "--property=DeviceAllow=/dev/sda", "/bin/true"});
     EXPECT_EQ(bad.status, 1);
-    EXPECT_NE(bad.err.find("unsupported property \"DeviceAllow\""), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("--property=DeviceAllow=/dev/sda rwm: /dev/sda: No such file or directory"), std::string::npos)
+        << bad.err;
+    auto unknown = spawn_run({"-q", "-D", tree.str(), "-M", "spawn-s-prop", "--property=IPAddressDeny=any", "/bin/true"});
+    EXPECT_EQ(unknown.status, 1);
+    EXPECT_NE(unknown.err.find("unsupported property \"IPAddressDeny\""), std::string::npos) << unknown.err;
     EXPECT_FALSE(cgroup_exists("spawn-s-prop"));
 }
 

@@ -149,13 +149,17 @@ TEST_F(Machined, RegisterAutoGoesOnWithoutMachinedAndNoDoesNothing) {
 
 TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
     auto layout = container::detect_cgroup_layout();
-    auto props = machined::parse_properties({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"});
-    ASSERT_TRUE(props.ok());
-    auto plan = machined::plan_cgroup_limits(*props, layout);
-    ASSERT_TRUE(plan.ok()) << plan.error().message();
+    auto hierarchies = container::discover_cgroup_hierarchies();
+    ASSERT_TRUE(hierarchies.ok()) << hierarchies.error().message();
+    auto limits = machined::CgroupLimits::plan({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"}, *hierarchies, layout, true);
+    ASSERT_TRUE(limits.ok()) << limits.error().message();
+    // The machine's cgroup in every hierarchy (as spawn makes it), the limits written, the leader moved in.
+    auto cg = container::Cgroup::create(container::plan_cgroup(*hierarchies, "spawn-t-limits", ""), "spawn-t-limits");
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
     FakeLeader l("spawn-t-limits");
-    auto r = machined::apply_cgroup_limits(*plan, l.cgroup(), layout, l.pid());
+    auto r = limits->apply(cg->plan());
     ASSERT_TRUE(r.ok()) << r.error().message();
+    ASSERT_TRUE(cg->attach(l.pid(), false).ok());
     if (layout != container::CgroupLayout::Unified) {
         EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + l.cgroup() + "/memory.limit_in_bytes"), "67108864\n");
         EXPECT_EQ(read_file("/sys/fs/cgroup/pids" + l.cgroup() + "/pids.max"), "20\n");
@@ -165,7 +169,7 @@ TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
         EXPECT_EQ(read_file("/sys/fs/cgroup" + l.cgroup() + "/memory.max"), "67108864\n");
     }
     l.kill_now();
-    machined::remove_cgroup_limits(*plan, l.cgroup(), layout);
+    cg->destroy();
     EXPECT_FALSE(fs::exists("/sys/fs/cgroup/memory" + l.cgroup()));
 }
 

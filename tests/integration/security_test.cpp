@@ -12,8 +12,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -21,11 +28,16 @@
 #include <gtest/gtest.h>
 
 #include "container/caps.hpp"
+#include "container/cgroup_hierarchies.hpp"
+#include "container/cgroup_plan.hpp"
+#include "container/device_cgroup.hpp"
 #include "container/seccomp.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "util/fd.hpp"
 
 using namespace spawn::test;
+using spawn::UniqueFd;
 namespace fs = std::filesystem;
 
 namespace {
@@ -357,4 +369,297 @@ TEST(Security, JoiningProcessIsConfinedLikeTheMachine) {
         EXPECT_EQ(m[n], "EPERM") << n << "\n" << probe;
     kill(bg.pid(), SIGTERM);
     EXPECT_NE(bg.wait(std::chrono::seconds(10)), -1);
+}
+
+// --- the machine's cgroups: release_agent, devices, pids -------------------
+
+namespace {
+
+// A machine name of this test run (other sessions may run containers too).
+std::string unique_name(const std::string& what) { return fmt::format("sec-{}-{}", what, getpid()); }
+
+// The container's PID 1 on the host: spawn's child, once it runs comm.
+pid_t wait_leader(const Background& bg, const std::string& comm) {
+    pid_t leader = 0;
+    eventually([&] {
+        std::string kids = read_file(fmt::format("/proc/{}/task/{}/children", bg.pid(), bg.pid()));
+        leader = static_cast<pid_t>(std::atoi(kids.c_str()));
+        return leader > 0 && read_file(fmt::format("/proc/{}/comm", leader)) == comm + "\n";
+    }, std::chrono::seconds(20));
+    return leader;
+}
+
+// Waits until the background spawn's stdout holds line.
+bool wait_output(const Background& bg, const std::string& line) {
+    return eventually([&] { return bg.out().find(line) != std::string::npos; }, std::chrono::seconds(30));
+}
+
+std::vector<spawn::container::CgroupHierarchy> host_hierarchies() {
+    auto h = spawn::container::discover_cgroup_hierarchies();
+    if (!h.ok()) ADD_FAILURE() << h.error().message();
+    return h.ok() ? *h : std::vector<spawn::container::CgroupHierarchy>{};
+}
+
+// pid is listed in the cgroup.procs file.
+bool in_procs(const std::string& file, pid_t pid) {
+    std::istringstream in(read_file(file));
+    pid_t p;
+    while (in >> p)
+        if (p == pid) return true;
+    return false;
+}
+
+// A directory under /var/tmp, removed with what is in it.
+struct ScratchDir {
+    std::string path;
+    ScratchDir() {
+        char tmpl[] = "/var/tmp/spawn-sec-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// BPF_CGROUP_DEVICE programs attached to the cgroup2 directory dir (-1: query failed).
+int attached_device_programs(const std::string& dir) {
+    UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return -1;
+    union bpf_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.query.target_fd = static_cast<uint32_t>(fd.get());
+    attr.query.attach_type = BPF_CGROUP_DEVICE;
+    if (syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0) return -1;
+    return static_cast<int>(attr.query.prog_cnt);
+}
+
+// The release_agent test changes host state only if the attack works (old
+// code): this puts it back whatever the test's outcome.
+struct ReleaseAgentGuard {
+    std::vector<std::pair<std::string, std::string>> saved;  // release_agent file, contents
+    std::vector<std::string> tag_dirs;
+    ReleaseAgentGuard(const std::vector<spawn::container::CgroupHierarchy>& hs, const std::string& tag) {
+        for (const auto& h : hs) {
+            if (h.v2) continue;
+            saved.emplace_back(h.mount + "/release_agent", read_file(h.mount + "/release_agent"));
+            tag_dirs.push_back(h.mount + "/" + tag);
+        }
+    }
+    ~ReleaseAgentGuard() {
+        for (const auto& [file, contents] : saved)
+            if (read_file(file) != contents) std::ofstream(file) << (contents.empty() ? "\n" : contents) << std::flush;
+        for (const auto& d : tag_dirs) rmdir(d.c_str());
+    }
+};
+
+}  // namespace
+
+// Finding 4: container root mounts each cgroup v1 hierarchy and tries to point
+// its release_agent at a host script (which would run as host root). The
+// machine has machine.slice/machine-NAME.scope in every hierarchy, so the
+// mounts show that scope, without release_agent; the script never runs.
+TEST(SecurityCgroup, ReleaseAgentOfEveryV1HierarchyIsOutOfReach) {
+    auto hierarchies = host_hierarchies();
+    std::vector<std::string> v1;
+    for (const auto& h : hierarchies)
+        if (!h.v2) v1.push_back(h.name());
+    if (v1.empty()) GTEST_SKIP() << "no cgroup v1 hierarchy on this host";
+    ProbeTree t;
+    const std::string name = unique_name("ra"), tag = name + "-x";
+    // The agent: a host script that would leave a canary.
+    ScratchDir dir;
+    const std::string agent = dir.path + "/agent", canary = dir.path + "/canary";
+    std::ofstream(agent) << "#!/bin/sh\necho \"$@\" > " << canary << "\n";
+    chmod(agent.c_str(), 0755);
+    ReleaseAgentGuard guard(hierarchies, tag);
+
+    Background bg(spawn_args(t.str(), {"-M", name},
+                             {"/bin/sh", "-c", "/probe cgroup-escape " + agent + " " + tag + "; echo probe-done; exec sleep 600"}));
+    ASSERT_TRUE(wait_output(bg, "probe-done")) << bg.out() << bg.err();
+    pid_t leader = wait_leader(bg, "sleep");
+    ASSERT_GT(leader, 0) << bg.err();
+    auto m = parse(bg.out());
+    for (const auto& h : v1) {
+        SCOPED_TRACE(h);
+        // Inside: the namespace's root in every hierarchy...
+        EXPECT_EQ(m["cgroup_" + h], "/") << bg.out();
+        // ...which is not the hierarchy's root: no release_agent, nothing written.
+        EXPECT_NE(m["mount_" + h], "") << bg.out();
+        if (m["mount_" + h] == "ok") {
+            EXPECT_EQ(m["release_agent_" + h], "ENOENT") << bg.out();
+        }
+        EXPECT_NE(m["write_agent_" + h], "ok") << bg.out();
+        EXPECT_EQ(m.count("trigger_" + h), 0u) << bg.out();
+    }
+    // On the host: the leader sits in the machine's scope in every hierarchy.
+    std::string unit = "machine-" + spawn::container::unit_name_escape(name) + ".scope";
+    for (const auto& h : hierarchies) {
+        std::string procs = h.mount + "/machine.slice/" + unit + "/cgroup.procs";
+        EXPECT_TRUE(in_procs(procs, leader)) << procs << ": " << read_file(procs);
+    }
+    kill(bg.pid(), SIGTERM);
+    EXPECT_NE(bg.wait(std::chrono::seconds(30)), -1);
+    EXPECT_TRUE(machine_cgroups(name).empty()) << fmt::format("{}", fmt::join(machine_cgroups(name), " "));
+    for (const auto& [file, contents] : guard.saved) EXPECT_EQ(read_file(file), contents) << file;
+    EXPECT_FALSE(fs::exists(canary)) << "the release agent ran on the host: " << read_file(canary);
+}
+
+namespace {
+// What the device tests try: host devices a container must not reach, and what it needs.
+const std::vector<std::string> kHostDevices = {"node:tty1:c:4:1", "node:console:c:5:1", "node:fuse:c:10:229",
+                                               "node:loopctl:c:10:237", "node:loop0:b:7:0"};
+const std::vector<std::string> kDeniedNames = {"tty1", "console", "fuse", "loopctl", "loop0"};
+
+// EPERM at mknod, or at the open of the node made.
+std::string denied_where(std::map<std::string, std::string>& m, const std::string& n) {
+    if (m["mknod_" + n] == "EPERM") return "mknod";
+    if (m["mknod_" + n] == "ok" && m["open_" + n] == "EPERM") return "open";
+    return "mknod " + m["mknod_" + n] + ", open " + m["open_" + n];
+}
+}  // namespace
+
+// Finding 6: container root creates and opens device nodes of the host (a
+// VT, the console, fuse, loop). nspawn's allow-list holds: those fail with
+// EPERM, the devices containers need still work; the v1 devices cgroup and
+// the cgroup2 BPF program are both in place.
+TEST(SecurityCgroup, DevicePolicyDeniesHostDevices) {
+    ProbeTree t;
+    const std::string name = unique_name("dev");
+    std::vector<std::string> cmd = {"/bin/sh", "-c", ""};
+    std::string probe = "/probe devices";
+    for (const auto& d : kHostDevices) probe += " " + d;
+    probe += " path:/dev/null path:/dev/zero path:/dev/full path:/dev/urandom path:/dev/net/tun pts";
+    cmd[2] = probe + "; echo probe-done; exec sleep 600";
+    Background bg(spawn_args(t.str(), {"-M", name}, cmd));
+    ASSERT_TRUE(wait_output(bg, "probe-done")) << bg.out() << bg.err();
+    auto m = parse(bg.out());
+    for (const auto& n : kDeniedNames) {
+        auto where = denied_where(m, n);
+        EXPECT_TRUE(where == "mknod" || where == "open") << n << ": " << where << "\n" << bg.out();
+    }
+    for (const char* n : {"null", "zero", "full", "urandom", "ptmx", "pts"})
+        EXPECT_EQ(m[std::string("open_") + n], "ok") << n << "\n" << bg.out();
+    EXPECT_NE(m["open_tun"], "EPERM") << bg.out();  // ENODEV without the tun driver, else ok
+    EXPECT_NE(m["open_tun"], "") << bg.out();
+
+    // The host's view while it runs: v1 devices list closed, the BPF program attached.
+    std::string unit = "machine-" + spawn::container::unit_name_escape(name) + ".scope";
+    for (const auto& h : host_hierarchies()) {
+        std::string dir = h.mount + "/machine.slice/" + unit;
+        if (!h.v2 && h.has("devices")) {
+            std::string list = read_file(dir + "/devices.list");
+            EXPECT_EQ(list.find("a *:* rwm"), std::string::npos) << list;
+            EXPECT_NE(list.find("c 1:3 rwm"), std::string::npos) << list;
+            EXPECT_NE(list.find("c 136:* rw\n"), std::string::npos) << list;
+        }
+        if (h.v2) {
+            if (!spawn::container::probe_device_programs().ok()) {
+                std::cout << "[ INFO ] no BPF device programs on this kernel: not checking the cgroup2 program\n";
+                continue;
+            }
+            EXPECT_GE(attached_device_programs(dir), 1) << dir;
+        }
+    }
+    kill(bg.pid(), SIGTERM);
+    EXPECT_NE(bg.wait(std::chrono::seconds(30)), -1);
+    EXPECT_TRUE(machine_cgroups(name).empty());
+}
+
+// Container root can rewrite its own v1 devices cgroup (it has CAP_SYS_ADMIN
+// and that cgroup is the root of its mount): the cgroup2 BPF program, which it
+// cannot touch (no bpf()), still denies.
+TEST(SecurityCgroup, DevicePolicyHoldsWhenContainerRootReopensItsV1DevicesCgroup) {
+    bool v1_devices = false, v2 = false;
+    for (const auto& h : host_hierarchies()) {
+        v1_devices = v1_devices || (!h.v2 && h.has("devices"));
+        v2 = v2 || h.v2;
+    }
+    if (!v2) GTEST_SKIP() << "no cgroup2 hierarchy: the v1 devices controller is the only layer";
+    if (auto p = spawn::container::probe_device_programs(); !p.ok())
+        GTEST_SKIP() << "no BPF device programs here: " << p.error().message();
+    ProbeTree t;
+    auto r = run(spawn_args(t.str(), {"-M", unique_name("devv1")}, {"/probe", "devices-v1-reopen"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto m = parse(r.out);
+    if (v1_devices) {
+        EXPECT_EQ(m["mount_devices"], "ok") << r.out;  // the attack gets that far
+    }
+    auto where = denied_where(m, "tty1");
+    EXPECT_TRUE(where == "mknod" || where == "open") << where << "\n" << r.out;
+}
+
+// --property=DeviceAllow= opens one more device, and only that one.
+TEST(SecurityCgroup, DeviceAllowPropertyAddsADevice) {
+    ProbeTree t;
+    // A loop-control node made in the tree by the host (not mknod'ed inside: rw without m).
+    ASSERT_EQ(mknod((t.tree.path() / "loopctl").c_str(), S_IFCHR | 0600, makedev(10, 237)), 0) << strerror(errno);
+    auto closed = run(spawn_args(t.str(), {"-M", unique_name("da")}, {"/probe", "devices", "path:/loopctl", "node:fuse:c:10:229"}));
+    ASSERT_EQ(closed.status, 0) << closed.err;
+    EXPECT_EQ(parse(closed.out)["open_loopctl"], "EPERM") << closed.out;
+    for (const char* allow : {"/dev/loop-control rw", "char-misc rw"}) {
+        auto r = run(spawn_args(t.str(), {"-M", unique_name("da"), std::string("--property=DeviceAllow=") + allow},
+                                {"/probe", "devices", "path:/loopctl", "node:fuse:c:10:229", "node:tty1:c:4:1"}));
+        ASSERT_EQ(r.status, 0) << allow << ": " << r.err;
+        auto m = parse(r.out);
+        EXPECT_EQ(m["open_loopctl"], "ok") << allow << "\n" << r.out;
+        EXPECT_EQ(m["mknod_fuse"], "EPERM") << allow << "\n" << r.out;  // no m
+        auto where = denied_where(m, "tty1");
+        EXPECT_TRUE(where == "mknod" || where == "open") << allow << ": " << where << "\n" << r.out;
+    }
+}
+
+// The default pids limit (systemd-nspawn@.service's TasksMax=16384) on the
+// machine's cgroup, and --property=TasksMax= stopping a fork loop.
+TEST(SecurityCgroup, TasksMaxDefaultsTo16384AndStopsAForkLoop) {
+    std::string pids_dir;  // the hierarchy holding pids.max for the machine
+    for (const auto& h : host_hierarchies())
+        if ((!h.v2 && h.has("pids")) ||
+            (h.v2 && read_file(h.mount + "/cgroup.controllers").find("pids") != std::string::npos))
+            pids_dir = h.mount;
+    if (pids_dir.empty()) GTEST_SKIP() << "no pids controller on this host";
+    ProbeTree t;
+    const std::string name = unique_name("pids");
+    {
+        Background bg(spawn_args(t.str(), {"-M", name}, {"/bin/sleep", "600"}));
+        ASSERT_GT(wait_leader(bg, "sleep"), 0) << bg.err();
+        std::string file = pids_dir + "/machine.slice/machine-" + spawn::container::unit_name_escape(name) + ".scope/pids.max";
+        EXPECT_EQ(read_file(file), "16384\n") << file;
+        kill(bg.pid(), SIGTERM);
+        EXPECT_NE(bg.wait(std::chrono::seconds(30)), -1);
+    }
+    auto r = run(spawn_args(t.str(), {"-M", name, "--property=TasksMax=40"}, {"/probe", "forks", "200"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto m = parse(r.out);
+    EXPECT_EQ(m["fork_error"], "EAGAIN") << r.out;
+    EXPECT_LT(std::atoi(m["forked"].c_str()), 80) << r.out;
+    // The host keeps working, and nothing is left.
+    EXPECT_EQ(run({"/bin/true"}).status, 0);
+    EXPECT_TRUE(machine_cgroups(name).empty());
+}
+
+// Bad DeviceAllow= values: one line naming the value, exit 1, nothing set up.
+TEST(SecurityCgroup, BadDeviceAllowIsRefusedAndLeavesNothing) {
+    ProbeTree t;
+    const std::string name = unique_name("bad");
+    auto before = host_mount_points();
+    const std::pair<const char*, const char*> cases[] = {
+        {"/nonexistent rw", "is neither a device node path below /dev/"},
+        {"/dev/nonexistent rw", "/dev/nonexistent: No such file or directory"},
+        {"char-doesnotexist rw", "no character device driver matching \"doesnotexist\" in /proc/devices"},
+        {"/dev/null xyz", "bad access \"xyz\""},
+    };
+    for (const auto& [value, why] : cases) {
+        auto r = run(spawn_args(t.str(), {"-M", name, std::string("--property=DeviceAllow=") + value}, {"/bin/true"}));
+        EXPECT_EQ(r.status, 1) << value;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find(std::string("--property=DeviceAllow=") + value + ": "), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+        EXPECT_EQ(host_mount_points(), before);
+        EXPECT_TRUE(mounts_under(t.tree.path()).empty());
+        EXPECT_TRUE(machine_cgroups(name).empty()) << value;
+    }
+    // A good one is taken.
+    auto good = run(spawn_args(t.str(), {"-M", name, "--property=DeviceAllow=char-misc rw"}, {"/bin/true"}));
+    EXPECT_EQ(good.status, 0) << good.err;
 }

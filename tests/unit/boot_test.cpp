@@ -425,7 +425,7 @@ TEST(BootCgroup, OwnCgroup) {
 }
 
 TEST(BootCgroup, KeepUnitOnPureCgroup2) {
-    auto k = plan_keep_unit_cgroup(container::CgroupLayout::Unified, "/system.slice/spawn@deb.service");
+    auto k = plan_keep_unit_cgroup(container::tracking_hierarchies(container::CgroupLayout::Unified), "/system.slice/spawn@deb.service");
     EXPECT_EQ(k.payload.unit, "spawn@deb.service");
     EXPECT_EQ(k.payload.relative, "/system.slice/spawn@deb.service/payload");
     ASSERT_EQ(k.payload.dirs.size(), 1u);
@@ -437,7 +437,7 @@ TEST(BootCgroup, KeepUnitOnPureCgroup2) {
 }
 
 TEST(BootCgroup, KeepUnitOnHybridAndLegacy) {
-    auto h = plan_keep_unit_cgroup(container::CgroupLayout::Hybrid, "/system.slice/spawn@deb.service/");
+    auto h = plan_keep_unit_cgroup(container::tracking_hierarchies(container::CgroupLayout::Hybrid), "/system.slice/spawn@deb.service/");
     ASSERT_EQ(h.payload.dirs.size(), 2u);
     EXPECT_EQ(h.payload.dirs[0].path, "/sys/fs/cgroup/systemd/system.slice/spawn@deb.service/payload");
     EXPECT_FALSE(h.payload.dirs[0].v2);
@@ -445,10 +445,22 @@ TEST(BootCgroup, KeepUnitOnHybridAndLegacy) {
     EXPECT_TRUE(h.payload.dirs[1].v2);
     EXPECT_EQ(h.supervisor.size(), 2u);
     EXPECT_EQ(h.own_v2, "/sys/fs/cgroup/unified/system.slice/spawn@deb.service");
-    auto l = plan_keep_unit_cgroup(container::CgroupLayout::Legacy, "/a.service");
+    auto l = plan_keep_unit_cgroup(container::tracking_hierarchies(container::CgroupLayout::Legacy), "/a.service");
     ASSERT_EQ(l.payload.dirs.size(), 1u);
     EXPECT_EQ(l.payload.dirs[0].path, "/sys/fs/cgroup/systemd/a.service/payload");
     EXPECT_TRUE(l.own_v2.empty());
-    auto root = plan_keep_unit_cgroup(container::CgroupLayout::Unified, "/");
+    auto root = plan_keep_unit_cgroup(container::tracking_hierarchies(container::CgroupLayout::Unified), "/");
     EXPECT_EQ(root.payload.dirs[0].path, "/sys/fs/cgroup/payload");
+}
+
+// v1 controller hierarchies (delegated to the unit too) get payload, not supervisor.
+TEST(BootCgroup, KeepUnitPayloadInEveryV1Hierarchy) {
+    auto hs = container::tracking_hierarchies(container::CgroupLayout::Hybrid);
+    hs.push_back({"/sys/fs/cgroup/pids", false, {"pids"}});
+    auto k = plan_keep_unit_cgroup(hs, "/system.slice/spawn@deb.service");
+    ASSERT_EQ(k.payload.dirs.size(), 3u);
+    EXPECT_EQ(k.payload.dirs[2].path, "/sys/fs/cgroup/pids/system.slice/spawn@deb.service/payload");
+    EXPECT_TRUE(k.payload.dirs[2].has("pids"));
+    EXPECT_EQ(k.payload.v1_with("pids"), &k.payload.dirs[2]);
+    EXPECT_EQ(k.supervisor.size(), 2u);
 }

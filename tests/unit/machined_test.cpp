@@ -35,9 +35,10 @@ TEST(Property, ParsesSizesPercentagesAndLists) {
 }
 
 TEST(Property, RefusesUnknownNamesAndBadValuesClearly) {
-    auto u = parse_property("DeviceAllow=/dev/sda rw");
+    auto u = parse_property("IPAddressDeny=any");
     ASSERT_FALSE(u.ok());
-    EXPECT_NE(u.error().message().find("unsupported property \"DeviceAllow\""), std::string::npos);
+    EXPECT_NE(u.error().message().find("unsupported property \"IPAddressDeny\""), std::string::npos);
+    EXPECT_NE(u.error().message().find("DeviceAllow"), std::string::npos);  // listed as supported
     EXPECT_FALSE(parse_property("MemoryMax").ok());
     EXPECT_FALSE(parse_property("=5").ok());
     EXPECT_NE(parse_property("MemoryMax=12Q").error().message().find("MemoryMax=12Q"), std::string::npos);
@@ -86,6 +87,36 @@ TEST(CgroupPlan, LegacyControllerFiles) {
     EXPECT_EQ(inf[0].value, "-1");
 }
 
+TEST(Property, DeviceAllowIsCheckedHereAndLeftToTheDevicePolicy) {
+    auto d = parse_property("DeviceAllow=/dev/loop-control rw");
+    ASSERT_TRUE(d.ok()) << d.error().message();
+    EXPECT_EQ(std::get<std::string>(d->value), "/dev/loop-control rw");
+    auto bad = parse_property("DeviceAllow=/dev/null xyz");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message().find("--property=DeviceAllow=/dev/null xyz: bad access"), std::string::npos);
+    EXPECT_TRUE(plan({"DeviceAllow=char-pts rw"}, CgroupLayout::Hybrid).empty());  // no cgroup file of its own
+}
+
+TEST(CgroupLimits, DefaultTasksMaxUnlessGiven) {
+    auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid);
+    hs.push_back({"/sys/fs/cgroup/pids", false, {"pids"}});
+    auto d = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, true);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "16384"}}));
+    auto given = CgroupLimits::plan({"TasksMax=40"}, hs, CgroupLayout::Hybrid, true);
+    ASSERT_TRUE(given.ok());
+    EXPECT_EQ(given->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "40"}}));
+    auto keep_unit = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, false);
+    EXPECT_TRUE(keep_unit->writes().empty());
+    // No pids hierarchy: no default, but an explicit TasksMax is refused before anything is set up.
+    auto bare = container::tracking_hierarchies(CgroupLayout::Hybrid);
+    EXPECT_TRUE(CgroupLimits::plan({}, bare, CgroupLayout::Hybrid, true)->writes().empty());
+    auto no_pids = CgroupLimits::plan({"TasksMax=40"}, bare, CgroupLayout::Hybrid, true);
+    ASSERT_FALSE(no_pids.ok());
+    EXPECT_NE(no_pids.error().message().find("--property=TasksMax=: no cgroup v1 pids hierarchy"), std::string::npos)
+        << no_pids.error().message();
+}
+
 TEST(CgroupPlan, V2OnlyLimitsAreRefusedOnV1) {
     auto p = parse_properties({"MemoryHigh=1G"});
     ASSERT_TRUE(p.ok());
@@ -110,11 +141,37 @@ TEST(TransientScope, PlansWhatSystemdGets) {
     EXPECT_TRUE(has({"MemoryMax", uint64_t{1} << 30}));
     EXPECT_TRUE(has({"CPUQuotaPerSecUSec", uint64_t{200000}}));
     EXPECT_TRUE(has({"AllowedCPUs", std::string("0-1")}));
+    // nspawn's device policy and systemd-nspawn@.service's TasksMax.
+    EXPECT_TRUE(has({"DevicePolicy", std::string("closed")}));
+    EXPECT_TRUE(has({"DeviceAllow", DeviceAllowList{{"/dev/net/tun", "rwm"}, {"char-pts", "rw"}}}));
+    EXPECT_TRUE(has({"TasksMax", uint64_t{16384}}));
     auto custom = plan_transient_scope("x", 1, "tenants.slice", {});
     ASSERT_TRUE(custom.ok());
     EXPECT_EQ(std::find(custom->properties.begin(), custom->properties.end(), UnitProperty{"Slice", std::string("tenants.slice")}) !=
                   custom->properties.end(),
               true);
+}
+
+TEST(TransientScope, DeviceAllowAndTasksMaxFromTheCommandLine) {
+    auto s = plan_transient_scope("x", 1, "", {"TasksMax=40", "DeviceAllow=/dev/loop-control rw", "DeviceAllow=char-misc"},
+                                  {{"/dev/fuse", "r"}});
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    size_t device_allow = 0, tasks = 0;
+    for (const auto& p : s->properties) {
+        if (p.name == "DeviceAllow") {
+            ++device_allow;
+            EXPECT_EQ(std::get<DeviceAllowList>(p.value),
+                      (DeviceAllowList{{"/dev/net/tun", "rwm"}, {"char-pts", "rw"}, {"/dev/fuse", "r"},
+                                       {"/dev/loop-control", "rw"}, {"char-misc", "rwm"}}));
+        }
+        if (p.name == "TasksMax") {
+            ++tasks;
+            EXPECT_EQ(std::get<uint64_t>(p.value), 40u);
+        }
+    }
+    EXPECT_EQ(device_allow, 1u);  // one a(ss) property
+    EXPECT_EQ(tasks, 1u);         // no default next to the user's
+    EXPECT_FALSE(plan_transient_scope("x", 1, "", {"DeviceAllow=/dev/null xyz"}).ok());
 }
 
 TEST(TransientScope, RefusesBadInput) {
@@ -137,8 +194,9 @@ TEST(CgroupApply, WritesThePlanIntoAFakeHierarchy) {
     for (const char* f : {"cgroup.subtree_control", "machine.slice/cgroup.subtree_control",
                           "machine.slice/machine-x.scope/memory.max", "machine.slice/machine-x.scope/pids.max"})
         std::ofstream(root + "/" + f) << "";
+    auto cg = container::plan_cgroup(container::tracking_hierarchies(CgroupLayout::Unified, root), "x", "");
     auto w = plan({"MemoryMax=1M", "TasksMax=5"}, CgroupLayout::Unified);
-    auto r = apply_cgroup_limits(w, "/machine.slice/machine-x.scope", CgroupLayout::Unified, 0, root);
+    auto r = apply_cgroup_limits(w, cg);
     EXPECT_TRUE(r.ok()) << r.error().message();
     auto slurp = [](const std::string& p) {
         std::ifstream in(p);
@@ -148,10 +206,37 @@ TEST(CgroupApply, WritesThePlanIntoAFakeHierarchy) {
     EXPECT_EQ(slurp(root + "/machine.slice/machine-x.scope/pids.max"), "5");
     std::string sc = slurp(root + "/machine.slice/cgroup.subtree_control");
     EXPECT_TRUE(sc == "+memory" || sc == "+pids") << sc;  // each write replaces the file here
-    auto missing = apply_cgroup_limits(plan({"CPUWeight=5"}, CgroupLayout::Unified), "/machine.slice/machine-x.scope",
-                                       CgroupLayout::Unified, 0, root);
+    auto missing = apply_cgroup_limits(plan({"CPUWeight=5"}, CgroupLayout::Unified), cg);
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().message().find("cpu.weight"), std::string::npos);
+    std::filesystem::remove_all(root);
+}
+
+// v1: each write goes to the hierarchy holding its controller; nothing is created.
+TEST(CgroupApply, V1WritesGoToTheControllersHierarchy) {
+    char tmpl[] = "/tmp/spawn-cg-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string root = tmpl;
+    auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid, root);
+    hs.push_back({root + "/cpu,cpuacct", false, {"cpu", "cpuacct"}});
+    hs.push_back({root + "/pids", false, {"pids"}});
+    auto cg = container::plan_cgroup(hs, "x", "");
+    for (const char* h : {"/cpu,cpuacct", "/pids"}) {
+        std::filesystem::create_directories(root + h + cg.relative);
+        for (const char* f : {"/cpu.cfs_quota_us", "/cpu.cfs_period_us", "/pids.max"})
+            std::ofstream(root + h + cg.relative + f) << "";
+    }
+    auto r = apply_cgroup_limits(plan({"CPUQuota=50%", "TasksMax=7"}, CgroupLayout::Hybrid), cg);
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    std::ifstream q(root + "/cpu,cpuacct" + cg.relative + "/cpu.cfs_quota_us"), t(root + "/pids" + cg.relative + "/pids.max");
+    std::string qs, ts;
+    q >> qs;
+    t >> ts;
+    EXPECT_EQ(qs, "50000");
+    EXPECT_EQ(ts, "7");
+    auto no_memory = apply_cgroup_limits(plan({"MemoryMax=1M"}, CgroupLayout::Hybrid), cg);
+    ASSERT_FALSE(no_memory.ok());
+    EXPECT_FALSE(std::filesystem::exists(root + "/memory"));
     std::filesystem::remove_all(root);
 }
 

@@ -40,7 +40,10 @@ System Identity:
 
 Properties:
   -S --slice=SLICE          Place the container in the specified slice
-     --property=NAME=VALUE  Set scope unit property
+     --property=NAME=VALUE  Set scope unit property (limits such as MemoryMax=,
+                            TasksMax= (default 16384), CPUQuota=, and
+                            DeviceAllow=DEVICE [rwm] to add a device to the
+                            device policy)
 
 Security:
      --capability=CAP       In addition to the default, retain specified
@@ -104,6 +107,8 @@ Input/Output:
                             passive, pipe or autopipe
   -P --pipe                 Equivalent to --console=pipe
 
+The container has a cgroup of its own in every cgroup hierarchy and nspawn's
+device policy (DevicePolicy=closed, /dev/net/tun, ptys, --bind device nodes).
 The container's PID 1 gets container=spawn and container_uuid= in its
 environment. Exit status: the command's; with --boot and --keep-unit a
 reboot of the guest exits 133. See spawn(1) for details.

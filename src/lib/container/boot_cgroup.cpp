@@ -29,7 +29,7 @@ std::optional<std::string> own_cgroup(std::string_view text, container::CgroupLa
     return std::nullopt;
 }
 
-KeepUnitCgroup plan_keep_unit_cgroup(container::CgroupLayout layout, std::string_view own_in, std::string_view root) {
+KeepUnitCgroup plan_keep_unit_cgroup(const std::vector<container::CgroupHierarchy>& hierarchies, std::string_view own_in) {
     std::string own(own_in);
     while (own.size() > 1 && own.back() == '/') own.pop_back();
     if (own == "/") own.clear();  // the root cgroup: children directly below it
@@ -37,23 +37,10 @@ KeepUnitCgroup plan_keep_unit_cgroup(container::CgroupLayout layout, std::string
     auto slash = own.rfind('/');
     k.payload.unit = slash == std::string::npos ? own : own.substr(slash + 1);
     k.payload.relative = own + "/payload";
-    std::string r(root);
-    auto add = [&](const std::string& hierarchy, bool v2) {
-        k.payload.dirs.push_back({hierarchy, v2, hierarchy + own + "/payload"});
-        k.supervisor.push_back(hierarchy + own + "/supervisor");
-        if (v2) k.own_v2 = hierarchy + own;
-    };
-    switch (layout) {
-        case container::CgroupLayout::Unified:
-            add(r, true);
-            break;
-        case container::CgroupLayout::Hybrid:
-            add(r + "/systemd", false);
-            add(r + "/unified", true);
-            break;
-        case container::CgroupLayout::Legacy:
-            add(r + "/systemd", false);
-            break;
+    for (const auto& h : hierarchies) {
+        k.payload.dirs.push_back({h.mount, h.v2, h.mount + own + "/payload", h.controllers});
+        if (h.v2 || h.has("name=systemd")) k.supervisor.push_back(h.mount + own + "/supervisor");
+        if (h.v2) k.own_v2 = h.mount + own;
     }
     return k;
 }

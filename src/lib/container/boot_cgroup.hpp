@@ -5,8 +5,12 @@
 //   <unit cgroup>/payload     the container (its cgroup namespace root; the
 //                             guest's systemd manages everything below)
 //   <unit cgroup>/supervisor  spawn itself
-// and the controllers the unit got are enabled for payload. Without systemd
-// as PID 1 (this kind of host) spawn keeps core's machine.slice/machine-NAME.scope.
+// and the controllers the unit got are enabled for payload. On hybrid and
+// legacy hosts payload is also made in each v1 controller hierarchy (the unit
+// is delegated there too), so limits and the v1 device policy apply to it;
+// spawn stays in the unit's cgroup there (v1 allows processes in inner
+// nodes). Without systemd as PID 1 (this kind of host) spawn keeps core's
+// machine.slice/machine-NAME.scope.
 // Planning is pure and unit-tested for every layout; enter_supervisor() moves
 // the calling process.
 #pragma once
@@ -26,13 +30,13 @@ std::optional<std::string> own_cgroup(std::string_view proc_self_cgroup, contain
 
 struct KeepUnitCgroup {
     container::CgroupPlan payload;          // handed to container::Cgroup::create
-    std::vector<std::string> supervisor;    // full paths, one per tracking hierarchy
+    std::vector<std::string> supervisor;    // full paths, one per tracking hierarchy (name=systemd, cgroup2)
     std::string own_v2;                     // the unit's cgroup2 directory ("" without cgroup2)
 };
 
-// own: the unit's cgroup (e.g. /system.slice/system-spawn.slice/spawn@deb.service). Pure.
-KeepUnitCgroup plan_keep_unit_cgroup(container::CgroupLayout layout, std::string_view own,
-                                     std::string_view root = "/sys/fs/cgroup");
+// own: the unit's cgroup (e.g. /system.slice/system-spawn.slice/spawn@deb.service);
+// hierarchies: container::discover_cgroup_hierarchies(). Pure.
+KeepUnitCgroup plan_keep_unit_cgroup(const std::vector<container::CgroupHierarchy>& hierarchies, std::string_view own);
 
 // Whether the keep-unit plan applies: --keep-unit and systemd is PID 1
 // (/run/systemd/system exists).

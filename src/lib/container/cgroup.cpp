@@ -15,6 +15,7 @@
 
 #include <linux/magic.h>
 
+#include "container/cgroup_hierarchies.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
 
@@ -63,14 +64,10 @@ void kill_all(const fs::path& dir, bool v2) {
         if (e.is_directory(ec)) kill_all(e.path(), false);
 }
 
-Result<void> write_pid(const std::string& file, pid_t pid) {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return Error::errno_("opening {}", file);
-    std::string s = std::to_string(pid);
-    ssize_t n = ::write(fd, s.data(), s.size());
-    int err = errno;
-    ::close(fd);
-    if (n < 0) return Error::sys(err, "writing {}", file);
+Result<void> write_value(const std::string& file, const std::string& s) {
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::errno_("opening {}", file);
+    if (::write(fd.get(), s.data(), s.size()) < 0) return Error::errno_("writing \"{}\" to {}", s, file);
     return ok();
 }
 
@@ -82,24 +79,54 @@ CgroupLayout detect_cgroup_layout() {
     return CgroupLayout::Legacy;
 }
 
+namespace {
+
+// A v1 cpuset cgroup takes no task while its cpuset.cpus or cpuset.mems is
+// empty: copy them from the parent (as systemd does for machine.slice).
+Result<void> init_cpuset(const fs::path& dir) {
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+        std::string mine = read_text_file(dir / f);
+        if (!mine.empty() && mine != "\n") continue;
+        std::string parent = read_text_file(dir.parent_path() / f);
+        if (parent.empty() || parent == "\n") continue;  // nothing to inherit: the kernel will say why at attach
+        TRY(write_value((dir / f).string(), parent));
+    }
+    return ok();
+}
+
+// mkdir of the cgroup and the slices above it, below the hierarchy's mount.
+Result<void> make_cgroup(const CgroupDir& d) {
+    const bool cpuset = !d.v2 && d.has("cpuset");
+    fs::path dir = d.hierarchy;
+    fs::path rel = fs::path(d.path).lexically_relative(d.hierarchy);
+    for (const auto& part : rel) {
+        dir /= part;
+        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return Error::errno_("creating cgroup {}", dir.string());
+        if (cpuset) TRY(init_cpuset(dir));
+    }
+    return ok();
+}
+
+}  // namespace
+
 Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
     Cgroup cg;
     cg.plan_ = std::move(plan);
+    // First make sure no hierarchy has a live cgroup of this name, then clear stale ones.
     for (const auto& d : cg.plan_.dirs) {
         std::error_code ec;
-        if (fs::exists(d.path, ec)) {
-            if (!cgroup_empty(d.path))
-                return Error(EBUSY, fmt::format("Machine {} is already running (its cgroup {} has processes)",
-                                                machine, d.path));
-            log::debug("removing stale cgroup {}", d.path);
-            if (!remove_tree(d.path)) return Error::errno_("removing stale cgroup {}", d.path);
-        }
+        if (fs::exists(d.path, ec) && !cgroup_empty(d.path))
+            return Error(EBUSY, fmt::format("Machine {} is already running (its cgroup {} has processes)", machine, d.path));
+    }
+    for (const auto& d : cg.plan_.dirs) {
+        std::error_code ec;
+        if (!fs::exists(d.path, ec)) continue;
+        log::debug("removing stale cgroup {}", d.path);
+        if (!remove_tree(d.path)) return Error::errno_("removing stale cgroup {}", d.path);
     }
     cg.created_ = true;  // from here, destroy() removes what was made
     for (const auto& d : cg.plan_.dirs) {
-        std::error_code ec;
-        fs::create_directories(d.path, ec);
-        if (ec) return Error(ec.value(), fmt::format("creating cgroup {}: {}", d.path, ec.message()));
+        TRY(make_cgroup(d));
         if (d.v2 && !cg.v2_fd_) {
             cg.v2_fd_.reset(::open(d.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             if (!cg.v2_fd_) return Error::errno_("opening cgroup {}", d.path);
@@ -110,7 +137,19 @@ Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
 
 Result<void> Cgroup::attach(pid_t pid, bool born_in_v2) {
     for (const auto& d : plan_.dirs)
-        if (!(d.v2 && born_in_v2)) TRY(write_pid(d.path + "/cgroup.procs", pid));
+        if (!(d.v2 && born_in_v2)) TRY(write_value(d.path + "/cgroup.procs", std::to_string(pid)));
+    return ok();
+}
+
+Result<void> check_not_in_v1_root(pid_t pid) {
+    std::string file = fmt::format("/proc/{}/cgroup", pid);
+    std::string text = read_text_file(file);
+    if (text.empty()) return Error::errno_("reading {}", file);
+    auto roots = v1_root_hierarchies(text);
+    if (!roots.empty())
+        return Error(EPERM, fmt::format("PID {} is in the root cgroup of the cgroup v1 hierarchy {}, where the "
+                                        "container could reach release_agent: refusing to start it",
+                                        pid, roots.front()));
     return ok();
 }
 
@@ -118,10 +157,13 @@ void Cgroup::destroy() noexcept {
     if (!created_) return;
     created_ = false;
     v2_fd_.reset();
+    std::error_code ec;
+    // cgroup2 first (cgroup.kill takes the whole tree at once), then the v1 hierarchies.
+    for (bool v2 : {true, false})
+        for (const auto& d : plan_.dirs)
+            if (d.v2 == v2 && fs::exists(d.path, ec)) kill_all(d.path, d.v2);
     for (const auto& d : plan_.dirs) {
-        std::error_code ec;
         if (!fs::exists(d.path, ec)) continue;
-        kill_all(d.path, d.v2);
         // Killed processes leave the cgroup asynchronously: retry for up to 2 s.
         bool removed = false;
         for (int i = 0; i < 200 && !removed; ++i) {

@@ -1,7 +1,8 @@
 // cgroup: the kernel half of the container's cgroup (see cgroup_plan.hpp).
-// Created before the container process is released (the child joins it
-// before unsharing its cgroup namespace), killed and removed on exit; a stale
-// empty cgroup of the same name left by a crashed run is removed at start.
+// Created in every hierarchy of the plan before the container process is
+// released (the child joins them all before unsharing its cgroup namespace),
+// killed and removed on exit; a stale empty cgroup of the same name left by a
+// crashed run is removed at start.
 #pragma once
 
 #include <sys/types.h>
@@ -26,9 +27,9 @@ public:
     Cgroup& operator=(Cgroup&&) = delete;
     ~Cgroup() { destroy(); }
 
-    // Creates the cgroup in every hierarchy of the plan. A leftover cgroup
-    // without processes is removed first; one with processes is an error
-    // (machine name in use).
+    // Creates the cgroup in every hierarchy of the plan (v1 cpuset: cpus and
+    // mems copied from the parent). A leftover cgroup without processes is
+    // removed first; one with processes is an error (machine name in use).
     static Result<Cgroup> create(CgroupPlan plan, std::string_view machine);
     // Directory fd of the cgroup2 cgroup, for clone3(CLONE_INTO_CGROUP); -1
     // when there is no cgroup2 hierarchy.
@@ -36,7 +37,7 @@ public:
     // Moves pid into the cgroup in every hierarchy (skipping cgroup2 when the
     // process was born there with CLONE_INTO_CGROUP).
     Result<void> attach(pid_t pid, bool born_in_v2);
-    // Kills what is left in it and removes it (idempotent).
+    // Kills what is left in it and removes it in every hierarchy (idempotent).
     void destroy() noexcept;
 
     const CgroupPlan& plan() const { return plan_; }
@@ -46,5 +47,9 @@ private:
     bool created_ = false;
     UniqueFd v2_fd_;
 };
+
+// Fails (naming the hierarchy) when pid sits in the root cgroup of a cgroup v1
+// hierarchy: checked once the container is placed, before it runs anything.
+Result<void> check_not_in_v1_root(pid_t pid);
 
 }  // namespace spawn::container

@@ -1,5 +1,7 @@
 #include "container/cgroup_plan.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "util/strings.hpp"
@@ -36,23 +38,43 @@ std::string slice_path(std::string_view slice) {
     return out;
 }
 
-CgroupPlan plan_cgroup(CgroupLayout layout, std::string_view machine, std::string_view slice,
-                       std::string_view root) {
+bool CgroupDir::has(std::string_view controller) const {
+    return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
+}
+
+const CgroupDir* CgroupPlan::v1_with(std::string_view controller) const {
+    for (const auto& d : dirs)
+        if (!d.v2 && d.has(controller)) return &d;
+    return nullptr;
+}
+
+const CgroupDir* CgroupPlan::v2() const {
+    for (const auto& d : dirs)
+        if (d.v2) return &d;
+    return nullptr;
+}
+
+std::vector<CgroupHierarchy> tracking_hierarchies(CgroupLayout layout, std::string_view root_in) {
+    std::string r(root_in);
+    switch (layout) {
+    case CgroupLayout::Unified:
+        return {{r, true, {}}};
+    case CgroupLayout::Hybrid:
+        return {{r + "/systemd", false, {"name=systemd"}}, {r + "/unified", true, {}}};
+    case CgroupLayout::Legacy:
+        break;
+    }
+    return {{r + "/systemd", false, {"name=systemd"}}};
+}
+
+CgroupPlan plan_cgroup(const std::vector<CgroupHierarchy>& hierarchies, std::string_view machine,
+                       std::string_view slice) {
     CgroupPlan p;
     p.unit = "machine-" + unit_name_escape(machine) + ".scope";
     p.relative = "/" + slice_path(slice) + "/" + p.unit;
-    std::string r(root);
-    switch (layout) {
-    case CgroupLayout::Unified:
-        p.dirs.push_back({r, true, r + p.relative});
-        break;
-    case CgroupLayout::Hybrid:
-        p.dirs.push_back({r + "/systemd", false, r + "/systemd" + p.relative});
-        p.dirs.push_back({r + "/unified", true, r + "/unified" + p.relative});
-        break;
-    case CgroupLayout::Legacy:
-        p.dirs.push_back({r + "/systemd", false, r + "/systemd" + p.relative});
-        break;
+    for (const auto& h : hierarchies) {
+        std::string mount = h.mount == "/" ? "" : h.mount;
+        p.dirs.push_back({h.mount, h.v2, mount + p.relative, h.controllers});
     }
     return p;
 }

@@ -13,11 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <systemd/sd-daemon.h>
 
 #include "config/names.hpp"
 #include "container/cgroup.hpp"
+#include "container/cgroup_hierarchies.hpp"
+#include "util/file.hpp"
 #include "machined/bus.hpp"
 #include "machined/registry.hpp"
 #include "util/strings.hpp"
@@ -99,9 +102,14 @@ Result<UnitProperty> parse_property(const std::string& assignment) {
         if (!b) return Error::msg("--property=Delegate={}: expected yes or no", v);
         return UnitProperty{name, *b};
     }
+    if (name == "DeviceAllow") {
+        TRY(container::parse_device_allow(v));
+        return UnitProperty{name, v};
+    }
     return Error::msg(
         "--property={}: unsupported property \"{}\" (supported: MemoryMax, MemoryHigh, MemoryLow, MemoryMin, "
-        "MemorySwapMax, TasksMax, CPUQuota, CPUWeight, CPUShares, IOWeight, AllowedCPUs, AllowedMemoryNodes, Delegate)",
+        "MemorySwapMax, TasksMax, CPUQuota, CPUWeight, CPUShares, IOWeight, AllowedCPUs, AllowedMemoryNodes, "
+        "DeviceAllow, Delegate)",
         assignment, name);
 }
 
@@ -118,7 +126,8 @@ Result<std::vector<CgroupWrite>> plan_cgroup_limits(const std::vector<UnitProper
         const auto* num = std::get_if<uint64_t>(&p.value);
         const auto* text = std::get_if<std::string>(&p.value);
         const std::string& n = p.name;
-        if (n == "Delegate") continue;  // the scope is always delegated
+        if (n == "Delegate") continue;     // the scope is always delegated
+        if (n == "DeviceAllow") continue;  // the device policy (container/device_policy.hpp)
         if (n == "MemoryMax" || n == "MemoryLimit") {
             if (v2) out.push_back({"", "memory.max", v2_value(*num)});
             else out.push_back({"memory", "memory.limit_in_bytes", *num == kInfinity ? "-1" : std::to_string(*num)});
@@ -171,115 +180,73 @@ static Result<void> write_file(const std::string& path, const std::string& value
 
 static std::string controller_of(const std::string& file) { return file.substr(0, file.find('.')); }
 
-Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
-                                 pid_t leader, const std::string& root) {
-    if (plan.empty()) return {};
-    if (layout != CgroupLayout::Unified) {
-        std::set<std::string> done;
-        for (const auto& w : plan) {
-            if (done.count(w.controller)) continue;
-            done.insert(w.controller);
-            std::string base = root + "/" + w.controller;
-            std::string dir = base;
-            for (const auto& part : str::split(cgroup_path, '/')) {
-                if (part.empty()) continue;
-                dir += "/" + part;
-                if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return Error::errno_("creating cgroup {}", dir);
-                if (w.controller == "cpuset") {
-                    // A v1 cpuset cgroup takes no task before cpus and mems are set: inherit them.
-                    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-                        std::string mine = dir + "/" + f, parent = dir.substr(0, dir.rfind('/')) + "/" + f;
-                        char buf[256] = "";
-                        int fd = ::open(parent.c_str(), O_RDONLY | O_CLOEXEC);
-                        ssize_t n = fd >= 0 ? ::read(fd, buf, sizeof buf - 1) : -1;
-                        if (fd >= 0) ::close(fd);
-                        if (n > 0) (void)write_file(mine, std::string(buf, static_cast<size_t>(n)));
-                    }
-                }
-            }
+Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const container::CgroupPlan& cgroup) {
+    std::set<std::string> v2_controllers;
+    for (const auto& w : plan) {
+        if (w.controller.empty()) {
+            v2_controllers.insert(controller_of(w.file));
+            continue;
         }
-        for (const auto& w : plan) TRY(write_file(root + "/" + w.controller + cgroup_path + "/" + w.file, w.value));
-        if (leader > 0)
-            for (const auto& c : done) TRY(write_file(root + "/" + c + cgroup_path + "/cgroup.procs", std::to_string(leader)));
-        return {};
+        const auto* dir = cgroup.v1_with(w.controller);
+        if (!dir) return Error::msg("{}: the machine has no cgroup in a {} hierarchy", w.file, w.controller);
+        TRY(write_file(dir->path + "/" + w.file, w.value));
     }
-    std::set<std::string> controllers;
-    for (const auto& w : plan) controllers.insert(controller_of(w.file));
-    std::string dir = root;
-    for (const auto& part : str::split(cgroup_path, '/')) {
+    if (v2_controllers.empty()) return {};
+    const auto* v2 = cgroup.v2();
+    if (!v2) return Error::msg("the machine has no cgroup2 cgroup for {}", *v2_controllers.begin());
+    // Enable the controllers from the hierarchy's root down to the machine's parent.
+    std::string dir = v2->hierarchy == "/" ? "" : v2->hierarchy;
+    auto rel = v2->path.substr(dir.size());
+    for (const auto& part : str::split(rel, '/')) {
         if (part.empty()) continue;
-        for (const auto& c : controllers) {
+        for (const auto& c : v2_controllers) {
             auto r = write_file(dir + "/cgroup.subtree_control", "+" + c);
             if (!r && r.error().code() != EBUSY) return std::move(r).error().context("enabling the " + c + " controller");
         }
         dir += "/" + part;
     }
-    for (const auto& w : plan) TRY(write_file(dir + "/" + w.file, w.value));
+    for (const auto& w : plan)
+        if (w.controller.empty()) TRY(write_file(dir + "/" + w.file, w.value));
     return {};
 }
 
-void remove_cgroup_limits(const std::vector<CgroupWrite>& plan, const std::string& cgroup_path, CgroupLayout layout,
-                          const std::string& root) {
-    if (layout == CgroupLayout::Unified) return;
-    std::set<std::string> done;
-    for (const auto& w : plan)
-        if (done.insert(w.controller).second) {
-            // The scope, then its now-empty parents (machine.slice); busy ones stay.
-            std::string p = cgroup_path;
-            while (!p.empty() && p != "/" && ::rmdir((root + "/" + w.controller + p).c_str()) == 0) p = p.substr(0, p.rfind('/'));
-        }
-}
-
-Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properties) {
-    auto layout = container::detect_cgroup_layout();
-    auto writes = TRY(plan_cgroup_limits(TRY(parse_properties(properties)), layout));
-    return CgroupLimits(std::move(writes), layout);
-}
-
-void clear_stale_limit_cgroups(const std::string& cgroup_path, const std::string& root) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
-        std::string name = e.path().filename().string();
-        if (name == "systemd" || name == "unified" || e.is_symlink(ec) || !e.is_directory(ec)) continue;
-        std::string dir = e.path().string() + cgroup_path;
-        if (::rmdir(dir.c_str()) < 0) continue;  // absent, or busy: leave it
-        std::string p = cgroup_path.substr(0, cgroup_path.rfind('/'));
-        while (!p.empty() && ::rmdir((e.path().string() + p).c_str()) == 0) p = p.substr(0, p.rfind('/'));
-    }
-}
-
-Result<void> CgroupLimits::apply(const std::string& cgroup_path, pid_t leader) {
-    if (layout_ != CgroupLayout::Unified) clear_stale_limit_cgroups(cgroup_path);
-    if (plan_.empty()) return {};
-    path_ = cgroup_path;
-    applied_ = true;
-    return apply_cgroup_limits(plan_, cgroup_path, layout_, leader).context("applying --property= limits");
-}
-
-CgroupLimits::~CgroupLimits() {
-    if (!applied_ || layout_ == CgroupLayout::Unified) return;
-    std::set<std::string> done;
-    for (const auto& w : plan_) {
-        if (!done.insert(w.controller).second) continue;
-        std::string procs = "/sys/fs/cgroup/" + w.controller + path_ + "/cgroup.procs";
-        for (int i = 0; i < 100; ++i) {
-            FILE* f = std::fopen(procs.c_str(), "re");
-            if (!f) break;
-            int pid, n = 0;
-            while (std::fscanf(f, "%d", &pid) == 1) {
-                ::kill(pid, SIGKILL);
-                ++n;
-            }
-            std::fclose(f);
-            if (n == 0) break;
-            usleep(10000);
+Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properties,
+                                        const std::vector<container::CgroupHierarchy>& hierarchies, CgroupLayout layout,
+                                        bool default_tasks_max) {
+    auto has_v1 = [&](const std::string& c) {
+        return std::any_of(hierarchies.begin(), hierarchies.end(), [&](const auto& h) { return !h.v2 && h.has(c); });
+    };
+    std::vector<CgroupWrite> writes;
+    bool tasks_max = false;
+    for (const auto& p : TRY(parse_properties(properties))) {
+        tasks_max = tasks_max || p.name == "TasksMax";
+        for (auto& w : TRY(plan_cgroup_limits({p}, layout))) {
+            if (!w.controller.empty() && !has_v1(w.controller))
+                return Error::msg("--property={}=: no cgroup v1 {} hierarchy is mounted on this host", p.name, w.controller);
+            writes.push_back(std::move(w));
         }
     }
-    remove_cgroup_limits(plan_, path_, layout_);
+    if (default_tasks_max && !tasks_max) {
+        // Best effort: only where a pids controller is there to take it.
+        if (layout != CgroupLayout::Unified) {
+            if (has_v1("pids")) writes.push_back({"pids", "pids.max", std::to_string(kDefaultTasksMax)});
+        } else {
+            std::istringstream avail(read_text_file("/sys/fs/cgroup/cgroup.controllers"));
+            std::string c;
+            while (avail >> c)
+                if (c == "pids") writes.push_back({"", "pids.max", std::to_string(kDefaultTasksMax)});
+        }
+    }
+    return CgroupLimits(std::move(writes));
+}
+
+Result<void> CgroupLimits::apply(const container::CgroupPlan& cgroup) const {
+    return apply_cgroup_limits(plan_, cgroup).context("applying --property= limits");
 }
 
 Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t leader, const std::string& slice,
-                                            const std::vector<std::string>& properties) {
+                                            const std::vector<std::string>& properties,
+                                            const std::vector<container::DeviceAllow>& bind_devices) {
     if (!machine_name_is_valid(machine)) return Error::msg("invalid machine name '{}'", machine);
     std::string slice_unit = slice;
     if (!slice_unit.empty() && (slice_unit.size() < 6 || slice_unit.substr(slice_unit.size() - 6) != ".slice"))
@@ -294,11 +261,23 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
     s.properties.push_back({"Delegate", true});
     s.properties.push_back({"CollectMode", std::string("inactive-or-failed")});
     s.properties.push_back({"AddRef", true});
+    // nspawn's device policy: systemd's closed set plus these (and the binds, and --property=DeviceAllow=).
+    s.properties.push_back({"DevicePolicy", std::string("closed")});
+    DeviceAllowList allow;
+    for (const auto& a : container::nspawn_device_allow()) allow.emplace_back(a.spec, a.access);
+    for (const auto& a : bind_devices) allow.emplace_back(a.spec, a.access);
+    bool tasks_max = false;
     for (auto& p : TRY(parse_properties(properties))) {
         if (p.name == "Delegate") {
             if (!std::get<bool>(p.value)) return Error::msg("--property=Delegate=no: the machine's scope is always delegated");
             continue;
         }
+        if (p.name == "DeviceAllow") {
+            auto a = TRY(container::parse_device_allow(std::get<std::string>(p.value)));
+            allow.emplace_back(a.spec, a.access);
+            continue;
+        }
+        tasks_max = tasks_max || p.name == "TasksMax";
         if (p.name == "CPUQuota") p = {"CPUQuotaPerSecUSec", p.value};
         else if (p.name == "AllowedCPUs" || p.name == "AllowedMemoryNodes") continue;  // sent as byte arrays below
         s.properties.push_back(p);
@@ -306,6 +285,8 @@ Result<TransientScope> plan_transient_scope(const std::string& machine, pid_t le
     for (const auto& a : properties)
         if (a.rfind("AllowedCPUs=", 0) == 0 || a.rfind("AllowedMemoryNodes=", 0) == 0)
             s.properties.push_back({a.substr(0, a.find('=')), a.substr(a.find('=') + 1)});
+    s.properties.push_back({"DeviceAllow", allow});
+    if (!tasks_max) s.properties.push_back({"TasksMax", kDefaultTasksMax});
     return s;
 }
 
@@ -345,6 +326,16 @@ Result<void> start_transient_scope(sd_bus* b, const TransientScope& s) {
             if (r >= 0) r = sd_bus_message_close_container(msg);
         } else if (auto* str = std::get_if<std::string>(&p.value)) {
             r = sd_bus_message_append(msg, "(sv)", p.name.c_str(), "s", str->c_str());
+        } else if (auto* list = std::get_if<DeviceAllowList>(&p.value)) {
+            r = sd_bus_message_open_container(msg, 'r', "sv");
+            if (r >= 0) r = sd_bus_message_append(msg, "s", p.name.c_str());
+            if (r >= 0) r = sd_bus_message_open_container(msg, 'v', "a(ss)");
+            if (r >= 0) r = sd_bus_message_open_container(msg, 'a', "(ss)");
+            for (const auto& [dev, acc] : *list)
+                if (r >= 0) r = sd_bus_message_append(msg, "(ss)", dev.c_str(), acc.c_str());
+            if (r >= 0) r = sd_bus_message_close_container(msg);
+            if (r >= 0) r = sd_bus_message_close_container(msg);
+            if (r >= 0) r = sd_bus_message_close_container(msg);
         } else if (auto* bl = std::get_if<bool>(&p.value)) {
             r = sd_bus_message_append(msg, "(sv)", p.name.c_str(), "b", static_cast<int>(*bl));
         } else {
@@ -373,17 +364,23 @@ Result<void> allocate_transient_scope(const TransientScope& s) {
     TRY(start_transient_scope(b.get(), s));
     if (s.pids.empty()) return {};
     // The job moves the PIDs; the leader's /proc/PID/cgroup names the scope once it ran.
+    // Every v1 hierarchy too: the container must not sit in a root cgroup, where release_agent is.
     const std::string cgroup_file = fmt::format("/proc/{}/cgroup", s.pids.front());
     const std::string needle = "/" + s.unit;
+    bool moved = false;
+    std::vector<std::string> roots;
     for (int i = 0; i < 500; ++i) {
-        std::ifstream in(cgroup_file);
-        if (!in) return Error::errno_("reading {}", cgroup_file);
-        std::string line;
-        while (std::getline(in, line))
-            if (line.find(needle) != std::string::npos) return {};
+        std::string text = read_text_file(cgroup_file);
+        if (text.empty()) return Error::errno_("reading {}", cgroup_file);
+        moved = text.find(needle) != std::string::npos;
+        roots = container::v1_root_hierarchies(text);
+        if (moved && roots.empty()) return {};
         usleep(10000);
     }
-    return Error::msg("systemd did not move PID {} into {} within 5 s", s.pids.front(), s.unit);
+    if (!moved) return Error::msg("systemd did not move PID {} into {} within 5 s", s.pids.front(), s.unit);
+    return Error(EPERM, fmt::format("systemd left PID {} in the root cgroup of the cgroup v1 hierarchy {}, where the "
+                                    "container could reach release_agent: refusing to start it",
+                                    s.pids.front(), roots.front()));
 }
 
 }  // namespace spawn::machined
