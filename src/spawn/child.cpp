@@ -70,10 +70,17 @@ struct Prepared {
     bool login_shell = false;  // no command: the user's shell as a login shell
 };
 
+// A file of the guest's /etc that may be missing (then empty), but not unreadable.
+Result<std::string> read_guest_etc(const char* path) {
+    auto r = read_file(path);
+    if (!r && r.error().code() == ENOENT) return std::string();
+    return r;
+}
+
 Result<Prepared> prepare_exec(const Launch& l) {
     const Config& cfg = *l.cfg;
     Prepared p;
-    std::string passwd = read_text_file("/etc/passwd");
+    std::string passwd = TRY(read_guest_etc("/etc/passwd"));
     std::string who = cfg.user.empty() ? "root" : cfg.user;
     auto entry = container::find_passwd(passwd, who);
     if (!entry) {
@@ -81,7 +88,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
         entry = container::PasswdEntry{"root", 0, 0, "/root", "/bin/sh"};
     }
     p.user = *entry;
-    p.groups = container::supplementary_groups(read_text_file("/etc/group"), p.user.name, p.user.gid);
+    p.groups = container::supplementary_groups(TRY(read_guest_etc("/etc/group")), p.user.name, p.user.gid);
     container::EnvFacts facts;
     facts.term = l.term;
     facts.uuid = l.uuid;

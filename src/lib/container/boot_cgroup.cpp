@@ -11,6 +11,7 @@
 
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "util/file.hpp"
 
 namespace spawn::boot {
 
@@ -49,17 +50,6 @@ bool keep_unit_cgroup_applies(bool keep_unit) {
     return keep_unit && sd_booted() > 0;
 }
 
-namespace {
-Result<void> write_file(const std::string& path, const std::string& s) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return Error::errno_("opening {}", path);
-    ssize_t n = ::write(fd, s.data(), s.size());
-    int err = errno;
-    ::close(fd);
-    if (n < 0) return Error::sys(err, "writing '{}' to {}", s, path);
-    return {};
-}
-}  // namespace
 
 Result<void> enter_supervisor(const KeepUnitCgroup& k) {
     for (const auto& dir : k.supervisor) {

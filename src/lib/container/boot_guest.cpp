@@ -1,4 +1,5 @@
 #include "container/boot_guest.hpp"
+#include "util/file.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -39,14 +40,8 @@ std::vector<std::string> init_argv(const std::string& init, const Config& cfg) {
 }
 
 namespace {
-Result<void> write_file(const std::string& path, const std::string& content) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return Error::errno_("creating {}", path);
-    ssize_t n = ::write(fd, content.data(), content.size());
-    int err = errno;
-    ::close(fd);
-    if (n != static_cast<ssize_t>(content.size())) return Error::sys(err ? err : EIO, "writing {}", path);
-    return {};
+Result<void> create_file(const std::string& path, const std::string& content) {
+    return write_file(path, content, O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
 }
 Result<void> mkdir_p(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return Error::errno_("creating {}", path);
@@ -58,13 +53,13 @@ Result<void> write_guest_interface(const std::string& run, const std::string& co
     TRY(mkdir_p(run + "/host", 0755));
     TRY(mkdir_p(run + "/systemd", 0755));
     std::string manager = std::string(kContainerManager) + "\n";
-    TRY(write_file(run + "/host/container-manager", manager));
-    TRY(write_file(run + "/systemd/container", manager));
-    if (!container_uuid.empty()) TRY(write_file(run + "/host/container-uuid", container_uuid + "\n"));
+    TRY(create_file(run + "/host/container-manager", manager));
+    TRY(create_file(run + "/systemd/container", manager));
+    if (!container_uuid.empty()) TRY(create_file(run + "/host/container-uuid", container_uuid + "\n"));
     for (const char* os : {"/etc/os-release", "/usr/lib/os-release"}) {
         if (::access(os, F_OK) != 0) continue;
         std::string target = run + "/host/os-release";
-        TRY(write_file(target, ""));
+        TRY(create_file(target, ""));
         if (::mount(os, target.c_str(), nullptr, MS_BIND, nullptr) < 0)
             return Error::errno_("binding the host's {} on {}", os, target);
         if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,

@@ -64,12 +64,6 @@ void kill_all(const fs::path& dir, bool v2) {
         if (e.is_directory(ec)) kill_all(e.path(), false);
 }
 
-Result<void> write_value(const std::string& file, const std::string& s) {
-    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) return Error::errno_("opening {}", file);
-    if (::write(fd.get(), s.data(), s.size()) < 0) return Error::errno_("writing \"{}\" to {}", s, file);
-    return ok();
-}
 
 }  // namespace
 
@@ -89,7 +83,7 @@ Result<void> init_cpuset(const fs::path& dir) {
         if (!mine.empty() && mine != "\n") continue;
         std::string parent = read_text_file(dir.parent_path() / f);
         if (parent.empty() || parent == "\n") continue;  // nothing to inherit: the kernel will say why at attach
-        TRY(write_value((dir / f).string(), parent));
+        TRY(write_file((dir / f).string(), parent));
     }
     return ok();
 }
@@ -137,7 +131,7 @@ Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
 
 Result<void> Cgroup::attach(pid_t pid, bool born_in_v2) {
     for (const auto& d : plan_.dirs)
-        if (!(d.v2 && born_in_v2)) TRY(write_value(d.path + "/cgroup.procs", std::to_string(pid)));
+        if (!(d.v2 && born_in_v2)) TRY(write_file(d.path + "/cgroup.procs", std::to_string(pid)));
     return ok();
 }
 

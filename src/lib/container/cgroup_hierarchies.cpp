@@ -159,10 +159,8 @@ std::vector<std::string> v1_root_hierarchies(std::string_view proc_pid_cgroup) {
 }
 
 Result<std::vector<CgroupHierarchy>> discover_cgroup_hierarchies() {
-    std::string mountinfo = read_text_file("/proc/self/mountinfo");
-    std::string self = read_text_file("/proc/self/cgroup");
-    if (mountinfo.empty()) return Error::errno_("reading /proc/self/mountinfo");
-    if (self.empty()) return Error::errno_("reading /proc/self/cgroup");
+    std::string mountinfo = TRY(read_file("/proc/self/mountinfo"));
+    std::string self = TRY(read_file("/proc/self/cgroup"));
     return match_cgroup_hierarchies(parse_cgroup_mounts(mountinfo), parse_proc_cgroup(self));
 }
 

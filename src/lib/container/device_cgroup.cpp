@@ -42,12 +42,6 @@ Result<UniqueFd> load(const std::vector<bpf_insn>& program, std::string* log) {
     return UniqueFd(fd);
 }
 
-Result<void> write_line(const std::string& file, const std::string& line) {
-    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) return Error::errno_("opening {}", file);
-    if (::write(fd.get(), line.data(), line.size()) < 0) return Error::errno_("writing \"{}\" to {}", line, file);
-    return ok();
-}
 
 }  // namespace
 
@@ -86,8 +80,8 @@ Result<void> apply_device_policy(const CgroupPlan& plan, const DevicePolicy& pol
     const CgroupDir* v1 = plan.v1_with("devices");
     if (v1) {
         // A new v1 cgroup inherits its parent's (allow-all) policy: close it, then open what is allowed.
-        TRY(write_line(v1->path + "/devices.deny", "a"));
-        for (const auto& line : device_v1_lines(policy.rules)) TRY(write_line(v1->path + "/devices.allow", line));
+        TRY(write_file(v1->path + "/devices.deny", "a"));
+        for (const auto& line : device_v1_lines(policy.rules)) TRY(write_file(v1->path + "/devices.allow", line));
     }
     const CgroupDir* v2 = plan.v2();
     if (!v2) {

@@ -168,16 +168,6 @@ Result<std::vector<CgroupWrite>> plan_cgroup_limits(const std::vector<UnitProper
     return out;
 }
 
-static Result<void> write_file(const std::string& path, const std::string& value) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) return Error::errno_("opening {}", path);
-    ssize_t n = ::write(fd, value.data(), value.size());
-    int err = errno;
-    ::close(fd);
-    if (n < 0) return Error::sys(err, "writing \"{}\" to {}", value, path);
-    return {};
-}
-
 static std::string controller_of(const std::string& file) { return file.substr(0, file.find('.')); }
 
 Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const container::CgroupPlan& cgroup) {
@@ -189,7 +179,7 @@ Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const con
         }
         const auto* dir = cgroup.v1_with(w.controller);
         if (!dir) return Error::msg("{}: the machine has no cgroup in a {} hierarchy", w.file, w.controller);
-        TRY(write_file(dir->path + "/" + w.file, w.value));
+        TRY(write_file(dir->path + "/" + w.file, w.value, O_TRUNC));
     }
     if (v2_controllers.empty()) return {};
     const auto* v2 = cgroup.v2();
@@ -200,13 +190,13 @@ Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const con
     for (const auto& part : str::split(rel, '/')) {
         if (part.empty()) continue;
         for (const auto& c : v2_controllers) {
-            auto r = write_file(dir + "/cgroup.subtree_control", "+" + c);
+            auto r = write_file(dir + "/cgroup.subtree_control", "+" + c, O_TRUNC);
             if (!r && r.error().code() != EBUSY) return std::move(r).error().context("enabling the " + c + " controller");
         }
         dir += "/" + part;
     }
     for (const auto& w : plan)
-        if (w.controller.empty()) TRY(write_file(dir + "/" + w.file, w.value));
+        if (w.controller.empty()) TRY(write_file(dir + "/" + w.file, w.value, O_TRUNC));
     return {};
 }
 

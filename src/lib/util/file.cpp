@@ -1,15 +1,46 @@
 #include "util/file.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/fd.hpp"
 
 namespace spawn {
 
+Result<std::string> read_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return Error::errno_("reading {}", path);
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::errno_("reading {}", path);
+        }
+        if (n == 0) return out;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
 std::string read_text_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    auto r = read_file(path);
+    return r ? std::move(*r) : std::string();
+}
+
+Result<void> write_file(const std::string& path, std::string_view value, int flags, mode_t mode) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, mode));
+    if (!fd) return Error::errno_("{} {}", (flags & O_CREAT) ? "creating" : "opening", path);
+    ssize_t n;
+    do n = ::write(fd.get(), value.data(), value.size());
+    while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(value.size())) return ok();
+    int err = n < 0 ? errno : EIO;
+    bool show = value.size() <= 64 && value.find('\n') == std::string_view::npos;
+    if (show) return Error::sys(err, "writing \"{}\" to {}", value, path);
+    return Error::sys(err, "writing {}", path);
 }
 
 }  // namespace spawn
