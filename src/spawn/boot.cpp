@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "container/boot_guest.hpp"
-#include "container/boot_init.hpp"
+#include "boot/guest.hpp"
+#include "boot/init.hpp"
 #include "util/log.hpp"
 
 namespace spawn {

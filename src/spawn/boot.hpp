@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "container/boot_journal.hpp"
-#include "container/boot_machine_id.hpp"
-#include "container/boot_notify.hpp"
+#include "boot/journal.hpp"
+#include "boot/machine_id.hpp"
+#include "boot/notify.hpp"
 #include "util/result.hpp"
 
 namespace spawn {

@@ -14,13 +14,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "container/boot_cgroup.hpp"
-#include "container/boot_exit.hpp"
-#include "container/boot_guest.hpp"
-#include "container/boot_init.hpp"
-#include "container/boot_journal.hpp"
-#include "container/boot_machine_id.hpp"
-#include "container/boot_notify.hpp"
+#include "boot/cgroup.hpp"
+#include "boot/exit.hpp"
+#include "boot/guest.hpp"
+#include "boot/init.hpp"
+#include "boot/journal.hpp"
+#include "boot/machine_id.hpp"
+#include "boot/notify.hpp"
 
 namespace fs = std::filesystem;
 using namespace spawn;

@@ -1,4 +1,4 @@
-#include "container/boot_exit.hpp"
+#include "boot/exit.hpp"
 
 #include <signal.h>
 #include <string.h>

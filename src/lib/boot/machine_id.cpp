@@ -1,4 +1,4 @@
-#include "container/boot_machine_id.hpp"
+#include "boot/machine_id.hpp"
 
 #include <fcntl.h>
 

@@ -1,4 +1,4 @@
-#include "container/boot_notify.hpp"
+#include "boot/notify.hpp"
 
 #include <string.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "container/boot_guest.hpp"
+#include "boot/guest.hpp"
 #include "util/file.hpp"
 
 #include <fcntl.h>

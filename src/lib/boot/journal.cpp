@@ -1,4 +1,4 @@
-#include "container/boot_journal.hpp"
+#include "boot/journal.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "container/boot_init.hpp"
+#include "boot/init.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -12,7 +12,7 @@
 
 namespace spawn::boot {
 
-// Where the guest sends sd_notify messages (bound by the relay, boot_notify.hpp).
+// Where the guest sends sd_notify messages (bound by the relay, boot/notify.hpp).
 inline constexpr const char* kGuestNotifySocket = "/run/host/notify";
 
 struct GuestEnvInput {

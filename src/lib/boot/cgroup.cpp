@@ -1,4 +1,4 @@
-#include "container/boot_cgroup.hpp"
+#include "boot/cgroup.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
