@@ -19,6 +19,14 @@
 
 namespace spawn::container {
 
+// How the host's cgroup hierarchies are laid out (container/cgroup.hpp
+// detects it with statfs).
+enum class CgroupLayout {
+    Unified,  // cgroup2 at /sys/fs/cgroup
+    Hybrid,   // tmpfs at /sys/fs/cgroup, name=systemd (v1) at .../systemd, cgroup2 at .../unified
+    Legacy,   // v1 only, name=systemd at /sys/fs/cgroup/systemd
+};
+
 // One cgroup or cgroup2 mount from mountinfo.
 struct CgroupMount {
     std::string mount_point;

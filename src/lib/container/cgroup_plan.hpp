@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "container/cgroup_hierarchies.hpp"
-#include "container/mount_plan.hpp"
 
 namespace spawn::container {
 

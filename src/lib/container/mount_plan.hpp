@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "container/cgroup_hierarchies.hpp"
 
 namespace spawn::container {
 
@@ -43,13 +44,6 @@ struct MountStep {
                                    // child joined its cgroup and unshared (the cgroup mounts)
 
     bool operator==(const MountStep&) const = default;
-};
-
-// How the host's cgroup hierarchies are laid out (detected with statfs).
-enum class CgroupLayout {
-    Unified,  // cgroup2 at /sys/fs/cgroup
-    Hybrid,   // tmpfs at /sys/fs/cgroup, name=systemd (v1) at .../systemd, cgroup2 at .../unified
-    Legacy,   // v1 only, name=systemd at /sys/fs/cgroup/systemd
 };
 
 struct MountFacts {
