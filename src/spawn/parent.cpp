@@ -28,6 +28,7 @@
 
 #include "container/cgroup.hpp"
 #include "container/cgroup_hierarchies.hpp"
+#include "container/cgroup_limits.hpp"
 #include "container/device_cgroup.hpp"
 #include "container/device_policy.hpp"
 #include "container/console.hpp"
@@ -130,7 +131,7 @@ Result<int> run(const Config& cfg) {
     // after clone (StartTransientUnit, as nspawn does): no cgroup of our own.
     const bool systemd_scope = machined::systemd_booted() && !cfg.keep_unit;
     const auto hierarchies = TRY(discover_cgroup_hierarchies());
-    auto limits = TRY(machined::CgroupLimits::plan(cfg.properties, hierarchies, layout, !keep_unit_cgroup));
+    auto limits = TRY(CgroupLimits::plan(cfg.properties, hierarchies, layout, !keep_unit_cgroup));
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     std::string root = real;
