@@ -1,13 +1,10 @@
 #include "container/seccomp.hpp"
 
 #include <linux/netlink.h>
-#include <linux/capability.h>
 #include <seccomp.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -18,113 +15,54 @@
 namespace spawn::container {
 namespace {
 
-struct Group {
-    int cap;  // -1: denied whatever the capabilities; else allowed when cap is retained
-    std::vector<const char*> names;
-};
-
-// The syscalls systemd 252 knows (@known) that nspawn 252 does not allow,
-// grouped as systemd groups them.
-const std::vector<Group>& denied_groups() {
-    static const std::vector<Group> groups = {
-        // Allowed by nspawn only with the capability retained.
-        {CAP_SYS_TIME, {"adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime", "clock_settime64",
-                        "settimeofday"}},                                          // @clock
-        {CAP_SYS_MODULE, {"delete_module", "finit_module", "init_module"}},      // @module
-        {CAP_SYS_RAWIO, {"ioperm", "iopl", "pciconfig_iobase", "pciconfig_read", "pciconfig_write",
-                         "s390_pci_mmio_read", "s390_pci_mmio_write"}},           // @raw-io
-        {CAP_IPC_LOCK, {"mlock", "mlock2", "mlockall", "munlock", "munlockall"}},  // @memlock
-        {CAP_SYS_PACCT, {"acct"}},
-        {CAP_SYSLOG, {"syslog"}},
-        {CAP_SYS_PTRACE, {"ptrace", "process_vm_readv", "process_vm_writev"}},
-        {CAP_SYS_BOOT, {"reboot"}},
-        {CAP_SYS_TTY_CONFIG, {"vhangup"}},
-        // Always denied.
-        {-1, {"add_key", "keyctl", "request_key"}},  // @keyring: keys are not namespaced
-        {-1, {"bpf", "fanotify_init", "fanotify_mark", "kexec_file_load", "kexec_load", "lookup_dcookie",
-              "nfsservctl", "open_by_handle_at", "perf_event_open", "quotactl", "quotactl_fd"}},
-        {-1, {"swapoff", "swapon"}},                                               // @swap
-        {-1, {"pkey_alloc", "pkey_free", "pkey_mprotect"}},                        // @pkey
-        {-1, {"modify_ldt", "subpage_prot", "switch_endian", "vm86", "vm86old"}},  // @cpu-emulation
-        {-1, {"_sysctl", "afs_syscall", "bdflush", "break", "create_module", "ftime", "get_kernel_syms",
-              "getpmsg", "gtty", "idle", "lock", "mpx", "prof", "profil", "putpmsg", "query_module",
-              "security", "sgetmask", "ssetmask", "stime", "stty", "sysfs", "tuxcall", "ulimit", "uselib",
-              "ustat", "vserver"}},                                                // @obsolete
-        // Known to systemd 252 but in none of nspawn's allowed groups.
-        {-1, {"futex_requeue", "futex_wait", "futex_wake", "landlock_add_rule", "landlock_create_ruleset",
-              "landlock_restrict_self", "map_shadow_stack", "memfd_secret", "old_adjtimex", "oldumount",
-              "pidfd_getfd", "process_mrelease", "seccomp", "setpgrp", "timerfd"}},
-        // The same, specific to architectures other than x86 and arm.
-        {-1, {"arc_gettls", "arc_settls", "arc_usr_cmpxchg", "atomic_barrier", "atomic_cmpxchg_32",
-              "cachectl", "dipc", "exec_with_loader", "execv", "getdomainname", "getdtablesize", "gethostname",
-              "getpagesize", "getxgid", "getxpid", "getxuid", "kern_features", "memory_ordering",
-              "multiplexer", "or1k_atomic", "osf_fstat", "osf_fstatfs", "osf_fstatfs64",
-              "osf_getdirentries", "osf_getdomainname", "osf_getitimer", "osf_getrusage", "osf_getsysinfo",
-              "osf_gettimeofday", "osf_lstat", "osf_mount", "osf_proplist_syscall", "osf_select",
-              "osf_set_program_attributes", "osf_setitimer", "osf_setsysinfo", "osf_settimeofday",
-              "osf_shmat", "osf_sigprocmask", "osf_sigstack", "osf_stat", "osf_statfs", "osf_statfs64",
-              "osf_swapon", "osf_syscall", "osf_sysinfo", "osf_usleep_thread", "osf_utimes", "osf_utsname",
-              "osf_wait4", "perfctr", "rtas", "s390_guarded_storage", "s390_runtime_instr", "s390_sthyi",
-              "sched_get_affinity", "sched_set_affinity", "sethae", "spu_create", "spu_run",
-              "sys_debug_setcontext", "syscall", "sysmips", "utrap_install"}},
-    };
-    return groups;
-}
-
 using Filter = CPtr<void, seccomp_release>;
 
-// The architectures whose syscalls the filter must cover on this machine.
-std::vector<uint32_t> filter_arches() {
-    uint32_t native = seccomp_arch_native();
-    std::vector<uint32_t> arches{native};
-    if (native == SCMP_ARCH_X86_64) {
-        arches.push_back(SCMP_ARCH_X86);
-        arches.push_back(SCMP_ARCH_X32);
-    } else if (native == SCMP_ARCH_AARCH64) {
-        arches.push_back(SCMP_ARCH_ARM);
-    }
-    return arches;
-}
-
-}  // namespace
-
-SeccompPlan plan_seccomp(uint64_t caps) {
-    SeccompPlan plan;
-    for (const auto& g : denied_groups()) {
-        if (g.cap >= 0 && (caps & cap_bit(g.cap))) continue;
-        for (const char* n : g.names) plan.denied.emplace_back(n);
-    }
-    std::sort(plan.denied.begin(), plan.denied.end());
-    plan.denied_ioctls = {{TIOCSTI, "TIOCSTI"}, {TIOCLINUX, "TIOCLINUX"}};
-    return plan;
-}
-
-bool seccomp_denies(const SeccompPlan& plan, const std::string& name) {
-    return std::binary_search(plan.denied.begin(), plan.denied.end(), name);
-}
-
-namespace {
-
-// The filter for plan, not loaded yet.
-Result<Filter> build_filter(const SeccompPlan& plan) {
-    Filter f(seccomp_init(SCMP_ACT_ALLOW));
+// An empty filter with default action `def` over every architecture of
+// seccomp_filter_arches(), loaded without no_new_privs.
+Result<Filter> new_filter(uint32_t def) {
+    Filter f(seccomp_init(def));
     if (!f) return Error::msg("allocating a seccomp filter failed");
     int r;
     // No no_new_privs: setuid binaries in the container keep working.
     if ((r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0)) < 0)
         return Error::sys(-r, "seccomp: clearing the no_new_privs attribute");
-    for (uint32_t arch : filter_arches()) {
+    for (uint32_t arch : seccomp_filter_arches()) {
         if (arch == seccomp_arch_native()) continue;  // in the filter from seccomp_init()
         r = seccomp_arch_add(f.get(), arch);
         if (r < 0 && r != -EEXIST) return Error::sys(-r, "seccomp: adding architecture {:#x}", arch);
     }
-    for (const auto& name : plan.denied) {
+    return f;
+}
+
+// One unconditional rule per name.
+Result<void> add_rules(const Filter& f, uint32_t action, const std::vector<std::string>& names, const char* what) {
+    for (const auto& name : names) {
         int nr = seccomp_syscall_resolve_name(name.c_str());
-        if (nr == __NR_SCMP_ERROR) continue;  // unknown to this libseccomp: nothing to filter by name
-        r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(EPERM), nr, 0);
-        // A syscall absent from every architecture of the filter is no hole.
-        if (r < 0 && nr >= 0) return Error::sys(-r, "seccomp: denying {}", name);
+        if (nr == __NR_SCMP_ERROR) continue;  // unknown to this libseccomp: left to the default (ENOSYS), as nspawn
+        int r = seccomp_rule_add(f.get(), action, nr, 0);
+        // A negative nr is a call absent from the native architecture: libseccomp
+        // adds it where it exists and may refuse it elsewhere, which is no hole.
+        if (r < 0 && nr >= 0) return Error::sys(-r, "seccomp: {} {}", what, name);
     }
+    return ok();
+}
+
+// The allow list: nspawn's filter (default ENOSYS).
+Result<Filter> build_allow_list(const SeccompPlan& plan) {
+    auto f = TRY(new_filter(SCMP_ACT_ERRNO(ENOSYS)));
+    TRY(add_rules(f, SCMP_ACT_ALLOW, plan.allowed, "allowing"));
+    TRY(add_rules(f, SCMP_ACT_ERRNO(EPERM), plan.denied, "denying"));
+    (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
+    return f;
+}
+
+// The argument rules (default ALLOW): stacked with the allow list, the
+// kernel takes the stricter answer, so these refine the allowed ioctl() and
+// socket() without libseccomp having to mix unconditional and conditional
+// rules for one system call.
+Result<Filter> build_argument_rules(const SeccompPlan& plan) {
+    auto f = TRY(new_filter(SCMP_ACT_ALLOW));
+    int r;
     for (const auto& io : plan.denied_ioctls) {
         // The kernel reads the request as an unsigned int: compare the low 32 bits
         // only, so TIOCSTI | (1 << 32) is caught too.
@@ -137,24 +75,10 @@ Result<Filter> build_filter(const SeccompPlan& plan) {
                              SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, NETLINK_AUDIT));
         if (r < 0) return Error::sys(-r, "seccomp: denying audit netlink sockets");
     }
-    (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
     return f;
 }
 
-}  // namespace
-
-Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
-    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
-        log::debug("seccomp is not available in this kernel, no system call filter");
-        return ok();
-    }
-    auto f = TRY(build_filter(plan));
-    if (int r = seccomp_load(f.get()); r < 0) return Error::sys(-r, "loading the seccomp filter");
-    return ok();
-}
-
-Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
-    auto f = TRY(build_filter(plan));
+Result<std::string> filter_pfc(const Filter& f) {
     FILE* mem = tmpfile();
     if (!mem) return Error::errno_("creating a temporary file");
     std::string out;
@@ -170,13 +94,39 @@ Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
     return out;
 }
 
+}  // namespace
+
+Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+        log::debug("seccomp is not available in this kernel, no system call filter");
+        return ok();
+    }
+    auto args = TRY(build_argument_rules(plan));
+    auto allow = TRY(build_allow_list(plan));
+    // The argument rules first: loading needs seccomp(2) or prctl(2), which a
+    // user's deny list may take away in the allow list.
+    if (int r = seccomp_load(args.get()); r < 0) return Error::sys(-r, "loading the seccomp argument filter");
+    if (int r = seccomp_load(allow.get()); r < 0) return Error::sys(-r, "loading the seccomp filter");
+    return ok();
+}
+
+Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
+    auto args = TRY(build_argument_rules(plan));
+    auto allow = TRY(build_allow_list(plan));
+    return TRY(filter_pfc(args)) + TRY(filter_pfc(allow));
+}
+
 Result<void> apply_seccomp(const Config& cfg) {
-    return apply_seccomp_plan(plan_seccomp(plan_capabilities(cfg)));
+    return apply_seccomp_plan(plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter));
+}
+
+Result<void> confine_like_machine(uint64_t bounding, const SyscallFilter& filter, uid_t uid) {
+    TRY(apply_seccomp_plan(plan_seccomp(bounding, filter)));
+    return apply_capabilities(bounding, uid);
 }
 
 Result<void> confine_like_machine(uint64_t bounding, uid_t uid) {
-    TRY(apply_seccomp_plan(plan_seccomp(bounding)));
-    return apply_capabilities(bounding, uid);
+    return confine_like_machine(bounding, SyscallFilter{}, uid);
 }
 
 }  // namespace spawn::container
