@@ -228,6 +228,7 @@ Result<int> run(const Config& cfg) {
     reg_params.root_directory = root;
     reg_params.mode = cfg.register_mode;
     reg_params.poweroff_signal = cfg.kill_signal;  // mctl poweroff sends what the guest's init expects
+    reg_params.syscall_filter = cfg.syscall_filter;  // mctl confines entered commands with it
     if (network) reg_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(reg_params));
 

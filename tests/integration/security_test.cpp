@@ -32,6 +32,7 @@
 #include "container/seccomp.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "machined/machine_state.hpp"
 #include "seccomp_dump.hpp"
 
 using namespace spawn::test;
@@ -658,4 +659,42 @@ TEST(Security, BadSystemCallFilterIsRefusedAndLeavesNothing) {
     for (const auto* r : {&g, &n, &e}) EXPECT_EQ(std::count(r->err.begin(), r->err.end(), '\n'), 1) << r->err;
     EXPECT_EQ(host_mount_points(), before);
     EXPECT_TRUE(mounts_under(t.tree.path()).empty());
+}
+
+// What mctl does for a command it enters into a machine started with
+// --system-call-filter: the lists from the machine's state file (format and
+// parse round trip) and the leader's bounding set give the entered process
+// the machine's own answers; the default filter alone would not.
+TEST(Security, JoiningProcessGetsTheMachinesFilterLists) {
+    ProbeTree t;
+    std::vector<std::string> opts{"--system-call-filter=@clock @debug", "--system-call-filter=~@mount sethostname"};
+    auto r = run(spawn_args(t.str(), opts, {"/probe", "filter"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto inside = parse(r.out);
+    ASSERT_EQ(inside["clock_settime"], "EFAULT") << r.out;  // @clock: reaches the kernel
+    ASSERT_EQ(inside["perf_event_open"], "EFAULT") << r.out;  // @debug
+    ASSERT_EQ(inside["mount"], "EPERM") << r.out;             // ~@mount
+    ASSERT_EQ(inside["sethostname"], "EPERM") << r.out;
+
+    Background bg(spawn_args(t.str(), opts, {"/bin/sleep", "3003"}));
+    pid_t leader = container_sleep("3003");
+    ASSERT_GT(leader, 0) << bg.err();
+    auto bnd = spawn::container::read_bounding_set(leader);
+    ASSERT_TRUE(bnd.ok()) << bnd.error().message();
+    spawn::machined::MachineState state;
+    state.syscall_filter = {{"@clock", "@debug"}, {"@mount", "sethostname"}};
+    auto stored = spawn::machined::parse_machine_state(spawn::machined::format_machine_state(state));
+    ASSERT_TRUE(stored.ok()) << stored.error().message();
+
+    // The "filter" mode's calls do nothing wherever they reach: safe on the host.
+    int st = -1;
+    std::string out = run_confined(*bnd, stored->syscall_filter, {std::getenv("SECURITY_PROBE"), "filter"}, &st);
+    ASSERT_EQ(st, 0) << out;
+    EXPECT_EQ(parse(out), inside) << out << "--\n" << r.out;
+    // The default filter alone is not the machine's.
+    std::string def = run_confined(*bnd, {}, {std::getenv("SECURITY_PROBE"), "filter"}, &st);
+    EXPECT_EQ(parse(def)["clock_settime"], "EPERM") << def;
+    EXPECT_EQ(parse(def)["mount"], "EFAULT") << def;
+    kill(leader, SIGKILL);
+    EXPECT_NE(bg.wait(std::chrono::seconds(10)), -1);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "machined/machine_state.hpp"
 #include "util/result.hpp"
 
 namespace spawn::machined {
@@ -25,19 +26,18 @@ struct RegistrationParams {
     RegisterMode mode = RegisterMode::Auto;
     std::string service = "spawn";
     // --kill-signal: what the guest's init takes as "power off" (e.g. SIGTERM
-    // for sysvinit). When set, /run/spawn/machines/NAME says so to
-    // `mctl poweroff` (PoweroffSignal=) for the life of the registration.
+    // for sysvinit), and --system-call-filter's lists. When set, the machine's
+    // state file (machine_state.hpp: PoweroffSignal=, SystemCallFilter=) says
+    // so to mctl for the life of the registration.
     int poweroff_signal = 0;
+    SyscallFilter syscall_filter;
 };
-
-// Where the per-machine signal overrides for mctl live.
-inline constexpr const char* kMachineStateDir = "/run/spawn/machines";
 
 class Registration {
 public:
     Registration() = default;
     Registration(Registration&& o) noexcept
-        : name_(std::move(o.name_)), wrote_signals_(std::exchange(o.wrote_signals_, false)) {
+        : name_(std::move(o.name_)), wrote_state_(std::exchange(o.wrote_state_, false)) {
         o.name_.clear();
     }
     Registration& operator=(Registration&& o) noexcept;
@@ -61,7 +61,7 @@ public:
 
 private:
     std::string name_;
-    bool wrote_signals_ = false;
+    bool wrote_state_ = false;
 };
 
 }  // namespace spawn::machined
