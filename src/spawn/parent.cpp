@@ -31,6 +31,7 @@
 #include "container/env.hpp"
 #include "container/lock.hpp"
 #include "container/process.hpp"
+#include "container/seccomp.hpp"
 #include "container/tree.hpp"
 #include "container/boot_cgroup.hpp"
 #include "container/boot_exit.hpp"
@@ -179,6 +180,11 @@ Result<int> run(const Config& cfg) {
     UniqueFd sigfd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!sigfd) return Error::errno_("creating a signalfd");
     signal(SIGPIPE, SIG_IGN);
+
+    // The seccomp filter, compiled here: the child only loads it, right
+    // before exec, so it is confined soon after it is registered.
+    TRY(container::prepare_seccomp(cfg));
+    phase("seccomp compiled");
 
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;

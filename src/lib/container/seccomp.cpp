@@ -1,12 +1,18 @@
 #include "container/seccomp.hpp"
 
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <vector>
 
 #include "container/caps.hpp"
 #include "util/cptr.hpp"
@@ -17,20 +23,28 @@ namespace {
 
 using Filter = CPtr<void, seccomp_release>;
 
-// An empty filter with default action `def` over every architecture of
-// seccomp_filter_arches(), loaded without no_new_privs.
-Result<Filter> new_filter(uint32_t def) {
+// An empty filter, loaded without no_new_privs, with default action `def`:
+// over every architecture of seccomp_filter_arches(), or over `arch` alone
+// (other architectures then pass through, for their own filter to decide).
+Result<Filter> new_filter(uint32_t def, std::optional<uint32_t> arch = std::nullopt) {
     Filter f(seccomp_init(def));
     if (!f) return Error::msg("allocating a seccomp filter failed");
     int r;
     // No no_new_privs: setuid binaries in the container keep working.
     if ((r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0)) < 0)
         return Error::sys(-r, "seccomp: clearing the no_new_privs attribute");
-    for (uint32_t arch : seccomp_filter_arches()) {
-        if (arch == seccomp_arch_native()) continue;  // in the filter from seccomp_init()
-        r = seccomp_arch_add(f.get(), arch);
-        if (r < 0 && r != -EEXIST) return Error::sys(-r, "seccomp: adding architecture {:#x}", arch);
+    std::vector<uint32_t> arches = arch ? std::vector<uint32_t>{*arch} : seccomp_filter_arches();
+    for (uint32_t a : arches) {
+        if (a == seccomp_arch_native()) continue;  // in the filter from seccomp_init()
+        r = seccomp_arch_add(f.get(), a);
+        if (r < 0 && r != -EEXIST) return Error::sys(-r, "seccomp: adding architecture {:#x}", a);
     }
+    if (arch && *arch != seccomp_arch_native()) {
+        if ((r = seccomp_arch_remove(f.get(), seccomp_arch_native())) < 0)
+            return Error::sys(-r, "seccomp: removing the native architecture");
+    }
+    if (arch && (r = seccomp_attr_set(f.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW)) < 0)
+        return Error::sys(-r, "seccomp: letting other architectures through");
     return f;
 }
 
@@ -47,13 +61,19 @@ Result<void> add_rules(const Filter& f, uint32_t action, const std::vector<std::
     return ok();
 }
 
-// The allow list: nspawn's filter (default ENOSYS).
-Result<Filter> build_allow_list(const SeccompPlan& plan) {
-    auto f = TRY(new_filter(SCMP_ACT_ERRNO(ENOSYS)));
-    TRY(add_rules(f, SCMP_ACT_ALLOW, plan.allowed, "allowing"));
-    TRY(add_rules(f, SCMP_ACT_ERRNO(EPERM), plan.denied, "denying"));
-    (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
-    return f;
+// The allow list: nspawn's filter (default ENOSYS), one filter per
+// architecture as nspawn loads it (libseccomp takes several times longer to
+// generate one filter for three architectures than three filters for one).
+Result<std::vector<Filter>> build_allow_lists(const SeccompPlan& plan) {
+    std::vector<Filter> out;
+    for (uint32_t arch : seccomp_filter_arches()) {
+        auto f = TRY(new_filter(SCMP_ACT_ERRNO(ENOSYS), arch));
+        TRY(add_rules(f, SCMP_ACT_ALLOW, plan.allowed, "allowing"));
+        TRY(add_rules(f, SCMP_ACT_ERRNO(EPERM), plan.denied, "denying"));
+        (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
+        out.push_back(std::move(f));
+    }
+    return out;
 }
 
 // The argument rules (default ALLOW): stacked with the allow list, the
@@ -78,42 +98,96 @@ Result<Filter> build_argument_rules(const SeccompPlan& plan) {
     return f;
 }
 
-Result<std::string> filter_pfc(const Filter& f) {
-    FILE* mem = tmpfile();
+// libseccomp's rendering of f: PFC text or the BPF program's bytes.
+Result<std::string> export_filter(const Filter& f, bool pfc) {
+    CPtr<FILE, fclose> mem(tmpfile());
     if (!mem) return Error::errno_("creating a temporary file");
+    int r = pfc ? seccomp_export_pfc(f.get(), fileno(mem.get())) : seccomp_export_bpf(f.get(), fileno(mem.get()));
+    if (r < 0) return Error::sys(-r, "exporting the seccomp filter");
+    rewind(mem.get());
     std::string out;
-    if (int r = seccomp_export_pfc(f.get(), fileno(mem)); r < 0) {
-        fclose(mem);
-        return Error::sys(-r, "exporting the seccomp filter");
-    }
-    rewind(mem);
     char buf[4096];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, mem)) > 0) out.append(buf, n);
-    fclose(mem);
+    while ((n = fread(buf, 1, sizeof buf, mem.get())) > 0) out.append(buf, n);
+    if (ferror(mem.get())) return Error::errno_("reading the exported seccomp filter");
     return out;
+}
+
+Result<BpfProgram> compile_filter(const Filter& f) {
+    std::string bytes = TRY(export_filter(f, false));
+    if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0 || bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+        return Error::msg("seccomp: libseccomp produced a filter of {} bytes", bytes.size());
+    BpfProgram prog(bytes.size() / sizeof(sock_filter));
+    std::memcpy(prog.data(), bytes.data(), bytes.size());
+    return prog;
+}
+
+// The shape spawn's parent compiled before clone() (prepare_seccomp()), for
+// the child, a copy of its memory, to load.
+struct Prepared {
+    SeccompPlan plan;
+    CompiledSeccomp compiled;
+};
+std::optional<Prepared> prepared;
+
+bool same_plan(const SeccompPlan& a, const SeccompPlan& b) {
+    if (a.allowed != b.allowed || a.denied != b.denied || a.deny_audit_netlink != b.deny_audit_netlink) return false;
+    if (a.denied_ioctls.size() != b.denied_ioctls.size()) return false;
+    for (size_t i = 0; i < a.denied_ioctls.size(); ++i)
+        if (a.denied_ioctls[i].request != b.denied_ioctls[i].request) return false;
+    return true;
+}
+
+bool seccomp_available() {
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+        log::debug("seccomp is not available in this kernel, no system call filter");
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
 
-Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
-    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
-        log::debug("seccomp is not available in this kernel, no system call filter");
-        return ok();
-    }
-    auto args = TRY(build_argument_rules(plan));
-    auto allow = TRY(build_allow_list(plan));
+Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan) {
+    CompiledSeccomp c;
     // The argument rules first: loading needs seccomp(2) or prctl(2), which a
     // user's deny list may take away in the allow list.
-    if (int r = seccomp_load(args.get()); r < 0) return Error::sys(-r, "loading the seccomp argument filter");
-    if (int r = seccomp_load(allow.get()); r < 0) return Error::sys(-r, "loading the seccomp filter");
+    c.programs.push_back(TRY(compile_filter(TRY(build_argument_rules(plan)))));
+    for (const auto& f : TRY(build_allow_lists(plan))) c.programs.push_back(TRY(compile_filter(f)));
+    return c;
+}
+
+Result<void> load_seccomp(const CompiledSeccomp& compiled) {
+    if (!seccomp_available()) return ok();
+    for (const auto& p : compiled.programs) {
+        sock_fprog prog{static_cast<unsigned short>(p.size()), const_cast<sock_filter*>(p.data())};
+        // Without no_new_privs: needs CAP_SYS_ADMIN, as libseccomp's loading would.
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+            if (errno != ENOSYS) return Error::errno_("loading the seccomp filter");
+            if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                return Error::errno_("loading the seccomp filter");
+        }
+    }
+    return ok();
+}
+
+Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
+    if (!seccomp_available()) return ok();
+    if (prepared && same_plan(prepared->plan, plan)) return load_seccomp(prepared->compiled);
+    return load_seccomp(TRY(compile_seccomp(plan)));
+}
+
+Result<void> prepare_seccomp(const Config& cfg) {
+    auto plan = plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter);
+    auto compiled = TRY(compile_seccomp(plan));
+    prepared = Prepared{std::move(plan), std::move(compiled)};
     return ok();
 }
 
 Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
-    auto args = TRY(build_argument_rules(plan));
-    auto allow = TRY(build_allow_list(plan));
-    return TRY(filter_pfc(args)) + TRY(filter_pfc(allow));
+    std::string out = TRY(export_filter(TRY(build_argument_rules(plan)), true));
+    for (const auto& f : TRY(build_allow_lists(plan))) out += TRY(export_filter(f, true));
+    return out;
 }
 
 Result<void> apply_seccomp(const Config& cfg) {

@@ -2,25 +2,28 @@
 // what it allows: systemd-nspawn 252's allow list, ENOSYS for calls it does
 // not know, EPERM for known but denied ones).
 //
-// Two filters, stacked: the allow list (default ENOSYS), and argument rules
-// (default ALLOW) for calls the allow list lets through: ioctl TIOCSTI and
-// TIOCLINUX answer EPERM (beyond nspawn: the container cannot push input into
-// a terminal it shares with the host) and, as in nspawn,
-// socket(AF_NETLINK, *, NETLINK_AUDIT) answers EAFNOSUPPORT (audit is not
-// namespaced; userspace reads that as "no audit"). The kernel runs both and
-// the stricter answer wins, as nspawn does for audit; libseccomp need not mix
-// unconditional and conditional rules for one call.
+// Stacked filters: the allow list (default ENOSYS; one filter per
+// architecture, each letting the other architectures through, as nspawn
+// loads it), and argument rules (default ALLOW) for calls the allow list lets
+// through: ioctl TIOCSTI and TIOCLINUX answer EPERM (beyond nspawn: the
+// container cannot push input into a terminal it shares with the host) and,
+// as in nspawn, socket(AF_NETLINK, *, NETLINK_AUDIT) answers EAFNOSUPPORT
+// (audit is not namespaced; userspace reads that as "no audit"). The kernel
+// runs them all and the stricter answer wins, as nspawn does for audit;
+// libseccomp need not mix unconditional and conditional rules for one call.
 //
-// Both cover the native architecture and its secondary ones (x86_64: i386 and
-// x32), so a 32-bit system call cannot get around them. no_new_privs is NOT
-// set: setuid binaries in the container keep working (the filters are loaded
-// with CAP_SYS_ADMIN).
+// They cover the native architecture and its secondary ones (x86_64: i386
+// and x32), so a 32-bit system call cannot get around them. no_new_privs is
+// NOT set: setuid binaries in the container keep working (the filters are
+// loaded with CAP_SYS_ADMIN).
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "container/seccomp_plan.hpp"
@@ -28,9 +31,27 @@
 
 namespace spawn::container {
 
+using BpfProgram = std::vector<sock_filter>;
+
+// A plan compiled to BPF programs, in loading order: the argument rules, then
+// one allow list per architecture (compiling is the costly part: ~6 ms with
+// libseccomp for nspawn's list over three architectures; loading takes µs).
+struct CompiledSeccomp {
+    std::vector<BpfProgram> programs;
+};
+Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan);
+// Loads them into the calling thread, as root with CAP_SYS_ADMIN (no
+// no_new_privs). A kernel without seccomp gets no filter (as nspawn does).
+Result<void> load_seccomp(const CompiledSeccomp& compiled);
+
+// spawn's parent, before clone(): compiles the container's filter, so the
+// child (a copy of the parent's memory) only loads it in apply_seccomp() and
+// is confined right after its registration becomes visible to mctl.
+Result<void> prepare_seccomp(const Config& cfg);
 // In the child, as root with CAP_SYS_ADMIN, right before the capability drop
-// and exec: loads plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter).
-// A kernel without seccomp gets no filter (as nspawn does).
+// and exec: loads plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter),
+// the one prepare_seccomp() compiled when it is the same plan, else compiles
+// it first.
 Result<void> apply_seccomp(const Config& cfg);
 Result<void> apply_seccomp_plan(const SeccompPlan& plan);
 // The filters apply_seccomp_plan() would load, in libseccomp's readable PFC
