@@ -23,6 +23,7 @@
 #include "container/helper_protocol.hpp"
 #include "container/sealed_helper.hpp"
 #include "container/seccomp.hpp"
+#include "machined/machine_state.hpp"
 #include "machined/procs.hpp"
 #include "mctl.hpp"
 #include "pty_forward.hpp"
@@ -40,7 +41,8 @@ struct Target {
     UniqueFd pidfd;
     std::vector<std::string> procs_files;  // cgroup.procs of the leader's cgroups
     int ns_flags = 0;
-    uint64_t bounding = 0;  // the leader's capability bounding set: what joiners may keep
+    uint64_t bounding = 0;           // what joiners may keep: the machine's bounding set
+    SyscallFilter syscall_filter;    // the machine's --system-call-filter lists
 };
 
 Result<Target> open_target(machined::Machined& m, const std::string& name) {
@@ -56,7 +58,13 @@ Result<Target> open_target(machined::Machined& m, const std::string& name) {
     if (fd < 0 || !machined::leader_alive(t.leader, info.unit))
         return Error::msg("machine '{}' has no running leader (PID {} is gone)", name, info.leader);
     for (const auto& c : TRY(machined::cgroups_of(t.leader))) t.procs_files.push_back(c.mount + c.path + "/cgroup.procs");
-    t.bounding = TRY(container::read_bounding_set(t.leader));
+    // The machine's own confinement, from the state file spawn wrote before
+    // registering it: right after registration the leader has not dropped its
+    // capabilities yet, so its CapBnd alone could be the host's. The leader's
+    // counts too (container root may have lowered it since).
+    const auto state = TRY(machined::read_machine_state(name));
+    t.bounding = TRY(container::read_bounding_set(t.leader)) & state.bounding_set.value_or(~uint64_t{0});
+    t.syscall_filter = state.syscall_filter;
     static const struct { const char* ns; int flag; } kNs[] = {
         {"mnt", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC}, {"net", CLONE_NEWNET},
         {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"user", CLONE_NEWUSER}};
@@ -160,7 +168,7 @@ constexpr int kHelperFd = 3, kPtySocketFd = 4;
     if (h < 0 || dup3(h, kHelperFd, O_CLOEXEC) < 0) die("passing the helper", "", 126);
     if (s >= 0 && dup2(s, kPtySocketFd) < 0) die("passing the pty socket", "", 126);
     close_range(s >= 0 ? kPtySocketFd + 1 : kHelperFd + 1, ~0U, 0);
-    if (auto r = container::confine_like_machine(t.bounding, 0); !r.ok()) {
+    if (auto r = container::confine_like_machine(t.bounding, t.syscall_filter, 0); !r.ok()) {
         errno = r.error().code();
         die("confining the command to machine", t.name, 126);
     }

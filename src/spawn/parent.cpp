@@ -26,6 +26,8 @@
 
 #include <systemd/sd-id128.h>
 
+#include "config/derived.hpp"
+#include "container/caps.hpp"
 #include "container/cgroup.hpp"
 #include "container/cgroup_hierarchies.hpp"
 #include "container/cgroup_limits.hpp"
@@ -36,6 +38,7 @@
 #include "container/lock.hpp"
 #include "container/process.hpp"
 #include "container/sealed_helper.hpp"
+#include "container/seccomp.hpp"
 #include "container/tree.hpp"
 #include "boot/cgroup.hpp"
 #include "boot/exit.hpp"
@@ -213,6 +216,11 @@ Result<int> run(const Config& cfg) {
     if (!sigfd) return Error::errno_("creating a signalfd");
     signal(SIGPIPE, SIG_IGN);
 
+    // The seccomp filter, compiled here: the child only loads it, right
+    // before exec, so it is confined soon after it is registered.
+    TRY(container::prepare_seccomp(cfg));
+    phase("seccomp compiled");
+
     // 4. The container process.
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (net_plan.private_network) flags |= CLONE_NEWNET;
@@ -264,6 +272,8 @@ Result<int> run(const Config& cfg) {
     reg_params.root_directory = root;
     reg_params.mode = cfg.register_mode;
     reg_params.poweroff_signal = cfg.kill_signal;  // mctl poweroff sends what the guest's init expects
+    reg_params.syscall_filter = cfg.syscall_filter;  // mctl confines entered commands with it
+    reg_params.bounding_set = plan_capabilities(cfg);  // and with this
     if (network) reg_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(reg_params));
 
@@ -293,7 +303,7 @@ Result<int> run(const Config& cfg) {
     parent_end.close();
     phase("payload executed");
 
-    const int kill_signal = cfg.kill_signal ? cfg.kill_signal : (cfg.boot ? SIGRTMIN + 3 : SIGKILL);
+    const int kill_signal = effective_kill_signal(cfg);
     const int relay_fd = boot && boot->relay ? boot->relay->fd() : -1;
     siginfo_t info{};
     bool halting = false;

@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "bus_fixture.hpp"
 #include "harness.hpp"
+#include "machined/machine_state.hpp"
 #include "machined/registry.hpp"
 
 using namespace spawn;
@@ -193,6 +195,38 @@ TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
     ASSERT_NE(st, -1) << "spawn still runs after poweroff";
     EXPECT_EQ(WEXITSTATUS(st), 7) << s.output();
     EXPECT_FALSE(fs::exists("/run/spawn/machines/spawn-s-sysv"));
+}
+
+// mctl confines what it enters into a machine with the machine's own filter:
+// spawn leaves the --system-call-filter lists in the state file for it, and a
+// file an earlier (SIGKILLed) instance left cannot lend its lists to the next.
+TEST_F(SpawnRegistration, StateFileCarriesTheSystemCallFilterForMctl) {
+    TempTree tree("busybox");
+    const std::string file = "/run/spawn/machines/spawn-s-scf";
+    {
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-scf", "--register=yes", "--system-call-filter=@clock",
+                           "--system-call-filter=~@mount keyctl", "/bin/sleep", "600"});
+        ASSERT_TRUE(s.wait_registered("spawn-s-scf")) << s.output();
+        // (Also PoweroffSignal=: spawn's final kill signal.)
+        EXPECT_NE(read_file(file).find("\nSystemCallFilter=@clock\nSystemCallFilter=~@mount keyctl\n"),
+                  std::string::npos)
+            << read_file(file);
+        auto st = machined::read_machine_state("spawn-s-scf");
+        ASSERT_TRUE(st.ok()) << st.error().message();
+        EXPECT_EQ(st->syscall_filter.allow, std::vector<std::string>{"@clock"});
+        EXPECT_EQ(st->syscall_filter.deny, (std::vector<std::string>{"@mount", "keyctl"}));
+        EXPECT_NE(s.stop(SIGTERM), -1);
+    }
+    EXPECT_FALSE(fs::exists(file));
+    // A stale file (as a SIGKILLed spawn leaves it) is replaced when the name is registered again.
+    fs::create_directories("/run/spawn/machines");
+    { std::ofstream(file) << "SystemCallFilter=@debug\n"; }
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-scf", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("spawn-s-scf")) << s.output();
+    auto st = machined::read_machine_state("spawn-s-scf");
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    EXPECT_TRUE(st->syscall_filter.empty()) << read_file(file);
+    EXPECT_NE(s.stop(SIGTERM), -1);
 }
 
 TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -262,4 +264,60 @@ TEST(SecurityStub, StubInitMapsNoHostFile) {
     EXPECT_NE(m["exe_write"], "ok") << r.out;
     EXPECT_EQ(m["fds"], "0,1,2") << r.out;
     EXPECT_EQ(m["seccomp"], "2") << r.out;
+}
+
+namespace {
+// The processes in the PID namespace of `leader`, other than the leader.
+std::vector<pid_t> others_in_pidns_of(pid_t leader) {
+    std::vector<pid_t> out;
+    std::error_code ec;
+    auto ns = fs::read_symlink(fmt::format("/proc/{}/ns/pid", leader), ec);
+    if (ec) return out;
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+        pid_t pid = std::atoi(e.path().filename().c_str());
+        if (pid <= 0 || pid == leader) continue;
+        std::error_code ec2;
+        if (fs::read_symlink(e.path() / "ns/pid", ec2) == ns && !ec2) out.push_back(pid);
+    }
+    return out;
+}
+}  // namespace
+
+// mctl exec right after the machine is registered, while its PID 1 has not
+// dropped its capabilities yet (held here before that on a FIFO /etc/passwd):
+// the entered command must still get the machine's bounding set, not the
+// leader's momentary host set.
+TEST_F(SecurityEntry, CommandEnteredBeforeTheLeaderIsConfinedGetsTheMachinesBoundingSet) {
+    TempTree tree("busybox");
+    const fs::path passwd = tree.path() / "etc/passwd", saved = tree.path() / "etc/passwd.real";
+    fs::rename(passwd, saved);
+    ASSERT_EQ(mkfifo(passwd.c_str(), 0644), 0);
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "sec-early", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("sec-early")) << s.output();
+    auto m = spawn::machined::Machined::connect();
+    ASSERT_TRUE(m.ok());
+    auto info = m->get("sec-early");
+    ASSERT_TRUE(info.ok());
+    const pid_t leader = static_cast<pid_t>(info->leader);
+    // The leader waits in open("/etc/passwd"): a writer may now open the FIFO.
+    int w = -1;
+    ASSERT_TRUE(eventually([&] { return (w = open(passwd.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) >= 0; },
+                           std::chrono::seconds(20)));
+    const uint64_t host_bnd = spawn::container::read_bounding_set(leader).value();
+    Background ex({mctl_bin(), "exec", "sec-early", "/bin/grep", "CapBnd", "/proc/self/status"});
+    // Once the command's process is in the machine, mctl has read what it
+    // confines it with; then let both go.
+    EXPECT_TRUE(eventually([&] { return !others_in_pidns_of(leader).empty(); }, std::chrono::seconds(20)));
+    const std::string content = read_file(saved);
+    EXPECT_EQ(write(w, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    close(w);
+    fs::rename(saved, passwd);  // a later reader gets the real file
+    ASSERT_EQ(ex.wait(std::chrono::seconds(30)), 0) << ex.err();
+    uint64_t entered = hex(ex.out().substr(ex.out().find('\t') + 1));
+    uint64_t machine = machine_bounding_set("sec-early");
+    ASSERT_NE(machine, 0u);
+    EXPECT_NE(machine, host_bnd) << "the leader was not caught before its capability drop";
+    EXPECT_EQ(entered & ~machine, 0u) << fmt::format("entered with {:#x}, the machine has {:#x}", entered, machine);
+    EXPECT_EQ(run_mctl({"kill", "sec-early", "--signal=SIGKILL"}).status, 0);
+    s.stop(0, 10000);
 }

@@ -2,12 +2,14 @@
 // tree. Each mode makes system calls with arguments that are harmless if they
 // reach the kernel (they fail there with an error other than EPERM, or do
 // nothing), and prints one "name result" line per call, result being "ok" or
-// the errno name. Modes: denied, allowed, tty, stdin-tty, compat; the
-// attacks on the host through cgroups and devices: cgroup-escape, devices,
-// devices-v1-reopen, forks; and the attacks on processes of ours that a
-// container can see: watch (waits for a process entered from the host, holds
-// it on a FIFO /etc/passwd and tries everything on it), inspect PID (the same
-// on a running process).
+// the errno name. Modes: denied, allowed, tty, stdin-tty, compat, newer,
+// mounts NSID MNTID, filter (only denied, newer, mounts and filter are also
+// safe to run on the host: allowed sets the hostname, mounts, makes nodes);
+// the attacks on the host through cgroups and devices: cgroup-escape,
+// devices, devices-v1-reopen, forks; and the attacks on processes of ours
+// that a container can see: watch (waits for a process entered from the
+// host, holds it on a FIFO /etc/passwd and tries everything on it), inspect
+// PID (the same on a running process).
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -30,12 +32,14 @@
 #include <sys/ptrace.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <algorithm>
 #include <set>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -387,11 +391,134 @@ int forks(int n) {
     return 0;
 }
 
+// What --system-call-filter moves, with arguments that do nothing wherever
+// the calls reach (also on the host).
+int filter() {
+    report("settimeofday", syscall(SYS_settimeofday, nullptr, nullptr));           // ok (a no-op)
+    report("clock_settime", syscall(SYS_clock_settime, CLOCK_REALTIME, nullptr));  // EFAULT
+    report("keyctl", syscall(SYS_keyctl, 0x7fffffff, 0, 0, 0, 0));                 // EOPNOTSUPP
+    report("mount", syscall(SYS_mount, nullptr, nullptr, nullptr, 0, nullptr));    // EFAULT
+    report("umount2", syscall(SYS_umount2, nullptr, 0));                            // EFAULT
+    report("sethostname", syscall(SYS_sethostname, nullptr, 100000));              // EINVAL (length)
+    report("perf_event_open", syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0)); // EFAULT
+    return 0;
+}
+
+// System calls newer than systemd 252's table, by raw number (x86_64; the C
+// library of the build host may not know them). Arguments are invalid, so a
+// call that reaches the kernel fails there (EBADF, EFAULT, EINVAL) or, for a
+// kernel without it, with ENOSYS: the test compares with the host.
+struct RawCall {
+    const char* name;
+    long nr;
+    long a[6];
+};
+#if defined(__x86_64__)
+constexpr RawCall kNewer[] = {
+    {"cachestat", 451, {-1, 0, 0, 0}},
+    {"fchmodat2", 452, {-1, 0, 0, -1}},
+    {"map_shadow_stack", 453, {0, 0, -1}},
+    {"futex_wake", 454, {0, 0, 0, -1}},
+    {"futex_wait", 455, {0, 0, 0, -1, 0, 0}},
+    {"futex_requeue", 456, {0, -1, 0, 0}},
+    {"statmount", 457, {0, 0, 0, -1}},
+    {"listmount", 458, {0, 0, 0, -1}},
+    {"lsm_get_self_attr", 459, {0, 0, 0, -1}},
+    {"lsm_set_self_attr", 460, {0, 0, 0, -1}},
+    {"lsm_list_modules", 461, {0, 0, -1}},
+    {"mseal", 462, {0, 0, -1}},
+    {"setxattrat", 463, {-1, 0, -1, 0, 0, 0}},
+    {"getxattrat", 464, {-1, 0, -1, 0, 0, 0}},
+    {"listxattrat", 465, {-1, 0, -1, 0, 0}},
+    {"removexattrat", 466, {-1, 0, -1, 0}},
+    {"open_tree_attr", 467, {-1, 0, -1, 0, 0}},
+    {"file_getattr", 468, {-1, 0, 0, 0, -1}},
+    {"file_setattr", 469, {-1, 0, 0, 0, -1}},
+};
+#endif
+
+int newer() {
+#if defined(__x86_64__)
+    for (const auto& c : kNewer) report(c.name, syscall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], c.a[5]));
+    // In nspawn's list: reach the kernel.
+    unsigned action = 0x7fff0000U;  // SECCOMP_RET_ALLOW
+    report("seccomp", syscall(SYS_seccomp, 2 /* SECCOMP_GET_ACTION_AVAIL */, 0, &action));
+    report("process_vm_readv", syscall(SYS_process_vm_readv, getpid(), nullptr, 0, nullptr, 0, 0));
+#else
+    std::printf("newer skipped\n");
+#endif
+    return 0;
+}
+
+// listmount(2)/statmount(2) against another mount namespace (the host's),
+// given its ID and the unique ID of one of its mounts: what a container must
+// not reach. Prints the results, the mounts listed and the mount point read,
+// then a scan of namespace IDs 1..100000 ("listmount_scan N": namespaces found
+// other than our own).
+struct MntIdReq {
+    uint32_t size;
+    uint32_t spare;
+    uint64_t mnt_id;
+    uint64_t param;
+    uint64_t mnt_ns_id;
+};
+constexpr uint64_t kListmountRoot = ~uint64_t{0};  // LSMT_ROOT
+constexpr uint64_t kStatmountMntPoint = 0x10;      // STATMOUNT_MNT_POINT
+
+int mounts(uint64_t ns_id, uint64_t mnt_id) {
+#if defined(__x86_64__)
+    uint64_t ids[512];
+    MntIdReq req{sizeof(MntIdReq), 0, kListmountRoot, 0, ns_id};
+    long n = syscall(458, &req, ids, 512, 0);
+    report("listmount", n);
+    if (n > 0) std::printf("listmount_count %ld\nlistmount_first %llu\n", n, static_cast<unsigned long long>(ids[0]));
+    // The mount point of the given mount, then of every mount listed.
+    auto stat_point = [&](uint64_t id) -> long {
+        alignas(8) static char buf[8192];
+        std::memset(buf, 0, sizeof buf);
+        MntIdReq sreq{sizeof(MntIdReq), 0, id, kStatmountMntPoint, ns_id};
+        long s = syscall(457, &sreq, buf, sizeof buf, 0);
+        if (s < 0) return s;
+        // struct statmount: the mnt_point string offset (u32) at byte 108, strings from byte 512.
+        uint32_t off = 0;
+        std::memcpy(&off, buf + 108, sizeof off);
+        std::printf("statmount_point %s\n", off < sizeof buf - 512 ? buf + 512 + off : "?");
+        return s;
+    };
+    report("statmount", stat_point(mnt_id));
+    for (long i = 0; i < n; ++i) stat_point(ids[i]);
+    // Our own namespace does not count (NS_GET_MNTNS_ID = _IOR(0xb7, 5, __u64)).
+    uint64_t own = 0;
+    int nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (nsfd >= 0) {
+        (void)ioctl(nsfd, _IOR(0xb7, 5, uint64_t), &own);
+        close(nsfd);
+    }
+    long found = 0;
+    for (uint64_t id = 1; id <= 100000; ++id) {
+        if (id == own) continue;
+        MntIdReq r{sizeof(MntIdReq), 0, kListmountRoot, 0, id};
+        long k = syscall(458, &r, ids, 1, 0);
+        if (k < 0 && errno == ENOSYS) break;
+        if (k >= 0) ++found;
+    }
+    std::printf("listmount_scan %ld\n", found);
+#else
+    (void)ns_id;
+    (void)mnt_id;
+    std::printf("listmount skipped\n");
+#endif
+    std::fflush(stdout);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) return 2;
     if (argc == 3 && std::string_view(argv[1]) == "inspect") return inspect(std::atoi(argv[2])), 0;
+    if (argc == 4 && std::string_view(argv[1]) == "mounts")
+        return mounts(std::strtoull(argv[2], nullptr, 0), std::strtoull(argv[3], nullptr, 0));
     std::string_view mode = argv[1];
     if (mode == "cgroup-escape" && argc == 4) return cgroup_escape(argv[2], argv[3]);
     if (mode == "devices") return devices(argc, argv);
@@ -404,5 +531,7 @@ int main(int argc, char** argv) {
     if (mode == "stdin-tty") return stdin_tty();
     if (mode == "compat") return compat();
     if (mode == "watch") return watch();
+    if (mode == "newer") return newer();
+    if (mode == "filter") return filter();
     return 2;
 }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "config/derived.hpp"
 #include "config/finalize.hpp"
 #include "config/options.hpp"
 
@@ -110,17 +111,21 @@ TEST(Finalize, HostRootRefused) {
     EXPECT_NE(r.error().message().find("'/'"), std::string::npos);
 }
 
+// The default is derived (config/derived.hpp), not written into the Config:
+// cfg.kill_signal stays what the user gave (0: nothing), so only an explicit
+// --kill-signal becomes the machine's poweroff signal for mctl.
 TEST(Finalize, KillSignalDefaults) {
     Config a;
     a.directory = "/srv/x";
     ASSERT_TRUE(finalize_config(a, fake_fs({})).ok());
-    EXPECT_EQ(a.kill_signal, SIGKILL);
+    EXPECT_EQ(a.kill_signal, 0);
+    EXPECT_EQ(effective_kill_signal(a), SIGKILL);
 
     Config b;
     b.directory = "/srv/x";
     b.boot = true;
     ASSERT_TRUE(finalize_config(b, fake_fs({})).ok());
-    EXPECT_EQ(b.kill_signal, SIGRTMIN + 3);
+    EXPECT_EQ(effective_kill_signal(b), SIGRTMIN + 3);
 
     Config c;
     c.directory = "/srv/x";
@@ -128,6 +133,7 @@ TEST(Finalize, KillSignalDefaults) {
     c.kill_signal = SIGTERM;
     ASSERT_TRUE(finalize_config(c, fake_fs({})).ok());
     EXPECT_EQ(c.kill_signal, SIGTERM);
+    EXPECT_EQ(effective_kill_signal(c), SIGTERM);
 }
 
 TEST(Finalize, RevalidatesCrossOptionRules) {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/derived.hpp"
 #include "container/mount_plan.hpp"
 
 using namespace spawn;
@@ -181,6 +182,6 @@ TEST(MountPlan, ProcSysNetIsWritableOnlyWithAnOwnNetworkNamespace) {
     EXPECT_GT(find(p, StepKind::Bind, "/proc/sys/net"), find(p, StepKind::Bind, "/proc/sys"));
     Config v;
     v.net.veth = true;
-    EXPECT_TRUE(has_own_netns(v));
-    EXPECT_FALSE(has_own_netns(Config{}));
+    EXPECT_TRUE(own_network(v.net));
+    EXPECT_FALSE(own_network(Config{}.net));
 }

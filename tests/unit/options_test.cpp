@@ -563,7 +563,8 @@ TEST(OptionsHelp, MentionsEveryOption) {
           "--private-network", "--network-interface", "--network-macvlan", "--network-ipvlan", "--network-veth",
           "--network-veth-extra", "--network-bridge", "--network-zone", "--network-namespace-path",
           "--network-address", "--port", "--bind", "--bind-ro", "--tmpfs", "--register", "--keep-unit",
-          "--link-journal", "-j ", "--console", "--pipe", " -P ", " -n ", " -p ", " -S ", " -E ", " -u ", " -M ",
+          "--link-journal", "-j ", "--console", "--pipe", "--capability", "--drop-capability",
+          "--system-call-filter", " -P ", " -n ", " -p ", " -S ", " -E ", " -u ", " -M ",
           " -D ", " -a ", " -b ", " -q ", " -h "})
         EXPECT_NE(h.find(o), std::string::npos) << o;
     for (const auto& name : spawn_long_option_names()) EXPECT_NE(h.find("--" + name), std::string::npos) << name;
@@ -608,4 +609,35 @@ TEST(OptionsSecurity, CapabilityErrorsNameOptionAndValue) {
     EXPECT_EQ(err({"--capability="}),
               "Invalid --capability: '' (expected capability names such as CAP_NET_ADMIN, comma-separated, or all)");
     EXPECT_EQ(err({"--capability=12"}).substr(0, 26), "Invalid --capability: '12'");
+}
+
+// --system-call-filter (security area), as nspawn 252: names and @groups,
+// space-separated, '~' for a deny list, repeatable.
+TEST(OptionsSecurity, SystemCallFilter) {
+    auto c = ok({"--system-call-filter=@clock settimeofday", "--system-call-filter=~@mount  keyctl",
+                 "--system-call-filter", "@debug\t@clock", "--system-call-filter=~bpf"});
+    EXPECT_EQ(c.syscall_filter.allow, (Cmd{"@clock", "settimeofday", "@debug"}));
+    EXPECT_EQ(c.syscall_filter.deny, (Cmd{"@mount", "keyctl", "bpf"}));
+    EXPECT_TRUE(ok({}).syscall_filter.empty());
+    // Direct use (settings files, the machine state file).
+    SyscallFilter f;
+    ASSERT_TRUE(parse_syscall_filter("~@swap", f).ok());
+    EXPECT_EQ(f.deny, Cmd{"@swap"});
+    EXPECT_TRUE(f.allow.empty());
+}
+
+TEST(OptionsSecurity, SystemCallFilterErrorsNameOptionAndValue) {
+    EXPECT_EQ(err({"--system-call-filter=@clock @bogus"}),
+              "Invalid --system-call-filter: '@clock @bogus' (unknown system call group '@bogus'; the groups are "
+              "those of `systemd-analyze syscall-filter`)");
+    EXPECT_EQ(err({"--system-call-filter=~no_such_call"}),
+              "Invalid --system-call-filter: '~no_such_call' (unknown system call 'no_such_call')");
+    const char* empty = "(expected system call names or @groups separated by spaces, with a leading ~ for a deny list)";
+    EXPECT_EQ(err({"--system-call-filter="}), std::string("Invalid --system-call-filter: '' ") + empty);
+    EXPECT_EQ(err({"--system-call-filter=~"}), std::string("Invalid --system-call-filter: '~' ") + empty);
+    EXPECT_EQ(err({"--system-call-filter=  "}), std::string("Invalid --system-call-filter: '  ' ") + empty);
+    // A failing item leaves the filter as it was.
+    SyscallFilter f;
+    EXPECT_FALSE(parse_syscall_filter("@clock @nope", f).ok());
+    EXPECT_TRUE(f.empty());
 }

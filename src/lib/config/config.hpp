@@ -52,6 +52,16 @@ struct NetworkAddress {
     std::string gateway;  // optional
 };
 
+// --system-call-filter: system call names and @groups (systemd's, see
+// container/syscall_groups.hpp) added to the default seccomp filter (allow)
+// or taken out of it (deny, given with a leading '~'). Deny wins.
+struct SyscallFilter {
+    std::vector<std::string> allow;
+    std::vector<std::string> deny;
+    bool empty() const { return allow.empty() && deny.empty(); }
+    bool operator==(const SyscallFilter&) const = default;
+};
+
 struct NetworkConfig {
     bool private_network = false;          // --private-network (implied by every option below but netns path)
     bool veth = false;                     // -n/--network-veth
@@ -90,6 +100,7 @@ struct Config {
     // Security (container/caps.hpp, container/seccomp.hpp).
     uint64_t capability_add = 0;        // --capability=CAP,... (bit mask, 1 << CAP_*)
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
+    SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
 
     // Registration and units.
     RegisterMode register_mode = RegisterMode::Auto;  // --register

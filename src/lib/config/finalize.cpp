@@ -55,7 +55,6 @@ Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
         return Error::msg("Invalid machine name: '{}'", cfg.machine);
     }
     if (cfg.hostname.empty()) cfg.hostname = cfg.machine;
-    if (cfg.kill_signal == 0) cfg.kill_signal = cfg.boot ? SIGRTMIN + 3 : SIGKILL;
 
     return validate_config(cfg);
 }

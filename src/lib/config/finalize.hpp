@@ -3,8 +3,8 @@
 //   -M without -D: the tree is NAME in the image search path (kImageSearchPath);
 //   neither -D nor -M: the current directory;
 //   the machine name defaults to the tree's cleaned-up basename;
-//   the hostname defaults to the machine name;
-//   the kill signal defaults to SIGRTMIN+3 with --boot, SIGKILL otherwise.
+//   the hostname defaults to the machine name.
+// (The kill signal's default is derived where it is used: config/derived.hpp.)
 #pragma once
 
 #include <functional>

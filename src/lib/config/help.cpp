@@ -49,6 +49,11 @@ Security:
      --capability=CAP       In addition to the default, retain specified
                             capability (comma-separated list, or all)
      --drop-capability=CAP  Drop the specified capability from the default set
+     --system-call-filter=LIST|~LIST
+                            Permit/prohibit specific system calls (names and
+                            @groups, space-separated; see systemd-analyze
+                            syscall-filter); calls the filter does not know
+                            fail with ENOSYS
 
 Networking:
      --private-network      Disable network in container

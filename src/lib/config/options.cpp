@@ -13,6 +13,7 @@
 
 #include "config/names.hpp"
 #include "container/caps.hpp"
+#include "container/seccomp_plan.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 
@@ -47,6 +48,7 @@ enum : int {
     ARG_LINK_JOURNAL,
     ARG_CAPABILITY,
     ARG_DROP_CAPABILITY,
+    ARG_SYSTEM_CALL_FILTER,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
@@ -90,6 +92,7 @@ const struct option kLongOptions[] = {
     {"link-journal", required_argument, nullptr, ARG_LINK_JOURNAL},
     {"capability", required_argument, nullptr, ARG_CAPABILITY},
     {"drop-capability", required_argument, nullptr, ARG_DROP_CAPABILITY},
+    {"system-call-filter", required_argument, nullptr, ARG_SYSTEM_CALL_FILTER},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -331,6 +334,9 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         (c == ARG_CAPABILITY ? cfg.capability_add : cfg.capability_drop) |= mask;
         break;
     }
+    case ARG_SYSTEM_CALL_FILTER:
+        TRY(parse_syscall_filter(arg, cfg.syscall_filter));
+        break;
     default:
         return Error::msg("internal error: unhandled option {}", name());
     }
@@ -392,6 +398,28 @@ Result<uint64_t> parse_capability_list(std::string_view s) {
         mask |= container::cap_bit(*cap);
     }
     return mask;
+}
+
+Result<void> parse_syscall_filter(std::string_view s, SyscallFilter& filter) {
+    auto bad = [&](const std::string& why) { return Error::msg("Invalid --system-call-filter: '{}' ({})", s, why); };
+    bool deny = s.starts_with('~');
+    std::vector<std::string> items;
+    std::string_view rest = deny ? s.substr(1) : s;
+    constexpr std::string_view kSpace = " \t\n";
+    while (!rest.empty()) {
+        rest.remove_prefix(std::min(rest.find_first_not_of(kSpace), rest.size()));
+        std::string_view it = rest.substr(0, rest.find_first_of(kSpace));
+        rest.remove_prefix(it.size());
+        if (it.empty()) continue;
+        if (auto r = container::check_syscall_filter_item(it); !r) return bad(r.error().message());
+        items.emplace_back(it);
+    }
+    if (items.empty())
+        return bad("expected system call names or @groups separated by spaces, with a leading ~ for a deny list");
+    auto& list = deny ? filter.deny : filter.allow;
+    for (auto& item : items)
+        if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));
+    return ok();
 }
 
 Result<RegisterMode> parse_register_mode(std::string_view s) {

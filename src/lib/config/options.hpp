@@ -38,6 +38,11 @@ Result<RegisterMode> parse_register_mode(std::string_view s);
 // --capability= / --drop-capability= value: "CAP_A,CAP_B" or "all" -> bit mask
 // (1 << CAP_*); the error message lacks the option name (the caller adds it).
 Result<uint64_t> parse_capability_list(std::string_view s);
+// --system-call-filter= value: system call names and @groups separated by
+// spaces, all of them a deny list with a leading '~'; each item must be a
+// group of systemd's table or a known system call. Adds them to filter
+// (repeated options combine, duplicates dropped).
+Result<void> parse_syscall_filter(std::string_view s, SyscallFilter& filter);
 Result<Uuid> parse_uuid(std::string_view s);
 Result<int> parse_signal(std::string_view s);          // "SIGTERM", "TERM", "RTMIN+3", "15"
 Result<BindMount> parse_bind(std::string_view s, bool read_only);

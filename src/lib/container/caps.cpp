@@ -1,5 +1,7 @@
 #include "container/caps.hpp"
 
+#include "config/derived.hpp"
+
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
@@ -14,15 +16,9 @@
 
 namespace spawn::container {
 
-bool has_private_network(const NetworkConfig& net) {
-    return net.private_network || net.veth || !net.veth_extra.empty() || !net.bridge.empty() ||
-           !net.zone.empty() || !net.interfaces.empty() || !net.macvlan.empty() || !net.ipvlan.empty() ||
-           !net.netns_path.empty();
-}
-
 uint64_t plan_capabilities(const Config& cfg) {
     uint64_t caps = kDefaultCapabilities;
-    if (has_private_network(cfg.net)) caps |= cap_bit(CAP_NET_ADMIN);
+    if (own_network(cfg.net)) caps |= cap_bit(CAP_NET_ADMIN);
     caps |= cfg.capability_add;
     caps &= ~cfg.capability_drop;
     return caps;

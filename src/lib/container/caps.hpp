@@ -33,9 +33,6 @@ inline constexpr uint64_t kDefaultCapabilities =
 // --capability=all retains this.
 inline constexpr uint64_t kAllCapabilities = (cap_bit(CAP_LAST_CAP) << 1) - 1;
 
-// True when the container gets its own network namespace (any network option).
-bool has_private_network(const NetworkConfig& net);
-
 // The bounding set for the container: the default set, CAP_NET_ADMIN with a
 // private network, then --capability= added and --drop-capability= removed.
 uint64_t plan_capabilities(const Config& cfg);

@@ -1,5 +1,7 @@
 #include "container/mount_plan.hpp"
 
+#include "config/derived.hpp"
+
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -157,7 +159,7 @@ void plan_cgroup_mounts(std::vector<MountStep>& out, CgroupLayout layout) {
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
     plan_dev(out);
-    plan_proc(out, has_own_netns(cfg));
+    plan_proc(out, own_network(cfg.net));
     plan_sys(out);
     plan_cgroup_mounts(out, facts.cgroup);
     out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
@@ -198,12 +200,6 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
         out.push_back(std::move(ro));
     }
     return out;
-}
-
-bool has_own_netns(const Config& cfg) {
-    const auto& n = cfg.net;
-    return n.private_network || n.veth || !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() ||
-           !n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty() || !n.netns_path.empty();
 }
 
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns) {

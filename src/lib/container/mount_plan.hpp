@@ -62,10 +62,6 @@ inline constexpr const char* kReadOnlyProcDirs[] = {
 
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts);
 
-// Whether the container has a network namespace of its own (then, as with
-// nspawn, /proc/sys/net stays writable inside the read-only /proc/sys).
-bool has_own_netns(const Config& cfg);
-
 // The steps of plan with in_cgroupns == cgroupns, in order.
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns);
 

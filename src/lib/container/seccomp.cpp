@@ -1,15 +1,18 @@
 #include "container/seccomp.hpp"
 
 #include <linux/netlink.h>
-#include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <vector>
 
 #include "container/caps.hpp"
 #include "util/cptr.hpp"
@@ -18,113 +21,68 @@
 namespace spawn::container {
 namespace {
 
-struct Group {
-    int cap;  // -1: denied whatever the capabilities; else allowed when cap is retained
-    std::vector<const char*> names;
-};
-
-// The syscalls systemd 252 knows (@known) that nspawn 252 does not allow,
-// grouped as systemd groups them.
-const std::vector<Group>& denied_groups() {
-    static const std::vector<Group> groups = {
-        // Allowed by nspawn only with the capability retained.
-        {CAP_SYS_TIME, {"adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime", "clock_settime64",
-                        "settimeofday"}},                                          // @clock
-        {CAP_SYS_MODULE, {"delete_module", "finit_module", "init_module"}},      // @module
-        {CAP_SYS_RAWIO, {"ioperm", "iopl", "pciconfig_iobase", "pciconfig_read", "pciconfig_write",
-                         "s390_pci_mmio_read", "s390_pci_mmio_write"}},           // @raw-io
-        {CAP_IPC_LOCK, {"mlock", "mlock2", "mlockall", "munlock", "munlockall"}},  // @memlock
-        {CAP_SYS_PACCT, {"acct"}},
-        {CAP_SYSLOG, {"syslog"}},
-        {CAP_SYS_PTRACE, {"ptrace", "process_vm_readv", "process_vm_writev"}},
-        {CAP_SYS_BOOT, {"reboot"}},
-        {CAP_SYS_TTY_CONFIG, {"vhangup"}},
-        // Always denied.
-        {-1, {"add_key", "keyctl", "request_key"}},  // @keyring: keys are not namespaced
-        {-1, {"bpf", "fanotify_init", "fanotify_mark", "kexec_file_load", "kexec_load", "lookup_dcookie",
-              "nfsservctl", "open_by_handle_at", "perf_event_open", "quotactl", "quotactl_fd"}},
-        {-1, {"swapoff", "swapon"}},                                               // @swap
-        {-1, {"pkey_alloc", "pkey_free", "pkey_mprotect"}},                        // @pkey
-        {-1, {"modify_ldt", "subpage_prot", "switch_endian", "vm86", "vm86old"}},  // @cpu-emulation
-        {-1, {"_sysctl", "afs_syscall", "bdflush", "break", "create_module", "ftime", "get_kernel_syms",
-              "getpmsg", "gtty", "idle", "lock", "mpx", "prof", "profil", "putpmsg", "query_module",
-              "security", "sgetmask", "ssetmask", "stime", "stty", "sysfs", "tuxcall", "ulimit", "uselib",
-              "ustat", "vserver"}},                                                // @obsolete
-        // Known to systemd 252 but in none of nspawn's allowed groups.
-        {-1, {"futex_requeue", "futex_wait", "futex_wake", "landlock_add_rule", "landlock_create_ruleset",
-              "landlock_restrict_self", "map_shadow_stack", "memfd_secret", "old_adjtimex", "oldumount",
-              "pidfd_getfd", "process_mrelease", "seccomp", "setpgrp", "timerfd"}},
-        // The same, specific to architectures other than x86 and arm.
-        {-1, {"arc_gettls", "arc_settls", "arc_usr_cmpxchg", "atomic_barrier", "atomic_cmpxchg_32",
-              "cachectl", "dipc", "exec_with_loader", "execv", "getdomainname", "getdtablesize", "gethostname",
-              "getpagesize", "getxgid", "getxpid", "getxuid", "kern_features", "memory_ordering",
-              "multiplexer", "or1k_atomic", "osf_fstat", "osf_fstatfs", "osf_fstatfs64",
-              "osf_getdirentries", "osf_getdomainname", "osf_getitimer", "osf_getrusage", "osf_getsysinfo",
-              "osf_gettimeofday", "osf_lstat", "osf_mount", "osf_proplist_syscall", "osf_select",
-              "osf_set_program_attributes", "osf_setitimer", "osf_setsysinfo", "osf_settimeofday",
-              "osf_shmat", "osf_sigprocmask", "osf_sigstack", "osf_stat", "osf_statfs", "osf_statfs64",
-              "osf_swapon", "osf_syscall", "osf_sysinfo", "osf_usleep_thread", "osf_utimes", "osf_utsname",
-              "osf_wait4", "perfctr", "rtas", "s390_guarded_storage", "s390_runtime_instr", "s390_sthyi",
-              "sched_get_affinity", "sched_set_affinity", "sethae", "spu_create", "spu_run",
-              "sys_debug_setcontext", "syscall", "sysmips", "utrap_install"}},
-    };
-    return groups;
-}
-
 using Filter = CPtr<void, seccomp_release>;
 
-// The architectures whose syscalls the filter must cover on this machine.
-std::vector<uint32_t> filter_arches() {
-    uint32_t native = seccomp_arch_native();
-    std::vector<uint32_t> arches{native};
-    if (native == SCMP_ARCH_X86_64) {
-        arches.push_back(SCMP_ARCH_X86);
-        arches.push_back(SCMP_ARCH_X32);
-    } else if (native == SCMP_ARCH_AARCH64) {
-        arches.push_back(SCMP_ARCH_ARM);
-    }
-    return arches;
-}
-
-}  // namespace
-
-SeccompPlan plan_seccomp(uint64_t caps) {
-    SeccompPlan plan;
-    for (const auto& g : denied_groups()) {
-        if (g.cap >= 0 && (caps & cap_bit(g.cap))) continue;
-        for (const char* n : g.names) plan.denied.emplace_back(n);
-    }
-    std::sort(plan.denied.begin(), plan.denied.end());
-    plan.denied_ioctls = {{TIOCSTI, "TIOCSTI"}, {TIOCLINUX, "TIOCLINUX"}};
-    return plan;
-}
-
-bool seccomp_denies(const SeccompPlan& plan, const std::string& name) {
-    return std::binary_search(plan.denied.begin(), plan.denied.end(), name);
-}
-
-namespace {
-
-// The filter for plan, not loaded yet.
-Result<Filter> build_filter(const SeccompPlan& plan) {
-    Filter f(seccomp_init(SCMP_ACT_ALLOW));
+// An empty filter, loaded without no_new_privs, with default action `def`:
+// over every architecture of seccomp_filter_arches(), or over `arch` alone
+// (other architectures then pass through, for their own filter to decide).
+Result<Filter> new_filter(uint32_t def, std::optional<uint32_t> arch = std::nullopt) {
+    Filter f(seccomp_init(def));
     if (!f) return Error::msg("allocating a seccomp filter failed");
     int r;
     // No no_new_privs: setuid binaries in the container keep working.
     if ((r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0)) < 0)
         return Error::sys(-r, "seccomp: clearing the no_new_privs attribute");
-    for (uint32_t arch : filter_arches()) {
-        if (arch == seccomp_arch_native()) continue;  // in the filter from seccomp_init()
-        r = seccomp_arch_add(f.get(), arch);
-        if (r < 0 && r != -EEXIST) return Error::sys(-r, "seccomp: adding architecture {:#x}", arch);
+    std::vector<uint32_t> arches = arch ? std::vector<uint32_t>{*arch} : seccomp_filter_arches();
+    for (uint32_t a : arches) {
+        if (a == seccomp_arch_native()) continue;  // in the filter from seccomp_init()
+        r = seccomp_arch_add(f.get(), a);
+        if (r < 0 && r != -EEXIST) return Error::sys(-r, "seccomp: adding architecture {:#x}", a);
     }
-    for (const auto& name : plan.denied) {
+    if (arch && *arch != seccomp_arch_native()) {
+        if ((r = seccomp_arch_remove(f.get(), seccomp_arch_native())) < 0)
+            return Error::sys(-r, "seccomp: removing the native architecture");
+    }
+    if (arch && (r = seccomp_attr_set(f.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW)) < 0)
+        return Error::sys(-r, "seccomp: letting other architectures through");
+    return f;
+}
+
+// One unconditional rule per name.
+Result<void> add_rules(const Filter& f, uint32_t action, const std::vector<std::string>& names, const char* what) {
+    for (const auto& name : names) {
         int nr = seccomp_syscall_resolve_name(name.c_str());
-        if (nr == __NR_SCMP_ERROR) continue;  // unknown to this libseccomp: nothing to filter by name
-        r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(EPERM), nr, 0);
-        // A syscall absent from every architecture of the filter is no hole.
-        if (r < 0 && nr >= 0) return Error::sys(-r, "seccomp: denying {}", name);
+        if (nr == __NR_SCMP_ERROR) continue;  // unknown to this libseccomp: left to the default (ENOSYS), as nspawn
+        int r = seccomp_rule_add(f.get(), action, nr, 0);
+        // A negative nr is a call absent from the native architecture: libseccomp
+        // adds it where it exists and may refuse it elsewhere, which is no hole.
+        if (r < 0 && nr >= 0) return Error::sys(-r, "seccomp: {} {}", what, name);
     }
+    return ok();
+}
+
+// The allow list: nspawn's filter (default ENOSYS), one filter per
+// architecture as nspawn loads it (libseccomp takes several times longer to
+// generate one filter for three architectures than three filters for one).
+Result<std::vector<Filter>> build_allow_lists(const SeccompPlan& plan) {
+    std::vector<Filter> out;
+    for (uint32_t arch : seccomp_filter_arches()) {
+        auto f = TRY(new_filter(SCMP_ACT_ERRNO(ENOSYS), arch));
+        TRY(add_rules(f, SCMP_ACT_ALLOW, plan.allowed, "allowing"));
+        TRY(add_rules(f, SCMP_ACT_ERRNO(EPERM), plan.denied, "denying"));
+        (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+// The argument rules (default ALLOW): stacked with the allow list, the
+// kernel takes the stricter answer, so these refine the allowed ioctl() and
+// socket() without libseccomp having to mix unconditional and conditional
+// rules for one system call.
+Result<Filter> build_argument_rules(const SeccompPlan& plan) {
+    auto f = TRY(new_filter(SCMP_ACT_ALLOW));
+    int r;
     for (const auto& io : plan.denied_ioctls) {
         // The kernel reads the request as an unsigned int: compare the low 32 bits
         // only, so TIOCSTI | (1 << 32) is caught too.
@@ -137,45 +95,107 @@ Result<Filter> build_filter(const SeccompPlan& plan) {
                              SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, NETLINK_AUDIT));
         if (r < 0) return Error::sys(-r, "seccomp: denying audit netlink sockets");
     }
-    (void)seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree: a long list
     return f;
+}
+
+// libseccomp's rendering of f: PFC text or the BPF program's bytes.
+Result<std::string> export_filter(const Filter& f, bool pfc) {
+    CPtr<FILE, fclose> mem(tmpfile());
+    if (!mem) return Error::errno_("creating a temporary file");
+    int r = pfc ? seccomp_export_pfc(f.get(), fileno(mem.get())) : seccomp_export_bpf(f.get(), fileno(mem.get()));
+    if (r < 0) return Error::sys(-r, "exporting the seccomp filter");
+    rewind(mem.get());
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, mem.get())) > 0) out.append(buf, n);
+    if (ferror(mem.get())) return Error::errno_("reading the exported seccomp filter");
+    return out;
+}
+
+Result<BpfProgram> compile_filter(const Filter& f) {
+    std::string bytes = TRY(export_filter(f, false));
+    if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0 || bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+        return Error::msg("seccomp: libseccomp produced a filter of {} bytes", bytes.size());
+    BpfProgram prog(bytes.size() / sizeof(sock_filter));
+    std::memcpy(prog.data(), bytes.data(), bytes.size());
+    return prog;
+}
+
+// The shape spawn's parent compiled before clone() (prepare_seccomp()), for
+// the child, a copy of its memory, to load.
+struct Prepared {
+    SeccompPlan plan;
+    CompiledSeccomp compiled;
+};
+std::optional<Prepared> prepared;
+
+bool same_plan(const SeccompPlan& a, const SeccompPlan& b) {
+    if (a.allowed != b.allowed || a.denied != b.denied || a.deny_audit_netlink != b.deny_audit_netlink) return false;
+    if (a.denied_ioctls.size() != b.denied_ioctls.size()) return false;
+    for (size_t i = 0; i < a.denied_ioctls.size(); ++i)
+        if (a.denied_ioctls[i].request != b.denied_ioctls[i].request) return false;
+    return true;
+}
+
+bool seccomp_available() {
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+        log::debug("seccomp is not available in this kernel, no system call filter");
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
 
-Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
-    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
-        log::debug("seccomp is not available in this kernel, no system call filter");
-        return ok();
+Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan) {
+    CompiledSeccomp c;
+    // The argument rules first: loading needs seccomp(2) or prctl(2), which a
+    // user's deny list may take away in the allow list.
+    c.programs.push_back(TRY(compile_filter(TRY(build_argument_rules(plan)))));
+    for (const auto& f : TRY(build_allow_lists(plan))) c.programs.push_back(TRY(compile_filter(f)));
+    return c;
+}
+
+Result<void> load_seccomp(const CompiledSeccomp& compiled) {
+    if (!seccomp_available()) return ok();
+    for (const auto& p : compiled.programs) {
+        sock_fprog prog{static_cast<unsigned short>(p.size()), const_cast<sock_filter*>(p.data())};
+        // Without no_new_privs: needs CAP_SYS_ADMIN, as libseccomp's loading would.
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+            if (errno != ENOSYS) return Error::errno_("loading the seccomp filter");
+            if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                return Error::errno_("loading the seccomp filter");
+        }
     }
-    auto f = TRY(build_filter(plan));
-    if (int r = seccomp_load(f.get()); r < 0) return Error::sys(-r, "loading the seccomp filter");
+    return ok();
+}
+
+Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
+    if (!seccomp_available()) return ok();
+    if (prepared && same_plan(prepared->plan, plan)) return load_seccomp(prepared->compiled);
+    return load_seccomp(TRY(compile_seccomp(plan)));
+}
+
+Result<void> prepare_seccomp(const Config& cfg) {
+    auto plan = plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter);
+    auto compiled = TRY(compile_seccomp(plan));
+    prepared = Prepared{std::move(plan), std::move(compiled)};
     return ok();
 }
 
 Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
-    auto f = TRY(build_filter(plan));
-    FILE* mem = tmpfile();
-    if (!mem) return Error::errno_("creating a temporary file");
-    std::string out;
-    if (int r = seccomp_export_pfc(f.get(), fileno(mem)); r < 0) {
-        fclose(mem);
-        return Error::sys(-r, "exporting the seccomp filter");
-    }
-    rewind(mem);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, mem)) > 0) out.append(buf, n);
-    fclose(mem);
+    std::string out = TRY(export_filter(TRY(build_argument_rules(plan)), true));
+    for (const auto& f : TRY(build_allow_lists(plan))) out += TRY(export_filter(f, true));
     return out;
 }
 
 Result<void> apply_seccomp(const Config& cfg) {
-    return apply_seccomp_plan(plan_seccomp(plan_capabilities(cfg)));
+    return apply_seccomp_plan(plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter));
 }
 
-Result<void> confine_like_machine(uint64_t bounding, uid_t uid) {
-    TRY(apply_seccomp_plan(plan_seccomp(bounding)));
+Result<void> confine_like_machine(uint64_t bounding, const SyscallFilter& filter, uid_t uid) {
+    TRY(apply_seccomp_plan(plan_seccomp(bounding, filter)));
     return apply_capabilities(bounding, uid);
 }
 

@@ -3,12 +3,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include "machined/registry.hpp"
 #include "util/log.hpp"
+#include "util/scope_exit.hpp"
 
 namespace spawn::machined {
 namespace {
@@ -45,7 +44,7 @@ Registration& Registration::operator=(Registration&& o) noexcept {
         (void)unregister();
         name_ = std::move(o.name_);
         o.name_.clear();
-        wrote_signals_ = std::exchange(o.wrote_signals_, false);
+        wrote_state_ = std::exchange(o.wrote_state_, false);
     }
     return *this;
 }
@@ -59,7 +58,7 @@ Result<void> Registration::unregister() {
     if (name_.empty()) return {};
     std::string name = std::move(name_);
     name_.clear();
-    if (std::exchange(wrote_signals_, false)) ::unlink((std::string(kMachineStateDir) + "/" + name).c_str());
+    if (std::exchange(wrote_state_, false)) ::unlink(machine_state_path(name).c_str());
     auto m = TRY(shared().context(fmt::format("unregistering machine '{}'", name)));
     auto r = m->unregister(name);
     if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
@@ -90,6 +89,30 @@ Result<Registration> Registration::create(const RegistrationParams& p) {
         warn_once(m.error());
         return reg;
     }
+    // The state file is in place before the machine is visible, so mctl never
+    // sees the machine without it. A file an earlier instance of this name left
+    // (SIGKILLed) must not lend its lists to this one: replaced or removed.
+    MachineState state;
+    state.poweroff_signal = p.poweroff_signal;
+    state.syscall_filter = p.syscall_filter;
+    state.bounding_set = p.bounding_set;
+    const std::string state_file = machine_state_path(p.name);
+    bool wrote_state = false;
+    if (!state.empty()) {
+        auto w = write_machine_state(p.name, state);
+        // Without the lists mctl could not confine what it enters like the
+        // machine: fatal. The poweroff signal alone is not.
+        if (!w && !state.syscall_filter.empty())
+            return std::move(w).error().context("--system-call-filter: cannot tell mctl the machine's filter");
+        if (!w) log::warn("{}: mctl poweroff will send SIGRTMIN+4", w.error().message());
+        wrote_state = w.ok();
+    } else {
+        (void)::unlink(state_file.c_str());
+    }
+    ScopeExit drop_state([&] {
+        if (wrote_state) (void)::unlink(state_file.c_str());
+    });
+
     RegisterRequest req;
     req.name = p.name;
     req.uuid = p.uuid;
@@ -111,15 +134,7 @@ Result<Registration> Registration::create(const RegistrationParams& p) {
         return std::move(path).error();
     }
     reg.name_ = p.name;
-    if (p.poweroff_signal > 0) {
-        std::string file = std::string(kMachineStateDir) + "/" + p.name;
-        std::error_code ec;
-        std::filesystem::create_directories(kMachineStateDir, ec);
-        std::ofstream out(file);
-        out << "PoweroffSignal=" << p.poweroff_signal << "\n";
-        if (!out.good()) log::warn("could not write {}: mctl poweroff will send SIGRTMIN+4", file);
-        reg.wrote_signals_ = true;
-    }
+    reg.wrote_state_ = std::exchange(wrote_state, false);  // removed at unregistration
     return reg;
 }
 

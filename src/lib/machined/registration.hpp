@@ -7,11 +7,13 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.hpp"
+#include "machined/machine_state.hpp"
 #include "util/result.hpp"
 
 namespace spawn::machined {
@@ -25,19 +27,21 @@ struct RegistrationParams {
     RegisterMode mode = RegisterMode::Auto;
     std::string service = "spawn";
     // --kill-signal: what the guest's init takes as "power off" (e.g. SIGTERM
-    // for sysvinit). When set, /run/spawn/machines/NAME says so to
-    // `mctl poweroff` (PoweroffSignal=) for the life of the registration.
+    // for sysvinit), and --system-call-filter's lists. When set, the machine's
+    // state file (machine_state.hpp: PoweroffSignal=, SystemCallFilter=) says
+    // so to mctl for the life of the registration.
     int poweroff_signal = 0;
+    SyscallFilter syscall_filter;
+    // The machine's capability bounding set (CapabilityBoundingSet=): what a
+    // command mctl enters may keep, known before the leader has dropped to it.
+    std::optional<uint64_t> bounding_set;
 };
-
-// Where the per-machine signal overrides for mctl live.
-inline constexpr const char* kMachineStateDir = "/run/spawn/machines";
 
 class Registration {
 public:
     Registration() = default;
     Registration(Registration&& o) noexcept
-        : name_(std::move(o.name_)), wrote_signals_(std::exchange(o.wrote_signals_, false)) {
+        : name_(std::move(o.name_)), wrote_state_(std::exchange(o.wrote_state_, false)) {
         o.name_.clear();
     }
     Registration& operator=(Registration&& o) noexcept;
@@ -61,7 +65,7 @@ public:
 
 private:
     std::string name_;
-    bool wrote_signals_ = false;
+    bool wrote_state_ = false;
 };
 
 }  // namespace spawn::machined

@@ -1,5 +1,7 @@
 #include "net/plan.hpp"
 
+#include "config/derived.hpp"
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -38,12 +40,6 @@ Result<IpPrefix> parse_ip_prefix(const std::string& s) {
     if (!len || *len > max) return Error::msg("'{}': prefix length must be 0..{}", s, max);
     addr.prefix = static_cast<unsigned>(*len);
     return addr;
-}
-
-bool wants_private_network(const NetworkConfig& n) {
-    return n.private_network || n.veth || !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() ||
-           !n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty() || !n.addresses.empty() ||
-           !n.ports.empty();
 }
 
 namespace {
@@ -87,7 +83,7 @@ Result<NetPlan> plan_network(const Config& cfg) {
     if (!n.addresses.empty() && !host0)
         return Error::msg("--network-address= configures host0: use --network-veth, --network-bridge= or --network-zone=");
 
-    plan.private_network = wants_private_network(n);
+    plan.private_network = net_namespace(n) == NetNamespace::Private;
     if (!plan.private_network) return plan;
     if (host0 && cfg.machine.empty()) return Error::msg("network setup needs a machine name (-M)");
 

@@ -68,10 +68,6 @@ struct NetPlan {
     std::string zone_bridge;
 };
 
-// True when the options ask for a private network namespace (every network
-// option but --network-namespace-path implies it).
-bool wants_private_network(const NetworkConfig& net);
-
 // Validates cfg.net against itself and the machine name and produces the plan.
 // Errors are one line naming the offending option.
 Result<NetPlan> plan_network(const Config& cfg);
