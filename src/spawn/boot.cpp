@@ -25,29 +25,27 @@ std::map<std::string, std::string> host_os_release() {
 }
 }  // namespace
 
-Result<BootLaunch> prepare_boot(const Config& cfg, const std::string& root, const std::string& term, bool pipe,
-                                int listen_fds) {
+Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan) {
     BootLaunch b;
-    TRY(boot::check_os_release(root));
-    b.init = TRY(boot::find_init(root));
-    b.machine_id = TRY(boot::machine_id_for_tree(root, cfg.uuid));
-    b.uuid = uuid_to_dashed(b.machine_id.id);
+    TRY(boot::check_os_release(plan.root));
+    b.init = TRY(boot::find_init(plan.root));
+    b.uuid = uuid_to_dashed(plan.uuid);
     b.argv = boot::init_argv(b.init, cfg);
 
     boot::GuestEnvInput in;
     in.container_uuid = b.uuid;
-    in.term = term;
-    in.pipe_console = pipe;
+    in.term = plan.term;
+    in.pipe_console = plan.console == ConsoleMode::Pipe;
     in.host_os = host_os_release();
     b.env = boot::guest_environment(cfg, in);
-    if (listen_fds > 0) {
-        b.env.push_back("LISTEN_FDS=" + std::to_string(listen_fds));
+    if (plan.listen_fds > 0) {
+        b.env.push_back("LISTEN_FDS=" + std::to_string(plan.listen_fds));
         b.env.push_back("LISTEN_PID=1");
     }
 
     std::string host_id;
     if (auto h = host_machine_id()) host_id = uuid_to_string(*h);
-    auto facts = TRY(boot::gather_journal_facts(root, uuid_to_string(b.machine_id.id), host_id));
+    auto facts = TRY(boot::gather_journal_facts(plan.root, uuid_to_string(plan.uuid), host_id));
     b.journal = TRY(boot::plan_link_journal(cfg.link_journal, facts));
 
     b.relay = TRY(boot::NotifyRelay::create());

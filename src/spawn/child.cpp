@@ -5,13 +5,11 @@
 // the child exits with status 1.
 #include <fcntl.h>
 #include <grp.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,13 +39,14 @@ using container::Barrier;
 Result<UniqueFd> mount_root(const Launch& l) {
     if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
         return Error::errno_("making the mount namespace a slave of the host");
-    if (::mount(l.root.c_str(), l.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-        return Error::errno_("bind-mounting {} on itself", l.root);
-    UniqueFd fd(::open(l.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return Error::errno_("opening {}", l.root);
+    const std::string& root = l.plan->root;
+    if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return Error::errno_("bind-mounting {} on itself", root);
+    UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::errno_("opening {}", root);
     struct stat a {}, b {};
     if (fstat(fd.get(), &a) < 0 || fstat(l.root_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-        return Error::msg("Directory tree {} changed while starting, refusing", l.root);
+        return Error::msg("Directory tree {} changed while starting, refusing", root);
     std::string self = "/proc/self/fd/" + std::to_string(fd.get());
     if (::mount(nullptr, self.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
         return Error::errno_("making the root mount private");
@@ -90,10 +89,10 @@ Result<Prepared> prepare_exec(const Launch& l) {
     p.user = *entry;
     p.groups = container::supplementary_groups(TRY(read_guest_etc("/etc/group")), p.user.name, p.user.gid);
     container::EnvFacts facts;
-    facts.term = l.term;
-    facts.uuid = l.uuid;
+    facts.term = l.plan->term;
+    facts.uuid = uuid_to_dashed(l.plan->uuid);
     facts.user = p.user;
-    facts.listen_fds = l.listen_fds;
+    facts.listen_fds = l.plan->listen_fds;
     facts.listen_pid = cfg.as_pid2 ? 2 : 1;
     p.env = container::build_environment(cfg, facts);
     p.argv = cfg.command;
@@ -132,13 +131,13 @@ Result<Prepared> prepare_exec(const Launch& l) {
     }
     req.chdir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
     req.chdir_required = !cfg.chdir.empty();
-    req.listen_fds = l.listen_fds;
+    req.listen_fds = l.plan->listen_fds;
     req.argv = p.argv;
     if (p.argv.empty()) req.shells = {p.user.shell, "/bin/bash", "/bin/sh"};  // a login shell, as nspawn
 
     // Only stdio and the LISTEN_FDS range reach the payload; the sync socket
     // reaches the helper, which reports a failed exec on it.
-    int keep = 3 + l.listen_fds;
+    int keep = 3 + l.plan->listen_fds;
     for (int fd = 3; fd < keep; ++fd) fcntl(fd, F_SETFD, 0);
     close_range(static_cast<unsigned>(keep), ~0U, CLOSE_RANGE_CLOEXEC);
     req.sync_fd = l.child_end->fd();
@@ -162,32 +161,19 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // host side, nothing to do here.
     if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
-    if (sethostname(l.hostname.data(), l.hostname.size()) < 0)
-        return Error::errno_("setting the hostname to {}", l.hostname);
-    if (cfg.net.private_network) {
-        // Loopback up: the only interface of a private network by default.
-        // (ioctl on a throw-away socket keeps this free of netlink code.)
-        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (s >= 0) {
-            struct ifreq ifr {};
-            std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-            if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-                ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-                ioctl(s, SIOCSIFFLAGS, &ifr);
-            }
-            ::close(s);
-        }
-    }
+    const std::string& hostname = l.plan->hostname;
+    if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
+    // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
     auto root = TRY(mount_root(l));
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
-    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan, false)));
+    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));
     TRY(l.child_end->wait(Barrier::HostReady));
     if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
-    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan, true)));
+    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, true)));
     UniqueFd master;
-    if (container::console_uses_pty(l.console)) {
+    if (container::console_uses_pty(l.plan->console)) {
         auto [m, s] = TRY(container::open_container_pty(root.get()));
         master = std::move(m);
         pty_slave = std::move(s);
@@ -197,7 +183,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // relative to root (/run is the container's tmpfs by now). With --read-only the
     // plan's last step has already made / read-only: write below /run, or plan a
     // step before that remount (container/mount_plan.cpp).
-    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, l.root), "setting up the guest interface");
+    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, l.plan->root), "setting up the guest interface");
     TRY(pivot(root.get()));
     return master;
 }
@@ -220,7 +206,7 @@ int run_child(const Launch& l) noexcept {
     auto sent = l.child_end->signal(Barrier::ChildMounted, master->valid() ? master->get() : -1);
     if (!sent.ok()) return 1;
     master->reset();
-    if (container::console_uses_pty(l.console) && !l.child_end->wait(Barrier::Go).ok()) return 1;
+    if (container::console_uses_pty(l.plan->console) && !l.child_end->wait(Barrier::Go).ok()) return 1;
 
     auto prepared = prepare_exec(l);
     if (!prepared.ok()) {
@@ -230,8 +216,8 @@ int run_child(const Launch& l) noexcept {
     // Last steps before the helper (which becomes the payload, or with
     // --as-pid2 the stub and the payload): the seccomp filter (needs
     // CAP_SYS_ADMIN, no no_new_privs), then the capability drop.
-    auto secured = container::apply_seccomp(*l.cfg);
-    if (secured.ok()) secured = container::apply_capabilities(container::plan_capabilities(*l.cfg), prepared->user.uid);
+    auto secured = container::load_seccomp(*l.seccomp);
+    if (secured.ok()) secured = container::apply_capabilities(l.plan->capabilities, prepared->user.uid);
     if (!secured.ok()) {
         l.child_end->send_error(secured.error());
         return 1;

@@ -4,12 +4,10 @@
 
 #include <signal.h>
 
-#include <string>
-#include <vector>
-
 #include "config/config.hpp"
-#include "container/mount_plan.hpp"
+#include "container/seccomp.hpp"
 #include "container/sync.hpp"
+#include "start/plan.hpp"
 
 namespace spawn {
 
@@ -17,17 +15,11 @@ struct BootLaunch;  // spawn/boot.hpp
 
 struct Launch {
     const Config* cfg = nullptr;
-    std::string root;                               // the tree, absolute
+    const start::StartPlan* plan = nullptr;         // root, hostname, uuid, term, console, mounts, ...
     int root_fd = -1;                               // O_DIRECTORY fd of the tree (checked)
-    std::string machine;                            // machine name
-    std::string hostname;                           // UTS hostname
-    std::string uuid;                               // container_uuid
-    std::string term;                               // TERM for the payload
-    ConsoleMode console = ConsoleMode::Pipe;        // resolved console mode
-    std::vector<container::MountStep> plan;         // the mount plan
-    int listen_fds = 0;                             // LISTEN_FDS to pass through (fds 3..3+n-1)
     int netns_fd = -1;                              // --network-namespace-path: the child joins it
     int helper_fd = -1;                             // the sealed helper the child execs (sealed_helper.hpp)
+    const container::CompiledSeccomp* seccomp = nullptr;  // compiled by the parent, loaded by the child
     sigset_t saved_sigmask{};                       // the mask to restore before exec
     container::SyncChannel* parent_end = nullptr;   // closed by the child
     container::SyncChannel* child_end = nullptr;    // the child's end of the sync socket

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "bus_fixture.hpp"
+#include "container/caps.hpp"
 #include "harness.hpp"
 #include "machined/machine_state.hpp"
 #include "machined/registry.hpp"
@@ -187,7 +188,10 @@ TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-sysv", "--register=yes", "--kill-signal=SIGUSR2", "/bin/sh",
                        "-c", "trap 'exit 7' USR2; while :; do sleep 0.1; done"});
     ASSERT_TRUE(s.wait_registered("spawn-s-sysv")) << s.output();
-    EXPECT_EQ(read_file("/run/spawn/machines/spawn-s-sysv"), "PoweroffSignal=" + std::to_string(SIGUSR2) + "\n");
+    // The explicit --kill-signal, and the bounding set mctl confines entered commands to.
+    EXPECT_EQ(read_file("/run/spawn/machines/spawn-s-sysv"),
+              fmt::format("PoweroffSignal={}\nCapabilityBoundingSet={:#x}\n", SIGUSR2,
+                          container::plan_capabilities(Config{})));
     usleep(200000);  // the trap is set
     auto r = run_mctl({"poweroff", "spawn-s-sysv"});
     EXPECT_EQ(r.status, 0) << r.err;
@@ -207,7 +211,7 @@ TEST_F(SpawnRegistration, StateFileCarriesTheSystemCallFilterForMctl) {
         BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-scf", "--register=yes", "--system-call-filter=@clock",
                            "--system-call-filter=~@mount keyctl", "/bin/sleep", "600"});
         ASSERT_TRUE(s.wait_registered("spawn-s-scf")) << s.output();
-        // (Also PoweroffSignal=: spawn's final kill signal.)
+        // (Also CapabilityBoundingSet=; no PoweroffSignal= without --kill-signal.)
         EXPECT_NE(read_file(file).find("\nSystemCallFilter=@clock\nSystemCallFilter=~@mount keyctl\n"),
                   std::string::npos)
             << read_file(file);

@@ -152,7 +152,8 @@ TEST_F(Machined, PropertyLimitsAreWrittenToTheScopeCgroupOnThisHost) {
     auto layout = container::detect_cgroup_layout();
     auto hierarchies = container::discover_cgroup_hierarchies();
     ASSERT_TRUE(hierarchies.ok()) << hierarchies.error().message();
-    auto limits = container::CgroupLimits::plan({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"}, *hierarchies, layout, true);
+    auto limits = container::CgroupLimits::plan({"MemoryMax=64M", "TasksMax=20", "CPUQuota=50%"}, *hierarchies, layout, true,
+                                                read_file("/sys/fs/cgroup/cgroup.controllers"));
     ASSERT_TRUE(limits.ok()) << limits.error().message();
     // The machine's cgroup in every hierarchy (as spawn makes it), the limits written, the leader moved in.
     auto cg = container::Cgroup::create(container::plan_cgroup(*hierarchies, "spawn-t-limits", ""), "spawn-t-limits");

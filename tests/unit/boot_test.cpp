@@ -20,6 +20,7 @@
 #include "boot/init.hpp"
 #include "boot/journal.hpp"
 #include "boot/machine_id.hpp"
+#include "container/in_root.hpp"
 #include "boot/notify.hpp"
 
 namespace fs = std::filesystem;
@@ -175,11 +176,17 @@ TEST(BootMachineId, Decisions) {
 TEST(BootMachineId, ReadsTreeFile) {
     TmpDir t;
     t.file("/etc/machine-id", "33333333333333333333333333333333\n");
-    auto r = machine_id_for_tree(t.p.string(), std::nullopt);
+    auto text = read_tree_machine_id(container::open_tree_root(t.p.string())->get());
+    ASSERT_TRUE(text);
+    auto r = decide_machine_id(*text, std::nullopt, Uuid{});
     ASSERT_TRUE(r);
     EXPECT_EQ(uuid_to_string(r->id), "33333333333333333333333333333333");
+    EXPECT_TRUE(r->from_tree);
     TmpDir empty;
-    auto e = machine_id_for_tree(empty.p.string(), std::nullopt);
+    auto none = read_tree_machine_id(container::open_tree_root(empty.p.string())->get());
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value());
+    auto e = decide_machine_id(*none, std::nullopt, Uuid{});
     ASSERT_TRUE(e);
     EXPECT_FALSE(e->from_tree);
 }

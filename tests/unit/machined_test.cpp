@@ -107,21 +107,27 @@ TEST(Property, DeviceAllowIsCheckedHereAndLeftToTheDevicePolicy) {
 TEST(CgroupLimits, DefaultTasksMaxUnlessGiven) {
     auto hs = container::tracking_hierarchies(CgroupLayout::Hybrid);
     hs.push_back({"/sys/fs/cgroup/pids", false, {"pids"}});
-    auto d = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, true);
+    auto d = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, true, "");
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "16384"}}));
-    auto given = CgroupLimits::plan({"TasksMax=40"}, hs, CgroupLayout::Hybrid, true);
+    auto given = CgroupLimits::plan({"TasksMax=40"}, hs, CgroupLayout::Hybrid, true, "");
     ASSERT_TRUE(given.ok());
     EXPECT_EQ(given->writes(), (std::vector<CgroupWrite>{{"pids", "pids.max", "40"}}));
-    auto keep_unit = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, false);
+    auto keep_unit = CgroupLimits::plan({}, hs, CgroupLayout::Hybrid, false, "");
     EXPECT_TRUE(keep_unit->writes().empty());
     // No pids hierarchy: no default, but an explicit TasksMax is refused before anything is set up.
     auto bare = container::tracking_hierarchies(CgroupLayout::Hybrid);
-    EXPECT_TRUE(CgroupLimits::plan({}, bare, CgroupLayout::Hybrid, true)->writes().empty());
-    auto no_pids = CgroupLimits::plan({"TasksMax=40"}, bare, CgroupLayout::Hybrid, true);
+    EXPECT_TRUE(CgroupLimits::plan({}, bare, CgroupLayout::Hybrid, true, "")->writes().empty());
+    auto no_pids = CgroupLimits::plan({"TasksMax=40"}, bare, CgroupLayout::Hybrid, true, "");
     ASSERT_FALSE(no_pids.ok());
     EXPECT_NE(no_pids.error().message().find("--property=TasksMax=: no cgroup v1 pids hierarchy"), std::string::npos)
         << no_pids.error().message();
+    // Unified: where the root's cgroup.controllers offers pids.
+    auto v2 = container::tracking_hierarchies(CgroupLayout::Unified);
+    auto u = CgroupLimits::plan({}, v2, CgroupLayout::Unified, true, "cpuset cpu io memory pids\n");
+    ASSERT_TRUE(u.ok());
+    EXPECT_EQ(u->writes(), (std::vector<CgroupWrite>{{"", "pids.max", "16384"}}));
+    EXPECT_TRUE(CgroupLimits::plan({}, v2, CgroupLayout::Unified, true, "cpu memory\n")->writes().empty());
 }
 
 TEST(CgroupPlan, V2OnlyLimitsAreRefusedOnV1) {

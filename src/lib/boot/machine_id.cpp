@@ -36,16 +36,11 @@ Result<MachineId> decide_machine_id(const std::optional<std::string>& tree_conte
     return MachineId{cli ? *cli : random, false};
 }
 
-Result<MachineId> machine_id_for_tree(const std::string& root, const std::optional<Uuid>& cli) {
-    UniqueFd root_fd = TRY(container::open_tree_root(root));
-    std::optional<std::string> content;
-    auto r = container::read_in_root(root_fd.get(), "/etc/machine-id", 4096);
-    if (r) {
-        content = std::move(*r);
-    } else if (r.error().code() != ENOENT) {
-        return std::move(r).error().context(fmt::format("reading the machine id of {}", root));
-    }
-    return std::move(decide_machine_id(content, cli, TRY(random_uuid()))).context(root);
+Result<std::optional<std::string>> read_tree_machine_id(int root_fd) {
+    auto r = container::read_in_root(root_fd, "/etc/machine-id", 4096);
+    if (r) return std::optional<std::string>(std::move(*r));
+    if (r.error().code() == ENOENT) return std::optional<std::string>();
+    return std::move(r).error().context("reading the tree's machine id");
 }
 
 }  // namespace spawn::boot

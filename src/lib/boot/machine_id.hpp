@@ -22,8 +22,8 @@ struct MachineId {
 Result<MachineId> decide_machine_id(const std::optional<std::string>& tree_content,
                                     const std::optional<Uuid>& cli, const Uuid& random);
 
-// Reads root's /etc/machine-id (inside the tree) and decides (a random id
-// from util/uuid when neither the tree nor --uuid gives one).
-Result<MachineId> machine_id_for_tree(const std::string& root, const std::optional<Uuid>& cli);
+// The text of the tree's /etc/machine-id (resolved inside the tree under
+// root_fd); nullopt when it has none. For decide_machine_id().
+Result<std::optional<std::string>> read_tree_machine_id(int root_fd);
 
 }  // namespace spawn::boot

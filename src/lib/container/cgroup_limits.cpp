@@ -103,7 +103,7 @@ Result<void> apply_cgroup_limits(const std::vector<CgroupWrite>& plan, const Cgr
 
 Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properties,
                                         const std::vector<CgroupHierarchy>& hierarchies, CgroupLayout layout,
-                                        bool default_tasks_max) {
+                                        bool default_tasks_max, std::string_view cgroup2_root_controllers) {
     auto has_v1 = [&](const std::string& c) {
         return std::any_of(hierarchies.begin(), hierarchies.end(), [&](const auto& h) { return !h.v2 && h.has(c); });
     };
@@ -122,7 +122,7 @@ Result<CgroupLimits> CgroupLimits::plan(const std::vector<std::string>& properti
         if (layout != CgroupLayout::Unified) {
             if (has_v1("pids")) writes.push_back({"pids", "pids.max", std::to_string(kDefaultTasksMax)});
         } else {
-            std::istringstream avail(read_text_file("/sys/fs/cgroup/cgroup.controllers"));
+            std::istringstream avail{std::string(cgroup2_root_controllers)};
             std::string c;
             while (avail >> c)
                 if (c == "pids") writes.push_back({"", "pids.max", std::to_string(kDefaultTasksMax)});

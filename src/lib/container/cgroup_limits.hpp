@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "container/cgroup_hierarchies.hpp"
@@ -46,10 +47,12 @@ public:
     // Parses and plans --property= for this host (before anything is set up:
     // bad or unsupported properties, and limits whose controller has no
     // hierarchy here, are refused). default_tasks_max adds pids.max=16384 when
-    // no TasksMax= is given and a pids controller is available.
+    // no TasksMax= is given and a pids controller is available (a v1 pids
+    // hierarchy, or "pids" among cgroup2_root_controllers on a unified host:
+    // the text of /sys/fs/cgroup/cgroup.controllers). Pure.
     static Result<CgroupLimits> plan(const std::vector<std::string>& properties,
                                      const std::vector<CgroupHierarchy>& hierarchies, CgroupLayout layout,
-                                     bool default_tasks_max);
+                                     bool default_tasks_max, std::string_view cgroup2_root_controllers);
     // Writes the limits into the machine's cgroups (before any task joins them).
     Result<void> apply(const CgroupPlan& cgroup) const;
     const std::vector<CgroupWrite>& writes() const { return plan_; }

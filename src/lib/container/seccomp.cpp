@@ -122,22 +122,6 @@ Result<BpfProgram> compile_filter(const Filter& f) {
     return prog;
 }
 
-// The shape spawn's parent compiled before clone() (prepare_seccomp()), for
-// the child, a copy of its memory, to load.
-struct Prepared {
-    SeccompPlan plan;
-    CompiledSeccomp compiled;
-};
-std::optional<Prepared> prepared;
-
-bool same_plan(const SeccompPlan& a, const SeccompPlan& b) {
-    if (a.allowed != b.allowed || a.denied != b.denied || a.deny_audit_netlink != b.deny_audit_netlink) return false;
-    if (a.denied_ioctls.size() != b.denied_ioctls.size()) return false;
-    for (size_t i = 0; i < a.denied_ioctls.size(); ++i)
-        if (a.denied_ioctls[i].request != b.denied_ioctls[i].request) return false;
-    return true;
-}
-
 bool seccomp_available() {
     if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
         log::debug("seccomp is not available in this kernel, no system call filter");
@@ -173,25 +157,13 @@ Result<void> load_seccomp(const CompiledSeccomp& compiled) {
 
 Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
     if (!seccomp_available()) return ok();
-    if (prepared && same_plan(prepared->plan, plan)) return load_seccomp(prepared->compiled);
     return load_seccomp(TRY(compile_seccomp(plan)));
-}
-
-Result<void> prepare_seccomp(const Config& cfg) {
-    auto plan = plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter);
-    auto compiled = TRY(compile_seccomp(plan));
-    prepared = Prepared{std::move(plan), std::move(compiled)};
-    return ok();
 }
 
 Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
     std::string out = TRY(export_filter(TRY(build_argument_rules(plan)), true));
     for (const auto& f : TRY(build_allow_lists(plan))) out += TRY(export_filter(f, true));
     return out;
-}
-
-Result<void> apply_seccomp(const Config& cfg) {
-    return apply_seccomp_plan(plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter));
 }
 
 Result<void> confine_like_machine(uint64_t bounding, const SyscallFilter& filter, uid_t uid) {

@@ -44,15 +44,9 @@ Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan);
 // no_new_privs). A kernel without seccomp gets no filter (as nspawn does).
 Result<void> load_seccomp(const CompiledSeccomp& compiled);
 
-// spawn's parent, before clone(): compiles the container's filter, so the
-// child (a copy of the parent's memory) only loads it in apply_seccomp() and
-// is confined right after its registration becomes visible to mctl.
-Result<void> prepare_seccomp(const Config& cfg);
-// In the child, as root with CAP_SYS_ADMIN, right before the capability drop
-// and exec: loads plan_seccomp(plan_capabilities(cfg), cfg.syscall_filter),
-// the one prepare_seccomp() compiled when it is the same plan, else compiles
-// it first.
-Result<void> apply_seccomp(const Config& cfg);
+// Compiles and loads plan (mctl's entered commands; spawn compiles the
+// container's filter in the parent, before clone, and the child only loads
+// it: load_seccomp()).
 Result<void> apply_seccomp_plan(const SeccompPlan& plan);
 // The filters apply_seccomp_plan() would load, in libseccomp's readable PFC
 // form, the argument-rule filter first (for tests and debugging; needs no

@@ -1,0 +1,35 @@
+// host_facts: what spawn's start needs to know about the host and its own
+// invocation, probed once per run of spawn (a guest's reboot reuses them) and
+// handed to the pure planner (plan.hpp), which tests feed with made-up facts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "container/cgroup_hierarchies.hpp"
+#include "container/device_policy.hpp"
+#include "util/result.hpp"
+
+namespace spawn::start {
+
+struct HostFacts {
+    container::CgroupLayout cgroup_layout = container::CgroupLayout::Unified;
+    std::vector<container::CgroupHierarchy> cgroup_hierarchies;  // spawn's own, each mounted
+    std::string cgroup2_root_controllers;  // /sys/fs/cgroup/cgroup.controllers (unified hosts)
+    std::string own_cgroup_text;           // /proc/self/cgroup (for --keep-unit)
+    bool systemd_booted = false;           // systemd is PID 1
+    bool stdin_tty = false, stdout_tty = false;
+    std::string term;                      // $TERM ("" when unset)
+    pid_t pid = 0;                         // spawn's PID (LISTEN_PID is checked against it)
+    std::optional<std::string> listen_fds, listen_pid;  // $LISTEN_FDS, $LISTEN_PID
+    container::DeviceFacts devices;        // /proc/devices and stat() of host paths
+};
+
+// Probes this host. Errors name what could not be read (a cgroup v1
+// hierarchy spawn cannot place a container in is one).
+Result<HostFacts> probe_host();
+
+}  // namespace spawn::start

@@ -1,0 +1,148 @@
+#include "start/plan.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+
+#include "boot/exit.hpp"
+#include "boot/machine_id.hpp"
+#include "container/caps.hpp"
+#include "container/console.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+
+namespace spawn::start {
+namespace {
+
+// The host side of each --bind/--bind-ro ("+path": inside the tree), for the
+// device policy: a bound device node is allowed (rw, r with --bind-ro), as nspawn does.
+std::vector<container::BindSource> bind_sources(const Config& cfg, const std::string& root) {
+    std::vector<container::BindSource> out;
+    for (const auto& b : cfg.binds) {
+        if (b.source.empty()) continue;
+        std::string path = b.source[0] == '+' ? root + "/" + b.source.substr(1) : b.source;
+        out.push_back({path, b.read_only});
+    }
+    return out;
+}
+
+// --uuid, else the tree's machine id, else random (as nspawn; --boot: the
+// guest's machine id, with nspawn's refusal of a --uuid the tree contradicts).
+Result<std::pair<Uuid, bool>> decide_uuid(const Config& cfg, const TreeFacts& tree, const Uuid& random) {
+    if (cfg.boot) {
+        auto id = TRY(boot::decide_machine_id(tree.machine_id, cfg.uuid, random).context(tree.root));
+        return std::make_pair(id.id, id.from_tree);
+    }
+    if (cfg.uuid) return std::make_pair(*cfg.uuid, false);
+    if (tree.machine_id)
+        if (auto u = parse_machine_id(*tree.machine_id)) return std::make_pair(*u, false);
+    return std::make_pair(random, false);
+}
+
+Result<void> plan_cgroups(StartPlan& p, const Config& cfg, const HostFacts& host) {
+    const auto layout = host.cgroup_layout;
+    p.cgroup_owner = cfg.keep_unit && host.systemd_booted ? CgroupOwner::KeepUnit
+                     : host.systemd_booted               ? CgroupOwner::Systemd
+                                                         : CgroupOwner::Spawn;
+    // The device policy and the limits are checked on every host, before anything exists.
+    p.devices = TRY(container::plan_device_policy(container::device_allow_values(cfg.properties),
+                                                  bind_sources(cfg, p.root), host.devices));
+    p.limits = TRY(container::CgroupLimits::plan(cfg.properties, host.cgroup_hierarchies, layout,
+                                                 p.cgroup_owner != CgroupOwner::KeepUnit,
+                                                 host.cgroup2_root_controllers));
+    switch (p.cgroup_owner) {
+    case CgroupOwner::Spawn:
+        p.cgroup = container::plan_cgroup(host.cgroup_hierarchies, p.machine, cfg.slice);
+        break;
+    case CgroupOwner::Systemd:
+        p.transient = TRY(machined::plan_transient_scope(p.machine, 0, cfg.slice, cfg.properties, p.devices.bind_allow));
+        break;
+    case CgroupOwner::KeepUnit: {
+        // spawn@.service (Delegate=yes): the container in <unit>/payload, spawn
+        // in <unit>/supervisor, as nspawn does; no machine.slice scope.
+        auto own = boot::own_cgroup(host.own_cgroup_text, layout);
+        if (!own) return Error::msg("--keep-unit: cannot find spawn's own cgroup in /proc/self/cgroup");
+        p.keep_unit = boot::plan_keep_unit_cgroup(host.cgroup_hierarchies, *own);
+        p.cgroup = p.keep_unit->payload;
+        break;
+    }
+    }
+    return ok();
+}
+
+}  // namespace
+
+int listen_fds_for(const HostFacts& host) {
+    if (!host.listen_fds || !host.listen_pid) return 0;
+    auto n = str::parse_uint(*host.listen_fds);
+    auto pid = str::parse_uint(*host.listen_pid);
+    if (!n || !pid || *pid != static_cast<uint64_t>(host.pid) || *n > 1024) return 0;
+    return static_cast<int>(*n);
+}
+
+Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const TreeFacts& tree, const Uuid& random) {
+    StartPlan p;
+    p.machine = cfg.machine;
+    p.hostname = cfg.hostname.empty() ? cfg.machine : cfg.hostname;
+    p.root = tree.root;
+    std::tie(p.uuid, p.uuid_from_tree) = TRY(decide_uuid(cfg, tree, random));
+
+    p.console = container::resolve_console_mode(cfg.console, host.stdin_tty, host.stdout_tty, cfg.boot);
+    p.term = host.stdin_tty && !host.term.empty() ? host.term : "vt220";
+    p.listen_fds = listen_fds_for(host);
+    p.kill_signal = effective_kill_signal(cfg);
+
+    // Bad network options fail here, before anything exists.
+    p.network = TRY(net::plan_network(cfg));
+    p.netns = net_namespace(cfg.net);
+    p.follow_guest_address = p.netns == NetNamespace::Private && !cfg.net.ports.empty();
+    p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+                    (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0);
+    p.capabilities = container::plan_capabilities(cfg);
+    p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter);
+    p.mounts = container::plan_mounts(cfg, container::MountFacts{host.cgroup_layout, container::console_uses_pty(p.console)});
+    TRY(plan_cgroups(p, cfg, host));
+
+    auto& r = p.registration;
+    r.name = p.machine;
+    r.uuid = p.uuid;
+    r.root_directory = p.root;
+    r.mode = cfg.register_mode;
+    r.poweroff_signal = cfg.kill_signal;      // only an explicit --kill-signal: what the guest's init takes as poweroff
+    r.syscall_filter = cfg.syscall_filter;    // mctl confines commands it enters with these
+    r.bounding_set = p.capabilities;
+    return p;
+}
+
+ExitDecision decide_exit(const Config& cfg, const StartPlan& plan, int how, int status) {
+    ExitDecision d;
+    if (cfg.boot) {
+        // PID 1 killed by SIGINT: powered off (0); by SIGHUP: rebooted (boot
+        // again, or 133 for the service manager with --keep-unit).
+        int wstatus = how == CLD_EXITED ? (status & 0xff) << 8 : (status & 0x7f);
+        auto b = boot::decide_exit(wstatus, true, cfg.keep_unit, plan.machine);
+        d.code = b.exit_code;
+        d.boot_again = b.reboot;
+        d.message = b.message;
+        bool normal = b.reboot || b.exit_code == 0 || b.exit_code == boot::kExitReboot;
+        d.level = !normal ? ExitDecision::Level::Error : cfg.quiet ? ExitDecision::Level::None : ExitDecision::Level::Info;
+        return d;
+    }
+    if (how == CLD_EXITED) {
+        d.code = status;
+        if (!cfg.quiet && container::console_uses_pty(plan.console)) {
+            d.level = ExitDecision::Level::Info;
+            d.message = d.code == 0 ? fmt::format("Container {} exited successfully.", plan.machine)
+                                    : fmt::format("Container {} failed with error code {}.", plan.machine, d.code);
+        }
+        return d;
+    }
+    d.code = 1;
+    d.level = ExitDecision::Level::Error;
+    d.message = fmt::format("Container {} terminated by signal {}.", plan.machine, signal_name(status));
+    return d;
+}
+
+}  // namespace spawn::start

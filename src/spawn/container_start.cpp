@@ -1,0 +1,80 @@
+#include "spawn/container_start.hpp"
+
+#include <unistd.h>
+
+#include "container/cgroup_hierarchies.hpp"
+#include "container/sealed_helper.hpp"
+#include "machined/scope.hpp"
+#include "spawn/launch.hpp"
+#include "util/log.hpp"
+
+namespace spawn {
+
+using container::Barrier;
+
+Error ContainerStart::first_cause(Error ours) {
+    siginfo_t ignored;
+    (void)child_.reap(ignored, false);
+    if (auto e = parent_end_.pending_error()) return std::move(*e);
+    return ours;
+}
+
+Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::StartPlan& plan, const ChildInputs& in,
+                                             container::Cgroup& cgroup) {
+    auto [parent_end, child_end] = TRY(container::SyncChannel::make_pair());
+    auto helper = TRY(container::open_sealed_helper());
+    Launch l;
+    l.cfg = &cfg;
+    l.plan = &plan;
+    l.root_fd = in.root_fd;
+    l.netns_fd = in.netns_fd;
+    l.helper_fd = helper.get();
+    l.seccomp = in.seccomp;
+    l.saved_sigmask = *in.saved_sigmask;
+    l.parent_end = &parent_end;
+    l.child_end = &child_end;
+    l.boot = in.boot;
+    // Born in its cgroup2 cgroup (CLONE_INTO_CGROUP, its BPF device program
+    // already attached); moved into the v1 ones (name=systemd and every
+    // controller) while it sets up its mounts. It unshares its cgroup
+    // namespace only after HostReady.
+    auto child = TRY(container::ChildProcess::clone(plan.clone_flags, cgroup.clone_into_fd(),
+                                                    [&l]() { return run_child(l); }));
+    child_end.close();
+    ContainerStart c(std::move(parent_end), std::move(child));
+    if (plan.transient) {
+        auto scope = *plan.transient;
+        scope.pids = {static_cast<uint32_t>(c.pid())};
+        if (auto a = machined::allocate_transient_scope(scope); !a.ok())
+            return c.first_cause(std::move(a).error().context("allocating the container's scope"));
+    } else if (auto a = cgroup.attach(c.pid(), c.child_.born_in_cgroup()); !a.ok()) {
+        return c.first_cause(std::move(a).error().context("moving the container into its cgroup"));
+    } else if (auto v = container::check_not_in_v1_root(c.pid()); !v.ok()) {  // before it unshares its cgroup namespace
+        return c.first_cause(std::move(v).error());
+    }
+    return c;
+}
+
+Result<void> ContainerStart::release(const Config& cfg, const start::StartPlan& plan, Console& console) {
+    TRY(parent_end_.signal(Barrier::HostReady));
+    UniqueFd master;
+    TRY(parent_end_.wait(Barrier::ChildMounted, &master));
+    if (master) {
+        if (!cfg.quiet && plan.console != ConsoleMode::Passive)
+            log::info("Spawning container {} on {}.\nPress ^] three times within 1s to kill container.",
+                      plan.machine, plan.root);
+        if (plan.console == ConsoleMode::Interactive) TRY(console.terminal.make_raw(STDIN_FILENO));
+        console.forwarder.emplace(std::move(master), plan.console);
+    }
+    if (container::console_uses_pty(plan.console)) TRY(parent_end_.signal(Barrier::Go));
+    // EOF: the payload was executed; an error frame: it could not be (its
+    // exit status then ends the container as usual).
+    if (auto e = parent_end_.wait_closed(); !e.ok()) {
+        console.terminal.restore();
+        log::error("{}", e.error().message());
+    }
+    parent_end_.close();
+    return ok();
+}
+
+}  // namespace spawn

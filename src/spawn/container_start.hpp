@@ -1,0 +1,61 @@
+// The container's first process, from clone to the payload's exec, as two
+// stages of the start:
+//   ContainerStart::clone()  the process in its namespaces (plan.clone_flags),
+//                            born in its cgroup2 cgroup and moved into the
+//                            others, or into the scope systemd makes; it
+//                            mounts its tree meanwhile, up to HostReady
+//   release()                HostReady (network and registration are done),
+//                            ChildMounted (the console pty comes back),
+//                            console forwarding, Go, and the exec confirmed
+//                            (the sync socket closes) or its error reported
+// Dropping it before the container ended kills and reaps the process.
+#pragma once
+
+#include <optional>
+
+#include "container/cgroup.hpp"
+#include "container/console.hpp"
+#include "container/process.hpp"
+#include "container/seccomp.hpp"
+#include "container/sync.hpp"
+#include "spawn/boot.hpp"
+#include "start/plan.hpp"
+#include "util/result.hpp"
+
+namespace spawn {
+
+// The console of a running container: the forwarder of its pty and the host
+// terminal's settings, restored on every way out.
+struct Console {
+    container::TerminalGuard terminal;
+    std::optional<container::ConsoleForwarder> forwarder;
+};
+
+// What the child takes along besides the plan.
+struct ChildInputs {
+    int root_fd = -1;                                // the checked tree
+    int netns_fd = -1;                               // --network-namespace-path
+    const BootLaunch* boot = nullptr;                // -b
+    const container::CompiledSeccomp* seccomp = nullptr;
+    const sigset_t* saved_sigmask = nullptr;         // for the payload
+};
+
+class ContainerStart {
+public:
+    static Result<ContainerStart> clone(const Config& cfg, const start::StartPlan& plan, const ChildInputs& in,
+                                        container::Cgroup& cgroup);
+    pid_t pid() const { return child_.pid(); }
+    container::ChildProcess& process() { return child_; }
+    Result<void> release(const Config& cfg, const start::StartPlan& plan, Console& console);
+
+private:
+    ContainerStart(container::SyncChannel parent_end, container::ChildProcess child)
+        : parent_end_(std::move(parent_end)), child_(std::move(child)) {}
+    // The host step after clone failed: the child's own error, when it sent
+    // one, says more than ours.
+    Error first_cause(Error ours);
+    container::SyncChannel parent_end_;
+    container::ChildProcess child_;
+};
+
+}  // namespace spawn

@@ -1,0 +1,32 @@
+// SignalGate: the signals spawn handles (SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+// SIGQUIT, SIGWINCH) blocked and read from a signalfd; SIGPIPE ignored.
+// Opened once, before spawn changes anything on the host, and never undone:
+// a signal that arrives during teardown waits in the signalfd instead of
+// killing spawn half-way, and a guest booted again gets the original mask.
+// The mask from before is kept for the container's payload (the child
+// restores it before exec).
+#pragma once
+
+#include <signal.h>
+
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace spawn {
+
+class SignalGate {
+public:
+    static Result<SignalGate> open();
+    SignalGate(SignalGate&& o) noexcept = default;
+    SignalGate& operator=(SignalGate&&) = delete;
+
+    int fd() const { return fd_.get(); }
+    const sigset_t& saved_mask() const { return saved_; }
+
+private:
+    SignalGate() = default;
+    UniqueFd fd_;
+    sigset_t saved_{};
+};
+
+}  // namespace spawn
