@@ -415,7 +415,7 @@ TEST_F(Net, BadInputLeavesNothing) {
         {[](Config& k) { k.net.macvlan = {"nosuchif"}; }, "--network-macvlan=nosuchif: no such network interface on the host"},
         {[](Config& k) { k.net.ports = {{PortProtocol::Tcp, "", 80, 80}}; }, "Cannot use --port= without private networking"},
         {[](Config& k) { k.net.veth = true; k.net.ports = {{PortProtocol::Tcp, "::1", 80, 80}}; }, "::1 is not supported"},
-        {[](Config& k) { k.net.bridge = "br0"; k.net.zone = "z"; }, "cannot be combined"},
+        {[](Config& k) { k.net.bridge = "br0"; k.net.zone = "z"; }, "may not be combined"},
         {[](Config& k) { k.net.bridge = "lo"; }, "--network-bridge=lo: lo is not a bridge"},
         {[](Config& k) { k.net.veth = true; k.net.netns_path = "/run/netns/x"; }, "--network-namespace-path"},
     };

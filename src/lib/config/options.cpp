@@ -1,5 +1,6 @@
 #include "config/options.hpp"
 
+
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -643,20 +644,30 @@ std::string_view register_mode_name(RegisterMode m) {
     return "?";
 }
 
-Result<void> validate_config(const Config& c) {
-    const auto& n = c.net;
-    if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
-    if (!n.netns_path.empty() && (!n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty() ||
-                                  !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() || n.veth))
-        return Error::msg("--network-namespace-path= cannot be combined with other network options.");
+Result<void> validate_network(const NetworkConfig& n) {
+    const bool links = n.veth || !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() ||
+                       !n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty();
+    const bool host0 = n.veth || !n.bridge.empty() || !n.zone.empty();
+    if (!n.netns_path.empty()) {
+        // --private-network is accepted (and means nothing more), as nspawn does.
+        if (links) return Error::msg("--network-namespace-path= cannot be combined with other network options.");
+        if (n.netns_path.front() != '/')
+            return Error::msg("--network-namespace-path={}: must be an absolute path", n.netns_path);
+    }
     if (!n.bridge.empty() && !n.zone.empty())
         return Error::msg("--network-bridge= and --network-zone= may not be combined.");
-    if (!n.ports.empty() && !n.private_network)
+    if (!n.ports.empty() && !n.private_network && !links)
         return Error::msg("Cannot use --port= without private networking.");
-    if (!n.addresses.empty() && !n.veth)
+    if (!n.addresses.empty() && !host0)
         return Error::msg(
-            "Cannot use --network-address= without a veth link (--network-veth, --network-bridge or --network-zone).");
+            "Cannot use --network-address= without a veth link (host0: --network-veth, --network-bridge or "
+            "--network-zone).");
     return ok();
+}
+
+Result<void> validate_config(const Config& c) {
+    if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
+    return validate_network(c.net);
 }
 
 Result<Config> parse_spawn_options(int argc, char* const argv[]) {

@@ -24,11 +24,15 @@ namespace spawn {
 // Cross-option checks (validate_config) run at the end.
 Result<Config> parse_spawn_options(int argc, char* const argv[]);
 
-// Checks that concern several options together (nspawn's verify_arguments):
-// --boot with --as-pid2, --port without a private network, bridge with zone,
-// --network-namespace-path with other network options, --network-address
-// without a veth link. Run again by finalize_config() after settings files.
+// Checks that concern several options together (nspawn's verify_arguments),
+// the one place of each such rule and its wording: --boot with --as-pid2, and
+// validate_network(). Run again by finalize_config() after settings files.
 Result<void> validate_config(const Config& c);
+// The network options against each other: --network-namespace-path with
+// other network options (or relative), bridge with zone, --port without a
+// private network, --network-address without host0. The network planner
+// (net/plan.hpp) runs it too.
+Result<void> validate_network(const NetworkConfig& n);
 
 // The single-value parsers behind the options, exposed for settings files
 // (.spawn/.nspawn) and mctl. Each returns a one-line Error on bad input.

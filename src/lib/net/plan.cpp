@@ -1,6 +1,7 @@
 #include "net/plan.hpp"
 
 #include "config/derived.hpp"
+#include "config/options.hpp"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -54,45 +55,19 @@ NetStep step(StepKind k) { return NetStep{k, {}, {}, {}, {}, false, MacKind::Vet
 
 }  // namespace
 
-Result<NetPlan> plan_network(const Config& cfg) {
-    const NetworkConfig& n = cfg.net;
-    NetPlan plan;
-    plan.machine = cfg.machine;
-    plan.netns_path = n.netns_path;
+namespace {
 
-    bool links_requested = n.veth || !n.veth_extra.empty() || !n.bridge.empty() || !n.zone.empty() ||
-                           !n.interfaces.empty() || !n.macvlan.empty() || !n.ipvlan.empty();
-    bool host0 = n.veth || !n.bridge.empty() || !n.zone.empty();
+using LinkPairs = std::vector<std::pair<std::string, std::string>>;  // --network-veth-extra: host, container
+using Addresses = std::vector<std::pair<IpPrefix, std::string>>;     // --network-address: address, gateway
 
-    // Conflicts between options.
-    if (!n.netns_path.empty()) {
-        // --private-network is accepted (and means nothing more), as nspawn does.
-        if (links_requested)
-            return Error::msg("--network-namespace-path= cannot be combined with other network options");
-        if (!n.ports.empty()) return Error::msg("--port= cannot be combined with --network-namespace-path=");
-        if (!n.addresses.empty())
-            return Error::msg("--network-address= cannot be combined with --network-namespace-path=");
-        if (n.netns_path.front() != '/')
-            return Error::msg("--network-namespace-path={}: must be an absolute path", n.netns_path);
-        return plan;  // the child joins that namespace; nothing to do on the host
-    }
-    if (!n.bridge.empty() && !n.zone.empty())
-        return Error::msg("--network-bridge= and --network-zone= cannot be combined");
-    if (!n.ports.empty() && !n.private_network && !links_requested)
-        return Error::msg("Cannot use --port= without private networking (--private-network, --network-veth, --network-bridge=, ...)");
-    if (!n.addresses.empty() && !host0)
-        return Error::msg("--network-address= configures host0: use --network-veth, --network-bridge= or --network-zone=");
+bool wants_host0(const NetworkConfig& n) { return n.veth || !n.bridge.empty() || !n.zone.empty(); }
 
-    plan.private_network = net_namespace(n) == NetNamespace::Private;
-    if (!plan.private_network) return plan;
-    if (host0 && cfg.machine.empty()) return Error::msg("network setup needs a machine name (-M)");
-
-    // Names.
+// Every interface name valid, none twice, none clashing inside the container.
+Result<LinkPairs> check_names(const NetworkConfig& n, NetPlan& plan) {
     if (!n.bridge.empty()) TRY(check_ifname(n.bridge, "--network-bridge"));
     if (!n.zone.empty()) plan.zone_bridge = TRY_CTX(zone_bridge_name(n.zone), "--network-zone");
-
-    std::set<std::string> moved, parents, container_names, host_names;
-    if (host0) container_names.insert("host0");
+    std::set<std::string> moved, container_names, host_names;
+    if (wants_host0(n)) container_names.insert("host0");
     for (const auto& i : n.interfaces) {
         TRY(check_ifname(i, "--network-interface"));
         if (!moved.insert(i).second) return Error::msg("--network-interface={} given twice", i);
@@ -107,10 +82,9 @@ Result<NetPlan> plan_network(const Config& cfg) {
                 return Error::msg("{}={}: the interface is also moved into the container with --network-interface", opt, p);
             std::string cname = list == &n.macvlan ? macvlan_name(p) : ipvlan_name(p);
             if (!container_names.insert(cname).second) return Error::msg("{}={} given twice", opt, p);
-            parents.insert(p);
         }
     }
-    std::vector<std::pair<std::string, std::string>> extra;
+    LinkPairs extra;
     for (const auto& e : n.veth_extra) {
         auto parts = str::split(e, ':');
         if (parts.size() > 2) return Error::msg("--network-veth-extra={}: expected HOSTIF[:CONTAINERIF]", e);
@@ -122,9 +96,11 @@ Result<NetPlan> plan_network(const Config& cfg) {
             return Error::msg("--network-veth-extra={}: the container already has an interface named {}", e, c);
         extra.emplace_back(h, c);
     }
+    return extra;
+}
 
-    // Addresses.
-    std::vector<std::pair<IpPrefix, std::string>> addrs;
+Result<Addresses> parse_addresses(const NetworkConfig& n) {
+    Addresses addrs;
     for (const auto& a : n.addresses) {
         auto p = TRY_CTX(parse_ip_prefix(a.address), "--network-address");
         if (a.address.find('/') == std::string::npos)
@@ -136,10 +112,13 @@ Result<NetPlan> plan_network(const Config& cfg) {
         }
         addrs.emplace_back(p, a.gateway);
     }
+    return addrs;
+}
 
-    // Ports.
-    std::set<std::tuple<int, std::string, uint16_t>> seen_ports;
+Result<void> plan_ports(const NetworkConfig& n, NetPlan& plan) {
+    std::set<std::tuple<int, std::string, uint16_t>> seen;
     for (const auto& p : n.ports) {
+        const char* proto = p.protocol == PortProtocol::Tcp ? "tcp" : "udp";
         if (p.host_port == 0 || p.container_port == 0) return Error::msg("--port: port numbers must be 1..65535");
         std::string host = p.host_address;
         if (!host.empty()) {
@@ -148,17 +127,45 @@ Result<NetPlan> plan_network(const Config& cfg) {
                 return Error::msg("--port: forwarding connections to ::1 is not supported (IPv6 has no route_localnet); use 127.0.0.1 or a host address");
             host = a.text;
         }
-        if (!seen_ports.emplace(static_cast<int>(p.protocol), host, p.host_port).second)
-            return Error::msg("--port: {} port {} forwarded twice", p.protocol == PortProtocol::Tcp ? "tcp" : "udp", p.host_port);
-        for (const auto& q : seen_ports)
+        if (!seen.emplace(static_cast<int>(p.protocol), host, p.host_port).second)
+            return Error::msg("--port: {} port {} forwarded twice", proto, p.host_port);
+        for (const auto& q : seen)
             if (std::get<0>(q) == static_cast<int>(p.protocol) && std::get<2>(q) == p.host_port &&
                 (std::get<1>(q).empty() != host.empty()))
-                return Error::msg("--port: {} port {} forwarded both for one address and for all",
-                                  p.protocol == PortProtocol::Tcp ? "tcp" : "udp", p.host_port);
+                return Error::msg("--port: {} port {} forwarded both for one address and for all", proto, p.host_port);
         plan.ports.push_back(p);
     }
+    return ok();
+}
 
-    // Preconditions on host links, checked before anything is created.
+// host0 (--network-veth, --network-bridge, --network-zone): the veth pair,
+// its bridge, its host side up.
+void add_host0_steps(const Config& cfg, NetPlan& plan) {
+    const NetworkConfig& n = cfg.net;
+    bool bridged = !n.bridge.empty() || !n.zone.empty();
+    auto s = step(StepKind::CreateVeth);
+    s.host_name = veth_host_name(cfg.machine, bridged);
+    std::string full = veth_host_full_name(cfg.machine, bridged);
+    if (full != s.host_name) s.host_altname = full;
+    s.container_name = "host0";
+    plan.steps.push_back(s);
+    plan.owned_links.push_back(s.host_name);
+    if (bridged) {
+        auto j = step(StepKind::JoinBridge);
+        j.host_name = s.host_name;
+        j.bridge = !n.bridge.empty() ? n.bridge : plan.zone_bridge;
+        j.create_bridge = !n.zone.empty();
+        plan.steps.push_back(j);
+    }
+    auto up = step(StepKind::HostLinkUp);
+    up.host_name = s.host_name;
+    plan.steps.push_back(up);
+}
+
+// The ordered steps: preconditions on host links first (checked before
+// anything is created), then every link, address, gateway and port rule.
+void add_steps(const Config& cfg, NetPlan& plan, const LinkPairs& extra, const Addresses& addrs) {
+    const NetworkConfig& n = cfg.net;
     auto check = [&](const std::string& name, const char* what) {
         auto s = step(StepKind::CheckLinkExists);
         s.host_name = name;
@@ -169,29 +176,8 @@ Result<NetPlan> plan_network(const Config& cfg) {
     for (const auto& i : n.interfaces) check(i, "--network-interface");
     for (const auto& p : n.macvlan) check(p, "--network-macvlan");
     for (const auto& p : n.ipvlan) check(p, "--network-ipvlan");
-
     plan.steps.push_back(step(StepKind::LoopbackUp));
-
-    if (host0) {
-        bool bridged = !n.bridge.empty() || !n.zone.empty();
-        auto s = step(StepKind::CreateVeth);
-        s.host_name = veth_host_name(cfg.machine, bridged);
-        std::string full = veth_host_full_name(cfg.machine, bridged);
-        if (full != s.host_name) s.host_altname = full;
-        s.container_name = "host0";
-        plan.steps.push_back(s);
-        plan.owned_links.push_back(s.host_name);
-        if (bridged) {
-            auto j = step(StepKind::JoinBridge);
-            j.host_name = s.host_name;
-            j.bridge = !n.bridge.empty() ? n.bridge : plan.zone_bridge;
-            j.create_bridge = !n.zone.empty();
-            plan.steps.push_back(j);
-        }
-        auto up = step(StepKind::HostLinkUp);
-        up.host_name = s.host_name;
-        plan.steps.push_back(up);
-    }
+    if (wants_host0(n)) add_host0_steps(cfg, plan);
     uint64_t idx = 0;
     for (const auto& [h, c] : extra) {
         auto s = step(StepKind::CreateVeth);
@@ -238,6 +224,26 @@ Result<NetPlan> plan_network(const Config& cfg) {
         plan.steps.push_back(s);
     }
     if (!plan.ports.empty()) plan.steps.push_back(step(StepKind::PortForward));
+}
+
+}  // namespace
+
+Result<NetPlan> plan_network(const Config& cfg) {
+    const NetworkConfig& n = cfg.net;
+    TRY(validate_network(n));  // the options against each other, in the option parser's words
+    // What nspawn's options allow but spawn cannot do: forward ports into a namespace it did not make.
+    if (!n.netns_path.empty() && !n.ports.empty())
+        return Error::msg("--port= cannot be combined with --network-namespace-path=");
+    NetPlan plan;
+    plan.machine = cfg.machine;
+    plan.netns_path = n.netns_path;
+    plan.private_network = net_namespace(n) == NetNamespace::Private;
+    if (!plan.private_network) return plan;  // the host's network, or --network-namespace-path: nothing on the host
+    if (wants_host0(n) && cfg.machine.empty()) return Error::msg("network setup needs a machine name (-M)");
+    const auto extra = TRY(check_names(n, plan));
+    const auto addrs = TRY(parse_addresses(n));
+    TRY(plan_ports(n, plan));
+    add_steps(cfg, plan, extra, addrs);
     return plan;
 }
 
