@@ -1,8 +1,8 @@
 // The container side: runs in the new mount, PID, UTS, IPC (and net)
 // namespaces as PID 1. Sets up the root from the mount plan, pivots into it,
 // reports to the parent at each barrier (sync.hpp), and execs the payload.
-// No exceptions escape; a failure is sent to the parent as an error frame and
-// the child exits with status 1.
+// Every failure is sent to the parent as an error frame (the child uses no
+// exceptions after clone) and the child exits with status 1.
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>

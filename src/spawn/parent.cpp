@@ -51,8 +51,11 @@ Result<int> run(const Config& cfg, const start::HostFacts& host, const SignalGat
     phase("start");
     auto tree = TRY(open_tree(cfg));
     const start::StartPlan plan = TRY(start::plan_start(cfg, host, tree.facts, TRY(random_uuid())));
-    // A live machine of this name is refused, a stale registration cleared.
+    // A live machine of this name is refused (naming its leader), a stale
+    // registration cleared; then the name is claimed: of two starts of it at
+    // the same instant the second fails here, touching nothing of the first's.
     TRY(machined::Registration::preflight(plan.machine, cfg.register_mode));
+    auto name = TRY(container::NameLock::acquire(plan.machine));
     UniqueFd netns;
     if (plan.netns == NetNamespace::Joined) netns = TRY_CTX(net::open_netns(plan.network.netns_path), "--network-namespace-path");
     auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, cfg.read_only));

@@ -190,3 +190,38 @@ TEST(CoreFault, SymlinksInTheTreeCannotRedirectBindsToTheHost) {
     EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
     fs::remove_all(src);
 }
+
+// Two starts of one machine name on two trees at the same instant: one runs,
+// the other fails at once saying so, and touches nothing of the winner's (its
+// cgroup stays, its process is not killed). Repeated: the race is narrow.
+TEST(CoreFault, TwoStartsOfOneNameAtOnceLeaveTheWinnerAlone) {
+    TempTree a("busybox"), b("busybox");
+    const std::string name = "corerace" + std::to_string(getpid());
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<std::string> script{"/bin/sh", "-c", "echo up; exec sleep 600"};
+        auto argv = [&](const TempTree& t) {
+            auto v = spawn_cmd({"-M", name, "-D", t.str()});
+            v.insert(v.end(), script.begin(), script.end());
+            return v;
+        };
+        Background first(argv(a)), second(argv(b));
+        Background* loser = nullptr;
+        ASSERT_TRUE(eventually([&] {
+            if (first.wait(std::chrono::milliseconds(0)) != -1) loser = &first;
+            else if (second.wait(std::chrono::milliseconds(0)) != -1) loser = &second;
+            return loser != nullptr;
+        }, std::chrono::seconds(20))) << "trial " << trial << ": both still run";
+        Background* winner = loser == &first ? &second : &first;
+        EXPECT_NE(loser->err().find("already running"), std::string::npos) << "trial " << trial << ": " << loser->err();
+        // The winner runs on, in its cgroup.
+        ASSERT_TRUE(eventually([&] { return winner->out() == "up\n"; }, std::chrono::seconds(20)))
+            << "trial " << trial << ": " << winner->err();
+        EXPECT_EQ(winner->wait(std::chrono::milliseconds(0)), -1) << "trial " << trial << ": " << winner->err();
+        EXPECT_FALSE(machine_cgroups(name).empty()) << "trial " << trial;
+        kill(winner->pid(), SIGTERM);
+        EXPECT_NE(winner->wait(std::chrono::seconds(10)), -1);
+        EXPECT_TRUE(eventually([&] { return machine_cgroups(name).empty(); }, std::chrono::seconds(5))) << "trial " << trial;
+        EXPECT_FALSE(fs::exists(std::string("/run/spawn/names/") + name + ".lock")) << "trial " << trial;
+        if (HasFailure()) break;
+    }
+}

@@ -9,9 +9,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
-#include "util/file.hpp"
 
 namespace spawn::boot {
 

@@ -1,5 +1,4 @@
 #include "boot/guest.hpp"
-#include "util/file.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -8,11 +7,14 @@
 
 #include <algorithm>
 
+#include "container/guest_user.hpp"
+#include "util/file.hpp"
+
 namespace spawn::boot {
 
 std::vector<std::string> guest_environment(const Config& cfg, const GuestEnvInput& in) {
     std::vector<std::string> env = {
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        std::string("PATH=") + container::kDefaultPath,
         std::string("container=") + kContainerManager,
         "TERM=" + (in.pipe_console ? std::string("dumb") : (in.term.empty() ? std::string("vt220") : in.term)),
         "HOME=/root",

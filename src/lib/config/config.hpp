@@ -1,6 +1,6 @@
-// Config: everything the command line (and later .spawn settings files) says
-// about one container. Produced by the pure parser in options.hpp, consumed by
-// the planners (mount plan, cgroup plan, network plan) and the runtime.
+// Config: everything the command line says about one container. Produced by
+// the pure parser in options.hpp, completed by finalize.hpp, and turned into
+// a start plan (start/plan.hpp) together with the host's facts.
 #pragma once
 
 #include <array>
@@ -13,7 +13,8 @@
 
 namespace spawn {
 
-// Name the container manager announces in container= (design.md section 5).
+// Name the container manager announces in container= (the guest interface:
+// man spawn, BOOTING).
 inline constexpr const char* kContainerManager = "spawn";
 
 // Where -M NAME (without -D) and mctl list-images look for trees, in order,

@@ -222,11 +222,9 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         break;
     }
     case 'a':
-        if (cfg.boot) return Error::msg("--boot and --as-pid2 may not be combined.");
-        cfg.as_pid2 = true;
+        cfg.as_pid2 = true;  // with --boot: refused by validate_config()
         break;
     case 'b':
-        if (cfg.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
         cfg.boot = true;
         break;
     case ARG_CONSOLE:

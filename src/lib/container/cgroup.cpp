@@ -89,13 +89,21 @@ Result<void> init_cpuset(const fs::path& dir) {
 }
 
 // mkdir of the cgroup and the slices above it, below the hierarchy's mount.
-Result<void> make_cgroup(const CgroupDir& d) {
+// The slices may exist (other machines share them); the machine's own cgroup
+// must be new: another start of the same name that got there first keeps it.
+Result<void> make_cgroup(const CgroupDir& d, std::string_view machine) {
     const bool cpuset = !d.v2 && d.has("cpuset");
     fs::path dir = d.hierarchy;
     fs::path rel = fs::path(d.path).lexically_relative(d.hierarchy);
-    for (const auto& part : rel) {
-        dir /= part;
-        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return Error::errno_("creating cgroup {}", dir.string());
+    for (auto it = rel.begin(); it != rel.end(); ++it) {
+        dir /= *it;
+        const bool leaf = std::next(it) == rel.end();
+        if (::mkdir(dir.c_str(), 0755) < 0) {
+            if (errno == EEXIST && leaf)
+                return Error(EBUSY, fmt::format("Machine {} is already running (its cgroup {} was just made by "
+                                                "another start)", machine, d.path));
+            if (errno != EEXIST) return Error::errno_("creating cgroup {}", dir.string());
+        }
         if (cpuset) TRY(init_cpuset(dir));
     }
     return ok();
@@ -118,9 +126,11 @@ Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
         log::debug("removing stale cgroup {}", d.path);
         if (!remove_tree(d.path)) return Error::errno_("removing stale cgroup {}", d.path);
     }
-    cg.created_ = true;  // from here, destroy() removes what was made
-    for (const auto& d : cg.plan_.dirs) {
-        TRY(make_cgroup(d));
+    cg.made_.assign(cg.plan_.dirs.size(), false);  // destroy() removes what this start made, nothing else
+    for (size_t i = 0; i < cg.plan_.dirs.size(); ++i) {
+        const auto& d = cg.plan_.dirs[i];
+        TRY(make_cgroup(d, machine));
+        cg.made_[i] = true;
         if (d.v2 && !cg.v2_fd_) {
             cg.v2_fd_.reset(::open(d.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             if (!cg.v2_fd_) return Error::errno_("opening cgroup {}", d.path);
@@ -148,16 +158,16 @@ Result<void> check_not_in_v1_root(pid_t pid) {
 }
 
 void Cgroup::destroy() noexcept {
-    if (!created_) return;
-    created_ = false;
+    auto made = std::exchange(made_, {});
     v2_fd_.reset();
     std::error_code ec;
     // cgroup2 first (cgroup.kill takes the whole tree at once), then the v1 hierarchies.
     for (bool v2 : {true, false})
-        for (const auto& d : plan_.dirs)
-            if (d.v2 == v2 && fs::exists(d.path, ec)) kill_all(d.path, d.v2);
-    for (const auto& d : plan_.dirs) {
-        if (!fs::exists(d.path, ec)) continue;
+        for (size_t i = 0; i < made.size(); ++i)
+            if (made[i] && plan_.dirs[i].v2 == v2 && fs::exists(plan_.dirs[i].path, ec)) kill_all(plan_.dirs[i].path, v2);
+    for (size_t i = 0; i < made.size(); ++i) {
+        const auto& d = plan_.dirs[i];
+        if (!made[i] || !fs::exists(d.path, ec)) continue;
         // Killed processes leave the cgroup asynchronously: retry for up to 2 s.
         bool removed = false;
         for (int i = 0; i < 200 && !removed; ++i) {

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "container/cgroup_plan.hpp"
 #include "util/fd.hpp"
@@ -23,13 +24,15 @@ class Cgroup {
 public:
     Cgroup() = default;
     Cgroup(Cgroup&& o) noexcept
-        : plan_(std::move(o.plan_)), created_(std::exchange(o.created_, false)), v2_fd_(std::move(o.v2_fd_)) {}
+        : plan_(std::move(o.plan_)), made_(std::exchange(o.made_, {})), v2_fd_(std::move(o.v2_fd_)) {}
     Cgroup& operator=(Cgroup&&) = delete;
     ~Cgroup() { destroy(); }
 
     // Creates the cgroup in every hierarchy of the plan (v1 cpuset: cpus and
     // mems copied from the parent). A leftover cgroup without processes is
-    // removed first; one with processes is an error (machine name in use).
+    // removed first; one with processes is an error (machine name in use), and
+    // so is one another start makes meanwhile (the machine's own directory is
+    // made with an exclusive mkdir, and only what this start made is removed).
     static Result<Cgroup> create(CgroupPlan plan, std::string_view machine);
     // Directory fd of the cgroup2 cgroup, for clone3(CLONE_INTO_CGROUP); -1
     // when there is no cgroup2 hierarchy.
@@ -44,7 +47,7 @@ public:
 
 private:
     CgroupPlan plan_;
-    bool created_ = false;
+    std::vector<bool> made_;  // per plan dir: made by this start (destroy() removes those only)
     UniqueFd v2_fd_;
 };
 

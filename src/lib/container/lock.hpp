@@ -21,4 +21,27 @@ private:
     UniqueFd fd_;
 };
 
+// One start per machine name: an flock on /run/spawn/names/NAME.lock, held
+// for the container's life and taken before anything of the machine is made
+// on the host, so two starts of one name at the same instant cannot share (or
+// tear down) each other's cgroups, links or registration: the second fails at
+// once with "Machine NAME is already running." The file is removed on release
+// (a start that opened it meanwhile notices and takes the new one); after a
+// SIGKILL the kernel drops the lock and the next start reuses the file.
+class NameLock {
+public:
+    static Result<NameLock> acquire(const std::string& machine);
+    NameLock(NameLock&& o) noexcept : fd_(std::move(o.fd_)), path_(std::move(o.path_)) { o.path_.clear(); }
+    NameLock& operator=(NameLock&&) = delete;
+    ~NameLock();
+
+private:
+    NameLock() = default;
+    UniqueFd fd_;
+    std::string path_;
+};
+
+// Where the name locks live.
+inline constexpr const char* kNameLockDir = "/run/spawn/names";
+
 }  // namespace spawn::container

@@ -21,9 +21,9 @@
 #include "config/options.hpp"
 #include "container/cgroup.hpp"
 #include "container/cgroup_hierarchies.hpp"
-#include "util/file.hpp"
 #include "machined/bus.hpp"
 #include "machined/registry.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::machined {
