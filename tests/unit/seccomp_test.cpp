@@ -10,7 +10,7 @@
 
 #include "container/caps.hpp"
 #include "container/seccomp.hpp"
-#include "container/syscall_groups.hpp"
+#include "config/syscall_groups.hpp"
 
 using namespace spawn;
 using namespace spawn::container;

@@ -11,10 +11,10 @@
 #include <sstream>
 #include <string>
 
-#include "container/syscall_groups.hpp"
+#include "config/syscall_groups.hpp"
 
 using namespace spawn;
-using namespace spawn::container;
+
 
 namespace {
 std::vector<std::string> names(std::string_view item) {
@@ -105,7 +105,7 @@ TEST(SyscallGroups, GeneratedTableIsCurrent) {
     close(fd);
     std::string cmd = std::string(root) + "/tools/gen-syscall-groups " + tmpl + " 2>/dev/null";
     ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
-    std::string fresh = slurp(tmpl), committed = slurp(std::string(root) + "/src/lib/container/syscall_group_table.cpp");
+    std::string fresh = slurp(tmpl), committed = slurp(std::string(root) + "/src/lib/config/syscall_group_table.cpp");
     unlink(tmpl);
     EXPECT_FALSE(fresh.empty());
     EXPECT_EQ(fresh, committed) << "run tools/gen-syscall-groups and commit the result";

@@ -54,7 +54,7 @@ struct NetworkAddress {
 };
 
 // --system-call-filter: system call names and @groups (systemd's, see
-// container/syscall_groups.hpp) added to the default seccomp filter (allow)
+// config/syscall_groups.hpp) added to the default seccomp filter (allow)
 // or taken out of it (deny, given with a leading '~'). Deny wins.
 struct SyscallFilter {
     std::vector<std::string> allow;

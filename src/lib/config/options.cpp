@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "config/names.hpp"
-#include "container/caps.hpp"
-#include "container/seccomp_plan.hpp"
+#include "config/capabilities.hpp"
+#include "config/syscall_groups.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 
@@ -386,15 +386,15 @@ Result<uint64_t> parse_capability_list(std::string_view s) {
     if (s.empty()) return Error::msg("'' (expected capability names such as CAP_NET_ADMIN, comma-separated, or all)");
     for (const auto& name : str::split(s, ',')) {
         if (name == "all") {
-            mask |= container::kAllCapabilities;
+            mask |= kAllCapabilities;
             continue;
         }
-        auto cap = container::capability_from_name(name);
+        auto cap = capability_from_name(name);
         if (!cap)
             return Error::msg("'{}' (unknown capability '{}'; expected names such as CAP_NET_ADMIN, comma-separated, "
                               "or all)",
                               s, name);
-        mask |= container::cap_bit(*cap);
+        mask |= cap_bit(*cap);
     }
     return mask;
 }
@@ -410,7 +410,7 @@ Result<void> parse_syscall_filter(std::string_view s, SyscallFilter& filter) {
         std::string_view it = rest.substr(0, rest.find_first_of(kSpace));
         rest.remove_prefix(it.size());
         if (it.empty()) continue;
-        if (auto r = container::check_syscall_filter_item(it); !r) return bad(r.error().message());
+        if (auto r = check_syscall_filter_item(it); !r) return bad(r.error().message());
         items.emplace_back(it);
     }
     if (items.empty())

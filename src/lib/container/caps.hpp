@@ -11,12 +11,18 @@
 #include <string>
 #include <string_view>
 
+#include "config/capabilities.hpp"
 #include "config/config.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
 
-constexpr uint64_t cap_bit(int cap) { return uint64_t{1} << cap; }
+// The names and masks (config/capabilities.hpp), also under this namespace.
+using spawn::cap_bit;
+using spawn::capability_from_name;
+using spawn::capability_mask_names;
+using spawn::capability_name;
+using spawn::kAllCapabilities;
 
 // nspawn 252's default retained set (design.md section 7).
 inline constexpr uint64_t kDefaultCapabilities =
@@ -29,20 +35,9 @@ inline constexpr uint64_t kDefaultCapabilities =
     cap_bit(CAP_SYS_CHROOT) | cap_bit(CAP_SYS_NICE) | cap_bit(CAP_SYS_PTRACE) |
     cap_bit(CAP_SYS_RESOURCE) | cap_bit(CAP_SYS_TTY_CONFIG);
 
-// Every capability this build knows of (CAP_LAST_CAP of the kernel headers);
-// --capability=all retains this.
-inline constexpr uint64_t kAllCapabilities = (cap_bit(CAP_LAST_CAP) << 1) - 1;
-
 // The bounding set for the container: the default set, CAP_NET_ADMIN with a
 // private network, then --capability= added and --drop-capability= removed.
 uint64_t plan_capabilities(const Config& cfg);
-
-// "CAP_CHOWN" / "chown" / "cap_chown" -> CAP_CHOWN; nullopt if unknown.
-std::optional<int> capability_from_name(std::string_view name);
-// CAP_CHOWN -> "CAP_CHOWN" (the number for caps newer than this build).
-std::string capability_name(int cap);
-// "CAP_A CAP_B ..." for a mask, lowest first (for messages and tests).
-std::string capability_mask_names(uint64_t mask);
 
 // In the child, as root, right before the payload's credential change and
 // exec: drops every capability outside `retain` from the bounding set (up to

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "container/caps.hpp"
-#include "container/syscall_groups.hpp"
+#include "config/syscall_groups.hpp"
 
 namespace spawn::container {
 namespace {
@@ -53,18 +53,6 @@ std::set<std::string> resolve_all(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::vector<uint32_t> seccomp_filter_arches() {
-    uint32_t native = seccomp_arch_native();
-    std::vector<uint32_t> arches{native};
-    if (native == SCMP_ARCH_X86_64) {
-        arches.push_back(SCMP_ARCH_X86);
-        arches.push_back(SCMP_ARCH_X32);
-    } else if (native == SCMP_ARCH_AARCH64) {
-        arches.push_back(SCMP_ARCH_ARM);
-    }
-    return arches;
-}
-
 SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user) {
     // As nspawn: the user's deny list is never allowed; nspawn's list (the
     // capability-gated items only with the capability), then the user's allow
@@ -97,20 +85,6 @@ bool seccomp_allows(const SeccompPlan& plan, std::string_view name) {
 
 bool seccomp_denies(const SeccompPlan& plan, std::string_view name) {
     return std::binary_search(plan.denied.begin(), plan.denied.end(), name);
-}
-
-Result<void> check_syscall_filter_item(std::string_view item) {
-    if (item.starts_with('@')) {
-        if (!find_syscall_group(item))
-            return Error::msg("unknown system call group '{}'; the groups are those of `systemd-analyze syscall-filter`",
-                              item);
-        return ok();
-    }
-    if (syscall_is_known(item)) return ok();
-    std::string name(item);
-    for (uint32_t arch : seccomp_filter_arches())
-        if (seccomp_syscall_resolve_name_arch(arch, name.c_str()) != __NR_SCMP_ERROR) return ok();
-    return Error::msg("unknown system call '{}'", item);
 }
 
 }  // namespace spawn::container

@@ -12,7 +12,7 @@
 // CAP_SYS_TTY_CONFIG); then --system-call-filter's own lists, the deny list
 // winning. Every other system call systemd 252 knows (@known) answers EPERM,
 // anything else (calls newer than that table, e.g. listmount(2)) ENOSYS. The
-// groups are systemd's own (syscall_groups.hpp). Beyond nspawn: TIOCSTI and
+// groups are systemd's own (config/syscall_groups.hpp). Beyond nspawn: TIOCSTI and
 // TIOCLINUX ioctls answer EPERM. Pure: unit-tested without privileges.
 #pragma once
 
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/syscall_groups.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
@@ -49,13 +50,8 @@ SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user = {});
 bool seccomp_allows(const SeccompPlan& plan, std::string_view name);
 bool seccomp_denies(const SeccompPlan& plan, std::string_view name);
 
-// One --system-call-filter item: "@group" must be one of systemd's groups, a
-// name must be in systemd's table or known to libseccomp for one of
-// seccomp_filter_arches(). The error says which and why (no option name).
-Result<void> check_syscall_filter_item(std::string_view item);
-
-// The libseccomp architectures the filter covers on this machine: the native
-// one and those it also runs (x86_64: x86 and x32; aarch64: arm).
-std::vector<uint32_t> seccomp_filter_arches();
+// The groups, the item check and the architectures: config/syscall_groups.hpp.
+using spawn::check_syscall_filter_item;
+using spawn::seccomp_filter_arches;
 
 }  // namespace spawn::container

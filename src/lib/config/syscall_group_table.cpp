@@ -5,9 +5,9 @@
 // @groups) and @known, every system call that systemd version knows. The
 // seccomp filter (container/seccomp.cpp) allows the groups systemd-nspawn 252
 // allows and answers EPERM for the rest of @known.
-#include "container/syscall_groups.hpp"
+#include "config/syscall_groups.hpp"
 
-namespace spawn::container {
+namespace spawn {
 namespace {
 
 constexpr std::string_view k_default[] = {
@@ -272,4 +272,4 @@ std::string_view syscall_table_source() { return "systemd 252 (252.39-1~deb12u2)
 
 std::span<const SyscallGroup> syscall_groups() { return kGroups; }
 
-}  // namespace spawn::container
+}  // namespace spawn

@@ -1,8 +1,10 @@
-#include "container/syscall_groups.hpp"
+#include "config/syscall_groups.hpp"
 
 #include <algorithm>
 
-namespace spawn::container {
+#include <seccomp.h>
+
+namespace spawn {
 namespace {
 
 // Appends the names of `item` to out; `depth` guards against a cycle in the
@@ -43,4 +45,30 @@ bool syscall_is_known(std::string_view name) {
     return std::binary_search(known.begin(), known.end(), name);
 }
 
-}  // namespace spawn::container
+std::vector<uint32_t> seccomp_filter_arches() {
+    uint32_t native = seccomp_arch_native();
+    std::vector<uint32_t> arches{native};
+    if (native == SCMP_ARCH_X86_64) {
+        arches.push_back(SCMP_ARCH_X86);
+        arches.push_back(SCMP_ARCH_X32);
+    } else if (native == SCMP_ARCH_AARCH64) {
+        arches.push_back(SCMP_ARCH_ARM);
+    }
+    return arches;
+}
+
+Result<void> check_syscall_filter_item(std::string_view item) {
+    if (item.starts_with('@')) {
+        if (!find_syscall_group(item))
+            return Error::msg("unknown system call group '{}'; the groups are those of `systemd-analyze syscall-filter`",
+                              item);
+        return ok();
+    }
+    if (syscall_is_known(item)) return ok();
+    std::string name(item);
+    for (uint32_t arch : seccomp_filter_arches())
+        if (seccomp_syscall_resolve_name_arch(arch, name.c_str()) != __NR_SCMP_ERROR) return ok();
+    return Error::msg("unknown system call '{}'", item);
+}
+
+}  // namespace spawn
