@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "util/file.hpp"
+
 namespace spawn::container {
 
 int openat2_in_root(int root_fd, std::string_view path, uint64_t flags, bool no_symlinks) noexcept {
@@ -35,19 +37,7 @@ Result<std::string> read_in_root(int root_fd, std::string_view path, size_t max)
     struct stat st;
     if (::fstat(fd.get(), &st) < 0) return Error::errno_("stat {}", path);
     if (!S_ISREG(st.st_mode)) return Error(EINVAL, fmt::format("{} is not a regular file", path));
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error::errno_("reading {}", path);
-        }
-        if (n == 0) break;
-        out.append(buf, static_cast<size_t>(n));
-        if (out.size() > max) return Error(EFBIG, fmt::format("{} is too large", path));
-    }
-    return out;
+    return read_fd(fd.get(), path, max);
 }
 
 }  // namespace spawn::container

@@ -3,6 +3,7 @@
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -16,6 +17,8 @@
 
 #include "container/caps.hpp"
 #include "util/cptr.hpp"
+#include "util/fd.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 
 namespace spawn::container {
@@ -100,17 +103,12 @@ Result<Filter> build_argument_rules(const SeccompPlan& plan) {
 
 // libseccomp's rendering of f: PFC text or the BPF program's bytes.
 Result<std::string> export_filter(const Filter& f, bool pfc) {
-    CPtr<FILE, fclose> mem(tmpfile());
-    if (!mem) return Error::errno_("creating a temporary file");
-    int r = pfc ? seccomp_export_pfc(f.get(), fileno(mem.get())) : seccomp_export_bpf(f.get(), fileno(mem.get()));
+    UniqueFd mem(memfd_create("seccomp-export", MFD_CLOEXEC));  // in memory: no file system touched
+    if (!mem) return Error::errno_("creating a memfd for the seccomp filter");
+    int r = pfc ? seccomp_export_pfc(f.get(), mem.get()) : seccomp_export_bpf(f.get(), mem.get());
     if (r < 0) return Error::sys(-r, "exporting the seccomp filter");
-    rewind(mem.get());
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, mem.get())) > 0) out.append(buf, n);
-    if (ferror(mem.get())) return Error::errno_("reading the exported seccomp filter");
-    return out;
+    if (lseek(mem.get(), 0, SEEK_SET) < 0) return Error::errno_("rewinding the exported seccomp filter");
+    return read_fd(mem.get(), "the exported seccomp filter");
 }
 
 Result<BpfProgram> compile_filter(const Filter& f) {

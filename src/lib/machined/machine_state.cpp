@@ -10,6 +10,7 @@
 
 #include "config/options.hpp"
 #include "util/fd.hpp"
+#include "util/file.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 
@@ -73,16 +74,7 @@ Result<MachineState> read_machine_state(std::string_view name) {
         if (errno == ENOENT) return MachineState{};
         return Error::errno_("reading {}", path);
     }
-    std::string text;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Error::errno_("reading {}", path);
-        if (n == 0) break;
-        text.append(buf, static_cast<size_t>(n));
-    }
-    return TRY_CTX(parse_machine_state(text), path);
+    return TRY_CTX(parse_machine_state(TRY(read_fd(fd.get(), path))), path);
 }
 
 Result<void> write_machine_state(std::string_view name, const MachineState& s) {

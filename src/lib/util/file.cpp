@@ -9,20 +9,25 @@
 
 namespace spawn {
 
-Result<std::string> read_file(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd) return Error::errno_("reading {}", path);
+Result<std::string> read_fd(int fd, std::string_view what, size_t max) {
     std::string out;
     char buf[4096];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return Error::errno_("reading {}", path);
+            return Error::errno_("reading {}", what);
         }
         if (n == 0) return out;
         out.append(buf, static_cast<size_t>(n));
+        if (out.size() > max) return Error(EFBIG, fmt::format("{} is too large", what));
     }
+}
+
+Result<std::string> read_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return Error::errno_("reading {}", path);
+    return read_fd(fd.get(), path);
 }
 
 std::string read_text_file(const std::string& path) {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ namespace spawn {
 
 // The file's contents; "reading PATH: reason" when it cannot be read.
 Result<std::string> read_file(const std::string& path);
+
+// Everything left to read from fd (at most max bytes: more is EFBIG);
+// errors name `what`.
+Result<std::string> read_fd(int fd, std::string_view what, size_t max = SIZE_MAX);
 
 // The file's contents, or "" when it cannot be read: only for files whose
 // absence means "nothing there" (the procs of a cgroup that is gone, an
