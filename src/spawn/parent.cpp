@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "container/lock.hpp"
-#include "container/seccomp.hpp"
+#include "container/seccomp_cache.hpp"
 #include "machined/registration.hpp"
 #include "net/address_monitor.hpp"
 #include "net/netns.hpp"
@@ -64,8 +64,9 @@ Result<int> run(const Config& cfg, const start::HostFacts& host, const SignalGat
     std::optional<BootLaunch> boot;
     if (cfg.boot) boot = TRY(prepare_boot(cfg, plan));
     auto cgroup = TRY(create_cgroup(plan));
-    const auto seccomp = TRY(container::compile_seccomp(plan.seccomp));
-    phase("cgroup created, filter compiled");
+    phase("cgroup created");
+    const auto seccomp = TRY(container::compile_seccomp_cached(plan.seccomp));
+    phase("filter compiled");
 
     ChildInputs in{tree.fd.get(), netns.get(), boot ? &*boot : nullptr, &seccomp, &signals.saved_mask()};
     auto container = TRY(ContainerStart::clone(cfg, plan, in, cgroup));
