@@ -58,6 +58,7 @@ void BusFixture::ensure_machined() {
     if (pid == 0) {
         int devnull = ::open("/dev/null", O_RDWR);
         dup2(devnull, 0);
+        reset_signals();
         execl("/lib/systemd/systemd-machined", "systemd-machined", nullptr);
         _exit(127);
     }
@@ -115,6 +116,7 @@ FakeLeader::FakeLeader(const std::string& name, const std::string& tree) : name_
         int devnull = ::open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(devnull, 1);
+        reset_signals();
         if (tree.empty()) {
             execlp("sleep", "sleep", "3600", nullptr);
         } else {

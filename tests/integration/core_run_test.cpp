@@ -257,6 +257,7 @@ TEST(CoreRun, ListenFdsArePassedThrough) {
         dup2(40, 4);  // not announced: must not reach the container
         setenv("LISTEN_FDS", "1", 1);
         setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+        reset_signals();
         execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-D", t.str().c_str(), "/bin/sh",
               "-c", "echo $LISTEN_FDS $LISTEN_PID; ls /proc/1/fd; cat <&3", static_cast<char*>(nullptr));
         _exit(127);

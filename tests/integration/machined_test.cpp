@@ -315,19 +315,53 @@ TEST_F(Machined, ShellFallsBackToTheNamespacesAndKeepsTheExitStatus) {
 }
 
 TEST_F(Machined, LoginFallsBackToTheGuestLoginOnANewPty) {
+    using namespace std::chrono_literals;
     TempTree tree("busybox");
     FakeLeader l("spawn-t-login", tree.str());
     ASSERT_TRUE(register_fake(l, "spawn-t-login", tree.str()));
-    auto r = mctl({"login", "spawn-t-login"},
-                  input("root\n", 20));
+    {
+        // As a user would: the fallback is announced, the guest's login
+        // prompts, and Ctrl-] three times within a second leaves.
+        Interactive s({mctl_bin(), "login", "spawn-t-login"});
+        EXPECT_TRUE(s.wait_err("starting the guest's login on a new pty", 30s)) << s.err();
+        EXPECT_TRUE(s.wait_out("login:", 30s)) << s.out() << s.err();
+        s.write("\x1d\x1d\x1d");
+        EXPECT_EQ(s.wait_exit(30s), 0) << s.err();
+        EXPECT_NE(s.err().find("Connection to machine spawn-t-login terminated."), std::string::npos) << s.err();
+    }
+    // Piped input: the session ends by itself once the input is done and
+    // the login has gone quiet.
+    auto r = mctl({"login", "spawn-t-login"}, input("root\n", 30));
     EXPECT_NE(r.err.find("starting the guest's login on a new pty"), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("login:"), std::string::npos) << r.out;
     EXPECT_FALSE(r.timed_out);
-    // Ctrl-] three times within a second leaves.
-    auto esc = mctl({"login", "spawn-t-login"}, input("\x1d\x1d\x1d", 20));
+    // Ctrl-] three times typed ahead, before the session is even up, leaves too.
+    auto esc = mctl({"login", "spawn-t-login"}, input("\x1d\x1d\x1d", 30));
     EXPECT_EQ(esc.status, 0) << esc.err;
     EXPECT_NE(esc.err.find("Connection to machine spawn-t-login terminated."), std::string::npos) << esc.err;
     EXPECT_FALSE(esc.timed_out);
+}
+
+// Known bug, left to src/: started with SIGHUP ignored (nohup, some CI
+// runners) on a busy machine, `mctl login` with Ctrl-] typed ahead hangs until
+// the guest's login times out (busybox: 60 s). The helper (src/helper/enter.cpp
+// run_enter) inherits SIG_IGN for SIGHUP and installs its forwarding handler
+// only after passing the pty back and forking the login, so the SIGHUP mctl
+// sends on Ctrl-] can land in that window and is dropped; the login child
+// keeps SIG_IGN too until it resets its signals. This is what timed out the
+// test above in a loaded full run (status 137 after 20 s); the harness now
+// starts every program with default signal dispositions. Enable once the
+// helper resets or blocks SIGHUP before passing the pty back
+// (--gtest_also_run_disabled_tests; fails within a few attempts under load).
+TEST_F(Machined, DISABLED_LoginEscapeTypedAheadWorksWhenTheCallerIgnoresSighup) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-nohup", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-nohup", tree.str()));
+    for (int i = 0; i < 5; ++i) {
+        auto esc = run({"nohup", mctl_bin(), "login", "spawn-t-nohup"}, input("\x1d\x1d\x1d", 30));
+        EXPECT_EQ(esc.status, 0) << esc.err;
+        EXPECT_FALSE(esc.timed_out) << "attempt " << i;
+    }
 }
 
 // --- journal, images, start ------------------------------------------------

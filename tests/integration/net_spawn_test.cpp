@@ -295,6 +295,7 @@ TEST_F(NetSpawn, DebianGuestGetsAddressFromNetworkd) {
         dup2(devnull, 1);
         dup2(devnull, 2);
         setsid();
+        reset_signals();
         execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-bD", t.str().c_str(), "-M", "nsdeb",
               "--network-veth", "--console=passive", static_cast<char*>(nullptr));
         _exit(127);
@@ -307,6 +308,7 @@ TEST_F(NetSpawn, DebianGuestGetsAddressFromNetworkd) {
         int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
+        reset_signals();
         execlp("busybox", "busybox", "udhcpd", "-f", (dir / "udhcpd.conf").c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
