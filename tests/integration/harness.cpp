@@ -20,6 +20,21 @@
 namespace spawn::test {
 namespace fs = std::filesystem;
 
+namespace {
+// Every integration suite needs root (namespaces, mounts, cgroups, the system
+// bus). Without it the whole executable is skipped before any test runs: exit
+// status 77, which meson reports as SKIP, with the reason on stderr.
+const bool kRunAsRoot = [] {
+    if (geteuid() == 0) return true;
+    std::fprintf(stderr,
+                 "%s: SKIP: the integration tests need root (namespaces, mounts, cgroups, the system bus); "
+                 "run them as root (tools/test)\n",
+                 program_invocation_short_name);
+    std::fflush(stderr);
+    _exit(77);
+}();
+}  // namespace
+
 void reset_signals() {
     struct sigaction dfl = {};
     dfl.sa_handler = SIG_DFL;
