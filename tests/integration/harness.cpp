@@ -122,11 +122,38 @@ static std::string env_or(const char* name, const char* fallback) {
 std::string spawn_bin() { return env_or("SPAWN_BIN", "spawn"); }
 std::string mctl_bin() { return env_or("MCTL_BIN", "mctl"); }
 
+// The key of this checkout's fixture sources (tools/make-fixtures --key), or
+// "" when the checkout is not known (a test binary run by hand).
+static const std::string& fixture_key() {
+    static const std::string key = [] {
+        std::string root = env_or("SPAWN_SOURCE_ROOT", "");
+        if (root.empty()) return std::string();
+        auto r = run({root + "/tools/make-fixtures", "--key"});
+        std::string k = r.out.substr(0, r.out.find('\n'));
+        if (r.status != 0 || k.empty()) {
+            ADD_FAILURE() << root << "/tools/make-fixtures --key failed (" << r.status << "): " << r.err;
+            std::abort();
+        }
+        return k;
+    }();
+    return key;
+}
+
 fs::path fixture_tarball(const std::string& name) {
     fs::path p = fs::path(env_or("SPAWN_FIXTURES", "/var/cache/spawn/fixtures")) / (name + ".tar");
     if (!fs::exists(p)) {
         ADD_FAILURE() << "fixture " << p << " is missing: run tools/test (it builds the fixtures)";
         std::abort();
+    }
+    const std::string& want = fixture_key();
+    if (!want.empty()) {
+        std::string stamp = read_file(p.string() + ".key");
+        stamp = stamp.substr(0, stamp.find('\n'));
+        if (stamp != want) {
+            ADD_FAILURE() << "fixture " << p << " was built from other fixture sources (key '" << stamp
+                          << "', this checkout's is '" << want << "'): run tools/make-fixtures (tools/test does)";
+            std::abort();
+        }
     }
     return p;
 }

@@ -74,7 +74,10 @@ RunResult sh(const std::string& cmd);
 RunResult run_mctl(const std::vector<std::string>& args, std::string input = "");
 
 // $SPAWN_FIXTURES (default /var/cache/spawn/fixtures)/NAME.tar; aborts the
-// test with a clear message if tools/test has not built it.
+// test with a clear message if tools/test (tools/make-fixtures) has not built
+// it, or built it from other fixture sources than this checkout's: the stamp
+// NAME.tar.key next to it must hold `tools/make-fixtures --key` (checked when
+// SPAWN_SOURCE_ROOT names the checkout, as under meson test).
 std::filesystem::path fixture_tarball(const std::string& name);
 
 // A tree extracted from a fixture tarball into a fresh directory under
