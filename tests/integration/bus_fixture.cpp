@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "cgroup_layout.hpp"
 #include "harness.hpp"
 #include "machined/registry.hpp"
 
@@ -70,9 +71,8 @@ void BusFixture::ensure_machined() {
 
 void BusFixture::TearDown() {
     // What the FakeLeaders and tests left that is not in use any more.
-    for (const char* d : {"/sys/fs/cgroup/systemd/machine.slice", "/sys/fs/cgroup/unified/machine.slice",
-                          "/run/spawn/machines", "/run/spawn"})
-        ::rmdir(d);
+    for (const auto& h : host_leader_hierarchies()) ::rmdir((h + "/machine.slice").c_str());
+    for (const char* d : {"/run/spawn/machines", "/run/spawn"}) ::rmdir(d);
     std::error_code ec;
     fs::remove_all("/run/spawn-test-fake-systemd", ec);
     if (machined_pid_ > 0) {
@@ -90,15 +90,13 @@ void BusFixture::TearDown() {
     }
 }
 
-static const char* kHierarchies[] = {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"};
-
 FakeLeader::FakeLeader(const std::string& name, const std::string& tree) : name_(name) {
     cgroup_ = "/machine.slice/" + machined::scope_unit_name(name);
-    for (const char* h : kHierarchies) {
-        if (!fs::exists(std::string(h) + "/cgroup.procs")) continue;
-        fs::create_directories(std::string(h) + cgroup_);
-        dirs_.push_back(std::string(h) + cgroup_);
+    for (const auto& h : host_leader_hierarchies()) {
+        fs::create_directories(h + cgroup_);
+        dirs_.push_back(h + cgroup_);
     }
+    EXPECT_FALSE(dirs_.empty()) << "no cgroup hierarchy to place the stand-in leader " << name << " in";
     int sync[2];
     if (pipe(sync) < 0) std::abort();
     std::string script =

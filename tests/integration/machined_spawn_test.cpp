@@ -29,8 +29,9 @@ RunResult spawn_run(const std::vector<std::string>& args, std::vector<std::strin
 
 bool cgroup_exists(const std::string& name) {
     std::string unit = machined::scope_unit_name(name);
-    for (const char* h : {"systemd", "unified", "memory", "pids"})
-        if (fs::exists(std::string("/sys/fs/cgroup/") + h + "/machine.slice/" + unit)) return true;
+    // Hybrid (v1 controllers, name=systemd, unified) or pure cgroup2 (the root).
+    for (const char* h : {"/systemd", "/unified", "/memory", "/pids", ""})
+        if (fs::exists(std::string("/sys/fs/cgroup") + h + "/machine.slice/" + unit)) return true;
     return false;
 }
 
