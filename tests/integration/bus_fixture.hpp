@@ -23,6 +23,9 @@ public:
     void TearDown() override;
     // Starts machined again if it exited; fails the test if it cannot.
     static void ensure_machined();
+    // Unregisters the machines whose leader is gone (what a killed test run
+    // leaves: machined keeps them on a host without systemd, across restarts).
+    static void clear_stale_machines();
     static bool machined_on_bus();
 
 private:
@@ -92,6 +95,10 @@ void unregister_quiet(const std::string& name);
 std::vector<std::string> listed_machines();
 // name is among listed_machines().
 bool machine_listed(const std::string& name);
+// The row of machine `name` in a `list` output (mctl's or machinectl's), with
+// runs of spaces folded to one: the columns are as wide as the widest name,
+// and other machines (another session's, a leftover) may be listed.
+std::string machine_row(const std::string& listing, const std::string& name);
 
 // argv that runs the real machinectl against our machined: in a private mount namespace
 // with an empty directory holding system/ bound over /run/systemd (machinectl
