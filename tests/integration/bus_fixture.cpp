@@ -10,10 +10,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "cgroup_layout.hpp"
+#include "core_util.hpp"
 #include "harness.hpp"
 #include "machined/registry.hpp"
 
@@ -45,10 +47,20 @@ void BusFixture::SetUp() {
         auto r = run({"dbus-daemon", "--system", "--fork", "--print-pid"});
         ASSERT_EQ(r.status, 0) << "starting dbus-daemon --system: " << r.err;
         dbus_pid_ = std::stoi(r.out);
-        for (int i = 0; i < 100 && !bus_answers(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        eventually(bus_answers, std::chrono::seconds(30));
         ASSERT_TRUE(bus_answers()) << "dbus-daemon started (pid " << dbus_pid_ << ") but the system bus does not answer";
     }
     ensure_machined();
+    clear_stale_machines();
+}
+
+void BusFixture::clear_stale_machines() {
+    auto m = machined::Machined::connect();
+    if (!m) return;
+    for (const auto& name : listed_machines()) {
+        auto info = m->get(name);
+        if (info && !machined::leader_alive(static_cast<pid_t>(info->leader), info->unit)) (void)m->unregister(name);
+    }
 }
 
 void BusFixture::ensure_machined() {
@@ -58,20 +70,20 @@ void BusFixture::ensure_machined() {
     if (pid == 0) {
         int devnull = ::open("/dev/null", O_RDWR);
         dup2(devnull, 0);
+        reset_signals();
         execl("/lib/systemd/systemd-machined", "systemd-machined", nullptr);
         _exit(127);
     }
     ASSERT_GT(pid, 0);
     machined_pid_ = pid;
-    for (int i = 0; i < 250 && !machined_on_bus(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    eventually(machined_on_bus, std::chrono::seconds(30));
     ASSERT_TRUE(machined_on_bus()) << "systemd-machined (pid " << pid << ") did not take org.freedesktop.machine1";
 }
 
 void BusFixture::TearDown() {
     // What the FakeLeaders and tests left that is not in use any more.
-    for (const char* d : {"/sys/fs/cgroup/systemd/machine.slice", "/sys/fs/cgroup/unified/machine.slice",
-                          "/run/spawn/machines", "/run/spawn"})
-        ::rmdir(d);
+    for (const auto& h : host_leader_hierarchies()) ::rmdir((h + "/machine.slice").c_str());
+    for (const char* d : {"/run/spawn/machines", "/run/spawn"}) ::rmdir(d);
     std::error_code ec;
     fs::remove_all("/run/spawn-test-fake-systemd", ec);
     if (machined_pid_ > 0) {
@@ -81,7 +93,7 @@ void BusFixture::TearDown() {
     }
     if (dbus_pid_ > 0) {
         ::kill(dbus_pid_, SIGTERM);
-        for (int i = 0; i < 100 && ::kill(dbus_pid_, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        eventually([] { return ::kill(dbus_pid_, 0) != 0; }, std::chrono::seconds(10));
         std::error_code ec;
         fs::remove("/run/dbus/pid", ec);
         fs::remove("/run/dbus/system_bus_socket", ec);  // the daemon leaves it behind
@@ -89,15 +101,13 @@ void BusFixture::TearDown() {
     }
 }
 
-static const char* kHierarchies[] = {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"};
-
 FakeLeader::FakeLeader(const std::string& name, const std::string& tree) : name_(name) {
     cgroup_ = "/machine.slice/" + machined::scope_unit_name(name);
-    for (const char* h : kHierarchies) {
-        if (!fs::exists(std::string(h) + "/cgroup.procs")) continue;
-        fs::create_directories(std::string(h) + cgroup_);
-        dirs_.push_back(std::string(h) + cgroup_);
+    for (const auto& h : host_leader_hierarchies()) {
+        fs::create_directories(h + cgroup_);
+        dirs_.push_back(h + cgroup_);
     }
+    EXPECT_FALSE(dirs_.empty()) << "no cgroup hierarchy to place the stand-in leader " << name << " in";
     int sync[2];
     if (pipe(sync) < 0) std::abort();
     std::string script =
@@ -115,6 +125,7 @@ FakeLeader::FakeLeader(const std::string& name, const std::string& tree) : name_
         int devnull = ::open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(devnull, 1);
+        reset_signals();
         if (tree.empty()) {
             execlp("sleep", "sleep", "3600", nullptr);
         } else {
@@ -136,15 +147,15 @@ FakeLeader::FakeLeader(const std::string& name, const std::string& tree) : name_
         return;
     }
     // The leader is the unshare's child once it runs sleep (after the setup).
-    for (int i = 0; i < 250 && pid_ <= 0; ++i) {
+    eventually([&] {
         std::string kids = read_file(fmt::format("/proc/{}/task/{}/children", outer_, outer_));
         if (!kids.empty()) {
             pid_t k = std::stoi(kids);
             std::string comm = read_file(fmt::format("/proc/{}/comm", k));
             if (comm == "sleep\n") pid_ = k;
         }
-        if (pid_ <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+        return pid_ > 0;
+    }, std::chrono::seconds(30));
     EXPECT_GT(pid_, 0) << "the fake container in " << tree << " did not come up";
 }
 
@@ -158,15 +169,12 @@ void FakeLeader::kill_now() {
 }
 
 int FakeLeader::wait_end(int timeout_ms) {
-    for (int i = 0; i < timeout_ms / 10; ++i) {
-        int st = 0;
-        if (outer_ > 0 && waitpid(outer_, &st, WNOHANG) == outer_) {
-            pid_ = outer_ = -1;
-            return st;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
+    int st = 0;
+    if (outer_ <= 0 || !eventually([&] { return waitpid(outer_, &st, WNOHANG) == outer_; },
+                                   std::chrono::milliseconds(timeout_ms)))
+        return -1;
+    pid_ = outer_ = -1;
+    return st;
 }
 
 FakeLeader::~FakeLeader() {
@@ -174,13 +182,14 @@ FakeLeader::~FakeLeader() {
     unregister_quiet(name_);
     for (const auto& d : dirs_) {
         // Processes started inside (mctl exec) may take a moment to go.
-        for (int i = 0; i < 100; ++i) {
-            if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;
+        bool removed = eventually([&] {
+            if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return true;
             std::ifstream procs(d + "/cgroup.procs");
             pid_t p;
             while (procs >> p) ::kill(p, SIGKILL);
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
+            return false;
+        }, std::chrono::seconds(30));
+        EXPECT_TRUE(removed) << "could not remove " << d << ": " << read_file(d + "/cgroup.procs");
     }
 }
 
@@ -203,33 +212,31 @@ BackgroundSpawn::BackgroundSpawn(const std::vector<std::string>& args) {
 }
 
 bool BackgroundSpawn::wait_registered(const std::string& name, int timeout_ms) {
-    for (int i = 0; i < timeout_ms / 20; ++i) {
+    bool registered = false;
+    eventually([&] {
+        if (pid_ <= 0) return true;
         if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
+            pid_ = -1;  // spawn exited first
+            return true;
         }
         auto m = machined::Machined::connect();
         if (m) {
             auto info = m->get(name);
-            if (info && machined::leader_alive(static_cast<pid_t>(info->leader), info->unit)) return true;
+            registered = info && machined::leader_alive(static_cast<pid_t>(info->leader), info->unit);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
+        return registered;
+    }, std::chrono::milliseconds(timeout_ms));
+    return registered;
 }
 
 int BackgroundSpawn::stop(int sig, int timeout_ms) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, sig);
-    for (int i = 0; i < timeout_ms / 10; ++i) {
-        int st = 0;
-        if (waitpid(pid_, &st, WNOHANG) == pid_) {
-            pid_ = -1;
-            return st;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
+    int st = 0;
+    if (!eventually([&] { return waitpid(pid_, &st, WNOHANG) == pid_; }, std::chrono::milliseconds(timeout_ms)))
+        return -1;
+    pid_ = -1;
+    return st;
 }
 
 std::string BackgroundSpawn::output() const { return read_file(log_); }
@@ -277,6 +284,19 @@ std::vector<std::string> listed_machines() {
 bool machine_listed(const std::string& name) {
     auto l = listed_machines();
     return std::find(l.begin(), l.end(), name) != l.end();
+}
+
+std::string machine_row(const std::string& listing, const std::string& name) {
+    std::istringstream in(listing);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name + " ", 0) != 0) continue;
+        std::string folded;
+        for (char c : line)
+            if (c != ' ' || folded.empty() || folded.back() != ' ') folded += c;
+        return folded;
+    }
+    return "";
 }
 
 std::vector<std::string> real_machinectl(const std::vector<std::string>& args) {

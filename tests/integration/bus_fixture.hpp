@@ -23,6 +23,9 @@ public:
     void TearDown() override;
     // Starts machined again if it exited; fails the test if it cannot.
     static void ensure_machined();
+    // Unregisters the machines whose leader is gone (what a killed test run
+    // leaves: machined keeps them on a host without systemd, across restarts).
+    static void clear_stale_machines();
     static bool machined_on_bus();
 
 private:
@@ -30,9 +33,10 @@ private:
     static pid_t machined_pid_;
 };
 
-// A process that stands in for a container's PID 1 until the spawn runtime
-// lands, in /machine.slice/machine-NAME.scope of the name=systemd and unified
-// hierarchies (what machined needs to register it). Without a tree: a forked
+// A process that stands in for a container's PID 1, in
+// /machine.slice/machine-NAME.scope of the hierarchies systemd names units in
+// (what machined needs to register it; cgroup_layout.hpp: name=systemd and
+// unified on a hybrid host, /sys/fs/cgroup itself on a pure cgroup2 host). Without a tree: a forked
 // `sleep` (our direct child, so tests can see which signal ended it). With a
 // tree: `sleep` as PID 1 of new PID/mount/UTS/IPC namespaces, pivoted into the
 // tree with /proc, a devpts instance (/dev/ptmx) and hostname NAME-guest.
@@ -45,6 +49,8 @@ public:
     ~FakeLeader();
     pid_t pid() const { return pid_; }
     const std::string& cgroup() const { return cgroup_; }  // "/machine.slice/machine-NAME.scope"
+    // That cgroup's directory in each hierarchy it was placed in.
+    const std::vector<std::string>& dirs() const { return dirs_; }
     // Kills the process (SIGKILL) and reaps it, keeping the cgroups.
     void kill_now();
     // Waits for the (tree-less) leader to end; returns the raw wait status or
@@ -89,6 +95,10 @@ void unregister_quiet(const std::string& name);
 std::vector<std::string> listed_machines();
 // name is among listed_machines().
 bool machine_listed(const std::string& name);
+// The row of machine `name` in a `list` output (mctl's or machinectl's), with
+// runs of spaces folded to one: the columns are as wide as the widest name,
+// and other machines (another session's, a leftover) may be listed.
+std::string machine_row(const std::string& listing, const std::string& name);
 
 // argv that runs the real machinectl against our machined: in a private mount namespace
 // with an empty directory holding system/ bound over /run/systemd (machinectl

@@ -96,9 +96,13 @@ TEST(CoreConsole, InteractiveShellOverAPty) {
     EXPECT_TRUE(s.read_until("30 100")) << s.output();  // window size forwarded
     EXPECT_TRUE(s.read_until("\nc")) << s.output();      // /dev/console is the pty (a char device)
     s.resize(40, 120);
-    usleep(200 * 1000);
-    s.write("stty size\n");
-    EXPECT_TRUE(s.read_until("40 120")) << s.output();  // SIGWINCH forwarded
+    // SIGWINCH forwarded: the container's terminal takes the new size (asked
+    // again until it shows, for at most 10 s).
+    bool resized = eventually([&] {
+        s.write("stty size\n");
+        return s.read_until("40 120", std::chrono::milliseconds(500));
+    }, std::chrono::seconds(10));
+    EXPECT_TRUE(resized) << s.output();
     s.write("exit 3\n");
     EXPECT_EQ(s.wait(), 3) << s.output();
     EXPECT_NE(s.output().find("Container " + t.path().filename().string() + " failed with error code 3."),

@@ -92,7 +92,7 @@ TEST(CoreFault, UnknownUser) {
 
 TEST(CoreFault, SecondStartOfATreeIsBusy) {
     TempTree t("busybox");
-    Background first(spawn_cmd({"-D", t.str(), "sleep", "10"}));
+    Background first(spawn_cmd({"-D", t.str(), "sleep", "1000"}));  // until the SIGTERM below
     ASSERT_TRUE(eventually([&] { return !machine_cgroups(t.path().filename().string()).empty(); },
                            std::chrono::seconds(5)));
     auto start = std::chrono::steady_clock::now();
@@ -110,7 +110,7 @@ TEST(CoreFault, SecondStartOfATreeIsBusy) {
 TEST(CoreFault, ReadOnlyStartsShareTheTree) {
     TempTree t("busybox");
     const std::string a = "corero-a" + std::to_string(getpid()), b = "corero-b" + std::to_string(getpid());
-    Background first(spawn_cmd({"-D", t.str(), "--read-only", "-M", a, "sleep", "10"}));
+    Background first(spawn_cmd({"-D", t.str(), "--read-only", "-M", a, "sleep", "1000"}));  // until the SIGTERM below
     ASSERT_TRUE(eventually([&] { return !machine_cgroups(a).empty(); }, std::chrono::seconds(5)));
     auto r = run(spawn_cmd({"-D", t.str(), "--read-only", "-M", b, "echo", "shared"}));
     EXPECT_EQ(r.status, 0) << r.err;

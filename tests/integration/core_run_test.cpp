@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cgroup_layout.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
 
@@ -202,8 +203,13 @@ TEST(CoreRun, PrivateNetworkHasOnlyLoopbackUp) {
 
 TEST(CoreRun, AsPid2RunsAStubInitThatReapsZombies) {
     TempTree t("busybox");
+    // An orphan (its parent sh exits at once, so the stub init inherits it)
+    // is killed; once the stub has reaped it, its /proc entry is gone (a
+    // zombie keeps it). Then no zombie is left anywhere in the container.
     auto r = run(spawn_cmd({"-D", t.str(), "-a", "/bin/sh", "-c",
-                            "echo $$; cat /proc/1/comm; sh -c 'sleep 0.2 & exit 0'; sleep 0.8; "
+                            "echo $$; cat /proc/1/comm; sh -c 'sleep 1000 & echo $! > /tmp/orphan'; "
+                            "o=$(cat /tmp/orphan); kill $o; "
+                            "n=0; while [ -e /proc/$o ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done; "
                             "cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z '; exit 5"}));
     EXPECT_EQ(r.status, 5) << r.err;
     EXPECT_EQ(words(r.out), (std::vector<std::string>{"2", "spawn-stub", "0"})) << r.out;
@@ -225,7 +231,7 @@ TEST(CoreRun, ContainerCgroupExistsWhileRunningAndIsRemoved) {
     // Inside its cgroup namespace the container sees itself at the root.
     EXPECT_NE(r.out.find("0::/\n"), std::string::npos) << r.out;
     EXPECT_TRUE(machine_cgroups(name).empty());
-    Background bg(spawn_cmd({"-D", t.str(), "-M", name, "sleep", "5"}));
+    Background bg(spawn_cmd({"-D", t.str(), "-M", name, "sleep", "1000"}));  // until the SIGTERM below
     EXPECT_TRUE(eventually([&] { return !machine_cgroups(name).empty(); }, std::chrono::seconds(5)));
     auto cgs = machine_cgroups(name);
     ASSERT_FALSE(cgs.empty());
@@ -257,6 +263,7 @@ TEST(CoreRun, ListenFdsArePassedThrough) {
         dup2(40, 4);  // not announced: must not reach the container
         setenv("LISTEN_FDS", "1", 1);
         setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+        reset_signals();
         execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-D", t.str().c_str(), "/bin/sh",
               "-c", "echo $LISTEN_FDS $LISTEN_PID; ls /proc/1/fd; cat <&3", static_cast<char*>(nullptr));
         _exit(127);
@@ -272,19 +279,27 @@ TEST(CoreRun, ListenFdsArePassedThrough) {
 
 TEST(CoreRun, SigtermSendsTheKillSignalThenASecondOneKills) {
     TempTree t("busybox");
-    // --kill-signal=SIGTERM: the stub init forwards it to the command, which dies of it.
-    Background a(spawn_cmd({"-D", t.str(), "-M", "coreterma", "--kill-signal=SIGTERM", "-a", "sleep", "100"}));
-    ASSERT_TRUE(eventually([&] { return !machine_cgroups("coreterma").empty(); }, std::chrono::seconds(5)));
-    usleep(200 * 1000);
+    using namespace std::chrono_literals;
+    // --kill-signal=SIGTERM: the stub init forwards it to the command, which
+    // dies of it. The command says when it runs (then execs sleep).
+    Background a(spawn_cmd({"-D", t.str(), "-M", "coreterma", "--kill-signal=SIGTERM", "-a", "/bin/sh", "-c",
+                            "echo running; exec sleep 100"}));
+    ASSERT_TRUE(eventually([&] { return a.out().find("running\n") != std::string::npos; }, 30s)) << a.err();
     kill(a.pid(), SIGTERM);
     EXPECT_EQ(a.wait(std::chrono::seconds(10)), 128 + SIGTERM) << a.err();
-    // A command that ignores it: the second SIGTERM kills the container.
+    // A command that survives it (catches it and goes on): the second SIGTERM
+    // kills the container.
     Background b(spawn_cmd({"-D", t.str(), "-M", "coretermb", "--kill-signal=SIGTERM", "-a", "/bin/sh", "-c",
-                            "trap '' TERM; while :; do sleep 1; done"}));
-    ASSERT_TRUE(eventually([&] { return !machine_cgroups("coretermb").empty(); }, std::chrono::seconds(5)));
-    usleep(200 * 1000);
+                            "trap 'echo got-TERM' TERM; echo trap-set; while :; do sleep 0.1; echo tick; done"}));
+    ASSERT_TRUE(eventually([&] { return b.out().find("trap-set\n") != std::string::npos; }, 30s)) << b.err();
     kill(b.pid(), SIGTERM);
-    EXPECT_EQ(b.wait(std::chrono::milliseconds(700)), -1);  // still running
+    // Still running after the first: the command got the signal and ticks on.
+    EXPECT_TRUE(eventually([&] {
+        auto out = b.out();
+        auto got = out.find("got-TERM\n");
+        return got != std::string::npos && out.find("tick\n", got) != std::string::npos;
+    }, 30s)) << b.out() << b.err();
+    EXPECT_EQ(b.wait(std::chrono::milliseconds(0)), -1);  // still running
     kill(b.pid(), SIGTERM);
     EXPECT_EQ(b.wait(std::chrono::seconds(10)), 1);
     EXPECT_NE(b.err().find("terminated by signal SIGKILL"), std::string::npos) << b.err();
@@ -306,13 +321,16 @@ TEST(CoreRun, SliceOfItsOwnIsRemovedWithTheContainer) {
     // -S puts the scope in a slice of its own (seen from the host while it
     // runs); once the container is gone, neither the scope nor that (now
     // empty) slice is left on the host.
+    using namespace std::chrono_literals;
     TempTree t("busybox");
-    std::string script = spawn_bin() + " -q -D " + t.str() +
-                         " -S spawnownslice /bin/sleep 2 & sleep 0.7; "
-                         "test -d /sys/fs/cgroup/systemd/spawnownslice.slice && echo present; wait $!";
-    auto r = run({"sh", "-c", script});
-    ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "present\n") << "the slice was not created: " << r.err;
+    // The container runs until the test creates /release in its tree.
+    Background bg({spawn_bin(), "-q", "-D", t.str(), "-S", "spawnownslice", "/bin/sh", "-c",
+                   "while [ ! -e /release ]; do sleep 0.05; done"});
+    // Where systemd names units: name=systemd (hybrid, legacy) or the cgroup2 root.
+    const fs::path slice = host_leader_hierarchies().at(0) + "/spawnownslice.slice";
+    EXPECT_TRUE(eventually([&] { return fs::is_directory(slice); }, 30s)) << "the slice was not created: " << bg.err();
+    std::ofstream(t.path() / "release").close();
+    ASSERT_EQ(bg.wait(30s), 0) << bg.err();
     for (const char* h : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
         EXPECT_FALSE(fs::exists(fs::path(h) / "spawnownslice.slice")) << h << "/spawnownslice.slice left behind";
 }

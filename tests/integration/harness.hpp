@@ -2,6 +2,8 @@
 // throw-away trees from the cached fixtures, read observable host state.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -23,8 +25,44 @@ struct RunOptions {
 
 // Runs argv (argv[0] looked up in PATH) with pipes on stdin/stdout/stderr.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
-// In a forked child: execvp(argv), or _exit(127).
+// In a forked child: every signal back to its default action and none
+// blocked, so the programs under test start as a shell or a service manager
+// would start them, whatever the test runner inherited (nohup ignores SIGHUP,
+// the harness ignores SIGPIPE).
+void reset_signals();
+// In a forked child: reset_signals(), then execvp(argv), or _exit(127).
 [[noreturn]] void exec_argv(const std::vector<std::string>& argv);
+
+// A program driven through pipes while it runs: write to its stdin, wait for
+// text on its stdout or stderr, close its stdin, wait for its exit. Every wait
+// is for an event with a deadline. The destructor kills it (SIGKILL) if it
+// still runs.
+class Interactive {
+public:
+    explicit Interactive(const std::vector<std::string>& argv);
+    Interactive(const Interactive&) = delete;
+    Interactive& operator=(const Interactive&) = delete;
+    ~Interactive();
+    void write(const std::string& s);
+    void close_stdin();
+    // Reads until text appears on stdout (stderr); false at the deadline or
+    // when both streams ended without it.
+    bool wait_out(const std::string& text, std::chrono::milliseconds timeout);
+    bool wait_err(const std::string& text, std::chrono::milliseconds timeout);
+    // Waits for the exit (reading on); the exit status (128+signal when
+    // killed), or -1 at the deadline.
+    int wait_exit(std::chrono::milliseconds timeout);
+    pid_t pid() const { return pid_; }
+    const std::string& out() const { return out_; }
+    const std::string& err() const { return err_; }
+
+private:
+    bool pump(std::chrono::milliseconds timeout);  // false when both streams ended
+    bool wait_text(const std::string& text, const std::string& in, std::chrono::milliseconds timeout);
+    pid_t pid_ = -1;
+    int in_ = -1, outfd_ = -1, errfd_ = -1;
+    std::string out_, err_;
+};
 
 // Paths of the binaries under test (meson passes SPAWN_BIN / MCTL_BIN).
 std::string spawn_bin();
@@ -36,7 +74,10 @@ RunResult sh(const std::string& cmd);
 RunResult run_mctl(const std::vector<std::string>& args, std::string input = "");
 
 // $SPAWN_FIXTURES (default /var/cache/spawn/fixtures)/NAME.tar; aborts the
-// test with a clear message if tools/test has not built it.
+// test with a clear message if tools/test (tools/make-fixtures) has not built
+// it, or built it from other fixture sources than this checkout's: the stamp
+// NAME.tar.key next to it must hold `tools/make-fixtures --key` (checked when
+// SPAWN_SOURCE_ROOT names the checkout, as under meson test).
 std::filesystem::path fixture_tarball(const std::string& name);
 
 // A tree extracted from a fixture tarball into a fresh directory under

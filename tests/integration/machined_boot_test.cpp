@@ -22,6 +22,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using namespace std::chrono_literals;
+
+// Polls f() every 200 ms until it holds or the deadline passes; returns f().
+template <typename F>
+bool poll_until(F f, std::chrono::seconds deadline) {
+    auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+        if (f()) return true;
+        std::this_thread::sleep_for(200ms);
+    }
+    return f();
+}
+
+// The guest's systemd has finished booting (running or degraded).
+bool system_up(const std::string& name) {
+    auto r = run_mctl({"exec", name, "systemctl", "is-system-running"});
+    return r.out == "running\n" || r.out == "degraded\n";
+}
+
 uint32_t leader_of(const std::string& name) {
     auto m = machined::Machined::connect();
     if (!m) return 0;
@@ -38,12 +57,7 @@ protected:
         spawn_ = std::make_unique<BackgroundSpawn>(std::vector<std::string>{
             "-q", "-b", "-D", tree_->str(), "-M", name_, "--register=yes", "--console=passive"});
         ASSERT_TRUE(spawn_->wait_registered(name_, 30000)) << spawn_->output();
-        for (int i = 0; i < 150; ++i) {
-            auto r = run_mctl({"exec", name_, "systemctl", "is-system-running"});
-            if (r.out == "running\n" || r.out == "degraded\n") return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-        FAIL() << "the guest did not finish booting";
+        ASSERT_TRUE(poll_until([&] { return system_up(name_); }, 120s)) << "the guest did not finish booting";
     }
     void TearDown() override {
         spawn_.reset();
@@ -58,15 +72,7 @@ protected:
 
 TEST_F(DebianGuest, ListStatusShowSeeTheBootedGuest) {
     auto l = run_mctl({"list", "--no-legend"});
-    // Columns are as wide as the widest entry (other machines may be listed):
-    // compare the guest's row with its runs of spaces folded.
-    std::string row;
-    for (const auto& line : spawn::str::split(l.out, '\n'))
-        if (line.rfind(name_ + " ", 0) == 0) row = line;
-    std::string folded;
-    for (char c : row)
-        if (c != ' ' || folded.empty() || folded.back() != ' ') folded += c;
-    EXPECT_EQ(folded.rfind(name_ + " container spawn debian 12", 0), 0u) << l.out;
+    EXPECT_EQ(machine_row(l.out, name_).rfind(name_ + " container spawn debian 12", 0), 0u) << l.out;
     auto s = run_mctl({"status", name_});
     EXPECT_NE(s.out.find("OS: Debian GNU/Linux 12 (bookworm)"), std::string::npos) << s.out;
     EXPECT_NE(s.out.find("(systemd)"), std::string::npos);
@@ -92,11 +98,10 @@ TEST_F(DebianGuest, ShellEndsWhenTheCommandDoesAndKeepsItsLateOutput) {
     EXPECT_NE(typed.out.find("typed-42"), std::string::npos) << typed.out << typed.err;
     // Leave no shell unit stopping behind: its stop-time vhangup could hit the
     // pty number the next test's login reuses.
-    for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(poll_until([&] {
         auto units = run_mctl({"exec", name_, "systemctl", "list-units", "--no-legend", "container-shell@*"});
-        if (units.status == 0 && units.out.empty()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+        return units.status == 0 && units.out.empty();
+    }, 60s)) << "container-shell@ units left in the guest";
 }
 
 TEST_F(DebianGuest, LoginAndShellGoThroughTheGuestsDbus) {
@@ -131,15 +136,17 @@ TEST_F(DebianGuest, JournalReadsTheGuestJournal) {
     auto j = run_mctl({"journal", name_, "-b", "-n", "1", "-o", "json"});
     EXPECT_EQ(j.out.rfind("{\"__CURSOR\":", 0), 0u) << j.out;
     EXPECT_NE(j.out.find("\"_BOOT_ID\":"), std::string::npos);
-    // -f prints new entries: one written from inside shows up.
-    std::vector<std::string> argv = {"timeout", "3", mctl_bin(), "journal", name_, "-f", "-n", "0", "-o", "cat"};
-    std::thread writer([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(800));
-        run_mctl({"exec", name_, "logger", "-t", "spawn-test", "followed-entry"});
-    });
-    auto f = run(argv);
-    writer.join();
-    EXPECT_NE(f.out.find("followed-entry"), std::string::npos) << f.out;
+    // -f prints new entries: one written from inside shows up. -f may still
+    // be starting when the first is written (-n 0 skips what came before), so
+    // one is written again each second until it shows, for at most a minute.
+    {
+        Interactive f({mctl_bin(), "journal", name_, "-f", "-n", "0", "-o", "cat"});
+        bool seen = poll_until([&] {
+            run_mctl({"exec", name_, "logger", "-t", "spawn-test", "followed-entry"});
+            return f.wait_out("followed-entry", 1s);
+        }, 60s);
+        EXPECT_TRUE(seen) << f.out() << f.err();
+    }
     // The real journalctl -M reads the same journal.
     std::string fake = "/run/spawn-test-fake-systemd";
     fs::create_directories(fake + "/system");
@@ -175,17 +182,14 @@ TEST_F(DebianGuest, RebootReRegistersTheNewLeaderAndRealMachinectlPowersOff) {
     auto r = run_mctl({"reboot", name_});
     EXPECT_EQ(r.status, 0) << r.err;
     uint32_t after = 0;
-    for (int i = 0; i < 150 && (after == 0 || after == before); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    poll_until([&] {
         after = leader_of(name_);
-    }
+        return after != 0 && after != before;
+    }, 60s);
     EXPECT_NE(after, 0u);
     EXPECT_NE(after, before) << "no new leader after reboot";
-    for (int i = 0; i < 100; ++i) {  // let the new boot get its signal handlers up
-        auto s = run_mctl({"exec", name_, "systemctl", "is-system-running"});
-        if (s.out == "running\n" || s.out == "degraded\n") break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    // The new boot has its signal handlers up once it has finished booting.
+    ASSERT_TRUE(poll_until([&] { return system_up(name_); }, 120s)) << "the guest did not boot again";
     auto off = run(real_machinectl({"poweroff", name_}));
     EXPECT_EQ(off.status, 0) << off.err;
     int st = spawn_->stop(0, 20000);
@@ -215,14 +219,9 @@ TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
     auto again = run_mctl({"start", name});
     EXPECT_EQ(again.status, 1);
     EXPECT_EQ(again.err, "mctl: Machine '" + name + "' already exists\n");
-    for (int i = 0; i < 100; ++i) {
-        auto s = run_mctl({"exec", name, "systemctl", "is-system-running"});
-        if (s.out == "running\n" || s.out == "degraded\n") break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    EXPECT_TRUE(poll_until([&] { return system_up(name); }, 120s)) << "the guest did not finish booting";
     EXPECT_EQ(run_mctl({"poweroff", name}).status, 0);
-    for (int i = 0; i < 200 && machine_listed(name); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    EXPECT_FALSE(machine_listed(name));
+    EXPECT_TRUE(poll_until([&] { return !machine_listed(name); }, 60s)) << "still registered after poweroff";
     fs::remove_all(dir);
 
     // An image spawn cannot boot: the error from spawn is shown, nothing stays registered.

@@ -12,6 +12,7 @@
 
 #include "bus_fixture.hpp"
 #include "container/caps.hpp"
+#include "core_util.hpp"
 #include "harness.hpp"
 #include "machined/machine_state.hpp"
 #include "machined/registry.hpp"
@@ -32,8 +33,9 @@ RunResult spawn_run(const std::vector<std::string>& args, std::vector<std::strin
 
 bool cgroup_exists(const std::string& name) {
     std::string unit = machined::scope_unit_name(name);
-    for (const char* h : {"systemd", "unified", "memory", "pids"})
-        if (fs::exists(std::string("/sys/fs/cgroup/") + h + "/machine.slice/" + unit)) return true;
+    // Hybrid (v1 controllers, name=systemd, unified) or pure cgroup2 (the root).
+    for (const char* h : {"/systemd", "/unified", "/memory", "/pids", ""})
+        if (fs::exists(std::string("/sys/fs/cgroup") + h + "/machine.slice/" + unit)) return true;
     return false;
 }
 
@@ -47,7 +49,7 @@ protected:
 TEST_F(SpawnRegistration, RegisteredWhileRunningUnregisteredAfter) {
     TempTree tree("busybox");
     {
-        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-reg", "--register=yes", "/bin/sleep", "60"});
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-reg", "--register=yes", "/bin/sleep", "600"});
         ASSERT_TRUE(s.wait_registered("spawn-s-reg")) << s.output();
         auto m = machined::Machined::connect();
         auto info = m->get("spawn-s-reg");
@@ -75,7 +77,7 @@ TEST_F(SpawnRegistration, ExitStatusAndRegistrationOfAShortCommand) {
 TEST_F(SpawnRegistration, SigkillOfSpawnThenANewStartOfTheSameNameSucceeds) {
     TempTree tree("busybox");
     {
-        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-crash", "--register=yes", "/bin/sleep", "60"});
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-crash", "--register=yes", "/bin/sleep", "600"});
         ASSERT_TRUE(s.wait_registered("spawn-s-crash")) << s.output();
         s.stop(SIGKILL);
     }
@@ -89,7 +91,7 @@ TEST_F(SpawnRegistration, SigkillOfSpawnThenANewStartOfTheSameNameSucceeds) {
 
 TEST_F(SpawnRegistration, TwoLiveMachinesWithOneNameAreRefused) {
     TempTree a("busybox"), b("busybox");
-    BackgroundSpawn s({"-q", "-D", a.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/sleep", "60"});
+    BackgroundSpawn s({"-q", "-D", a.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("spawn-s-dup")) << s.output();
     auto m = machined::Machined::connect();
     uint32_t leader = m->get("spawn-s-dup")->leader;
@@ -129,7 +131,7 @@ TEST_F(SpawnRegistration, PropertyLimitsReachTheScopeAndBadOnesAreRefused) {
     if (fs::exists("/sys/fs/cgroup/memory/cgroup.procs")) {
         // The v1 controllers are not mounted inside: check from the host while it runs.
         BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-prop", "--property=MemoryMax=48M", "--property=TasksMax=33",
-                           "/bin/sleep", "60"});
+                           "/bin/sleep", "600"});
         ASSERT_TRUE(s.wait_registered("spawn-s-prop")) << s.output();
         std::string dir = "/machine.slice/" + machined::scope_unit_name("spawn-s-prop");
         EXPECT_EQ(read_file("/sys/fs/cgroup/memory" + dir + "/memory.limit_in_bytes"), "50331648\n");
@@ -155,7 +157,7 @@ TEST_F(SpawnRegistration, MctlVerbsOnABusyboxGuest) {
     ASSERT_TRUE(s.wait_registered("spawn-s-bb")) << s.output();
 
     auto list = run_mctl({"list", "--no-legend"});
-    EXPECT_NE(list.out.find("spawn-s-bb container spawn busybox 1"), std::string::npos) << list.out;
+    EXPECT_EQ(machine_row(list.out, "spawn-s-bb").rfind("spawn-s-bb container spawn busybox 1 ", 0), 0u) << list.out;
     auto st = run_mctl({"status", "spawn-s-bb"});
     EXPECT_NE(st.out.find("Root: " + fs::canonical(tree.path()).string()), std::string::npos) << st.out;
     EXPECT_NE(st.out.find("/bin/sleep 600"), std::string::npos) << st.out;
@@ -186,13 +188,14 @@ TEST_F(SpawnRegistration, MctlVerbsOnABusyboxGuest) {
 TEST_F(SpawnRegistration, PoweroffSendsTheKillSignalTheMachineWasStartedWith) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-sysv", "--register=yes", "--kill-signal=SIGUSR2", "/bin/sh",
-                       "-c", "trap 'exit 7' USR2; while :; do sleep 0.1; done"});
+                       "-c", "trap 'exit 7' USR2; echo trap-set; while :; do sleep 0.1; done"});
     ASSERT_TRUE(s.wait_registered("spawn-s-sysv")) << s.output();
     // The explicit --kill-signal, and the bounding set mctl confines entered commands to.
     EXPECT_EQ(read_file("/run/spawn/machines/spawn-s-sysv"),
               fmt::format("PoweroffSignal={}\nCapabilityBoundingSet={:#x}\n", SIGUSR2,
                           container::plan_capabilities(Config{})));
-    usleep(200000);  // the trap is set
+    ASSERT_TRUE(eventually([&] { return s.output().find("trap-set\n") != std::string::npos; }, std::chrono::seconds(30)))
+        << s.output();
     auto r = run_mctl({"poweroff", "spawn-s-sysv"});
     EXPECT_EQ(r.status, 0) << r.err;
     int st = s.stop(0, 10000);
@@ -236,14 +239,12 @@ TEST_F(SpawnRegistration, StateFileCarriesTheSystemCallFilterForMctl) {
 TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-stats", "--register=yes", "--property=MemoryMax=64M",
-                       "/bin/sh", "-c", "sleep 600 & sleep 600 & wait"});
+                       "/bin/sh", "-c", "sleep 600 & sleep 600 & echo forked; wait"});
     ASSERT_TRUE(s.wait_registered("spawn-s-stats")) << s.output();
-    RunResult r;
-    for (int i = 0; i < 50; ++i) {  // the two sleeps may take a moment to start
-        r = run_mctl({"stats", "spawn-s-stats", "--no-legend"});
-        if (r.out.rfind("spawn-s-stats 3 ", 0) == 0) break;
-        usleep(50000);
-    }
+    // Both sleeps forked: the machine has its three tasks.
+    ASSERT_TRUE(eventually([&] { return s.output().find("forked\n") != std::string::npos; }, std::chrono::seconds(30)))
+        << s.output();
+    auto r = run_mctl({"stats", "spawn-s-stats", "--no-legend"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out.rfind("spawn-s-stats 3 ", 0), 0u) << r.out;
     EXPECT_NE(r.out.find("s "), std::string::npos) << r.out;  // CPU seconds
@@ -271,7 +272,8 @@ TEST_F(SpawnRegistration, RealMachinectlSeesASpawnContainer) {
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-real", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("spawn-s-real")) << s.output();
     auto list = run(real_machinectl({"list", "--no-legend"}));
-    EXPECT_NE(list.out.find("spawn-s-real container spawn busybox 1"), std::string::npos) << list.out << list.err;
+    EXPECT_EQ(machine_row(list.out, "spawn-s-real").rfind("spawn-s-real container spawn busybox 1 ", 0), 0u)
+        << list.out << list.err;
     auto st = run(real_machinectl({"status", "spawn-s-real"}));
     EXPECT_NE(st.out.find("Root: " + fs::canonical(tree.path()).string()), std::string::npos) << st.out;
     auto show = run(real_machinectl({"show", "spawn-s-real", "-p", "Service", "--value"}));
@@ -346,9 +348,9 @@ TEST_F(SpawnRegistration, KillAndStatusNeverReachBeyondTheMachineWhenItsLeaderIs
     ASSERT_EQ(::kill(guard, SIGSTOP), 0);
     ASSERT_EQ(::kill(s.pid(), SIGSTOP), 0);
     ASSERT_EQ(::kill(leader, SIGKILL), 0);
-    for (int i = 0; i < 200 && proc_state(leader) != 'Z'; ++i) usleep(10000);
+    eventually([&] { return proc_state(leader) == 'Z'; }, std::chrono::seconds(30));
     ASSERT_EQ(proc_state(leader), 'Z');
-    for (int i = 0; i < 200 && proc_state(guard) != 'T'; ++i) usleep(10000);
+    eventually([&] { return proc_state(guard) == 'T'; }, std::chrono::seconds(30));
     ASSERT_EQ(proc_state(guard), 'T');
 
     auto k = run_mctl({"kill", "spawn-s-zomb", "--signal=SIGCONT"});

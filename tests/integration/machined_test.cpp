@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "bus_fixture.hpp"
+#include "core_util.hpp"
 #include "harness.hpp"
 #include "container/cgroup.hpp"
 #include "machined/registration.hpp"
@@ -184,7 +185,7 @@ TEST_F(Machined, ListShowsRegisteredMachines) {
     auto r = mctl({"list"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out.rfind("MACHINE ", 0), 0u) << r.out;
-    EXPECT_NE(r.out.find("spawn-t-list container spawn"), std::string::npos) << r.out;
+    EXPECT_EQ(machine_row(r.out, "spawn-t-list").rfind("spawn-t-list container spawn ", 0), 0u) << r.out;
     EXPECT_NE(r.out.find("machines listed."), std::string::npos);
     auto nl = mctl({"list", "--no-legend", "--no-pager"});
     EXPECT_EQ(nl.out.find("MACHINE"), std::string::npos);
@@ -266,8 +267,9 @@ TEST_F(Machined, KillAllReachesEveryProcessOfTheCgroup) {
     ASSERT_TRUE(register_fake(l, "spawn-t-killall", tree.str()));
     auto r = mctl({"kill", "spawn-t-killall", "-s", "KILL"});
     EXPECT_EQ(r.status, 0) << r.err;
-    for (int i = 0; i < 100 && ::kill(l.pid(), 0) == 0; ++i) usleep(20000);
-    EXPECT_NE(::kill(l.pid(), 0), 0) << "leader still alive after kill --kill-whom=all";
+    // The leader is the unshare's child: it ends (and is reaped) at once.
+    EXPECT_TRUE(eventually([&] { return ::kill(l.pid(), 0) != 0; }, std::chrono::seconds(30)))
+        << "leader still alive after kill --kill-whom=all";
 }
 
 TEST_F(Machined, TerminateKillsTheMachineAndUnregistersIt) {
@@ -277,8 +279,8 @@ TEST_F(Machined, TerminateKillsTheMachineAndUnregistersIt) {
     auto r = mctl({"terminate", "spawn-t-term"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_FALSE(machine_listed("spawn-t-term"));
-    std::string procs = read_file("/sys/fs/cgroup/systemd" + l.cgroup() + "/cgroup.procs");
-    EXPECT_EQ(procs, "") << "processes left in the machine's cgroup";
+    ASSERT_FALSE(l.dirs().empty());
+    for (const auto& d : l.dirs()) EXPECT_EQ(read_file(d + "/cgroup.procs"), "") << "processes left in " << d;
 }
 
 // --- exec / shell / login: entering the machine ----------------------------
@@ -317,19 +319,53 @@ TEST_F(Machined, ShellFallsBackToTheNamespacesAndKeepsTheExitStatus) {
 }
 
 TEST_F(Machined, LoginFallsBackToTheGuestLoginOnANewPty) {
+    using namespace std::chrono_literals;
     TempTree tree("busybox");
     FakeLeader l("spawn-t-login", tree.str());
     ASSERT_TRUE(register_fake(l, "spawn-t-login", tree.str()));
-    auto r = mctl({"login", "spawn-t-login"},
-                  input("root\n", 20));
+    {
+        // As a user would: the fallback is announced, the guest's login
+        // prompts, and Ctrl-] three times within a second leaves.
+        Interactive s({mctl_bin(), "login", "spawn-t-login"});
+        EXPECT_TRUE(s.wait_err("starting the guest's login on a new pty", 30s)) << s.err();
+        EXPECT_TRUE(s.wait_out("login:", 30s)) << s.out() << s.err();
+        s.write("\x1d\x1d\x1d");
+        EXPECT_EQ(s.wait_exit(30s), 0) << s.err();
+        EXPECT_NE(s.err().find("Connection to machine spawn-t-login terminated."), std::string::npos) << s.err();
+    }
+    // Piped input: the session ends by itself once the input is done and
+    // the login has gone quiet.
+    auto r = mctl({"login", "spawn-t-login"}, input("root\n", 30));
     EXPECT_NE(r.err.find("starting the guest's login on a new pty"), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("login:"), std::string::npos) << r.out;
     EXPECT_FALSE(r.timed_out);
-    // Ctrl-] three times within a second leaves.
-    auto esc = mctl({"login", "spawn-t-login"}, input("\x1d\x1d\x1d", 20));
+    // Ctrl-] three times typed ahead, before the session is even up, leaves too.
+    auto esc = mctl({"login", "spawn-t-login"}, input("\x1d\x1d\x1d", 30));
     EXPECT_EQ(esc.status, 0) << esc.err;
     EXPECT_NE(esc.err.find("Connection to machine spawn-t-login terminated."), std::string::npos) << esc.err;
     EXPECT_FALSE(esc.timed_out);
+}
+
+// Known bug, left to src/: started with SIGHUP ignored (nohup, some CI
+// runners) on a busy machine, `mctl login` with Ctrl-] typed ahead hangs until
+// the guest's login times out (busybox: 60 s). The helper (src/helper/enter.cpp
+// run_enter) inherits SIG_IGN for SIGHUP and installs its forwarding handler
+// only after passing the pty back and forking the login, so the SIGHUP mctl
+// sends on Ctrl-] can land in that window and is dropped; the login child
+// keeps SIG_IGN too until it resets its signals. This is what timed out the
+// test above in a loaded full run (status 137 after 20 s); the harness now
+// starts every program with default signal dispositions. Enable once the
+// helper resets or blocks SIGHUP before passing the pty back
+// (--gtest_also_run_disabled_tests; fails within a few attempts under load).
+TEST_F(Machined, DISABLED_LoginEscapeTypedAheadWorksWhenTheCallerIgnoresSighup) {
+    TempTree tree("busybox");
+    FakeLeader l("spawn-t-nohup", tree.str());
+    ASSERT_TRUE(register_fake(l, "spawn-t-nohup", tree.str()));
+    for (int i = 0; i < 5; ++i) {
+        auto esc = run({"nohup", mctl_bin(), "login", "spawn-t-nohup"}, input("\x1d\x1d\x1d", 30));
+        EXPECT_EQ(esc.status, 0) << esc.err;
+        EXPECT_FALSE(esc.timed_out) << "attempt " << i;
+    }
 }
 
 // --- journal, images, start ------------------------------------------------
@@ -452,7 +488,7 @@ TEST_F(Machined, RealMachinectlSeesOurMachines) {
     ASSERT_TRUE(reg.ok()) << reg.error().message();
     auto list = run(real_machinectl({"list", "--no-legend"}));
     EXPECT_EQ(list.status, 0) << list.err;
-    EXPECT_NE(list.out.find("spawn-t-interop container spawn"), std::string::npos) << list.out;
+    EXPECT_EQ(machine_row(list.out, "spawn-t-interop").rfind("spawn-t-interop container spawn ", 0), 0u) << list.out;
     auto st = run(real_machinectl({"status", "spawn-t-interop"}));
     EXPECT_NE(st.out.find("Leader: " + std::to_string(l.pid())), std::string::npos) << st.out << st.err;
     auto ours = mctl({"list", "--no-legend"});

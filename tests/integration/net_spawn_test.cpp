@@ -48,10 +48,11 @@ std::vector<std::string> spawn_argv(const TempTree& t, const std::string& machin
     return a;
 }
 
-// spawn running in the background (a thread around run()).
+// spawn running in the background (a thread around run()), killed after the
+// timeout (a deadline for the whole test: its container runs until released).
 class Background {
 public:
-    explicit Background(std::vector<std::string> argv, std::chrono::milliseconds timeout = 30s)
+    explicit Background(std::vector<std::string> argv, std::chrono::milliseconds timeout = 120s)
         : thread_([this, argv = std::move(argv), timeout] {
               RunOptions o;
               o.timeout = timeout;
@@ -72,6 +73,17 @@ private:
 
 class NetSpawn : public PrivateNetnsTest {};
 
+// A container script that runs until the test releases it, instead of for a
+// fixed time the test would have to finish in: it waits for /release in its
+// tree, which Release creates when the test is done with the container (or
+// leaves early). Declare the Release after the Background it ends.
+const std::string kUntilReleased = "while [ ! -e /release ]; do sleep 0.05; done";
+struct Release {
+    const TempTree& tree;
+    void now() const { std::ofstream(tree.path() / "release").close(); }
+    ~Release() { now(); }
+};
+
 std::string failed(const RunResult& r) { return "status " + std::to_string(r.status) + "\nout: " + r.out + "\nerr: " + r.err; }
 
 }  // namespace
@@ -90,10 +102,13 @@ TEST_F(NetSpawn, BridgeReachesBridgeAddress) {
 TEST_F(NetSpawn, VethBothDirections) {
     TempTree t("busybox");
     Background bg(spawn_argv(t, "nsveth", {"--network-veth", "--network-address=10.8.1.2/24"},
-                             "for i in $(seq 50); do ping -c1 -W1 10.8.1.1 >/dev/null && echo C2H-OK && break; sleep 0.1; done; sleep 2"));
+                             "for i in $(seq 50); do ping -c1 -W1 10.8.1.1 >/dev/null && echo C2H-OK && break; sleep 0.1; done; " +
+                                 kUntilReleased));
+    Release release{t};
     ASSERT_TRUE(eventually([] { return host_has_link("ve-nsveth"); }));
     ASSERT_EQ(sh("ip addr add 10.8.1.1/24 dev ve-nsveth").status, 0);
     EXPECT_TRUE(eventually([] { return sh("busybox ping -c1 -W1 10.8.1.2 >/dev/null").status == 0; }));
+    release.now();
     auto& r = bg.wait();
     EXPECT_EQ(r.status, 0) << failed(r);
     EXPECT_NE(r.out.find("C2H-OK"), std::string::npos) << failed(r);
@@ -102,13 +117,15 @@ TEST_F(NetSpawn, VethBothDirections) {
 
 TEST_F(NetSpawn, ZoneSharedByTwoContainers) {
     TempTree ta("busybox"), tb("busybox");
-    Background a(spawn_argv(ta, "nsza", {"--network-zone=tz", "--network-address=10.8.2.2/24"}, "sleep 4"));
+    Background a(spawn_argv(ta, "nsza", {"--network-zone=tz", "--network-address=10.8.2.2/24"}, kUntilReleased));
+    Release release_a{ta};
     ASSERT_TRUE(eventually([] { return host_has_link("vb-nsza"); }));
     auto r = run(spawn_argv(tb, "nszb", {"--network-zone=tz", "--network-address=10.8.2.3/24"},
                             "for i in $(seq 30); do ping -c1 -W1 10.8.2.2 >/dev/null && echo ZONE-OK && exit 0; sleep 0.1; done; exit 1"));
     EXPECT_EQ(r.status, 0) << failed(r);
     EXPECT_NE(r.out.find("ZONE-OK"), std::string::npos);
     EXPECT_TRUE(host_has_link("vz-tz"));  // a is still in the zone
+    release_a.now();
     EXPECT_EQ(a.wait().status, 0) << failed(a.wait());
     EXPECT_FALSE(host_has_link("vz-tz"));
     EXPECT_FALSE(host_has_link("vb-nsza"));
@@ -122,7 +139,8 @@ TEST_F(NetSpawn, PortForwardingBridgeLoopbackIpv6) {
     Background bg(spawn_argv(t, "nsport",
                              {"--network-bridge=br0", "--network-address=10.8.3.2/24,10.8.3.1",
                               "--network-address=fd00:8:3::2/64", "-p", "8080:80"},
-                             "nc -ll -p 80 -e /bin/echo hello-from-container & sleep 6"));
+                             "nc -ll -p 80 -e /bin/echo hello-from-container & " + kUntilReleased));
+    Release release{t};
     auto fetch = [](const std::string& addr) {
         return sh("busybox nc -w2 " + addr + " 8080 </dev/null").out;
     };
@@ -130,6 +148,7 @@ TEST_F(NetSpawn, PortForwardingBridgeLoopbackIpv6) {
     EXPECT_EQ(fetch("127.0.0.1"), "hello-from-container\n");
     EXPECT_EQ(fetch("fd00:8:3::1"), "hello-from-container\n");
     EXPECT_NE(nft_tables().find("table inet spawn-nsport"), std::string::npos);
+    release.now();
     EXPECT_EQ(bg.wait().status, 0) << failed(bg.wait());
     EXPECT_EQ(nft_tables(), "");
 }
@@ -138,10 +157,12 @@ TEST_F(NetSpawn, PortFollowsGuestConfiguredAddress) {
     TempTree t("busybox");
     Background bg(spawn_argv(t, "nsport2", {"--network-veth", "-p", "8081:80"},
                              "ip addr add 10.8.4.2/24 dev host0 && ip link set host0 up && "
-                             "nc -ll -p 80 -e /bin/echo late-address & sleep 6"));
+                             "nc -ll -p 80 -e /bin/echo late-address & " + kUntilReleased));
+    Release release{t};
     ASSERT_TRUE(eventually([] { return host_has_link("ve-nsport2"); }));
     ASSERT_EQ(sh("ip addr add 10.8.4.1/24 dev ve-nsport2 && ip link set ve-nsport2 up").status, 0);
     EXPECT_TRUE(eventually([] { return sh("busybox nc -w1 127.0.0.1 8081 </dev/null").out == "late-address\n"; }));
+    release.now();
     EXPECT_EQ(bg.wait().status, 0);
     EXPECT_EQ(nft_tables(), "");
 }
@@ -258,7 +279,8 @@ TEST_F(NetSpawn, RegisteredWithInterfacesAndAddresses) {
     BusFixture::ensure_machined();
     TempTree t("busybox");
     Background bg({spawn_bin(), "-q", "--register=yes", "-D", t.str(), "-M", "nsreg", "--network-veth",
-                   "--network-address=10.8.6.2/24", "/bin/sh", "-c", "sleep 4"});
+                   "--network-address=10.8.6.2/24", "/bin/sh", "-c", kUntilReleased});
+    Release release{t};
     ASSERT_TRUE(eventually([] { return host_has_link("ve-nsreg"); }));
     std::string ifindex = sh("ip -o link show ve-nsreg | cut -d: -f1").out;
     while (!ifindex.empty() && ifindex.back() == '\n') ifindex.pop_back();
@@ -272,6 +294,7 @@ TEST_F(NetSpawn, RegisteredWithInterfacesAndAddresses) {
     auto addrs = sh("busctl call org.freedesktop.machine1 /org/freedesktop/machine1 "
                     "org.freedesktop.machine1.Manager GetMachineAddresses s nsreg");
     EXPECT_NE(addrs.out.find("2 4 10 8 6 2"), std::string::npos) << addrs.out << addrs.err;
+    release.now();
     EXPECT_EQ(bg.wait().status, 0) << failed(bg.wait());
 }
 
@@ -295,6 +318,7 @@ TEST_F(NetSpawn, DebianGuestGetsAddressFromNetworkd) {
         dup2(devnull, 1);
         dup2(devnull, 2);
         setsid();
+        reset_signals();
         execl(spawn_bin().c_str(), spawn_bin().c_str(), "-q", "--register=no", "-bD", t.str().c_str(), "-M", "nsdeb",
               "--network-veth", "--console=passive", static_cast<char*>(nullptr));
         _exit(127);
@@ -307,6 +331,7 @@ TEST_F(NetSpawn, DebianGuestGetsAddressFromNetworkd) {
         int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
+        reset_signals();
         execlp("busybox", "busybox", "udhcpd", "-f", (dir / "udhcpd.conf").c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }

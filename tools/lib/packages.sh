@@ -1,16 +1,15 @@
 # tools/lib/packages.sh: shared by tools/test and tools/quickstart (source it).
 #
 # spawn_packages: prints the Debian packages the project needs, one a line,
-#   read from the PACKAGES=( ... ) list in tools/test, which stays the one
-#   place where helpers add packages.
+#   read from the data file tools/packages.txt (the one place to add one).
 # ensure_packages PKG...: installs the missing ones with apt-get (idempotent;
 #   prints what it installs on stderr).
 
 spawn_packages() {
     local here
     here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-    # The PACKAGES=( ... ) block of tools/test, comments stripped.
-    sed -n '/^PACKAGES=(/,/^)/p' "$here/test" | sed -e '1d;$d' -e 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d'
+    # Comments stripped, one name a line.
+    sed -e 's/#.*//' "$here/packages.txt" | tr -s ' \t' '\n' | sed '/^$/d'
 }
 
 ensure_packages() {
