@@ -128,6 +128,9 @@ int open_pty(int sock) {
     die("executing " + argv[0], errno == ENOENT ? 127 : 126);
 }
 
+// The signals the helper passes on to the command.
+constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2};
+
 pid_t g_command = -1;
 void forward_signal(int sig) {
     if (g_command > 0) ::kill(g_command, sig);
@@ -136,15 +139,24 @@ void forward_signal(int sig) {
 }  // namespace
 
 void run_enter(const EnterRequest& r) {
+    // What we forward stays blocked until the command exists and our handlers
+    // are in place: a signal mctl passes on meanwhile (the user's SIGHUP when
+    // leaving with Ctrl-]) waits instead of being lost, or ignored because the
+    // caller ran with SIGHUP ignored (nohup) and exec kept that.
+    sigset_t forwarded, before;
+    sigemptyset(&forwarded);
+    for (int s : kForwarded) sigaddset(&forwarded, s);
+    sigprocmask(SIG_BLOCK, &forwarded, &before);
     int slave = r.pty_socket >= 0 ? open_pty(r.pty_socket) : -1;
     pid_t pid = fork();
     if (pid < 0) die("fork", 126);
-    if (pid == 0) become_command(r, slave);
+    if (pid == 0) become_command(r, slave);  // default dispositions, empty mask
     if (slave >= 0) close(slave);
     g_command = pid;
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;
-    for (int s : {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(s, &sa, nullptr);
+    for (int s : kForwarded) sigaction(s, &sa, nullptr);
+    sigprocmask(SIG_SETMASK, &before, nullptr);
     int st = 0;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) _exit(1);

@@ -346,18 +346,13 @@ TEST_F(Machined, LoginFallsBackToTheGuestLoginOnANewPty) {
     EXPECT_FALSE(esc.timed_out);
 }
 
-// Known bug, left to src/: started with SIGHUP ignored (nohup, some CI
-// runners) on a busy machine, `mctl login` with Ctrl-] typed ahead hangs until
-// the guest's login times out (busybox: 60 s). The helper (src/helper/enter.cpp
-// run_enter) inherits SIG_IGN for SIGHUP and installs its forwarding handler
-// only after passing the pty back and forking the login, so the SIGHUP mctl
-// sends on Ctrl-] can land in that window and is dropped; the login child
-// keeps SIG_IGN too until it resets its signals. This is what timed out the
-// test above in a loaded full run (status 137 after 20 s); the harness now
-// starts every program with default signal dispositions. Enable once the
-// helper resets or blocks SIGHUP before passing the pty back
-// (--gtest_also_run_disabled_tests; fails within a few attempts under load).
-TEST_F(Machined, DISABLED_LoginEscapeTypedAheadWorksWhenTheCallerIgnoresSighup) {
+// Started with SIGHUP ignored (nohup, some CI runners) on a busy machine,
+// `mctl login` with Ctrl-] typed ahead hung until the guest's login timed out
+// (busybox: 60 s): the helper (src/helper/enter.cpp) inherited SIG_IGN for
+// SIGHUP and installed its forwarding handler only after passing the pty back
+// and forking the login, so the SIGHUP mctl sends on Ctrl-] could be dropped.
+// It now blocks what it forwards until the handlers are in place.
+TEST_F(Machined, LoginEscapeTypedAheadWorksWhenTheCallerIgnoresSighup) {
     TempTree tree("busybox");
     FakeLeader l("spawn-t-nohup", tree.str());
     ASSERT_TRUE(register_fake(l, "spawn-t-nohup", tree.str()));
