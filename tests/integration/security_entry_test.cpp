@@ -39,19 +39,26 @@ std::string env_path(const char* name) {
     return v ? v : "";
 }
 
-// A private copy of a binary under test, removed with the object.
-struct BinaryCopy {
-    fs::path dir, path;
-    explicit BinaryCopy(const std::string& from) {
-        char tmpl[] = "/var/tmp/spawn-test-bin-XXXXXX";
+// A directory of its own under /var/tmp, removed with the object.
+struct ScratchDir {
+    fs::path dir;
+    ScratchDir() {
+        char tmpl[] = "/var/tmp/spawn-test-scratch-XXXXXX";
         dir = mkdtemp(tmpl);
-        path = dir / fs::path(from).filename();
-        fs::copy_file(from, path);
-        fs::permissions(path, fs::perms(0755));
     }
-    ~BinaryCopy() {
+    ~ScratchDir() {
         std::error_code ec;
         fs::remove_all(dir, ec);
+    }
+};
+
+// A private copy of a binary under test, removed with the object.
+struct BinaryCopy {
+    ScratchDir scratch;
+    fs::path path;
+    explicit BinaryCopy(const std::string& from) : path(scratch.dir / fs::path(from).filename()) {
+        fs::copy_file(from, path);
+        fs::permissions(path, fs::perms(0755));
     }
     std::string contents() const { return read_file(path); }
 };
@@ -229,8 +236,8 @@ TEST_F(SecurityEntry, EnteredProcessHasNothingOfTheHost) {
 // host directory on fd 10 cannot be read or written through /proc/self/fd.
 TEST_F(SecurityEntry, CallersDescriptorsStayOutside) {
     TempTree tree("busybox");
-    char dir_tmpl[] = "/var/tmp/spawn-test-canary-XXXXXX";
-    fs::path canary_dir = mkdtemp(dir_tmpl);
+    ScratchDir scratch;  // removed on every way out
+    const fs::path canary_dir = scratch.dir;
     std::ofstream(canary_dir / "secret") << "HOST-SECRET\n";
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "sec-fds", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("sec-fds")) << s.output();
@@ -247,7 +254,6 @@ TEST_F(SecurityEntry, CallersDescriptorsStayOutside) {
     }
     EXPECT_EQ(run_mctl({"kill", "sec-fds", "--signal=SIGKILL"}).status, 0);
     s.stop(0, 10000);
-    fs::remove_all(canary_dir);
 }
 
 // --as-pid2: the stub init stays visible as PID 1 for the container's whole
