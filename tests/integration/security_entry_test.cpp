@@ -24,6 +24,7 @@
 #include "container/caps.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "probe_tree.hpp"
 #include "machined/registry.hpp"
 
 using namespace spawn::test;
@@ -81,15 +82,6 @@ struct ArmedTree {
     void settle() const {
         if (!marker("attack-started")) return;
         eventually([&] { return marker("attack-wrote") || marker("attack-gave-up"); }, std::chrono::seconds(20));
-    }
-};
-
-// The probe (security_probe) in a busybox tree.
-struct ProbeTree {
-    TempTree tree{"busybox"};
-    ProbeTree() {
-        fs::copy_file(env_path("SECURITY_PROBE"), tree.path() / "probe");
-        fs::permissions(tree.path() / "probe", fs::perms(0755));
     }
 };
 

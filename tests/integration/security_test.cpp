@@ -42,6 +42,7 @@
 #include "container/seccomp.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "probe_tree.hpp"
 #include "util/fd.hpp"
 #include "machined/machine_state.hpp"
 #include "seccomp_dump.hpp"
@@ -51,18 +52,6 @@ using spawn::UniqueFd;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The busybox tree with the probe at /probe.
-struct ProbeTree {
-    TempTree tree{"busybox"};
-    ProbeTree() {
-        const char* probe = std::getenv("SECURITY_PROBE");
-        if (!probe) ADD_FAILURE() << "SECURITY_PROBE is not set (run through meson test)";
-        else fs::copy_file(probe, tree.path() / "probe", fs::copy_options::overwrite_existing);
-        fs::permissions(tree.path() / "probe", fs::perms(0755));
-    }
-    std::string str() const { return tree.str(); }
-};
 
 std::vector<std::string> spawn_args(const std::string& dir, std::vector<std::string> extra,
                                     std::vector<std::string> cmd) {
