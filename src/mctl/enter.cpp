@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "container/caps.hpp"
+#include "container/confinement.hpp"
 #include "container/helper_protocol.hpp"
 #include "container/sealed_helper.hpp"
 #include "container/seccomp.hpp"
@@ -151,7 +152,8 @@ constexpr int kHelperFd = 3, kPtySocketFd = 4;
 // machine's PID namespace. Only from that fork on can the machine see a
 // process of ours, and it sees the helper: a sealed static image, the
 // machine's bounding set and seccomp filter, non-dumpable, stdio only.
-[[noreturn]] void enter_machine(const Target& t, int helper, int pty_socket, const std::vector<std::string>& args) {
+[[noreturn]] void enter_machine(const Target& t, const container::MachineConfinement& confinement, int helper,
+                                int pty_socket, const std::vector<std::string>& args) {
     std::string self = std::to_string(getpid());
     for (const auto& f : t.procs_files) {
         int fd = open(f.c_str(), O_WRONLY | O_CLOEXEC);
@@ -168,7 +170,7 @@ constexpr int kHelperFd = 3, kPtySocketFd = 4;
     if (h < 0 || dup3(h, kHelperFd, O_CLOEXEC) < 0) die("passing the helper", "", 126);
     if (s >= 0 && dup2(s, kPtySocketFd) < 0) die("passing the pty socket", "", 126);
     close_range(s >= 0 ? kPtySocketFd + 1 : kHelperFd + 1, ~0U, 0);
-    if (auto r = container::confine_like_machine(t.bounding, t.syscall_filter, 0); !r.ok()) {
+    if (auto r = container::confine_like_machine(confinement, 0); !r.ok()) {
         errno = r.error().code();
         die("confining the command to machine", t.name, 126);
     }
@@ -182,6 +184,8 @@ constexpr int kHelperFd = 3, kPtySocketFd = 4;
 // command's.
 Result<pid_t> launch(const Target& t, const Spec& spec, UniqueFd* master, std::string* pty_path) {
     auto helper = TRY(container::open_sealed_helper());
+    // Here, in the host's namespaces: the filter's cache is the host's.
+    const auto confinement = TRY(container::prepare_confinement(t.bounding, t.syscall_filter));
     int sv[2] = {-1, -1};
     if (spec.pty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::errno_("socketpair");
     UniqueFd ours(sv[0]), theirs(sv[1]);
@@ -192,7 +196,7 @@ Result<pid_t> launch(const Target& t, const Spec& spec, UniqueFd* master, std::s
     std::fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) return Error::errno_("fork");
-    if (pid == 0) enter_machine(t, helper.get(), theirs.get(), args);
+    if (pid == 0) enter_machine(t, confinement, helper.get(), theirs.get(), args);
     theirs.reset();
     if (spec.pty) {
         int fd = recv_fd(ours.get(), *pty_path);

@@ -6,6 +6,8 @@
 // attack from inside and checks the host afterwards. The binaries attacked
 // are copies, so a regression damages a copy, not the build.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +24,8 @@
 
 #include "bus_fixture.hpp"
 #include "container/caps.hpp"
+#include "container/seccomp_cache.hpp"
+#include "container/seccomp_plan.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
 #include "probe_tree.hpp"
@@ -317,5 +321,38 @@ TEST_F(SecurityEntry, CommandEnteredBeforeTheLeaderIsConfinedGetsTheMachinesBoun
     EXPECT_NE(machine, host_bnd) << "the leader was not caught before its capability drop";
     EXPECT_EQ(entered & ~machine, 0u) << fmt::format("entered with {:#x}, the machine has {:#x}", entered, machine);
     EXPECT_EQ(run_mctl({"kill", "sec-early", "--signal=SIGKILL"}).status, 0);
+    s.stop(0, 10000);
+}
+
+// Container root plants a "compiled filter" that allows everything in its own
+// /run/spawn/seccomp, under the exact name and key of the machine's filter.
+// mctl reads the cache on the host's side only: the entered command still gets
+// the machine's real filter (keyctl: EPERM, not reached).
+TEST_F(SecurityEntry, FilterCachePlantedInTheMachineIsNeverLoaded) {
+    ProbeTree t;
+    BackgroundSpawn s({"-q", "-D", t.tree.str(), "-M", "sec-cache", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered("sec-cache")) << s.output();
+    const uint64_t bounding = machine_bounding_set("sec-cache");
+    ASSERT_NE(bounding, 0u);
+    auto m = spawn::machined::Machined::connect();
+    ASSERT_TRUE(m.ok());
+    const pid_t leader = static_cast<pid_t>(m->get("sec-cache")->leader);
+    const auto plan = spawn::container::plan_seccomp(bounding);
+    spawn::container::CompiledSeccomp allow_all;
+    allow_all.programs.push_back({sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW}});
+    const fs::path planted = fs::path(fmt::format("/proc/{}/root/run/spawn/seccomp", leader));
+    fs::create_directories(planted);
+    fs::permissions(planted, fs::perms(0700));
+    const fs::path file = planted / spawn::container::seccomp_cache_file_name(plan);
+    std::ofstream(file, std::ios::binary) << spawn::container::seccomp_cache_file_text(plan, allow_all);
+    fs::permissions(file, fs::perms(0600));
+    // The control: the host's own cache would be used if it held this (owned by root, 0600).
+    auto ex = run_mctl({"exec", "sec-cache", "/probe", "denied"});
+    ASSERT_EQ(ex.status, 0) << ex.err;
+    auto r = parse(ex.out);
+    EXPECT_EQ(r["keyctl"], "EPERM") << ex.out;
+    EXPECT_EQ(r["bpf"], "EPERM") << ex.out;
+    EXPECT_TRUE(fs::exists(file));  // still there, never read
+    EXPECT_EQ(run_mctl({"kill", "sec-cache", "--signal=SIGKILL"}).status, 0);
     s.stop(0, 10000);
 }

@@ -36,6 +36,7 @@
 #include <gtest/gtest.h>
 
 #include "container/caps.hpp"
+#include "container/confinement.hpp"
 #include "container/cgroup_hierarchies.hpp"
 #include "container/cgroup_plan.hpp"
 #include "container/device_cgroup.hpp"
@@ -364,15 +365,18 @@ TEST(Security, UnknownCapabilityIsRefusedAndLeavesNothing) {
 }
 
 namespace {
-// Runs argv in a child confined by confine_like_machine(bounding, filter, 0); returns stdout.
+// Runs argv in a child confined as mctl confines what it enters
+// (prepare_confinement(bounding, filter), then confine_like_machine()); returns stdout.
 std::string run_confined(uint64_t bounding, const spawn::SyscallFilter& filter, const std::vector<std::string>& argv,
                          int* status) {
+    auto confinement = spawn::container::prepare_confinement(bounding, filter);
+    if (!confinement.ok()) return "prepare failed: " + confinement.error().message();
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return {};
     pid_t pid = fork();
     if (pid == 0) {
         dup2(p[1], 1);
-        auto r = spawn::container::confine_like_machine(bounding, filter, 0);
+        auto r = spawn::container::confine_like_machine(*confinement, 0);
         if (!r.ok()) {
             std::fprintf(stdout, "confine failed: %s\n", r.error().message().c_str());
             _exit(3);

@@ -153,20 +153,10 @@ Result<void> load_seccomp(const CompiledSeccomp& compiled) {
     return ok();
 }
 
-Result<void> apply_seccomp_plan(const SeccompPlan& plan) {
-    if (!seccomp_available()) return ok();
-    return load_seccomp(TRY(compile_seccomp(plan)));
-}
-
 Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan) {
     std::string out = TRY(export_filter(TRY(build_argument_rules(plan)), true));
     for (const auto& f : TRY(build_allow_lists(plan))) out += TRY(export_filter(f, true));
     return out;
-}
-
-Result<void> confine_like_machine(uint64_t bounding, const SyscallFilter& filter, uid_t uid) {
-    TRY(apply_seccomp_plan(plan_seccomp(bounding, filter)));
-    return apply_capabilities(bounding, uid);
 }
 
 }  // namespace spawn::container

@@ -44,24 +44,9 @@ Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan);
 // no_new_privs). A kernel without seccomp gets no filter (as nspawn does).
 Result<void> load_seccomp(const CompiledSeccomp& compiled);
 
-// Compiles and loads plan (mctl's entered commands; spawn compiles the
-// container's filter in the parent, before clone, and the child only loads
-// it: load_seccomp()).
-Result<void> apply_seccomp_plan(const SeccompPlan& plan);
-// The filters apply_seccomp_plan() would load, in libseccomp's readable PFC
+// The filters compile_seccomp() makes, in libseccomp's readable PFC
 // form, the argument-rule filter first (for tests and debugging; needs no
 // privileges).
 Result<std::string> seccomp_plan_pfc(const SeccompPlan& plan);
-
-// For a process that joins a running machine from the host (mctl exec/shell/
-// login entering the namespaces): exactly the confinement of the machine's own
-// processes. `bounding` is the leader's bounding set (read_bounding_set(),
-// read before entering), `filter` the machine's --system-call-filter lists
-// (machined::read_machine_state(NAME).syscall_filter). Call it as root after
-// setns() and before the credential change and exec: seccomp filter
-// plan_seccomp(bounding, filter), then apply_capabilities(bounding, uid).
-// Without it the joined process would keep the host's full capabilities and no
-// filter, inside a PID namespace where the container's root may ptrace it.
-Result<void> confine_like_machine(uint64_t bounding, const SyscallFilter& filter, uid_t uid);
 
 }  // namespace spawn::container

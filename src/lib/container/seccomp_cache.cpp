@@ -118,9 +118,17 @@ std::string seccomp_cache_key(const SeccompPlan& plan) {
     return key;
 }
 
+std::string seccomp_cache_file_name(const SeccompPlan& plan) {
+    return fmt::format("{:016x}.bpf", fnv1a(seccomp_cache_key(plan)));
+}
+
+std::string seccomp_cache_file_text(const SeccompPlan& plan, const CompiledSeccomp& compiled) {
+    return serialize(seccomp_cache_key(plan), compiled);
+}
+
 Result<CompiledSeccomp> compile_seccomp_cached(const SeccompPlan& plan, const std::string& dir) {
     const std::string key = seccomp_cache_key(plan);
-    const std::string path = fmt::format("{}/{:016x}.bpf", dir, fnv1a(key));
+    const std::string path = dir + "/" + seccomp_cache_file_name(plan);
     if (auto cached = load(dir, path, key)) return std::move(*cached);
     auto compiled = TRY(compile_seccomp(plan));
     if (auto r = store(dir, path, serialize(key, compiled)); !r.ok())

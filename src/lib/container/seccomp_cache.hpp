@@ -24,6 +24,11 @@ inline constexpr const char* kSeccompCacheDir = "/run/spawn/seccomp";
 // The plan's key text: the exact inputs of the compiled programs. Pure.
 std::string seccomp_cache_key(const SeccompPlan& plan);
 
+// The name and the text of the cache file for plan's compiled programs (for
+// tests that plant one).
+std::string seccomp_cache_file_name(const SeccompPlan& plan);
+std::string seccomp_cache_file_text(const SeccompPlan& plan, const CompiledSeccomp& compiled);
+
 // compile_seccomp(plan), from the cache in dir when it holds this plan. A
 // cache that cannot be read or written only costs the compile time (one
 // debug line), never a start.

@@ -8,8 +8,8 @@
 //   SystemCallFilter=~@mount       --system-call-filter deny list
 //
 // mctl confines a command it enters into the machine with the machine's own
-// bounding set and filter: container::confine_like_machine(bounding,
-// state.syscall_filter, uid). The bounding set comes from here, not only from
+// bounding set and filter: container::prepare_confinement(bounding,
+// state.syscall_filter), then confine_like_machine() in the joining process. The bounding set comes from here, not only from
 // the leader: until the leader has dropped its capabilities (right after the
 // registration) its CapBnd is the host's.
 // Other keys (RebootSignal=, written by an admin) are left to their readers.
