@@ -77,12 +77,12 @@ Result<int> run(const Config& cfg, const start::HostFacts& host, const SignalGat
     registration_params.leader = container.pid();
     if (network) registration_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(registration_params));
+    std::optional<net::AddressMonitor> addresses;  // opened while the container waits: its namespace exists
+    if (plan.follow_guest_address) addresses.emplace(TRY(net::AddressMonitor::open(container.pid())));
 
     Console console;
     TRY(container.release(cfg, plan, console));
     phase("payload executed");
-    std::optional<net::AddressMonitor> addresses;
-    if (plan.follow_guest_address) addresses.emplace(TRY(net::AddressMonitor::open(container.pid())));
     LoopInputs loop{signals.fd(), plan.kill_signal, plan.console, cfg.quiet,
                     boot && boot->relay ? &*boot->relay : nullptr, addresses ? &*addresses : nullptr,
                     network ? &*network : nullptr};

@@ -157,6 +157,8 @@ TEST(StartPlan, NetworkModes) {
     auto port = veth;
     port.net.ports.push_back({PortProtocol::Tcp, "", 8080, 80});
     EXPECT_TRUE(plan(port).follow_guest_address);
+    port.net.addresses.push_back({"10.0.0.2/24", ""});  // installed with the links instead
+    EXPECT_FALSE(plan(port).follow_guest_address);
 
     auto joined = command();
     joined.net.netns_path = "/run/netns/x";

@@ -97,7 +97,9 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     // Bad network options fail here, before anything exists.
     p.network = TRY(net::plan_network(cfg));
     p.netns = net_namespace(cfg.net);
-    p.follow_guest_address = p.netns == NetNamespace::Private && !cfg.net.ports.empty();
+    // --port without --network-address: the rules follow the address the guest
+    // gets (with it, they are installed with the links).
+    p.follow_guest_address = p.netns == NetNamespace::Private && !cfg.net.ports.empty() && cfg.net.addresses.empty();
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0);
     p.capabilities = container::plan_capabilities(cfg);
