@@ -24,6 +24,7 @@
 #include "container/mount.hpp"
 #include "container/seccomp.hpp"
 #include "container/helper_protocol.hpp"
+#include "container/in_root.hpp"
 #include "container/sealed_helper.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/launch.hpp"
@@ -42,8 +43,7 @@ Result<UniqueFd> mount_root(const Launch& l) {
     const std::string& root = l.plan->root;
     if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         return Error::errno_("bind-mounting {} on itself", root);
-    UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return Error::errno_("opening {}", root);
+    UniqueFd fd = TRY(container::open_tree_root(root));
     struct stat a {}, b {};
     if (fstat(fd.get(), &a) < 0 || fstat(l.root_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
         return Error::msg("Directory tree {} changed while starting, refusing", root);

@@ -286,14 +286,19 @@ RunResult run_mctl(const std::vector<std::string>& args, std::string input) {
     return run(argv, o);
 }
 
-TempTree::TempTree(const std::string& fixture) {
-    auto tar = fixture_tarball(fixture);
+// A fresh directory under /var/tmp; aborts the test binary when there is none.
+static fs::path make_temp_dir() {
     char tmpl[] = "/var/tmp/spawn-test-XXXXXX";
     if (!mkdtemp(tmpl)) {
         ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
         std::abort();
     }
-    path_ = tmpl;
+    return tmpl;
+}
+
+TempTree::TempTree(const std::string& fixture) {
+    auto tar = fixture_tarball(fixture);
+    path_ = make_temp_dir();
     auto r = run({"tar", "-xpf", tar.string(), "-C", path_.string()});
     if (r.status != 0) {
         ADD_FAILURE() << "extracting " << tar << ": " << r.err;
@@ -307,6 +312,13 @@ TempTree::~TempTree() {
         ADD_FAILURE() << "not removing " << path_ << ": something is still mounted below it";
         return;
     }
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+ScratchDir::ScratchDir() : path_(make_temp_dir()) {}
+
+ScratchDir::~ScratchDir() {
     std::error_code ec;
     fs::remove_all(path_, ec);
 }

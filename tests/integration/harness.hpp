@@ -95,6 +95,21 @@ private:
     std::filesystem::path path_;
 };
 
+// An empty directory of its own under /var/tmp, removed with what is in it
+// on destruction.
+class ScratchDir {
+public:
+    ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    ~ScratchDir();
+    const std::filesystem::path& path() const { return path_; }
+    std::string str() const { return path_.string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
 // Mount points of the host (this process's mount namespace), from mountinfo.
 std::vector<std::string> host_mount_points();
 // Mount points at or below prefix.

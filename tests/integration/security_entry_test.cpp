@@ -44,24 +44,11 @@ std::string env_path(const char* name) {
     return v ? v : "";
 }
 
-// A directory of its own under /var/tmp, removed with the object.
-struct ScratchDir {
-    fs::path dir;
-    ScratchDir() {
-        char tmpl[] = "/var/tmp/spawn-test-scratch-XXXXXX";
-        dir = mkdtemp(tmpl);
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
-
 // A private copy of a binary under test, removed with the object.
 struct BinaryCopy {
     ScratchDir scratch;
     fs::path path;
-    explicit BinaryCopy(const std::string& from) : path(scratch.dir / fs::path(from).filename()) {
+    explicit BinaryCopy(const std::string& from) : path(scratch.path() / fs::path(from).filename()) {
         fs::copy_file(from, path);
         fs::permissions(path, fs::perms(0755));
     }
@@ -233,7 +220,7 @@ TEST_F(SecurityEntry, EnteredProcessHasNothingOfTheHost) {
 TEST_F(SecurityEntry, CallersDescriptorsStayOutside) {
     TempTree tree("busybox");
     ScratchDir scratch;  // removed on every way out
-    const fs::path canary_dir = scratch.dir;
+    const fs::path canary_dir = scratch.path();
     std::ofstream(canary_dir / "secret") << "HOST-SECRET\n";
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "sec-fds", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("sec-fds")) << s.output();

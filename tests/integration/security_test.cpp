@@ -468,19 +468,6 @@ bool in_procs(const std::string& file, pid_t pid) {
     return false;
 }
 
-// A directory under /var/tmp, removed with what is in it.
-struct ScratchDir {
-    std::string path;
-    ScratchDir() {
-        char tmpl[] = "/var/tmp/spawn-sec-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 // BPF_CGROUP_DEVICE programs attached to the cgroup2 directory dir (-1: query failed).
 int attached_device_programs(const std::string& dir) {
     UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -528,7 +515,7 @@ TEST(SecurityCgroup, ReleaseAgentOfEveryV1HierarchyIsOutOfReach) {
     const std::string name = unique_name("ra"), tag = name + "-x";
     // The agent: a host script that would leave a canary.
     ScratchDir dir;
-    const std::string agent = dir.path + "/agent", canary = dir.path + "/canary";
+    const std::string agent = dir.str() + "/agent", canary = dir.str() + "/canary";
     std::ofstream(agent) << "#!/bin/sh\necho \"$@\" > " << canary << "\n";
     chmod(agent.c_str(), 0755);
     ReleaseAgentGuard guard(hierarchies, tag);
