@@ -7,6 +7,7 @@
 // which forks the command into the machine's PID namespace. The machine
 // never sees mctl's own image or a process with more than it has itself.
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -162,6 +163,10 @@ constexpr int kHelperFd = 3, kPtySocketFd = 4;
         close(fd);
     }
     if (t.ns_flags && setns(t.pidfd.get(), t.ns_flags) < 0) die("entering the namespaces of machine", t.name, 126);
+    // In the machine's user namespace host root is nobody: become its root
+    // (the host UID its range maps 0 to), as its own processes are.
+    if ((t.ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setgroups(0, nullptr) < 0 || setresuid(0, 0, 0) < 0))
+        die("becoming root of the user namespace of machine", t.name, 126);
     prctl(PR_SET_DUMPABLE, 0);
     // The caller's descriptors (a host file on fd 9, the bus connection, the
     // leader's pidfd) must not reach the machine: keep stdio and ours only.

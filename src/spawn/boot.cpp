@@ -25,7 +25,7 @@ std::map<std::string, std::string> host_os_release() {
 }
 }  // namespace
 
-Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan) {
+Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan, const container::IdRange* users) {
     BootLaunch b;
     TRY(boot::check_os_release(plan.root));
     b.init = TRY(boot::find_init(plan.root));
@@ -47,6 +47,7 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan)
     if (auto h = host_machine_id()) host_id = uuid_to_string(*h);
     auto facts = TRY(boot::gather_journal_facts(plan.root, uuid_to_string(plan.uuid), host_id));
     b.journal = TRY(boot::plan_link_journal(cfg.link_journal, facts));
+    TRY(boot::apply_journal_host(b.journal, users ? std::optional<uid_t>(users->base) : std::nullopt));
 
     b.relay = TRY(boot::NotifyRelay::create());
     return b;
@@ -68,7 +69,7 @@ Result<void> boot_child_setup(const BootLaunch& b, const std::string& root) {
     if (::mount(nullptr, host.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 nullptr) < 0)
         return Error::errno_("making {} read-only", host);
-    TRY(boot::apply_journal_plan(b.journal));
+    TRY(boot::apply_journal_guest(b.journal));
     return {};
 }
 

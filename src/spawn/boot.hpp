@@ -1,7 +1,8 @@
 // boot: the glue between the spawn runtime (parent.cpp / child.cpp) and the
 // boot modules (src/lib/boot/) for -b. The parent calls prepare_boot() before
 // clone(): it checks the tree (os-release, init), plans --link-journal and
-// creates the notify relay; the machine id is the start plan's.
+// makes its host half (links in the host's /var/log/journal, as host root),
+// and creates the notify relay; the machine id is the start plan's.
 // The child calls boot_child_setup() before pivot_root: the guest interface
 // under /run/host, the notify socket, the journal link. The child's exec uses
 // argv/env from here.
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "container/userns_plan.hpp"
 #include "start/plan.hpp"
 #include "boot/journal.hpp"
 #include "boot/notify.hpp"
@@ -28,8 +30,8 @@ struct BootLaunch {
     boot::JournalPlan journal;
 };
 
-// Parent, before clone().
-Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan);
+// Parent, before clone(). users: the container's user namespace range, if any.
+Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan, const container::IdRange* users);
 
 // Child, in the container's mount namespace after the mount plan (root = the
 // tree's path there, /run already the container's tmpfs), before pivot_root.

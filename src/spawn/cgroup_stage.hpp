@@ -5,13 +5,15 @@
 #pragma once
 
 #include "container/cgroup.hpp"
+#include "container/userns_plan.hpp"
 #include "start/plan.hpp"
 #include "util/result.hpp"
 
 namespace spawn {
 
 // The Cgroup removes itself (killing what is left in it) when dropped; an
-// empty one for CgroupOwner::Systemd.
-Result<container::Cgroup> create_cgroup(const start::StartPlan& plan);
+// empty one for CgroupOwner::Systemd. users: the container's user namespace
+// range, whose root gets the cgroup the guest's init manages (delegated).
+Result<container::Cgroup> create_cgroup(const start::StartPlan& plan, const container::IdRange* users);
 
 }  // namespace spawn

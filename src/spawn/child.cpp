@@ -35,14 +35,31 @@ namespace {
 
 using container::Barrier;
 
-// Bind-mounts the tree on itself (so it is a mount point pivot_root accepts)
-// and returns an O_PATH fd of that new mount, checked to be the same directory.
-Result<UniqueFd> mount_root(const Launch& l) {
+// In a new user namespace the child has no IDs until the host mapped them
+// (Barrier::UsersMapped, which may bring the idmapped tree); then it becomes
+// the namespace's root, so what it creates is owned by the container's root.
+Result<UniqueFd> become_container_root(const Launch& l) {
+    UniqueFd idmapped_tree;
+    TRY(l.child_end->wait(Barrier::UsersMapped, &idmapped_tree));
+    if (setresgid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root group");
+    if (setgroups(0, nullptr) < 0) return Error::errno_("dropping supplementary groups");
+    if (setresuid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root");
+    return idmapped_tree;
+}
+
+// Bind-mounts the tree on itself (so it is a mount point pivot_root accepts),
+// or mounts the idmapped copy of it there, and returns an O_PATH fd of that
+// new mount, checked to be the same directory.
+Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& idmapped_tree) {
     if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
         return Error::errno_("making the mount namespace a slave of the host");
     const std::string& root = l.plan->root;
-    if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    if (idmapped_tree) {
+        if (move_mount(idmapped_tree.get(), "", AT_FDCWD, root.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return Error::errno_("mounting the idmapped {} on itself", root);
+    } else if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
         return Error::errno_("bind-mounting {} on itself", root);
+    }
     UniqueFd fd = TRY(container::open_tree_root(root));
     struct stat a {}, b {};
     if (fstat(fd.get(), &a) < 0 || fstat(l.root_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
@@ -156,6 +173,8 @@ Result<Prepared> prepare_exec(const Launch& l) {
 
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
+    UniqueFd idmapped_tree;
+    if (l.plan->userns.enabled()) idmapped_tree = TRY(become_container_root(l));
     // NETWORK hook (child side): --network-namespace-path joins that namespace
     // (opened and checked by the parent); a private network is set up from the
     // host side, nothing to do here.
@@ -165,7 +184,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
     // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
-    auto root = TRY(mount_root(l));
+    auto root = TRY(mount_root(l, idmapped_tree));
+    idmapped_tree.reset();
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));

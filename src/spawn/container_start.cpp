@@ -6,6 +6,7 @@
 #include "container/sealed_helper.hpp"
 #include "machined/scope.hpp"
 #include "spawn/launch.hpp"
+#include "spawn/users_stage.hpp"
 #include "util/log.hpp"
 
 namespace spawn {
@@ -42,6 +43,12 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
                                                     [&l]() { return run_child(l); }));
     child_end.close();
     ContainerStart c(std::move(parent_end), std::move(child));
+    if (in.users) {
+        auto mapped = map_users(c.pid(), plan, *in.users, in.root_fd);
+        if (!mapped.ok()) return c.first_cause(std::move(mapped).error());
+        if (auto s = c.parent_end_.signal(Barrier::UsersMapped, mapped->get()); !s.ok())
+            return c.first_cause(std::move(s).error());
+    }
     if (plan.transient) {
         auto scope = *plan.transient;
         scope.pids = {static_cast<uint32_t>(c.pid())};

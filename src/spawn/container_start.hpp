@@ -1,6 +1,8 @@
 // The container's first process, from clone to the payload's exec, as two
 // stages of the start:
 //   ContainerStart::clone()  the process in its namespaces (plan.clone_flags),
+//                            in a user namespace its ID maps written and the
+//                            tree owned by them (UsersMapped; users_stage.hpp),
 //                            born in its cgroup2 cgroup and moved into the
 //                            others, or into the scope systemd makes; it
 //                            mounts its tree meanwhile, up to HostReady
@@ -18,6 +20,7 @@
 #include "container/process.hpp"
 #include "container/seccomp.hpp"
 #include "container/sync.hpp"
+#include "container/userns_plan.hpp"
 #include "spawn/boot.hpp"
 #include "start/plan.hpp"
 #include "util/result.hpp"
@@ -38,6 +41,7 @@ struct ChildInputs {
     const BootLaunch* boot = nullptr;                // -b
     const container::CompiledSeccomp* seccomp = nullptr;
     const sigset_t* saved_sigmask = nullptr;         // for the payload
+    const container::IdRange* users = nullptr;       // its user namespace's range (users_stage.hpp)
 };
 
 class ContainerStart {

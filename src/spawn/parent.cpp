@@ -2,7 +2,7 @@
 // says what each does; each returns an RAII object, so every way out tears
 // down what was set up, in reverse): the tree checked, the start planned
 // (bad input fails here, before anything exists), the machine name claimed,
-// the tree locked, the guest prepared (-b), the cgroup made, the filter
+// the tree locked, the user namespace's range taken (-U), the guest prepared (-b), the cgroup made, the filter
 // compiled, the container cloned and placed, its network and registration,
 // its release to the payload, the event loop, and spawn's exit status.
 // A SIGKILL of spawn: the kernel kills the container (PR_SET_PDEATHSIG) and
@@ -23,6 +23,7 @@
 #include "spawn/launch.hpp"
 #include "spawn/signals.hpp"
 #include "spawn/tree.hpp"
+#include "spawn/users_stage.hpp"
 #include "start/host_facts.hpp"
 #include "start/plan.hpp"
 #include "util/log.hpp"
@@ -59,16 +60,19 @@ Result<int> run(const Config& cfg, const start::HostFacts& host, const SignalGat
     UniqueFd netns;
     if (plan.netns == NetNamespace::Joined) netns = TRY_CTX(net::open_netns(plan.network.netns_path), "--network-namespace-path");
     auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, cfg.read_only));
+    const auto uid_range = TRY(take_uid_range(plan));
     phase("tree checked and locked");
 
     std::optional<BootLaunch> boot;
-    if (cfg.boot) boot = TRY(prepare_boot(cfg, plan));
-    auto cgroup = TRY(create_cgroup(plan));
+    const container::IdRange* users = uid_range ? &uid_range->range() : nullptr;
+    if (cfg.boot) boot = TRY(prepare_boot(cfg, plan, users));
+    auto cgroup = TRY(create_cgroup(plan, users));
     phase("cgroup created");
     const auto seccomp = TRY(container::compile_seccomp_cached(plan.seccomp));
     phase("filter compiled");
 
-    ChildInputs in{tree.fd.get(), netns.get(), boot ? &*boot : nullptr, &seccomp, &signals.saved_mask()};
+    ChildInputs in{tree.fd.get(), netns.get(), boot ? &*boot : nullptr, &seccomp, &signals.saved_mask(),
+                   users};
     auto container = TRY(ContainerStart::clone(cfg, plan, in, cgroup));
     phase("cloned and placed");
     std::optional<net::NetworkSetup> network;

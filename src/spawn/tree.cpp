@@ -1,5 +1,7 @@
 #include "spawn/tree.hpp"
 
+#include <sys/stat.h>
+
 #include <climits>
 #include <cstdlib>
 
@@ -14,6 +16,10 @@ Result<OpenTree> open_tree(const Config& cfg) {
     char real[PATH_MAX];
     if (!realpath(cfg.directory.c_str(), real)) return Error::errno_("resolving {}", cfg.directory);
     t.facts.root = real;
+    struct stat st {};
+    if (fstat(t.fd.get(), &st) < 0) return Error::errno_("stat {}", t.facts.root);
+    t.facts.owner_uid = st.st_uid;
+    t.facts.owner_gid = st.st_gid;
     auto id = boot::read_tree_machine_id(t.fd.get());
     if (id) {
         t.facts.machine_id = std::move(*id);

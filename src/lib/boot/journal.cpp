@@ -163,7 +163,21 @@ Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::st
     return f;
 }
 
-Result<void> apply_journal_plan(const JournalPlan& p) {
+namespace {
+
+// try-* modes skip what fails (and the guest's half after a failed host half).
+Result<void> applied(Result<void> r, JournalPlan* p, bool try_mode) {
+    if (!r && try_mode) {
+        log::debug("--link-journal: {}; skipping", r.error().message());
+        if (p) p->link = false;
+        return {};
+    }
+    return std::move(r).context("--link-journal");
+}
+
+}  // namespace
+
+Result<void> apply_journal_host(JournalPlan& p, std::optional<uid_t> owner) {
     if (!p.link) {
         // try-* modes that found nothing to link: not worth a warning (as nspawn).
         for (const auto& w : p.warnings) log::debug("--link-journal: {}", w);
@@ -175,29 +189,40 @@ Result<void> apply_journal_plan(const JournalPlan& p) {
             return Error::errno_("removing the stale symlink {}", p.host_path);
         if (p.rmdir_host_dir && ::rmdir(p.host_path.c_str()) < 0)
             return Error::errno_("removing {} to replace it with a link to the guest's journal", p.host_path);
-        if (p.mkdir_guest_parents) {
-            // guest_path = TREE/var/log/journal/<id>
-            std::string tree = p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size());
-            for (const char* d : {"/var", "/var/log", "/var/log/journal"}) TRY(mkdir_one(tree + d, 0755));
-        }
         if (p.symlink_host_to_guest) {
             if (::symlink(p.guest_path.c_str(), p.host_path.c_str()) < 0)
                 return Error::errno_("linking {} to {}", p.host_path, p.guest_path);
         }
         if (p.mkdir_host) TRY(mkdir_one(p.host_path, 0755));
-        if (p.mkdir_guest_parents) TRY(mkdir_one(p.guest_path, 0755));
+        // The guest's journald writes there as the container's root.
+        if (p.bind_host_into_guest && owner && ::lchown(p.host_path.c_str(), *owner, *owner) < 0)
+            return Error::errno_("giving {} to the container's root", p.host_path);
+        return {};
+    };
+    return applied(step(), &p, p.try_mode);
+}
+
+Result<void> apply_journal_guest(const JournalPlan& p) {
+    if (!p.link) return {};
+    auto step = [&]() -> Result<void> {
+        if (p.mkdir_guest_parents) {
+            // guest_path = TREE/var/log/journal/<id>
+            std::string tree = p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size());
+            for (const char* d : {"/var", "/var/log", "/var/log/journal"}) TRY(mkdir_one(tree + d, 0755));
+            TRY(mkdir_one(p.guest_path, 0755));
+        }
         if (p.bind_host_into_guest) {
             if (::mount(p.host_path.c_str(), p.guest_path.c_str(), nullptr, MS_BIND, nullptr) < 0)
                 return Error::errno_("bind-mounting the host's {} onto {}", p.host_path, p.guest_path);
         }
         return {};
     };
-    auto r = step();
-    if (!r && p.try_mode) {
-        log::debug("--link-journal: {}; skipping", r.error().message());
-        return {};
-    }
-    return std::move(r).context("--link-journal");
+    return applied(step(), nullptr, p.try_mode);
+}
+
+Result<void> apply_journal_plan(JournalPlan& p) {
+    TRY(apply_journal_host(p, std::nullopt));
+    return apply_journal_guest(p);
 }
 
 }  // namespace spawn::boot

@@ -11,6 +11,9 @@
 // apply_journal_plan() touch the file system.
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,9 +64,16 @@ Result<JournalPlan> plan_link_journal(LinkJournal mode, const JournalFacts& fact
 Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::string& guest_id,
                                           const std::string& host_id);
 
-// Executes the plan. The bind mount lands in the calling process's mount
-// namespace, so call it in the container's mount namespace before
-// pivot_root, with tree = the tree's path as seen there.
-Result<void> apply_journal_plan(const JournalPlan& plan);
+// Executes the plan in two halves. The host's (links and directories in the
+// host's /var/log/journal) runs as host root before the container exists;
+// owner: the container's root with a user namespace, given the host
+// directory bound into the guest. A try-* mode that fails there clears
+// plan.link, so the guest's half does nothing.
+Result<void> apply_journal_host(JournalPlan& plan, std::optional<uid_t> owner);
+// The guest's (its directories, the bind mount) runs in the container's
+// mount namespace before pivot_root, as its root.
+Result<void> apply_journal_guest(const JournalPlan& plan);
+// Both, one after the other.
+Result<void> apply_journal_plan(JournalPlan& plan);
 
 }  // namespace spawn::boot

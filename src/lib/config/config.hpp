@@ -53,6 +53,28 @@ struct NetworkAddress {
     std::string gateway;  // optional
 };
 
+// --private-users: whether the container gets a user namespace and which
+// host UIDs/GIDs its 0.. map to (container/userns_plan.hpp). GIDs always
+// get the same range as UIDs.
+enum class UserNsMode {
+    No,        // no user namespace (nspawn's default outside systemd-nspawn@.service)
+    Fixed,     // BASE[:COUNT]
+    FromTree,  // "yes": the owner of the tree's root directory is the base, 65536 IDs
+    Pick,      // "pick" / -U: a free range, locked for the machine's life
+    Identity,  // "identity": 0..65535 on 0..65535 (capability isolation only)
+};
+// --private-users-ownership: how the tree's files come to be owned by the range.
+enum class UserNsOwnership { Off, Chown, Map, Auto };
+
+struct UserNamespace {
+    UserNsMode mode = UserNsMode::No;
+    uint32_t base = 0;          // Fixed
+    uint32_t count = 65536;     // Fixed (others: 65536)
+    std::optional<UserNsOwnership> ownership;  // unset: auto with pick, else off (as nspawn)
+    bool enabled() const { return mode != UserNsMode::No; }
+    bool operator==(const UserNamespace&) const = default;
+};
+
 // --system-call-filter: system call names and @groups (systemd's, see
 // config/syscall_groups.hpp) added to the default seccomp filter (allow)
 // or taken out of it (deny, given with a leading '~'). Deny wins.
@@ -102,6 +124,7 @@ struct Config {
     uint64_t capability_add = 0;        // --capability=CAP,... (bit mask, 1 << CAP_*)
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
     SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
+    UserNamespace userns;               // -U, --private-users, --private-users-ownership
 
     // Registration and units.
     RegisterMode register_mode = RegisterMode::Auto;  // --register

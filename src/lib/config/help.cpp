@@ -55,6 +55,18 @@ Security:
                             syscall-filter); calls the filter does not know
                             fail with ENOSYS
 
+User Namespacing:
+     --private-users=no     Run without user namespacing
+     --private-users=yes|pick|identity
+                            Run within user namespace, autoselect UID/GID range
+     --private-users=UIDBASE[:NUIDS]
+                            Similar, but with user configured UID/GID range
+     --private-users-ownership=MODE
+                            Take care of ownership of the container's files
+                            (off, chown, map or auto)
+  -U                        Equivalent to --private-users=pick and
+                            --private-users-ownership=auto
+
 Networking:
      --private-network      Disable network in container
      --network-interface=INTERFACE

@@ -15,6 +15,7 @@
 #include "config/names.hpp"
 #include "config/capabilities.hpp"
 #include "config/syscall_groups.hpp"
+#include "config/userns_options.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 
@@ -50,11 +51,13 @@ enum : int {
     ARG_CAPABILITY,
     ARG_DROP_CAPABILITY,
     ARG_SYSTEM_CALL_FILTER,
+    ARG_PRIVATE_USERS,
+    ARG_PRIVATE_USERS_OWNERSHIP,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
 // report a missing argument as ':' and print nothing.
-constexpr const char* kShortOptions = "+:hD:u:abM:jS:qp:nE:P";
+constexpr const char* kShortOptions = "+:hD:u:abM:jS:qp:nE:PU";
 
 const struct option kLongOptions[] = {
     {"help", no_argument, nullptr, 'h'},
@@ -94,6 +97,8 @@ const struct option kLongOptions[] = {
     {"capability", required_argument, nullptr, ARG_CAPABILITY},
     {"drop-capability", required_argument, nullptr, ARG_DROP_CAPABILITY},
     {"system-call-filter", required_argument, nullptr, ARG_SYSTEM_CALL_FILTER},
+    {"private-users", required_argument, nullptr, ARG_PRIVATE_USERS},
+    {"private-users-ownership", required_argument, nullptr, ARG_PRIVATE_USERS_OWNERSHIP},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -335,6 +340,15 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     }
     case ARG_SYSTEM_CALL_FILTER:
         TRY(parse_syscall_filter(arg, cfg.syscall_filter));
+        break;
+    case 'U':
+        apply_dash_u(cfg.userns);
+        break;
+    case ARG_PRIVATE_USERS:
+        TRY(parse_private_users(arg, cfg.userns));
+        break;
+    case ARG_PRIVATE_USERS_OWNERSHIP:
+        cfg.userns.ownership = TRY(parse_private_users_ownership(arg));
         break;
     default:
         return Error::msg("internal error: unhandled option {}", name());
@@ -665,6 +679,9 @@ Result<void> validate_network(const NetworkConfig& n) {
 
 Result<void> validate_config(const Config& c) {
     if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
+    if (c.userns.enabled() && !c.net.netns_path.empty())
+        return Error::msg("--private-users may not be combined with --network-namespace-path (that namespace belongs "
+                          "to the host's user namespace)");
     return validate_network(c.net);
 }
 

@@ -18,6 +18,7 @@
 #include "container/cgroup_hierarchies.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace spawn::container {
 namespace fs = std::filesystem;
@@ -184,6 +185,34 @@ void Cgroup::destroy() noexcept {
              p.filename().string().ends_with(".slice") && p.filename() != "machine.slice"; p = p.parent_path())
             if (::rmdir(p.c_str()) < 0) break;
     }
+}
+
+namespace {
+
+std::vector<std::string> v2_delegate_files() {
+    std::vector<std::string> files;
+    if (auto text = read_file("/sys/kernel/cgroup/delegate"))
+        for (auto& f : str::split(*text, '\n'))
+            if (!f.empty()) files.push_back(f);
+    if (files.empty()) files = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control"};
+    return files;
+}
+
+}  // namespace
+
+Result<void> delegate_cgroup(const CgroupPlan& plan, uid_t root_id) {
+    for (const auto& d : plan.dirs) {
+        std::vector<std::string> files;
+        if (d.v2) files = v2_delegate_files();
+        else if (d.has("name=systemd")) files = {"cgroup.procs", "tasks", "cgroup.clone_children", "notify_on_release"};
+        else continue;  // v1 controllers stay the host's, as with nspawn
+        if (::chown(d.path.c_str(), root_id, root_id) < 0) return Error::errno_("chown {}", d.path);
+        for (const auto& f : files) {
+            std::string p = d.path + "/" + f;
+            if (::chown(p.c_str(), root_id, root_id) < 0 && errno != ENOENT) return Error::errno_("chown {}", p);
+        }
+    }
+    return ok();
 }
 
 }  // namespace spawn::container

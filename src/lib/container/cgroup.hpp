@@ -51,6 +51,12 @@ private:
     UniqueFd v2_fd_;
 };
 
+// Gives the container's root (host UID and GID root_id) what a delegated
+// cgroup gives, as nspawn with a user namespace: the cgroup2 and name=systemd
+// directories of plan and the files a delegate may write in them
+// (/sys/kernel/cgroup/delegate), so the guest's init makes its own cgroups.
+Result<void> delegate_cgroup(const CgroupPlan& plan, uid_t root_id);
+
 // Fails (naming the hierarchy) when pid sits in the root cgroup of a cgroup v1
 // hierarchy: checked once the container is placed, before it runs anything.
 Result<void> check_not_in_v1_root(pid_t pid);

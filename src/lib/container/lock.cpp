@@ -21,32 +21,43 @@ Result<TreeLock> TreeLock::acquire(int dir_fd, const std::string& dir, bool shar
     return l;
 }
 
-Result<NameLock> NameLock::acquire(const std::string& machine) {
-    if (::mkdir("/run/spawn", 0755) < 0 && errno != EEXIST) return Error::errno_("creating /run/spawn");
-    if (::mkdir(kNameLockDir, 0755) < 0 && errno != EEXIST) return Error::errno_("creating {}", kNameLockDir);
-    NameLock l;
-    l.path_ = std::string(kNameLockDir) + "/" + machine + ".lock";
+Result<void> make_lock_dir(const std::string& dir) {
+    for (size_t end = dir.find('/', 1);; end = dir.find('/', end + 1)) {
+        std::string part = dir.substr(0, end);
+        if (::mkdir(part.c_str(), 0755) < 0 && errno != EEXIST) return Error::errno_("creating {}", part);
+        if (end == std::string::npos) return ok();
+    }
+}
+
+Result<PathLock> PathLock::acquire(const std::string& path, bool shared, const std::string& busy) {
+    PathLock l;
     for (;;) {
-        l.fd_.reset(::open(l.path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (!l.fd_) return Error::errno_("opening {}", l.path_);
-        if (flock(l.fd_.get(), LOCK_EX | LOCK_NB) < 0) {
-            if (errno == EWOULDBLOCK) {
-                l.path_.clear();  // not ours to remove
-                return Error(EBUSY, fmt::format("Machine {} is already running.", machine));
-            }
-            return Error::errno_("locking {}", l.path_);
+        l.fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+        if (!l.fd_) return Error::errno_("opening {}", path);
+        if (flock(l.fd_.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+            if (errno == EWOULDBLOCK) return Error(EBUSY, busy);
+            return Error::errno_("locking {}", path);
         }
         // The holder before us may have removed the file after we opened it:
         // then ours is a lock on nothing; take the file that is there now.
         struct stat a {}, b {};
-        if (fstat(l.fd_.get(), &a) == 0 && stat(l.path_.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        if (fstat(l.fd_.get(), &a) == 0 && stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            l.path_ = path;
             return l;
+        }
     }
 }
 
-NameLock::~NameLock() {
+PathLock::~PathLock() {
     if (!fd_ || path_.empty()) return;
-    ::unlink(path_.c_str());  // while we hold it: a start that opened it meanwhile retries
+    // Removed only while we hold it alone (a shared holder upgrades first).
+    if (flock(fd_.get(), LOCK_EX | LOCK_NB) == 0) ::unlink(path_.c_str());
+}
+
+Result<NameLock> NameLock::acquire(const std::string& machine) {
+    TRY(make_lock_dir(kNameLockDir));
+    return NameLock(TRY(PathLock::acquire(std::string(kNameLockDir) + "/" + machine + ".lock", false,
+                                          fmt::format("Machine {} is already running.", machine))));
 }
 
 }  // namespace spawn::container

@@ -21,25 +21,40 @@ private:
     UniqueFd fd_;
 };
 
-// One start per machine name: an flock on /run/spawn/names/NAME.lock, held
-// for the container's life and taken before anything of the machine is made
-// on the host, so two starts of one name at the same instant cannot share (or
-// tear down) each other's cgroups, links or registration: the second fails at
-// once with "Machine NAME is already running." The file is removed on release
-// (a start that opened it meanwhile notices and takes the new one); after a
-// SIGKILL the kernel drops the lock and the next start reuses the file.
-class NameLock {
+// An flock on a file at a path, held while the object lives and by the
+// kernel until the process dies (even by SIGKILL). The file is removed on
+// release when no one else holds it (a start that opened it meanwhile
+// notices and takes the new one); after a SIGKILL the next holder reuses it.
+class PathLock {
 public:
-    static Result<NameLock> acquire(const std::string& machine);
-    NameLock(NameLock&& o) noexcept : fd_(std::move(o.fd_)), path_(std::move(o.path_)) { o.path_.clear(); }
-    NameLock& operator=(NameLock&&) = delete;
-    ~NameLock();
+    // Fails with EBUSY (message busy) when another holder's lock conflicts.
+    static Result<PathLock> acquire(const std::string& path, bool shared, const std::string& busy);
+    PathLock(PathLock&& o) noexcept : fd_(std::move(o.fd_)), path_(std::move(o.path_)) { o.path_.clear(); }
+    PathLock& operator=(PathLock&&) = delete;
+    ~PathLock();
 
 private:
-    NameLock() = default;
+    PathLock() = default;
     UniqueFd fd_;
     std::string path_;
 };
+
+// One start per machine name: a PathLock on /run/spawn/names/NAME.lock, held
+// for the container's life and taken before anything of the machine is made
+// on the host, so two starts of one name at the same instant cannot share (or
+// tear down) each other's cgroups, links or registration: the second fails at
+// once with "Machine NAME is already running."
+class NameLock {
+public:
+    static Result<NameLock> acquire(const std::string& machine);
+
+private:
+    explicit NameLock(PathLock l) : lock_(std::move(l)) {}
+    PathLock lock_;
+};
+
+// mkdir -p of a directory for lock files (mode 0755).
+Result<void> make_lock_dir(const std::string& dir);
 
 // Where the name locks live.
 inline constexpr const char* kNameLockDir = "/run/spawn/names";

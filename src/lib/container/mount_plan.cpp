@@ -38,6 +38,18 @@ MountStep node(std::string target, unsigned maj, unsigned min) {
     return s;
 }
 
+// In a user namespace: the host's node bound on an empty file.
+MountStep host_node(std::string target) {
+    MountStep s;
+    s.kind = StepKind::Bind;
+    s.source = target;
+    s.target = std::move(target);
+    s.flags = MS_BIND;
+    s.no_symlinks = true;
+    s.create_file = true;
+    return s;
+}
+
 MountStep dir(std::string target, mode_t mode) {
     MountStep s;
     s.kind = StepKind::MakeDir;
@@ -56,17 +68,25 @@ MountStep link(std::string target, std::string contents) {
     return s;
 }
 
-void plan_dev(std::vector<MountStep>& out) {
+void plan_dev(std::vector<MountStep>& out, const MountFacts& facts) {
     out.push_back(fs("tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME,
                      "mode=0755,size=4m,nr_inodes=64k"));
-    out.push_back(node("/dev/null", 1, 3));
-    out.push_back(node("/dev/zero", 1, 5));
-    out.push_back(node("/dev/full", 1, 7));
-    out.push_back(node("/dev/random", 1, 8));
-    out.push_back(node("/dev/urandom", 1, 9));
-    out.push_back(node("/dev/tty", 5, 0));
-    out.push_back(dir("/dev/net", 0755));
-    out.push_back(node("/dev/net/tun", 10, 200));
+    struct Node {
+        const char* path;
+        unsigned maj, min;
+    };
+    for (Node n : {Node{"/dev/null", 1, 3}, Node{"/dev/zero", 1, 5}, Node{"/dev/full", 1, 7},
+                   Node{"/dev/random", 1, 8}, Node{"/dev/urandom", 1, 9}, Node{"/dev/tty", 5, 0},
+                   Node{"/dev/net/tun", 10, 200}}) {
+        if (std::string_view(n.path) == "/dev/net/tun") out.push_back(dir("/dev/net", 0755));
+        if (!facts.userns) {
+            out.push_back(node(n.path, n.maj, n.min));
+            continue;
+        }
+        MountStep s = host_node(n.path);
+        s.optional = std::string_view(n.path) == "/dev/net/tun";  // the host may have no tun driver
+        out.push_back(std::move(s));
+    }
     out.push_back(link("/dev/fd", "/proc/self/fd"));
     out.push_back(link("/dev/stdin", "/proc/self/fd/0"));
     out.push_back(link("/dev/stdout", "/proc/self/fd/1"));
@@ -74,7 +94,8 @@ void plan_dev(std::vector<MountStep>& out) {
     out.push_back(link("/dev/ptmx", "pts/ptmx"));
     out.push_back(dir("/dev/pts", 0755));
     out.push_back(fs("devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
-                     "newinstance,ptmxmode=0666,mode=620,gid=5"));
+                     facts.tty_group_mapped ? "newinstance,ptmxmode=0666,mode=620,gid=5"
+                                            : "newinstance,ptmxmode=0666,mode=620"));
     out.push_back(dir("/dev/shm", 01777));
     out.push_back(fs("tmpfs", "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));
     out.push_back(dir("/dev/mqueue", 0755));
@@ -122,7 +143,18 @@ void plan_proc(std::vector<MountStep>& out, bool own_netns) {
     }
 }
 
-void plan_sys(std::vector<MountStep>& out) {
+void plan_sys(std::vector<MountStep>& out, const MountFacts& facts, bool own_netns) {
+    if (facts.userns && !own_netns) {
+        MountStep s;
+        s.kind = StepKind::Bind;
+        s.source = "/sys";
+        s.target = "/sys";
+        s.flags = MS_BIND | MS_REC;
+        s.read_only = true;
+        s.no_symlinks = true;
+        out.push_back(std::move(s));
+        return;
+    }
     out.push_back(fs("sysfs", "sysfs", "/sys", MS_RDONLY | kNoSuidDevExec, ""));
 }
 
@@ -158,9 +190,9 @@ void plan_cgroup_mounts(std::vector<MountStep>& out, CgroupLayout layout) {
 
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
-    plan_dev(out);
+    plan_dev(out, facts);
     plan_proc(out, own_network(cfg.net));
-    plan_sys(out);
+    plan_sys(out, facts, own_network(cfg.net));
     plan_cgroup_mounts(out, facts.cgroup);
     out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
     out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));

@@ -16,10 +16,13 @@ namespace spawn::container {
 
 // The synchronisation points of one container start, in order.
 enum class Barrier : uint32_t {
-    HostReady = 1,      // parent -> child: cgroup joined, NETWORK and REGISTER hooks done
+    UsersMapped = 1,    // parent -> child (user namespace only): its ID maps written and the
+                        // tree owned by its range; carries the idmapped tree mount if any.
+                        // The child does nothing before it (it has no IDs yet)
+    HostReady = 2,      // parent -> child: cgroup joined, NETWORK and REGISTER hooks done
                         // (the child mounts all but the cgroup file systems before it)
-    ChildMounted = 2,   // child -> parent: root set up and pivoted; carries the pty master if any
-    Go = 3,             // parent -> child: console forwarding ready, exec the payload
+    ChildMounted = 3,   // child -> parent: root set up and pivoted; carries the pty master if any
+    Go = 4,             // parent -> child: console forwarding ready, exec the payload
                         // (pty consoles only: with pipes the child execs right after
                         // ChildMounted, one round trip less)
 };

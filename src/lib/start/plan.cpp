@@ -100,11 +100,16 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     // --port without --network-address: the rules follow the address the guest
     // gets (with it, they are installed with the links).
     p.follow_guest_address = p.netns == NetNamespace::Private && !cfg.net.ports.empty() && cfg.net.addresses.empty();
+    p.userns = TRY(container::plan_userns(cfg.userns, p.machine, tree.owner_uid, tree.owner_gid));
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                    (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0);
+                    (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
     p.capabilities = container::plan_capabilities(cfg);
     p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter);
-    p.mounts = container::plan_mounts(cfg, container::MountFacts{host.cgroup_layout, container::console_uses_pty(p.console)});
+    container::MountFacts mount_facts{host.cgroup_layout, container::console_uses_pty(p.console)};
+    mount_facts.userns = p.userns.enabled();
+    // GID 5 (tty) is in every range that can hold it; a range given smaller has no tty group.
+    mount_facts.tty_group_mapped = !p.userns.range || p.userns.range->count > 5;
+    p.mounts = container::plan_mounts(cfg, mount_facts);
     TRY(plan_cgroups(p, cfg, host));
 
     auto& r = p.registration;

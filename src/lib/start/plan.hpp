@@ -20,6 +20,7 @@
 #include "container/device_policy.hpp"
 #include "container/mount_plan.hpp"
 #include "container/seccomp_plan.hpp"
+#include "container/userns_plan.hpp"
 #include "machined/registration.hpp"
 #include "machined/scope.hpp"
 #include "net/plan.hpp"
@@ -33,6 +34,8 @@ namespace spawn::start {
 struct TreeFacts {
     std::string root;                        // the tree's resolved path
     std::optional<std::string> machine_id;   // its /etc/machine-id text, when it has one
+    uid_t owner_uid = 0;                     // the owner of its root directory
+    gid_t owner_gid = 0;                     //   (--private-users=yes and pick read it)
 };
 
 // Who makes and owns the container's cgroup.
@@ -57,6 +60,7 @@ struct StartPlan {
     int kill_signal = 0;            // sent to PID 1 on SIGTERM/SIGINT/SIGHUP/SIGQUIT
     NetNamespace netns = NetNamespace::Host;
     uint64_t clone_flags = 0;       // CLONE_NEW* of the container's first process
+    container::UsernsPlan userns;   // its user namespace (CLONE_NEWUSER), if any
     uint64_t capabilities = 0;      // the bounding set
     container::SeccompPlan seccomp;
     std::vector<container::MountStep> mounts;

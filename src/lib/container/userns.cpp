@@ -1,0 +1,110 @@
+#include "container/userns.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "util/file.hpp"
+
+namespace spawn::container {
+namespace {
+
+bool in_use(const IdRange& r, const std::vector<IdRange>& used) {
+    for (const auto& u : used)
+        if (r.overlaps(u)) return true;
+    return false;
+}
+
+Result<PathLock> lock_range(const IdRange& r, bool shared) {
+    TRY(make_lock_dir("/run/systemd/nspawn-uid"));
+    return PathLock::acquire(range_lock_path(r.base), shared,
+                             fmt::format("UID range {}:{} is in use by another machine", r.base, r.count));
+}
+
+// The extents of one process's uid_map that are not the identity map of
+// the initial namespace.
+void add_uid_map_ranges(const std::string& text, std::vector<IdRange>& out) {
+    unsigned long inner = 0, outer = 0, count = 0;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        if (std::sscanf(line.c_str(), "%lu %lu %lu", &inner, &outer, &count) != 3 || count == 0) continue;
+        if (inner == 0 && outer == 0 && count == 4294967295ul) continue;
+        out.push_back(IdRange{static_cast<uint32_t>(outer), static_cast<uint32_t>(count)});
+    }
+}
+
+}  // namespace
+
+std::vector<IdRange> host_ids_in_use() {
+    std::vector<IdRange> used;
+    setpwent();
+    while (struct passwd* pw = getpwent()) used.push_back(IdRange{pw->pw_uid, 1});
+    endpwent();
+    setgrent();
+    while (struct group* gr = getgrent()) used.push_back(IdRange{gr->gr_gid, 1});
+    endgrent();
+    if (DIR* d = opendir("/proc")) {
+        while (struct dirent* e = readdir(d)) {
+            if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+            auto map = read_file(std::string("/proc/") + e->d_name + "/uid_map");
+            if (map) add_uid_map_ranges(*map, used);
+        }
+        closedir(d);
+    }
+    return used;
+}
+
+Result<UidRangeLock> UidRangeLock::acquire(const UsernsPlan& plan) {
+    UidRangeLock l;
+    if (plan.range) {
+        l.range_ = *plan.range;
+        if (plan.mode != UserNsMode::Identity) l.lock_.emplace(TRY(lock_range(l.range_, true)));
+        return l;
+    }
+    // Pick: the tree's own range first (no shift needed), then from the
+    // machine's slot on; each free of host users and running namespaces,
+    // and not locked by another machine.
+    const auto used = host_ids_in_use();
+    auto try_range = [&](const IdRange& r) -> bool {
+        if (in_use(r, used)) return false;
+        auto lock = lock_range(r, false);
+        if (!lock) return false;
+        l.range_ = r;
+        l.lock_.emplace(std::move(*lock));
+        return true;
+    };
+    if (plan.tree_base && try_range(IdRange{*plan.tree_base, kRangeSize})) return l;
+    for (uint32_t i = 0; i < kPickSlots; ++i)
+        if (try_range(pick_candidate(plan, i))) return l;
+    return Error(EBUSY, "--private-users=pick: no free UID range left between 524288 and 1879048191");
+}
+
+Result<void> write_id_maps(pid_t pid, const IdRange& r) {
+    const std::string map = id_map_text(r);
+    const std::string proc = "/proc/" + std::to_string(pid);
+    TRY_CTX(write_file(proc + "/uid_map", map), "writing the container's UID map");
+    TRY_CTX(write_file(proc + "/gid_map", map), "writing the container's GID map");
+    return ok();
+}
+
+Result<UniqueFd> idmapped_tree(int tree_fd, int userns_fd) {
+    UniqueFd tree(open_tree(tree_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    if (!tree) return Error::errno_("cloning the tree's mount");
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(userns_fd);
+    if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        return Error::errno_("mapping the tree's owners (idmapped mount)");
+    return tree;
+}
+
+}  // namespace spawn::container

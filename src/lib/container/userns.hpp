@@ -1,0 +1,49 @@
+// userns: the kernel half of the container's user namespace (the plan is
+// userns_plan.hpp). The range is taken before the container exists and held
+// for its life; once the container is cloned into its new user namespace the
+// host writes its ID maps, and the tree is made to be owned by the range
+// (an idmapped mount of it, or its files shifted once), while the container
+// waits (Barrier::UsersMapped).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <vector>
+
+#include "container/lock.hpp"
+#include "container/userns_plan.hpp"
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace spawn::container {
+
+// The container's range, locked for its life: exclusively when picked (no
+// other machine, of spawn or of systemd-nspawn, gets it meanwhile), shared
+// when given or read from the tree (a machine that would pick it skips it).
+// The kernel drops the lock when spawn dies, even by SIGKILL.
+class UidRangeLock {
+public:
+    static Result<UidRangeLock> acquire(const UsernsPlan& plan);
+    const IdRange& range() const { return range_; }
+
+private:
+    IdRange range_;
+    std::optional<PathLock> lock_;  // none for identity (0..65535 is the host's own)
+};
+
+// IDs in use on the host that a picked range must not contain: every user
+// and group NSS lists, and every range a user namespace of a running
+// process maps (other machines, rootless engines).
+std::vector<IdRange> host_ids_in_use();
+
+// Writes /proc/PID/uid_map and gid_map: the container's 0.. on r.
+Result<void> write_id_maps(pid_t pid, const IdRange& r);
+
+// A detached copy of the tree's mount (recursive) whose files owned by host
+// 0..65535 appear to the container as its own 0..65535 (MOUNT_ATTR_IDMAP with
+// the container's user namespace). EINVAL/EOPNOTSUPP/ENOSYS: the file system
+// (or the kernel) cannot.
+Result<UniqueFd> idmapped_tree(int tree_fd, int userns_fd);
+
+}  // namespace spawn::container

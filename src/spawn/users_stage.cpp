@@ -1,0 +1,63 @@
+#include "spawn/users_stage.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "container/ownership_shift.hpp"
+#include "util/log.hpp"
+
+namespace spawn {
+namespace {
+
+using container::IdRange;
+
+
+bool idmap_unsupported(int err) { return err == EINVAL || err == EOPNOTSUPP || err == ENOSYS; }
+
+Result<void> chown_tree(int tree_fd, const std::string& root, const IdRange& range) {
+    auto stats = TRY(container::shift_tree_ownership(tree_fd, root, range.base));
+    if (stats.walked) log::debug("--private-users-ownership=chown: {} files of {} now owned by {}..", stats.changed, root, range.base);
+    return ok();
+}
+
+}  // namespace
+
+Result<std::optional<container::UidRangeLock>> take_uid_range(const start::StartPlan& plan) {
+    if (!plan.userns.enabled()) return std::optional<container::UidRangeLock>();
+    return std::optional<container::UidRangeLock>(TRY(container::UidRangeLock::acquire(plan.userns)));
+}
+
+Result<UniqueFd> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range, int tree_fd) {
+    TRY(container::write_id_maps(pid, range));
+    UserNsOwnership mode = plan.userns.ownership;
+    if (mode == UserNsOwnership::Off) return UniqueFd();
+    struct stat st {};
+    if (fstat(tree_fd, &st) < 0) return Error::errno_("stat {}", plan.root);
+    if (st.st_uid == range.base && st.st_gid == range.base) return UniqueFd();  // owned by the range already
+    if (mode == UserNsOwnership::Chown) {
+        TRY(chown_tree(tree_fd, plan.root, range));
+        return UniqueFd();
+    }
+    // map (and auto): an idmapped mount shows host 0..65535 as the container's
+    // 0..65535; a tree owned by another range cannot be shown so.
+    const bool tree_unshifted = st.st_uid < container::kRangeSize && st.st_gid < container::kRangeSize;
+    if (tree_unshifted) {
+        std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
+        UniqueFd userns(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!userns) return Error::errno_("opening {}", ns);
+        auto mapped = container::idmapped_tree(tree_fd, userns.get());
+        if (mapped.ok()) return std::move(*mapped);
+        if (mode == UserNsOwnership::Map || !idmap_unsupported(mapped.error().code()))
+            return std::move(mapped).error().context("--private-users-ownership=map on " + plan.root);
+    } else if (mode == UserNsOwnership::Map) {
+        return Error::msg("--private-users-ownership=map: {} is owned by {}:{}, not by the host's 0..65535 (shift it "
+                          "back with --private-users=0 --private-users-ownership=chown)",
+                          plan.root, st.st_uid, st.st_gid);
+    }
+    TRY(chown_tree(tree_fd, plan.root, range));  // auto, where mapping cannot
+    return UniqueFd();
+}
+
+}  // namespace spawn
