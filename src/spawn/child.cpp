@@ -5,6 +5,7 @@
 // exceptions after clone) and the child exits with status 1.
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,13 @@ Result<UniqueFd> become_container_root(const Launch& l) {
     if (setresgid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root group");
     if (setgroups(0, nullptr) < 0) return Error::errno_("dropping supplementary groups");
     if (setresuid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root");
+    // A change of credentials clears the parent-death signal and resets
+    // dumpability: set both again, then make sure the parent did not die
+    // in between (its end of the sync socket would have hung up).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_DUMPABLE, 0);
+    struct pollfd p = {l.child_end->fd(), POLLRDHUP, 0};
+    if (poll(&p, 1, 0) != 0) return Error::msg("spawn went away while the container started");
     return idmapped_tree;
 }
 

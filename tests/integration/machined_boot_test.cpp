@@ -1,12 +1,14 @@
 // mctl and the real machinectl/journalctl against a booted Debian guest
 // (systemd and dbus inside: OpenMachineLogin/Shell, the guest journal).
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -234,3 +236,62 @@ TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
     EXPECT_NE(bad.err.find("starting machine '" + name + "' failed: "), std::string::npos) << bad.err;
     EXPECT_FALSE(machine_listed(name));
 }
+
+// A -U guest in each ownership mode: root inside is the picked range on the
+// host, and everything mctl does works through the user namespace.
+class DebianUserNsGuest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DebianUserNsGuest, BootsAndIsManagedThroughTheUserNamespace) {
+    BusFixture::ensure_machined();
+    TempTree tree("bookworm");
+    const std::string name = std::string("spawn-u") + GetParam();
+    BackgroundSpawn spawn({"-q", "-b", "-U", std::string("--private-users-ownership=") + GetParam(), "-D", tree.str(),
+                           "-M", name, "--register=yes", "--console=passive"});
+    ASSERT_TRUE(spawn.wait_registered(name, 60000)) << spawn.output();
+    ASSERT_TRUE(poll_until([&] { return system_up(name); }, 120s)) << "the guest did not finish booting\n" << spawn.output();
+
+    // Root inside is the range's base on the host, and files it makes are the range's (map: host 0 on disk).
+    auto id = run_mctl({"exec", name, "sh", "-c", "cat /proc/self/uid_map; id -u; touch /root/made-inside"});
+    ASSERT_EQ(id.status, 0) << id.err;
+    std::istringstream in(id.out);
+    uint64_t inner = 1, base = 0, count = 0;
+    in >> inner >> base >> count;
+    EXPECT_EQ(inner, 0u);
+    EXPECT_EQ(count, 65536u);
+    EXPECT_EQ(base % 65536, 0u) << id.out;
+    EXPECT_GE(base, 0x80000u) << id.out;
+    EXPECT_NE(id.out.find("\n0\n"), std::string::npos) << id.out;
+    struct stat st {};
+    ASSERT_EQ(stat((tree.path() / "root/made-inside").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, std::string(GetParam()) == "map" ? 0u : base);
+    uint32_t leader = leader_of(name);
+    auto status = read_file("/proc/" + std::to_string(leader) + "/status");
+    EXPECT_NE(status.find("Uid:\t" + std::to_string(base) + "\t"), std::string::npos) << status;
+
+    auto sh = run_mctl({"shell", name, "/bin/sh", "-c", "echo via-shell $(id -un)"});
+    EXPECT_NE(sh.out.find("via-shell root"), std::string::npos) << sh.out << sh.err;
+    auto login = run_mctl({"login", name}, "root\n");
+    EXPECT_NE(login.out.find("login:"), std::string::npos) << login.out << login.err;
+    auto journal = run_mctl({"journal", name, "-u", "systemd-logind", "-n", "50"});
+    EXPECT_EQ(journal.status, 0) << journal.err;
+    EXPECT_NE(journal.out.find("systemd-logind"), std::string::npos) << journal.out;
+
+    auto r = run_mctl({"reboot", name});
+    EXPECT_EQ(r.status, 0) << r.err;
+    uint32_t after = 0;
+    poll_until([&] {
+        after = leader_of(name);
+        return after != 0 && after != leader;
+    }, 60s);
+    EXPECT_NE(after, leader) << "no new leader after reboot";
+    ASSERT_TRUE(poll_until([&] { return system_up(name); }, 120s)) << "the guest did not boot again";
+    auto off = run_mctl({"poweroff", name});
+    EXPECT_EQ(off.status, 0) << off.err;
+    int end = spawn.stop(0, 30000);
+    ASSERT_NE(end, -1) << "spawn still runs 30 s after poweroff";
+    EXPECT_EQ(WEXITSTATUS(end), 0) << spawn.output();
+    EXPECT_FALSE(machine_listed(name));
+    EXPECT_NE(access(("/run/systemd/nspawn-uid/" + std::to_string(base)).c_str(), F_OK), 0) << "range lock left";
+}
+
+INSTANTIATE_TEST_SUITE_P(Ownership, DebianUserNsGuest, ::testing::Values("map", "chown"));

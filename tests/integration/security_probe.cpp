@@ -512,6 +512,84 @@ int mounts(uint64_t ns_id, uint64_t mnt_id) {
     return 0;
 }
 
+// What root of the host could do and root of a container must not, each
+// tried for real (what succeeds is undone): a block device made and opened,
+// a new cgroup v1 hierarchy (the CVE-2022-0492 path: its release_agent),
+// a host file opened by its handle (argv: TYPE HEX from name_to_handle_at on
+// the host), /proc/sys and /sys written (also through fresh procfs and sysfs
+// mounts), a module loaded, the keyring, /proc/kcore unmasked and read.
+int host_attacks(int argc, char** argv) {
+    mkdir("/tmp/attack", 0755);
+    long r = mknod("/tmp/attack/blk", S_IFBLK | 0600, makedev(7, 0));
+    report("mknod_block", r);
+    if (r == 0) {
+        int fd = open("/tmp/attack/blk", O_RDONLY | O_CLOEXEC);
+        report("open_block", fd);
+        if (fd >= 0) close(fd);
+        unlink("/tmp/attack/blk");
+    }
+    mkdir("/tmp/attack/cg", 0755);
+    r = mount("cgroup", "/tmp/attack/cg", "cgroup", 0, "none,name=spawnprobe");
+    report("new_v1_hierarchy", r);
+    if (r == 0) {
+        int fd = open("/tmp/attack/cg/release_agent", O_WRONLY | O_CLOEXEC);
+        long w = fd >= 0 ? write(fd, "/nonexistent-probe", 18) : -1;
+        report("release_agent_write", w);
+        if (w >= 0) (void)!write(fd, "", 0);
+        if (fd >= 0) close(fd);
+        umount2("/tmp/attack/cg", MNT_DETACH);
+    }
+    if (argc >= 4) {
+        std::string hex = argv[3];
+        std::vector<unsigned char> bytes(sizeof(struct file_handle) + hex.size() / 2);
+        auto* fh = reinterpret_cast<struct file_handle*>(bytes.data());
+        fh->handle_type = std::atoi(argv[2]);
+        fh->handle_bytes = static_cast<unsigned>(hex.size() / 2);
+        for (size_t i = 0; i < hex.size() / 2; ++i)
+            fh->f_handle[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+        int mount_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = open_by_handle_at(mount_fd, fh, O_RDONLY | O_CLOEXEC);
+        report("open_by_handle", fd);
+        if (fd >= 0) close(fd);
+        close(mount_fd);
+    }
+    int fd = open("/proc/sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC);
+    report("proc_sys_write", fd);
+    if (fd >= 0) close(fd);
+    mkdir("/tmp/attack/proc", 0755);
+    r = mount("proc", "/tmp/attack/proc", "proc", 0, nullptr);
+    report("fresh_proc_mount", r);
+    if (r == 0) {
+        fd = open("/tmp/attack/proc/sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC);
+        report("fresh_proc_sys_write", fd);
+        if (fd >= 0) close(fd);
+        umount2("/tmp/attack/proc", MNT_DETACH);
+    }
+    fd = open("/sys/kernel/profiling", O_WRONLY | O_CLOEXEC);
+    report("sys_write", fd);
+    if (fd >= 0) close(fd);
+    mkdir("/tmp/attack/sys", 0755);
+    r = mount("sysfs", "/tmp/attack/sys", "sysfs", 0, nullptr);
+    report("fresh_sys_mount", r);
+    if (r == 0) {
+        fd = open("/tmp/attack/sys/kernel/profiling", O_WRONLY | O_CLOEXEC);
+        report("fresh_sys_write", fd);
+        if (fd >= 0) close(fd);
+        umount2("/tmp/attack/sys", MNT_DETACH);
+    }
+    report("finit_module", syscall(SYS_finit_module, -1, "", 0));  // EBADF if allowed
+    report("keyctl_session", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0, 0, 0));
+    report("kcore_unmask", umount2("/proc/kcore", MNT_DETACH));
+    fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+    report("kcore_open", fd);
+    if (fd >= 0) {
+        char b[16];
+        report("kcore_read", read(fd, b, sizeof b) > 0 ? 0 : -1);
+        close(fd);
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -523,6 +601,7 @@ int main(int argc, char** argv) {
     if (mode == "cgroup-escape" && argc == 4) return cgroup_escape(argv[2], argv[3]);
     if (mode == "devices") return devices(argc, argv);
     if (mode == "devices-v1-reopen") return devices_v1_reopen();
+    if (mode == "host-attacks") return host_attacks(argc, argv);
     if (mode == "forks" && argc == 3) return forks(std::atoi(argv[2]));
     if (argc != 2) return 2;
     if (mode == "denied") return denied();

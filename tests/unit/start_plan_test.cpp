@@ -213,3 +213,21 @@ TEST(StartPlan, ExitDecisions) {
     b.quiet = true;
     EXPECT_EQ(decide_exit(b, bp, CLD_KILLED, SIGINT).level, ExitDecision::Level::None);
 }
+
+TEST(StartPlan, AUserNamespaceIsClonedWithTheOthersAndShapesTheMounts) {
+    Config c = command();
+    c.userns.mode = UserNsMode::Pick;
+    auto p = plan(c);
+    EXPECT_TRUE(p.clone_flags & CLONE_NEWUSER);
+    EXPECT_TRUE(p.userns.enabled());
+    EXPECT_EQ(p.userns.ownership, UserNsOwnership::Auto);
+    for (const auto& s : p.mounts) EXPECT_NE(s.kind, container::StepKind::MakeNode) << container::describe(s);
+    c.userns.mode = UserNsMode::Fixed;
+    c.userns.base = 1048576;
+    c.userns.count = 3;  // no GID 5: devpts without gid=5
+    for (const auto& s : plan(c).mounts)
+        if (s.fstype == "devpts") EXPECT_EQ(s.data.find("gid=5"), std::string::npos);
+    c.userns.mode = UserNsMode::FromTree;
+    EXPECT_FALSE(plan_start(c, hybrid_host(), TreeFacts{"/srv/tree", std::nullopt, 1000, 1000}, kRandom).ok());
+    EXPECT_FALSE(plan(command()).clone_flags & CLONE_NEWUSER);
+}
