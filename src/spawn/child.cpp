@@ -39,9 +39,11 @@ using container::Barrier;
 // In a new user namespace the child has no IDs until the host mapped them
 // (Barrier::UsersMapped, which may bring the idmapped tree); then it becomes
 // the namespace's root, so what it creates is owned by the container's root.
-Result<UniqueFd> become_container_root(const Launch& l) {
+Result<UniqueFd> become_container_root(const Launch& l, std::vector<UniqueFd>& prepared_binds) {
     UniqueFd idmapped_tree;
     TRY(l.child_end->wait(Barrier::UsersMapped, &idmapped_tree));
+    for (size_t i = 0, n = container::prepared_binds(l.plan->mounts).size(); i < n; ++i)
+        TRY(l.child_end->wait(Barrier::PreparedBind, &prepared_binds.emplace_back()));
     if (setresgid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root group");
     if (setgroups(0, nullptr) < 0) return Error::errno_("dropping supplementary groups");
     if (setresuid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root");
@@ -182,7 +184,8 @@ Result<Prepared> prepare_exec(const Launch& l) {
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
     UniqueFd idmapped_tree;
-    if (l.plan->userns.enabled()) idmapped_tree = TRY(become_container_root(l));
+    std::vector<UniqueFd> prepared_binds;
+    if (l.plan->userns.enabled()) idmapped_tree = TRY(become_container_root(l, prepared_binds));
     // NETWORK hook (child side): --network-namespace-path joins that namespace
     // (opened and checked by the parent); a private network is set up from the
     // host side, nothing to do here.
@@ -196,7 +199,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     idmapped_tree.reset();
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
-    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));
+    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false), &prepared_binds));
     TRY(l.child_end->wait(Barrier::HostReady));
     if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, true)));

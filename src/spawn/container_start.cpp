@@ -46,8 +46,10 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     if (in.users) {
         auto mapped = map_users(c.pid(), plan, *in.users, in.root_fd);
         if (!mapped.ok()) return c.first_cause(std::move(mapped).error());
-        if (auto s = c.parent_end_.signal(Barrier::UsersMapped, mapped->get()); !s.ok())
-            return c.first_cause(std::move(s).error());
+        auto sent = c.parent_end_.signal(Barrier::UsersMapped, mapped->tree.get());
+        for (const auto& bind : mapped->binds)
+            if (sent.ok()) sent = c.parent_end_.signal(Barrier::PreparedBind, bind.get());
+        if (!sent.ok()) return c.first_cause(std::move(sent).error());
     }
     if (plan.transient) {
         auto scope = *plan.transient;

@@ -29,8 +29,9 @@ Result<std::optional<container::UidRangeLock>> take_uid_range(const start::Start
     return std::optional<container::UidRangeLock>(TRY(container::UidRangeLock::acquire(plan.userns)));
 }
 
-Result<UniqueFd> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range, int tree_fd) {
-    TRY(container::write_id_maps(pid, range));
+namespace {
+
+Result<UniqueFd> own_tree(const start::StartPlan& plan, const IdRange& range, int tree_fd, int userns_fd) {
     UserNsOwnership mode = plan.userns.ownership;
     if (mode == UserNsOwnership::Off) return UniqueFd();
     struct stat st {};
@@ -44,10 +45,7 @@ Result<UniqueFd> map_users(pid_t pid, const start::StartPlan& plan, const IdRang
     // 0..65535; a tree owned by another range cannot be shown so.
     const bool tree_unshifted = st.st_uid < container::kRangeSize && st.st_gid < container::kRangeSize;
     if (tree_unshifted) {
-        std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
-        UniqueFd userns(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!userns) return Error::errno_("opening {}", ns);
-        auto mapped = container::idmapped_tree(tree_fd, userns.get());
+        auto mapped = container::idmapped_tree(tree_fd, userns_fd);
         if (mapped.ok()) return std::move(*mapped);
         if (mode == UserNsOwnership::Map || !idmap_unsupported(mapped.error().code()))
             return std::move(mapped).error().context("--private-users-ownership=map on " + plan.root);
@@ -58,6 +56,20 @@ Result<UniqueFd> map_users(pid_t pid, const start::StartPlan& plan, const IdRang
     }
     TRY(chown_tree(tree_fd, plan.root, range));  // auto, where mapping cannot
     return UniqueFd();
+}
+
+}  // namespace
+
+Result<MappedMounts> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range, int tree_fd) {
+    TRY(container::write_id_maps(pid, range));
+    std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
+    UniqueFd userns(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns) return Error::errno_("opening {}", ns);
+    MappedMounts m;
+    m.tree = TRY(own_tree(plan, range, tree_fd, userns.get()));
+    for (const auto& step : container::prepared_binds(plan.mounts))
+        m.binds.push_back(TRY(container::prepared_bind(step, userns.get(), range)));
+    return m;
 }
 
 }  // namespace spawn

@@ -258,17 +258,16 @@ TEST(UserNs, ContainerRootCannotDoWhatHostRootCan) {
     // A handle of a host file outside the tree, on the tree's file system.
     const fs::path secret = t.tree.path().parent_path() / fmt::format("spawn-uns-secret-{}", getpid());
     { std::ofstream(secret) << "host secret\n"; }
-    struct {
-        struct file_handle fh;
-        unsigned char bytes[MAX_HANDLE_SZ];
-    } h{};
-    h.fh.handle_bytes = MAX_HANDLE_SZ;
+    alignas(struct file_handle) unsigned char handle_buf[sizeof(struct file_handle) + MAX_HANDLE_SZ] = {};
+    auto* fh = reinterpret_cast<struct file_handle*>(handle_buf);
+    fh->handle_bytes = MAX_HANDLE_SZ;
     int mount_id = 0;
     std::vector<std::string> probe{"/probe", "host-attacks"};
-    if (name_to_handle_at(AT_FDCWD, secret.c_str(), &h.fh, &mount_id, 0) == 0) {
+    if (name_to_handle_at(AT_FDCWD, secret.c_str(), fh, &mount_id, 0) == 0) {
         std::string hex;
-        for (unsigned i = 0; i < h.fh.handle_bytes; ++i) hex += fmt::format("{:02x}", h.fh.f_handle[i]);
-        probe.push_back(std::to_string(h.fh.handle_type));
+        const unsigned char* bytes = handle_buf + offsetof(struct file_handle, f_handle);
+        for (unsigned i = 0; i < fh->handle_bytes; ++i) hex += fmt::format("{:02x}", bytes[i]);
+        probe.push_back(std::to_string(fh->handle_type));
         probe.push_back(hex);
     }
     const std::vector<std::string> userns_refused{"mknod_block", "new_v1_hierarchy", "release_agent_write",
@@ -279,14 +278,16 @@ TEST(UserNs, ContainerRootCannotDoWhatHostRootCan) {
     ASSERT_EQ(with.status, 0) << with.err;
     auto m = parse(with.out);
     ASSERT_TRUE(m.count("finit_module")) << with.out;
-    if (probe.size() > 2) EXPECT_EQ(m["open_by_handle"], "EPERM") << with.out;
+    if (probe.size() > 2) {
+        EXPECT_EQ(m["open_by_handle"], "EPERM") << with.out;
+    }
     for (const auto& k : userns_refused) EXPECT_NE(m.count(k) ? m[k] : "absent", "ok") << k << " with -U\n" << with.out;
     EXPECT_EQ(m["mknod_block"], "EPERM");
 
     auto without = run(spawn_args(t.str(), {}, probe));
     ASSERT_EQ(without.status, 0) << without.err;
     auto w = parse(without.out);
-    for (const char* k : {"open_block", "release_agent_write", "proc_sys_write", "sys_write", "finit_module",
+    for (const char* k : {"open_block", "release_agent_write", "open_by_handle", "proc_sys_write", "sys_write", "finit_module",
                           "keyctl_session", "kcore_read"})
         EXPECT_NE(w.count(k) ? w[k] : "absent", "ok") << k << " without -U\n" << without.out;
 
@@ -297,9 +298,11 @@ TEST(UserNs, ContainerRootCannotDoWhatHostRootCan) {
         auto theirs = run(ref);
         if (theirs.status == 0) {
             auto n = parse(theirs.out);
-            for (const auto& k : userns_refused)
-                if (n.count(k) && m.count(k))
+            for (const auto& k : userns_refused) {
+                if (n.count(k) && m.count(k)) {
                     EXPECT_EQ(n[k] == "ok", m[k] == "ok") << k << ": nspawn -U " << n[k] << ", spawn -U " << m[k];
+                }
+            }
         }
     }
     fs::remove(secret);
@@ -347,5 +350,30 @@ TEST(UserNs, BadValuesAreRefusedInOneLineAndLeaveNothing) {
 
     EXPECT_EQ(lock_files(), locks_before);
     EXPECT_EQ(host_mount_points(), mounts_before);
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+}
+
+TEST(UserNs, IdmappedBindsKeepHostOwnersInside) {
+    TempTree t("busybox");
+    ScratchDir host;
+    const fs::path dir = host.path() / "shared";
+    fs::create_directories(dir);
+    { std::ofstream(dir / "users-file") << "x\n"; }
+    ASSERT_EQ(chown((dir / "users-file").c_str(), 1000, 1000), 0);
+    ASSERT_EQ(chown(dir.c_str(), 4242, 4243), 0);
+    auto r = run(spawn_args(t.str(), {"-U", "--bind=" + dir.string() + ":/mnt/id:idmap",
+                                      "--bind-ro=" + dir.string() + ":/mnt/root:rootidmap",
+                                      "--bind=" + dir.string() + ":/mnt/plain"},
+                            {"/bin/sh", "-c",
+                             "stat -c '%n %u:%g' /mnt/id/users-file /mnt/plain/users-file /mnt/root /mnt/root/users-file; "
+                             "touch /mnt/id/made; touch /mnt/root/nope || echo read-only"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("/mnt/id/users-file 1000:1000\n"), std::string::npos) << "idmap: host 1000 is 1000 inside\n" << r.out;
+    EXPECT_NE(r.out.find("/mnt/plain/users-file 65534:65534\n"), std::string::npos) << "no idmap: nobody\n" << r.out;
+    EXPECT_NE(r.out.find("/mnt/root 0:0\n"), std::string::npos) << "rootidmap: the owner is root inside\n" << r.out;
+    EXPECT_NE(r.out.find("/mnt/root/users-file 65534:65534\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("read-only"), std::string::npos) << r.out;
+    EXPECT_EQ(lstat_of(dir / "made").st_uid, 0u) << "idmap: container root writes as host 0";
+    EXPECT_FALSE(fs::exists(dir / "nope"));
     EXPECT_TRUE(mounts_under(t.path()).empty());
 }

@@ -335,7 +335,11 @@ TEST(OptionsMounts, BindErrors) {
     EXPECT_NE(err({"--bind=+/../x:/y"}).find("'..'"), std::string::npos);
     EXPECT_EQ(err({"--bind=/x:/y:foo"}), "Invalid --bind: '/x:/y:foo' (unknown bind mount option 'foo')");
     EXPECT_NE(err({"--bind=/x:/y:rbind,bogus"}).find("'bogus'"), std::string::npos);
-    EXPECT_NE(err({"--bind=/x:/y:idmap"}).find("'idmap' is not supported"), std::string::npos);
+    EXPECT_EQ(err({"--bind=/x:/y:idmap"}), "--bind=/x: idmap and rootidmap need a user namespace (-U or --private-users)");
+    EXPECT_NE(err({"-U", "--bind=+/x:/y:rootidmap"}).find("take a host path"), std::string::npos);
+    EXPECT_EQ(ok({"-U", "--bind=/x:/y:idmap"}).binds[0].idmap, BindIdmap::Idmap);
+    EXPECT_EQ(ok({"-U", "--bind-ro=/x:/y:norbind,rootidmap"}).binds[0].idmap, BindIdmap::RootIdmap);
+    EXPECT_EQ(ok({"-U", "--bind=/x:/y:idmap,noidmap"}).binds[0].idmap, BindIdmap::None);
     EXPECT_NE(err({"--bind=/x:/y:"}).find("unknown bind mount option ''"), std::string::npos);
     EXPECT_NE(err({"--bind=/x:/y:rbind:extra"}).find("unknown bind mount option"), std::string::npos);
 }

@@ -226,7 +226,9 @@ TEST(StartPlan, AUserNamespaceIsClonedWithTheOthersAndShapesTheMounts) {
     c.userns.base = 1048576;
     c.userns.count = 3;  // no GID 5: devpts without gid=5
     for (const auto& s : plan(c).mounts)
-        if (s.fstype == "devpts") EXPECT_EQ(s.data.find("gid=5"), std::string::npos);
+        if (s.fstype == "devpts") {
+            EXPECT_EQ(s.data.find("gid=5"), std::string::npos);
+        }
     c.userns.mode = UserNsMode::FromTree;
     EXPECT_FALSE(plan_start(c, hybrid_host(), TreeFacts{"/srv/tree", std::nullopt, 1000, 1000}, kRandom).ok());
     EXPECT_FALSE(plan(command()).clone_flags & CLONE_NEWUSER);

@@ -206,8 +206,12 @@ TEST(UserNsMounts, DevicesAreBoundAndSysIsTheHostsWithoutANetworkNamespace) {
         EXPECT_TRUE(bound.count(d)) << d;
     cfg.net.private_network = true;
     for (const auto& s : plan_mounts(cfg, facts))
-        if (s.target == "/sys") EXPECT_EQ(s.kind, StepKind::Mount) << "a private network gets its own sysfs";
+        if (s.target == "/sys") {
+            EXPECT_EQ(s.kind, StepKind::Mount) << "a private network gets its own sysfs";
+        }
     facts.tty_group_mapped = false;
     for (const auto& s : plan_mounts(cfg, facts))
-        if (s.fstype == "devpts") EXPECT_EQ(s.data.find("gid=5"), std::string::npos) << s.data;
+        if (s.fstype == "devpts") {
+            EXPECT_EQ(s.data.find("gid=5"), std::string::npos) << s.data;
+        }
 }

@@ -26,12 +26,20 @@ enum class ConsoleMode { Interactive, ReadOnly, Passive, Pipe, Autopipe };
 enum class RegisterMode { Yes, No, Auto };
 enum class LinkJournal { No, Host, TryHost, Guest, TryGuest, Auto };
 
+// --bind OPTIONS idmap / rootidmap (with a user namespace).
+enum class BindIdmap {
+    None,
+    Idmap,      // host 0..65535 shown as the container's 0..65535: host files keep their owners inside
+    RootIdmap,  // the source's owner shown as the container's root, every other owner as nobody
+};
+
 struct BindMount {
     std::string source;     // host path (absolute, or "+path" relative to the tree as in nspawn)
     std::string target;     // path inside the container (absolute)
     bool read_only = false;
     bool recursive = true;  // "norbind" clears it
     std::string options;    // the raw OPTIONS field, as given
+    BindIdmap idmap = BindIdmap::None;
 };
 
 struct TmpfsMount {

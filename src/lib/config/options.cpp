@@ -531,9 +531,11 @@ Result<BindMount> parse_bind(std::string_view s, bool read_only) {
             else if (o == "norbind")
                 m.recursive = false;
             else if (o == "noidmap")
-                ;
+                m.idmap = BindIdmap::None;
             else if (o == "idmap")
-                return Error::msg("Invalid {}: '{}' (bind mount option 'idmap' is not supported)", opt, s);
+                m.idmap = BindIdmap::Idmap;
+            else if (o == "rootidmap")
+                m.idmap = BindIdmap::RootIdmap;
             else
                 return Error::msg("Invalid {}: '{}' (unknown bind mount option '{}')", opt, s, o);
         }
@@ -679,6 +681,13 @@ Result<void> validate_network(const NetworkConfig& n) {
 
 Result<void> validate_config(const Config& c) {
     if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
+    for (const auto& b : c.binds) {
+        if (b.idmap == BindIdmap::None) continue;
+        if (!c.userns.enabled())
+            return Error::msg("--bind={}: idmap and rootidmap need a user namespace (-U or --private-users)", b.source);
+        if (b.source.starts_with('+'))
+            return Error::msg("--bind={}: idmap and rootidmap take a host path, not one inside the tree", b.source);
+    }
     if (c.userns.enabled() && !c.net.netns_path.empty())
         return Error::msg("--private-users may not be combined with --network-namespace-path (that namespace belongs "
                           "to the host's user namespace)");

@@ -97,6 +97,17 @@ Result<void> do_bind(int root_fd, const MountStep& s) {
     return ok();
 }
 
+// A --bind the host prepared (cloned, idmapped and made read-only as asked):
+// in a user namespace the container's root may not reach the host path.
+Result<void> do_prepared_bind(int root_fd, const MountStep& s, UniqueFd tree) {
+    struct stat st {};
+    if (fstat(tree.get(), &st) < 0) return Error::errno_("stat of the prepared mount of {}", s.source);
+    auto target = TRY(bind_target(root_fd, s, S_ISDIR(st.st_mode)));
+    if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::errno_("mounting {} on {}", s.source, s.target);
+    return ok();
+}
+
 Result<void> do_mount(int root_fd, const MountStep& s) {
     auto target = TRY(make_dirs_in_root(root_fd, s.target, 0755, s.no_symlinks));
     unsigned long flags = s.flags | (s.read_only ? MS_RDONLY : 0);
@@ -184,8 +195,17 @@ Result<void> apply_step(int root_fd, const MountStep& s) {
     return ok();
 }
 
-Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan) {
-    for (const auto& s : plan) TRY(apply_step(root_fd, s));
+Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan, std::vector<UniqueFd>* prepared) {
+    for (const auto& s : plan) {
+        if (s.kind == StepKind::Bind && s.host_prepared) {
+            if (!prepared || prepared->empty()) return Error::msg("no mount of {} from the host", s.source);
+            UniqueFd tree = std::move(prepared->front());
+            prepared->erase(prepared->begin());
+            TRY(do_prepared_bind(root_fd, s, std::move(tree)));
+            continue;
+        }
+        TRY(apply_step(root_fd, s));
+    }
     return ok();
 }
 

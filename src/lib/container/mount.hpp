@@ -21,7 +21,9 @@ Result<UniqueFd> resolve_in_root(int root_fd, std::string_view path, bool no_sym
 Result<UniqueFd> make_dirs_in_root(int root_fd, std::string_view path, mode_t mode, bool no_symlinks);
 
 // Walks the plan; the first failing step aborts with the step's path in the error.
-Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan);
+// prepared: the host's mounts for the plan's host_prepared Bind steps,
+// taken from the front in order (a missing one is an error).
+Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan, std::vector<UniqueFd>* prepared = nullptr);
 Result<void> apply_step(int root_fd, const MountStep& step);
 
 // Makes the mount at `path` inside the root read-only (this mount only).

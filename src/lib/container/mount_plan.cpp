@@ -213,6 +213,8 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
         s.target = b.target.empty() ? s.source : b.target;
         s.flags = MS_BIND | (b.recursive ? MS_REC : 0);
         s.read_only = b.read_only;
+        s.idmap = b.idmap;
+        s.host_prepared = facts.userns && !s.source_in_root;
         custom.push_back(std::move(s));
     }
     for (const auto& t : cfg.tmpfs) {
@@ -234,6 +236,13 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     return out;
 }
 
+std::vector<MountStep> prepared_binds(const std::vector<MountStep>& plan) {
+    std::vector<MountStep> out;
+    for (const auto& s : plan)
+        if (s.kind == StepKind::Bind && s.host_prepared) out.push_back(s);
+    return out;
+}
+
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns) {
     std::vector<MountStep> out;
     for (const auto& s : plan)
@@ -247,9 +256,13 @@ std::string describe(const MountStep& s) {
         return fmt::format("mount {} ({}) on {} flags={:#x} data={}{}", s.source, s.fstype, s.target,
                            s.flags, s.data, s.read_only ? " ro" : "");
     case StepKind::Bind:
-        return fmt::format("bind {}{} on {}{}{}", s.source_in_root ? "(in root) " : "", s.source,
+        return fmt::format("bind {}{} on {}{}{}{}", s.source_in_root ? "(in root) " : "", s.source,
                            s.target, (s.flags & MS_REC) ? " rec" : "",
-                           s.read_only ? " ro" : (s.read_write ? " rw" : ""));
+                           s.read_only ? " ro" : (s.read_write ? " rw" : ""),
+                           s.idmap == BindIdmap::Idmap       ? " idmap"
+                           : s.idmap == BindIdmap::RootIdmap ? " rootidmap"
+                           : s.host_prepared                 ? " prepared"
+                                                             : "");
     case StepKind::MakeDir:
         return fmt::format("mkdir {} {:o}", s.target, s.mode);
     case StepKind::MakeNode:

@@ -40,6 +40,10 @@ struct MountStep {
     bool create_file = false;      // Bind: create the target as a file (not a directory) if missing
     mode_t mode = 0;               // MakeDir / MakeNode
     dev_t dev = 0;                 // MakeNode
+    bool host_prepared = false;    // Bind: the host clones the source's mount (the container's
+                                   // root may not reach a host path) and passes it in
+                                   // (prepared_binds() lists them, in order)
+    BindIdmap idmap = BindIdmap::None;  // host_prepared: idmapped so
     bool in_cgroupns = false;      // needs the container's cgroup namespace: applied after the
                                    // child joined its cgroup and unshared (the cgroup mounts)
 
@@ -67,6 +71,9 @@ inline constexpr const char* kReadOnlyProcDirs[] = {
 };
 
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts);
+
+// The Bind steps whose source the host prepares, in plan order.
+std::vector<MountStep> prepared_binds(const std::vector<MountStep>& plan);
 
 // The steps of plan with in_cgroupns == cgroupns, in order.
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns);

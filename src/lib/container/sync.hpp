@@ -25,6 +25,8 @@ enum class Barrier : uint32_t {
     Go = 4,             // parent -> child: console forwarding ready, exec the payload
                         // (pty consoles only: with pipes the child execs right after
                         // ChildMounted, one round trip less)
+    PreparedBind = 5,   // parent -> child, right after UsersMapped, once per --bind the
+                        // host prepares (mount_plan.hpp: prepared_binds), in order: its mount
 };
 
 class SyncChannel {

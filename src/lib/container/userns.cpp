@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -94,6 +97,75 @@ Result<void> write_id_maps(pid_t pid, const IdRange& r) {
     TRY_CTX(write_file(proc + "/uid_map", map), "writing the container's UID map");
     TRY_CTX(write_file(proc + "/gid_map", map), "writing the container's GID map");
     return ok();
+}
+
+namespace {
+
+// A user namespace with these maps, held by a short-lived process that made
+// it (the fd keeps it after that process is gone).
+Result<UniqueFd> make_userns(const std::string& uid_map, const std::string& gid_map) {
+    int ready[2], done[2];
+    if (pipe2(ready, O_CLOEXEC) < 0) return Error::errno_("pipe");
+    UniqueFd ready_r(ready[0]), ready_w(ready[1]);
+    if (pipe2(done, O_CLOEXEC) < 0) return Error::errno_("pipe");
+    UniqueFd done_r(done[0]), done_w(done[1]);
+    pid_t pid = fork();
+    if (pid < 0) return Error::errno_("fork");
+    if (pid == 0) {
+        ::close(done[1]);  // so the parent's close is our end of file
+        ::close(ready[0]);
+        char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+        (void)!write(ready_w.get(), &c, 1);
+        (void)!read(done_r.get(), &c, 1);  // until the maps are written and the namespace opened
+        _exit(0);
+    }
+    ready_w.reset();
+    done_r.reset();
+    auto reap = [&] {
+        done_w.reset();
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    };
+    char c = 'n';
+    if (read(ready_r.get(), &c, 1) != 1 || c != 'y') {
+        reap();
+        return Error::msg("creating a user namespace for an idmapped mount failed");
+    }
+    const std::string proc = "/proc/" + std::to_string(pid);
+    auto written = write_file(proc + "/uid_map", uid_map);
+    if (written) written = write_file(proc + "/gid_map", gid_map);
+    UniqueFd ns(written ? ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC) : -1);
+    int err = errno;
+    reap();
+    if (!written) return std::move(written).error().context("mapping a user namespace for an idmapped mount");
+    if (!ns) return Error::sys(err, "opening the user namespace for an idmapped mount");
+    return ns;
+}
+
+}  // namespace
+
+Result<UniqueFd> prepared_bind(const MountStep& step, int container_userns_fd, const IdRange& range) {
+    UniqueFd src(::open(step.source.c_str(), O_PATH | O_CLOEXEC));
+    if (!src) return Error::errno_("bind source {}", step.source);
+    struct stat st {};
+    if (fstat(src.get(), &st) < 0) return Error::errno_("stat {}", step.source);
+    UniqueFd ns;
+    int userns = container_userns_fd;
+    if (step.idmap == BindIdmap::RootIdmap) {
+        ns = TRY(make_userns(fmt::format("{} {} 1\n", st.st_uid, range.base), fmt::format("{} {} 1\n", st.st_gid, range.base)));
+        userns = ns.get();
+    }
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | ((step.flags & MS_REC) ? AT_RECURSIVE : 0);
+    UniqueFd tree(open_tree(src.get(), "", flags));
+    if (!tree) return Error::errno_("cloning the mount of {}", step.source);
+    struct mount_attr attr {};
+    attr.attr_set = (step.idmap != BindIdmap::None ? MOUNT_ATTR_IDMAP : 0) | (step.read_only ? MOUNT_ATTR_RDONLY : 0);
+    attr.userns_fd = static_cast<uint64_t>(userns);
+    if (attr.attr_set &&
+        mount_setattr(tree.get(), "", AT_EMPTY_PATH | ((step.flags & MS_REC) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+        return Error::errno_("--bind={}: {}", step.source,
+                             step.idmap != BindIdmap::None ? "mapping its owners (idmapped mount)" : "making it read-only");
+    return tree;
 }
 
 Result<UniqueFd> idmapped_tree(int tree_fd, int userns_fd) {

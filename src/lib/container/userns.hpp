@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "container/lock.hpp"
+#include "container/mount_plan.hpp"
 #include "container/userns_plan.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
@@ -45,5 +46,12 @@ Result<void> write_id_maps(pid_t pid, const IdRange& r);
 // the container's user namespace). EINVAL/EOPNOTSUPP/ENOSYS: the file system
 // (or the kernel) cannot.
 Result<UniqueFd> idmapped_tree(int tree_fd, int userns_fd);
+
+// The detached mount of a host_prepared --bind step's host source (as
+// host root: any host path), read-only if asked, and idmapped as asked:
+// idmap shows host 0..65535 as the container's 0..65535
+// (container_userns_fd); rootidmap shows the source's owner as the
+// container's root (a user namespace made for it).
+Result<UniqueFd> prepared_bind(const MountStep& step, int container_userns_fd, const IdRange& range);
 
 }  // namespace spawn::container
