@@ -19,6 +19,7 @@
 #include "container/cgroup_plan.hpp"
 #include "container/device_policy.hpp"
 #include "container/mount_plan.hpp"
+#include "container/payload.hpp"
 #include "container/seccomp_plan.hpp"
 #include "machined/registration.hpp"
 #include "machined/scope.hpp"
@@ -59,6 +60,7 @@ struct StartPlan {
     uint64_t clone_flags = 0;       // CLONE_NEW* of the container's first process
     uint64_t capabilities = 0;      // the bounding set
     container::SeccompPlan seccomp;
+    container::PayloadPlan payload;  // rlimits, CPU affinity, personality, OOM score, no_new_privs, ambient caps
     std::vector<container::MountStep> mounts;
     net::NetPlan network;
     bool follow_guest_address = false;  // --port without --network-address: rules follow the guest's address
