@@ -87,13 +87,11 @@ Result<void> set_cpu_affinity(const std::vector<unsigned>& cpus) {
     constexpr size_t kBits = sizeof(unsigned long) * CHAR_BIT;
     std::vector<unsigned long> mask(cpus.back() / kBits + 1);
     for (unsigned c : cpus) mask[c / kBits] |= 1UL << (c % kBits);
-    if (sched_setaffinity(0, mask.size() * sizeof(unsigned long), reinterpret_cast<cpu_set_t*>(mask.data())) < 0) {
-        if (errno == EINVAL)
-            return Error::errno_("setting the CPU affinity to {} (none of these CPUs is online and allowed here)",
-                                 cpu_list_text(cpus));
-        return Error::errno_("setting the CPU affinity to {}", cpu_list_text(cpus));
-    }
-    return ok();
+    if (sched_setaffinity(0, mask.size() * sizeof(unsigned long), reinterpret_cast<cpu_set_t*>(mask.data())) == 0)
+        return ok();
+    int err = errno;
+    return Error::sys(err, "--cpu-affinity={}: setting the CPU affinity{}", cpu_list_text(cpus),
+                      err == EINVAL ? " (none of these CPUs is online and allowed here)" : "");
 }
 
 }  // namespace
@@ -151,7 +149,7 @@ Result<void> adjust_oom_score(pid_t pid, int value) {
 
 Result<void> apply_payload_limits(const PayloadPlan& p) {
     if (p.personality && personality(*p.personality) < 0)
-        return Error::errno_("setting the personality {:#x}", *p.personality);
+        return Error::errno_("--personality: setting the personality {:#x}", *p.personality);
     if (!p.cpu_affinity.empty()) TRY(set_cpu_affinity(p.cpu_affinity));
     for (size_t i = 0; i < p.rlimits.size(); ++i) TRY(set_rlimit_closest(static_cast<int>(i), p.rlimits[i]));
     return ok();
