@@ -50,13 +50,13 @@ enum : int {
     ARG_LINK_JOURNAL,
     ARG_CAPABILITY,
     ARG_DROP_CAPABILITY,
-    ARG_SYSTEM_CALL_FILTER,
     ARG_NO_NEW_PRIVILEGES,
     ARG_AMBIENT_CAPABILITY,
     ARG_RLIMIT,
     ARG_OOM_SCORE_ADJUST,
     ARG_CPU_AFFINITY,
     ARG_PERSONALITY,
+    ARG_SYSTEM_CALL_FILTER,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
@@ -100,13 +100,13 @@ const struct option kLongOptions[] = {
     {"link-journal", required_argument, nullptr, ARG_LINK_JOURNAL},
     {"capability", required_argument, nullptr, ARG_CAPABILITY},
     {"drop-capability", required_argument, nullptr, ARG_DROP_CAPABILITY},
-    {"system-call-filter", required_argument, nullptr, ARG_SYSTEM_CALL_FILTER},
     {"no-new-privileges", required_argument, nullptr, ARG_NO_NEW_PRIVILEGES},
     {"ambient-capability", required_argument, nullptr, ARG_AMBIENT_CAPABILITY},
     {"rlimit", required_argument, nullptr, ARG_RLIMIT},
     {"oom-score-adjust", required_argument, nullptr, ARG_OOM_SCORE_ADJUST},
     {"cpu-affinity", required_argument, nullptr, ARG_CPU_AFFINITY},
     {"personality", required_argument, nullptr, ARG_PERSONALITY},
+    {"system-call-filter", required_argument, nullptr, ARG_SYSTEM_CALL_FILTER},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -346,9 +346,6 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         (c == ARG_CAPABILITY ? cfg.capability_add : cfg.capability_drop) |= mask;
         break;
     }
-    case ARG_SYSTEM_CALL_FILTER:
-        TRY(parse_syscall_filter(arg, cfg.syscall_filter));
-        break;
     // The payload process (config/payload_options.hpp). Repeated
     // --ambient-capability and --rlimit (of different limits) add up; the
     // others replace.
@@ -371,6 +368,9 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         break;
     case ARG_PERSONALITY:
         cfg.personality = TRY(parse_personality(arg));
+        break;
+    case ARG_SYSTEM_CALL_FILTER:
+        TRY(parse_syscall_filter(arg, cfg.syscall_filter));
         break;
     default:
         return Error::msg("internal error: unhandled option {}", name());
@@ -700,9 +700,9 @@ Result<void> validate_network(const NetworkConfig& n) {
 }
 
 Result<void> validate_config(const Config& c) {
-    if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
     if (c.boot && c.ambient_capabilities)
         return Error::msg("--ambient-capability= is not useful with --boot (an init keeps no ambient set).");
+    if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
     return validate_network(c.net);
 }
 

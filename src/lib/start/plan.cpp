@@ -104,9 +104,9 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0);
     p.capabilities = container::plan_capabilities(cfg);
     p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter);
-    p.payload = TRY(container::plan_payload(cfg, p.capabilities, host.rlimits));
     p.mounts = container::plan_mounts(cfg, container::MountFacts{host.cgroup_layout, container::console_uses_pty(p.console)});
     TRY(plan_cgroups(p, cfg, host));
+    p.payload = TRY(container::plan_payload(cfg, p.capabilities, host.rlimits));
 
     auto& r = p.registration;
     r.name = p.machine;
