@@ -5,9 +5,11 @@
 // (sync_frame.hpp), so spawn prints the cause in one line and exits 1.
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,17 +36,49 @@ using container::ExecRequest;
     _exit(1);
 }
 
+// --ambient-capability: each capability must be permitted and inheritable
+// to be raised into the ambient set, which exec then hands to the program
+// (its permitted and effective sets, for a program without file
+// capabilities, whatever its uid). After a change to another user (through
+// which PR_SET_KEEPCAPS kept the permitted set), permitted and inheritable
+// are narrowed to the ambient set and effective is empty, as nspawn does; as
+// root, inheritable already holds the container's bounding set.
+void raise_ambient(const ExecRequest& r, bool other_user) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capget, &header, data) < 0) fail(r, "reading the capabilities");
+    for (int i = 0; i < 2; ++i) {
+        auto ambient = static_cast<uint32_t>(r.ambient_capabilities >> (32 * i));
+        if (other_user) {
+            data[i].permitted &= ambient;
+            data[i].effective = 0;
+            data[i].inheritable = ambient;
+        } else {
+            data[i].inheritable |= ambient;
+        }
+    }
+    if (syscall(SYS_capset, &header, data) < 0) fail(r, "setting the capabilities for the ambient set");
+    for (unsigned cap = 0; cap < 64; ++cap) {
+        if (!(r.ambient_capabilities >> cap & 1)) continue;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+            fail(r, "raising capability " + std::to_string(cap) + " into the ambient set");
+    }
+}
+
 // Session, terminal, user, directory, then exec: what the payload process
 // does for itself.
 [[noreturn]] void become_payload(const ExecRequest& r) {
     if (r.new_session) setsid();
     if (r.ctty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0) fail(r, "making the pty the controlling terminal");
     if (r.uid) {
+        if (r.ambient_capabilities && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+            fail(r, "keeping the capabilities through the change to user " + r.user_name);
         if (setgroups(r.groups.size(), r.groups.data()) < 0 || setgid(r.gid) < 0 || setuid(*r.uid) < 0)
             fail(r, "changing to user " + r.user_name);
         // A credential change clears the death signal: arm it again.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     }
+    if (r.ambient_capabilities) raise_ambient(r, r.uid && *r.uid != 0);
     if (!r.chdir.empty() && chdir(r.chdir.c_str()) < 0) {
         if (r.chdir_required) fail(r, "changing directory to " + r.chdir);
         if (chdir("/") < 0) fail(r, "chdir /");

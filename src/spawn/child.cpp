@@ -23,6 +23,7 @@
 #include "container/console.hpp"
 #include "container/env.hpp"
 #include "container/mount.hpp"
+#include "container/payload.hpp"
 #include "container/seccomp.hpp"
 #include "container/helper_protocol.hpp"
 #include "container/in_root.hpp"
@@ -156,6 +157,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
         req.groups = p.groups;
         req.user_name = p.user.name;
     }
+    req.ambient_capabilities = l.plan->payload.ambient_capabilities;
     req.chdir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
     req.chdir_required = !cfg.chdir.empty();
     req.listen_fds = l.plan->listen_fds;
@@ -245,10 +247,15 @@ int run_child(const Launch& l) noexcept {
         return 1;
     }
     // Last steps before the helper (which becomes the payload, or with
-    // --as-pid2 the stub and the payload): the seccomp filter (needs
-    // CAP_SYS_ADMIN, no no_new_privs), then the capability drop.
-    auto secured = container::load_seccomp(*l.seccomp);
+    // --as-pid2 the stub and the payload): personality, CPU affinity and
+    // resource limits (container/payload.hpp); the seccomp filter (needs
+    // CAP_SYS_ADMIN, no no_new_privs), then the capability drop; then
+    // no_new_privs, which the helper's exec and the payload's keep.
+    auto secured = container::apply_payload_limits(l.plan->payload);
+    if (secured.ok()) secured = container::load_seccomp(*l.seccomp);
     if (secured.ok()) secured = container::apply_capabilities(l.plan->capabilities, prepared->user.uid);
+    if (secured.ok()) secured = container::check_ambient_available(l.plan->payload.ambient_capabilities);
+    if (secured.ok() && l.plan->payload.no_new_privileges) secured = container::set_no_new_privileges();
     if (!secured.ok()) {
         l.child_end->send_error(secured.error());
         return 1;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "container/cgroup_hierarchies.hpp"
+#include "container/payload.hpp"
 #include "container/sealed_helper.hpp"
 #include "machined/scope.hpp"
 #include "spawn/launch.hpp"
@@ -61,6 +62,10 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     } else if (auto v = container::check_not_in_v1_root(c.pid()); !v.ok()) {  // before it unshares its cgroup namespace
         return c.first_cause(std::move(v).error());
     }
+    // --oom-score-adjust from the host side, before the payload exists: it
+    // needs no privilege inside the container (a user namespace has none).
+    if (const auto& oom = plan.payload.oom_score_adjust)
+        if (auto o = container::adjust_oom_score(c.pid(), *oom); !o.ok()) return c.first_cause(std::move(o).error());
     return c;
 }
 

@@ -3,6 +3,8 @@
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include "config/help.hpp"
 #include "config/options.hpp"
+#include "config/payload_options.hpp"
 
 using namespace spawn;
 
@@ -644,4 +647,150 @@ TEST(OptionsSecurity, SystemCallFilterErrorsNameOptionAndValue) {
     SyscallFilter f;
     EXPECT_FALSE(parse_syscall_filter("@clock @nope", f).ok());
     EXPECT_TRUE(f.empty());
+}
+
+// ---- the payload process (config/payload_options.hpp), as nspawn 252 ------
+
+TEST(OptionsPayload, NoNewPrivileges) {
+    EXPECT_FALSE(ok({}).no_new_privileges);
+    EXPECT_TRUE(ok({"--no-new-privileges=yes"}).no_new_privileges);
+    EXPECT_TRUE(ok({"--no-new-privileges", "on"}).no_new_privileges);
+    EXPECT_FALSE(ok({"--no-new-privileges=1", "--no-new-privileges=false"}).no_new_privileges);
+    EXPECT_EQ(err({"--no-new-privileges"}), "Option --no-new-privileges requires an argument");
+    EXPECT_EQ(err({"--no-new-privileges="}), "Invalid --no-new-privileges: '' (expected a boolean: yes or no)");
+    EXPECT_EQ(err({"--no-new-privileges=maybe"}),
+              "Invalid --no-new-privileges: 'maybe' (expected a boolean: yes or no)");
+}
+
+TEST(OptionsPayload, AmbientCapabilitiesAddUp) {
+    EXPECT_EQ(ok({}).ambient_capabilities, 0u);
+    auto c = ok({"--ambient-capability=CAP_NET_RAW,chown", "--ambient-capability", "CAP_KILL"});
+    EXPECT_EQ(c.ambient_capabilities, (1ULL << CAP_NET_RAW) | (1ULL << CAP_CHOWN) | (1ULL << CAP_KILL));
+}
+
+TEST(OptionsPayload, AmbientCapabilityErrors) {
+    EXPECT_EQ(err({"--ambient-capability"}), "Option --ambient-capability requires an argument");
+    EXPECT_EQ(err({"--ambient-capability="}),
+              "Invalid --ambient-capability: '' (expected capability names such as CAP_NET_ADMIN, comma-separated, "
+              "or all)");
+    EXPECT_EQ(err({"--ambient-capability=CAP_NOPE"}),
+              "Invalid --ambient-capability: 'CAP_NOPE' (unknown capability 'CAP_NOPE'; expected names such as "
+              "CAP_NET_ADMIN, comma-separated, or all)");
+    // As nspawn: the ambient set is never "all".
+    EXPECT_EQ(err({"--ambient-capability=CAP_CHOWN,all"}),
+              "Invalid --ambient-capability: 'CAP_CHOWN,all' (all is refused, as by systemd-nspawn: name the "
+              "capabilities)");
+    EXPECT_EQ(err({"-b", "--ambient-capability=CAP_CHOWN"}),
+              "--ambient-capability= is not useful with --boot (an init keeps no ambient set).");
+}
+
+TEST(OptionsPayload, RlimitNamesAndValues) {
+    auto c = ok({"--rlimit=NOFILE=100:200", "--rlimit=RLIMIT_CORE=infinity", "--rlimit=LimitNPROC=50",
+                 "--rlimit", "AS=1G:infinity"});
+    EXPECT_EQ(c.rlimits[RLIMIT_NOFILE], (ResourceLimit{100, 200}));
+    EXPECT_EQ(c.rlimits[RLIMIT_CORE], (ResourceLimit{kRlimitInfinity, kRlimitInfinity}));
+    EXPECT_EQ(c.rlimits[RLIMIT_NPROC], (ResourceLimit{50, 50}));
+    EXPECT_EQ(c.rlimits[RLIMIT_AS], (ResourceLimit{1ULL << 30, kRlimitInfinity}));
+    EXPECT_FALSE(c.rlimits[RLIMIT_CPU]);
+    // Repeated: the last one of a limit wins.
+    EXPECT_EQ(ok({"--rlimit=NOFILE=10", "--rlimit=NOFILE=20"}).rlimits[RLIMIT_NOFILE], (ResourceLimit{20, 20}));
+    // Every name nspawn accepts.
+    for (const char* n : {"CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NOFILE", "AS", "NPROC", "MEMLOCK", "LOCKS",
+                          "SIGPENDING", "MSGQUEUE", "RTPRIO", "RTTIME"}) {
+        auto r = parse_rlimit(std::string("RLIMIT_") + n + "=1:infinity");
+        ASSERT_TRUE(r.ok()) << n << ": " << r.error().message();
+        EXPECT_EQ(rlimit_name(r->first), n);
+        EXPECT_EQ(r->second, (ResourceLimit{1, kRlimitInfinity})) << n;
+    }
+    EXPECT_EQ(parse_rlimit("RLIMIT_NICE=1:40")->second, (ResourceLimit{1, 40}));
+}
+
+TEST(OptionsPayload, RlimitUnitsAsNspawn) {
+    auto v = [](const char* s) {
+        auto r = parse_rlimit(s);
+        EXPECT_TRUE(r.ok()) << s << ": " << (r.ok() ? "" : r.error().message());
+        return r.ok() ? r->second : ResourceLimit{};
+    };
+    EXPECT_EQ(v("CPU=1h"), (ResourceLimit{3600, 3600}));
+    EXPECT_EQ(v("CPU=1min 30s:infinity"), (ResourceLimit{90, kRlimitInfinity}));
+    EXPECT_EQ(v("CPU=90"), (ResourceLimit{90, 90}));
+    EXPECT_EQ(v("CPU=1500ms"), (ResourceLimit{2, 2}));  // rounded up
+    EXPECT_EQ(v("RTTIME=5s"), (ResourceLimit{5000000, 5000000}));
+    EXPECT_EQ(v("RTTIME=5000"), (ResourceLimit{5000, 5000}));
+    EXPECT_EQ(v("FSIZE=1M:2G"), (ResourceLimit{1 << 20, 1ULL << 31}));
+    EXPECT_EQ(v("FSIZE=1.5K"), (ResourceLimit{1536, 1536}));
+    EXPECT_EQ(v("MEMLOCK=64K"), (ResourceLimit{65536, 65536}));
+    EXPECT_EQ(v("NICE=-5"), (ResourceLimit{25, 25}));
+    EXPECT_EQ(v("NICE=+5:+3"), (ResourceLimit{15, 17}));
+    EXPECT_EQ(v("NICE=0"), (ResourceLimit{0, 0}));
+}
+
+TEST(OptionsPayload, RlimitErrors) {
+    EXPECT_EQ(err({"--rlimit"}), "Option --rlimit requires an argument");
+    const std::string form = "(expected NAME=SOFT[:HARD], e.g. NOFILE=1024:4096)";
+    EXPECT_EQ(err({"--rlimit="}), "Invalid --rlimit: '' " + form);
+    EXPECT_EQ(err({"--rlimit=NOFILE"}), "Invalid --rlimit: 'NOFILE' " + form);
+    EXPECT_EQ(err({"--rlimit=NOFILE=1:2:3"}), "Invalid --rlimit: 'NOFILE=1:2:3' " + form);
+    EXPECT_TRUE(err({"--rlimit=nofile=5"}).starts_with(
+        "Invalid --rlimit: 'nofile=5' (unknown resource limit 'nofile'; expected CPU, "));  // upper case, as nspawn
+    EXPECT_NE(err({"--rlimit=FOO=1"}).find("expected CPU, FSIZE, DATA, STACK, CORE, RSS, NPROC, NOFILE, MEMLOCK, AS, "
+                                           "LOCKS, SIGPENDING, MSGQUEUE, NICE, RTPRIO, RTTIME"),
+              std::string::npos);
+    const std::string number = "(NOFILE takes a number or infinity, as SOFT[:HARD])";
+    for (const char* bad : {"NOFILE=", "NOFILE=abc", "NOFILE=:5", "NOFILE=5:", "NOFILE=-1", "NOFILE=1K",
+                            "NOFILE=18446744073709551615"})
+        EXPECT_EQ(err({std::string("--rlimit=") + bad}), std::string("Invalid --rlimit: '") + bad + "' " + number);
+    EXPECT_EQ(err({"--rlimit=NOFILE=200:100"}),
+              "Invalid --rlimit: 'NOFILE=200:100' (soft limit 200 exceeds hard limit 100)");
+    EXPECT_EQ(err({"--rlimit=CORE=infinity:0"}),
+              "Invalid --rlimit: 'CORE=infinity:0' (soft limit unlimited exceeds hard limit 0)");
+    EXPECT_NE(err({"--rlimit=CPU=5 parsecs"}).find("CPU takes seconds or a time span"), std::string::npos);
+    EXPECT_NE(err({"--rlimit=FSIZE=1k"}).find("FSIZE takes a size in bytes"), std::string::npos);
+    EXPECT_NE(err({"--rlimit=NICE=+20"}).find("NICE takes a limit from 0 to 40"), std::string::npos);
+    EXPECT_NE(err({"--rlimit=NICE=41"}).find("NICE takes"), std::string::npos);
+    EXPECT_NE(err({"--rlimit=NICE=infinity"}).find("NICE takes"), std::string::npos);
+}
+
+TEST(OptionsPayload, OomScoreAdjust) {
+    EXPECT_FALSE(ok({}).oom_score_adjust);
+    EXPECT_EQ(ok({"--oom-score-adjust=500"}).oom_score_adjust, 500);
+    EXPECT_EQ(ok({"--oom-score-adjust", "-1000"}).oom_score_adjust, -1000);
+    EXPECT_EQ(ok({"--oom-score-adjust=+1000"}).oom_score_adjust, 1000);
+    EXPECT_EQ(ok({"--oom-score-adjust=0"}).oom_score_adjust, 0);
+    EXPECT_EQ(err({"--oom-score-adjust"}), "Option --oom-score-adjust requires an argument");
+    for (const char* bad : {"", "1001", "-1001", "abc", "5x", "+-5", "0x10"})
+        EXPECT_EQ(err({std::string("--oom-score-adjust=") + bad}),
+                  std::string("Invalid --oom-score-adjust: '") + bad + "' (expected a number from -1000 to 1000)");
+}
+
+TEST(OptionsPayload, CpuAffinity) {
+    using Cpus = std::vector<unsigned>;
+    EXPECT_TRUE(ok({}).cpu_affinity.empty());
+    EXPECT_EQ(ok({"--cpu-affinity=0,2-3"}).cpu_affinity, (Cpus{0, 2, 3}));
+    EXPECT_EQ(ok({"--cpu-affinity", "3 1-2,,1"}).cpu_affinity, (Cpus{1, 2, 3}));
+    EXPECT_EQ(ok({"--cpu-affinity=8191"}).cpu_affinity, (Cpus{8191}));
+    EXPECT_EQ(ok({"--cpu-affinity=0-1", "--cpu-affinity=1"}).cpu_affinity, (Cpus{1}));  // replaces, as nspawn
+    EXPECT_EQ(err({"--cpu-affinity"}), "Option --cpu-affinity requires an argument");
+    const std::string form = "(expected CPU numbers and ranges separated by ',' or spaces, such as 0,2-3)";
+    for (const char* bad : {"", " , ", "abc", "0-", "-1", "1-2-3", "all"})
+        EXPECT_EQ(err({std::string("--cpu-affinity=") + bad}), std::string("Invalid --cpu-affinity: '") + bad + "' " + form);
+    EXPECT_EQ(err({"--cpu-affinity=0,3-1"}), "Invalid --cpu-affinity: '0,3-1' (range 3-1 is reversed)");
+    EXPECT_EQ(err({"--cpu-affinity=99999"}),
+              "Invalid --cpu-affinity: '99999' (CPU 99999 is beyond the largest CPU number, 8191)");
+}
+
+TEST(OptionsPayload, Personality) {
+    EXPECT_FALSE(ok({}).personality);
+#if defined(__x86_64__)
+    EXPECT_EQ(ok({"--personality=x86-64"}).personality, PER_LINUX);
+    EXPECT_EQ(ok({"--personality", "x86"}).personality, PER_LINUX32);
+    EXPECT_EQ(err({"--personality=arm64"}),
+              "Invalid --personality: 'arm64' (not supported on this x86-64 host; expected x86-64 or x86)");
+    for (const char* bad : {"", "i386", "X86", "x86_64", "amd64"})
+        EXPECT_EQ(err({std::string("--personality=") + bad}),
+                  std::string("Invalid --personality: '") + bad + "' (unknown architecture; expected x86-64 or x86)");
+#else
+    GTEST_SKIP() << "the personality names tested are those of an x86-64 build";
+#endif
+    EXPECT_EQ(err({"--personality"}), "Option --personality requires an argument");
 }

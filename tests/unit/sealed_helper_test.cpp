@@ -22,6 +22,7 @@ TEST(HelperProtocol, ExecRequestRoundTrip) {
     r.gid = 100;
     r.groups = {4, 27};
     r.user_name = "alice";
+    r.ambient_capabilities = (1ULL << 13) | (1ULL << 40);
     r.chdir = "/home/alice";
     r.listen_fds = 2;
     r.argv = {"/bin/sh", "-c", "echo --; echo --sync-fd=1"};
@@ -35,6 +36,7 @@ TEST(HelperProtocol, ExecRequestRoundTrip) {
     EXPECT_EQ(back->gid, 100u);
     EXPECT_EQ(back->groups, (std::vector<gid_t>{4, 27}));
     EXPECT_EQ(back->user_name, "alice");
+    EXPECT_EQ(back->ambient_capabilities, (1ULL << 13) | (1ULL << 40));
     EXPECT_EQ(back->chdir, "/home/alice");
     EXPECT_FALSE(back->chdir_required);
     EXPECT_EQ(back->listen_fds, 2);
@@ -55,6 +57,7 @@ TEST(HelperProtocol, ExecRequestWithoutCommandCarriesTheShells) {
     EXPECT_TRUE(back->chdir_required);
     EXPECT_FALSE(back->uid);
     EXPECT_EQ(back->sync_fd, -1);
+    EXPECT_EQ(back->ambient_capabilities, 0u);
 }
 
 TEST(HelperProtocol, EnterRequestRoundTrip) {
@@ -86,6 +89,7 @@ TEST(HelperProtocol, AnythingElseIsRefused) {
     EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--uid=5", "--", "true"}, &err));  // uid without gid
     EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--sync-fd=x", "--", "true"}, &err));
     EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--bogus=1", "--", "true"}, &err));
+    EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--ambient-caps=x", "--", "true"}, &err));
     EXPECT_FALSE(parse_enter_request({kHelperArgv0, "enter", "--setenv=NOEQUALS", "--"}, &err));
     EXPECT_FALSE(parse_enter_request({kHelperArgv0, "enter", "--user=", "--"}, &err));
     EXPECT_FALSE(parse_enter_request({kHelperArgv0, "exec", "--"}, &err));  // wrong role

@@ -2,6 +2,8 @@
 // host facts, without root: what is derived, and derived once.
 #include <sched.h>
 #include <signal.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -185,6 +187,75 @@ TEST(StartPlan, RegisterModeAndBadPropertiesBeforeAnythingExists) {
     EXPECT_FALSE(plan_start(c, hybrid_host(), kTree, kRandom).ok());
     c.properties = {"MemoryHigh=1G"};  // no v1 equivalent on this layout
     EXPECT_FALSE(plan_start(c, hybrid_host(), kTree, kRandom).ok());
+}
+
+// The payload process (container/payload.hpp): nspawn's default limits
+// from the host's facts, and each option as a row of the plan.
+TEST(StartPlan, PayloadDefaultsAreNspawns) {
+    auto h = hybrid_host();
+    h.rlimits.pid1_nproc = {31000, 32000};
+    h.rlimits.pid1_sigpending = {15000, 16000};
+    h.rlimits.nr_open = 1048576;
+    auto p = plan(command(), h).payload;
+    const uint64_t inf = kRlimitInfinity;
+    std::array<ResourceLimit, kRlimitCount> want;
+    want.fill({inf, inf});
+    want[RLIMIT_CORE] = {0, inf};
+    want[RLIMIT_STACK] = {8 << 20, inf};
+    want[RLIMIT_NOFILE] = {1024, 524288};  // HIGH_RLIMIT_NOFILE below nr_open
+    want[RLIMIT_MEMLOCK] = {8 << 20, 8 << 20};
+    want[RLIMIT_MSGQUEUE] = {819200, 819200};
+    want[RLIMIT_NICE] = {0, 0};
+    want[RLIMIT_RTPRIO] = {0, 0};
+    want[RLIMIT_NPROC] = {31000, 32000};
+    want[RLIMIT_SIGPENDING] = {15000, 16000};
+    EXPECT_EQ(p.rlimits, want);
+    EXPECT_TRUE(p.cpu_affinity.empty());
+    EXPECT_FALSE(p.personality);
+    EXPECT_FALSE(p.oom_score_adjust);
+    EXPECT_FALSE(p.no_new_privileges);
+    EXPECT_EQ(p.ambient_capabilities, 0u);
+    h.rlimits.nr_open = 65536;  // a host with a lower nr_open: NOFILE's hard limit follows it
+    EXPECT_EQ(plan(command(), h).payload.rlimits[RLIMIT_NOFILE], (ResourceLimit{1024, 65536}));
+}
+
+TEST(StartPlan, PayloadOptionsAreRowsOfThePlan) {
+    auto c = command();
+    c.rlimits[RLIMIT_NOFILE] = ResourceLimit{100, 200};
+    c.rlimits[RLIMIT_CORE] = ResourceLimit{kRlimitInfinity, kRlimitInfinity};
+    c.cpu_affinity = {0, 2, 3};
+    c.personality = PER_LINUX32;
+    c.oom_score_adjust = -500;
+    c.no_new_privileges = true;
+    c.ambient_capabilities = cap_bit(CAP_NET_RAW) | cap_bit(CAP_CHOWN);
+    auto p = plan(c).payload;
+    EXPECT_EQ(p.rlimits[RLIMIT_NOFILE], (ResourceLimit{100, 200}));
+    EXPECT_EQ(p.rlimits[RLIMIT_CORE], (ResourceLimit{kRlimitInfinity, kRlimitInfinity}));
+    EXPECT_EQ(p.rlimits[RLIMIT_STACK], (ResourceLimit{8 << 20, kRlimitInfinity}));  // the rest: defaults
+    EXPECT_EQ(p.cpu_affinity, (std::vector<unsigned>{0, 2, 3}));
+    EXPECT_EQ(p.personality, PER_LINUX32);
+    EXPECT_EQ(p.oom_score_adjust, -500);
+    EXPECT_TRUE(p.no_new_privileges);
+    EXPECT_EQ(p.ambient_capabilities, cap_bit(CAP_NET_RAW) | cap_bit(CAP_CHOWN));
+}
+
+TEST(StartPlan, AmbientCapabilitiesMustBeInTheBoundingSet) {
+    auto c = command();
+    c.ambient_capabilities = cap_bit(CAP_SYS_TIME) | cap_bit(CAP_CHOWN);
+    auto r = plan_start(c, hybrid_host(), kTree, kRandom);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message(),
+              "--ambient-capability: CAP_SYS_TIME not in the container's bounding set (retain it with --capability=)");
+    c.capability_add = cap_bit(CAP_SYS_TIME);
+    EXPECT_EQ(plan(c).payload.ambient_capabilities, cap_bit(CAP_SYS_TIME) | cap_bit(CAP_CHOWN));
+    c.capability_drop = cap_bit(CAP_CHOWN);
+    EXPECT_FALSE(plan_start(c, hybrid_host(), kTree, kRandom).ok());
+    // CAP_NET_ADMIN is in the bounding set with a private network only.
+    auto n = command();
+    n.ambient_capabilities = cap_bit(CAP_NET_ADMIN);
+    EXPECT_FALSE(plan_start(n, hybrid_host(), kTree, kRandom).ok());
+    n.net.private_network = true;
+    EXPECT_EQ(plan(n).payload.ambient_capabilities, cap_bit(CAP_NET_ADMIN));
 }
 
 TEST(StartPlan, ExitDecisions) {

@@ -93,6 +93,16 @@ struct SyscallFilter {
     bool operator==(const SyscallFilter&) const = default;
 };
 
+// --rlimit=: a soft and a hard limit as setrlimit(2) takes them
+// (kRlimitInfinity: unlimited), for each of the kRlimitCount RLIMIT_* numbers.
+inline constexpr uint64_t kRlimitInfinity = ~uint64_t{0};
+inline constexpr int kRlimitCount = 16;  // RLIMIT_CPU (0) .. RLIMIT_RTTIME (15)
+struct ResourceLimit {
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+    bool operator==(const ResourceLimit&) const = default;
+};
+
 struct NetworkConfig {
     bool private_network = false;          // --private-network (implied by every option below but netns path)
     bool veth = false;                     // -n/--network-veth
@@ -133,6 +143,14 @@ struct Config {
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
     SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
     UserNamespace userns;               // -U, --private-users, --private-users-ownership
+
+    // The payload process (container/payload.hpp).
+    bool no_new_privileges = false;     // --no-new-privileges=BOOL
+    uint64_t ambient_capabilities = 0;  // --ambient-capability=CAP,... (bit mask; repeated options add up)
+    std::array<std::optional<ResourceLimit>, kRlimitCount> rlimits;  // --rlimit=NAME=SOFT[:HARD], by RLIMIT_*
+    std::optional<int> oom_score_adjust;       // --oom-score-adjust=N (-1000..1000)
+    std::vector<unsigned> cpu_affinity;        // --cpu-affinity=LIST: CPU numbers, sorted; empty: inherited
+    std::optional<unsigned long> personality;  // --personality=: PER_LINUX or PER_LINUX32
 
     // Registration and units.
     RegisterMode register_mode = RegisterMode::Auto;  // --register

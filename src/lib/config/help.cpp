@@ -54,6 +54,25 @@ Security:
                             @groups, space-separated; see systemd-analyze
                             syscall-filter); calls the filter does not know
                             fail with ENOSYS
+     --ambient-capability=CAP
+                            Sets the specified capability for the started
+                            process (comma-separated list; kept by -u USER).
+                            Not useful if booting a machine
+     --no-new-privileges=BOOL
+                            Set PR_SET_NO_NEW_PRIVS flag for container payload
+
+Resources:
+     --rlimit=NAME=SOFT[:HARD]
+                            Set a resource limit for the payload (NOFILE,
+                            CPU, AS, ...; "infinity"); limits not given get
+                            nspawn's defaults (NOFILE 1024 soft)
+     --oom-score-adjust=VALUE
+                            Adjust the OOM score value for the payload
+                            (-1000..1000, set from the host)
+     --cpu-affinity=CPUS    Adjust the CPU affinity of the container
+                            (e.g. 0,2-3)
+     --personality=ARCH     Pick personality for this container (x86-64, or
+                            x86 for a 32-bit userland)
 
 User Namespacing:
      --private-users=no     Run without user namespacing

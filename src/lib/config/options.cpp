@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/names.hpp"
+#include "config/payload_options.hpp"
 #include "config/capabilities.hpp"
 #include "config/syscall_groups.hpp"
 #include "config/userns_options.hpp"
@@ -50,6 +51,12 @@ enum : int {
     ARG_LINK_JOURNAL,
     ARG_CAPABILITY,
     ARG_DROP_CAPABILITY,
+    ARG_NO_NEW_PRIVILEGES,
+    ARG_AMBIENT_CAPABILITY,
+    ARG_RLIMIT,
+    ARG_OOM_SCORE_ADJUST,
+    ARG_CPU_AFFINITY,
+    ARG_PERSONALITY,
     ARG_SYSTEM_CALL_FILTER,
     ARG_PRIVATE_USERS,
     ARG_PRIVATE_USERS_OWNERSHIP,
@@ -96,6 +103,12 @@ const struct option kLongOptions[] = {
     {"link-journal", required_argument, nullptr, ARG_LINK_JOURNAL},
     {"capability", required_argument, nullptr, ARG_CAPABILITY},
     {"drop-capability", required_argument, nullptr, ARG_DROP_CAPABILITY},
+    {"no-new-privileges", required_argument, nullptr, ARG_NO_NEW_PRIVILEGES},
+    {"ambient-capability", required_argument, nullptr, ARG_AMBIENT_CAPABILITY},
+    {"rlimit", required_argument, nullptr, ARG_RLIMIT},
+    {"oom-score-adjust", required_argument, nullptr, ARG_OOM_SCORE_ADJUST},
+    {"cpu-affinity", required_argument, nullptr, ARG_CPU_AFFINITY},
+    {"personality", required_argument, nullptr, ARG_PERSONALITY},
     {"system-call-filter", required_argument, nullptr, ARG_SYSTEM_CALL_FILTER},
     {"private-users", required_argument, nullptr, ARG_PRIVATE_USERS},
     {"private-users-ownership", required_argument, nullptr, ARG_PRIVATE_USERS_OWNERSHIP},
@@ -338,6 +351,29 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         (c == ARG_CAPABILITY ? cfg.capability_add : cfg.capability_drop) |= mask;
         break;
     }
+    // The payload process (config/payload_options.hpp). Repeated
+    // --ambient-capability and --rlimit (of different limits) add up; the
+    // others replace.
+    case ARG_NO_NEW_PRIVILEGES:
+        cfg.no_new_privileges = TRY(parse_no_new_privileges(arg));
+        break;
+    case ARG_AMBIENT_CAPABILITY:
+        cfg.ambient_capabilities |= TRY(parse_ambient_capabilities(arg));
+        break;
+    case ARG_RLIMIT: {
+        auto [resource, limit] = TRY(parse_rlimit(arg));
+        cfg.rlimits[static_cast<size_t>(resource)] = limit;
+        break;
+    }
+    case ARG_OOM_SCORE_ADJUST:
+        cfg.oom_score_adjust = TRY(parse_oom_score_adjust(arg));
+        break;
+    case ARG_CPU_AFFINITY:
+        cfg.cpu_affinity = TRY(parse_cpu_affinity(arg));
+        break;
+    case ARG_PERSONALITY:
+        cfg.personality = TRY(parse_personality(arg));
+        break;
     case ARG_SYSTEM_CALL_FILTER:
         TRY(parse_syscall_filter(arg, cfg.syscall_filter));
         break;
@@ -680,6 +716,8 @@ Result<void> validate_network(const NetworkConfig& n) {
 }
 
 Result<void> validate_config(const Config& c) {
+    if (c.boot && c.ambient_capabilities)
+        return Error::msg("--ambient-capability= is not useful with --boot (an init keeps no ambient set).");
     if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
     for (const auto& b : c.binds) {
         if (b.idmap == BindIdmap::None) continue;

@@ -69,6 +69,7 @@ std::vector<std::string> helper_args(const ExecRequest& r) {
         a.push_back("--groups=" + str::join(g, ","));
         a.push_back("--user-name=" + r.user_name);
     }
+    if (r.ambient_capabilities) a.push_back("--ambient-caps=" + std::to_string(r.ambient_capabilities));
     if (!r.chdir.empty()) a.push_back((r.chdir_required ? "--chdir-required=" : "--chdir=") + r.chdir);
     if (r.listen_fds > 0) a.push_back("--listen-fds=" + std::to_string(r.listen_fds));
     for (const auto& s : r.shells) a.push_back("--shell=" + s);
@@ -116,6 +117,7 @@ std::optional<ExecRequest> parse_exec_request(const std::vector<std::string>& ar
                 r.groups.push_back(x);
             }
         } else if (name == "user-name") r.user_name = v;
+        else if (name == "ambient-caps") good = parse_number(v, &r.ambient_capabilities);
         else if (name == "chdir" || name == "chdir-required") {
             r.chdir = v;
             r.chdir_required = name == "chdir-required";

@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +35,7 @@ struct ExecRequest {
     gid_t gid = 0;
     std::vector<gid_t> groups;
     std::string user_name;     // for messages
+    uint64_t ambient_capabilities = 0;  // raised in the payload (after the uid change: kept through it)
     std::string chdir;         // working directory ("" = stay)
     bool chdir_required = false;  // a failed chdir is an error (else: "/")
     int listen_fds = 0;        // fds 3.. handed to the payload (the stub closes them)

@@ -34,6 +34,7 @@ Result<HostFacts> probe_host() {
     h.listen_fds = env("LISTEN_FDS");
     h.listen_pid = env("LISTEN_PID");
     h.devices = container::host_device_facts();
+    h.rlimits = container::probe_rlimit_facts();
     return h;
 }
 

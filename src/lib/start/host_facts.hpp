@@ -11,6 +11,7 @@
 
 #include "container/cgroup_hierarchies.hpp"
 #include "container/device_policy.hpp"
+#include "container/payload.hpp"
 #include "util/result.hpp"
 
 namespace spawn::start {
@@ -26,6 +27,7 @@ struct HostFacts {
     pid_t pid = 0;                         // spawn's PID (LISTEN_PID is checked against it)
     std::optional<std::string> listen_fds, listen_pid;  // $LISTEN_FDS, $LISTEN_PID
     container::DeviceFacts devices;        // /proc/devices and stat() of host paths
+    container::RlimitFacts rlimits;        // PID 1's limits and nr_open (nspawn's default limits)
 };
 
 // Probes this host. Errors name what could not be read (a cgroup v1

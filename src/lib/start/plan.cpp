@@ -111,6 +111,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     mount_facts.tty_group_mapped = !p.userns.range || p.userns.range->count > 5;
     p.mounts = container::plan_mounts(cfg, mount_facts);
     TRY(plan_cgroups(p, cfg, host));
+    p.payload = TRY(container::plan_payload(cfg, p.capabilities, host.rlimits));
 
     auto& r = p.registration;
     r.name = p.machine;

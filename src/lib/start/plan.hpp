@@ -19,6 +19,7 @@
 #include "container/cgroup_plan.hpp"
 #include "container/device_policy.hpp"
 #include "container/mount_plan.hpp"
+#include "container/payload.hpp"
 #include "container/seccomp_plan.hpp"
 #include "container/userns_plan.hpp"
 #include "machined/registration.hpp"
@@ -63,6 +64,7 @@ struct StartPlan {
     container::UsernsPlan userns;   // its user namespace (CLONE_NEWUSER), if any
     uint64_t capabilities = 0;      // the bounding set
     container::SeccompPlan seccomp;
+    container::PayloadPlan payload;  // rlimits, CPU affinity, personality, OOM score, no_new_privs, ambient caps
     std::vector<container::MountStep> mounts;
     net::NetPlan network;
     bool follow_guest_address = false;  // --port without --network-address: rules follow the guest's address
