@@ -69,7 +69,7 @@ Result<void> boot_child_setup(const BootLaunch& b, const std::string& root) {
     if (::mount(nullptr, host.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 nullptr) < 0)
         return Error::errno_("making {} read-only", host);
-    TRY(boot::apply_journal_guest(b.journal));
+    TRY(boot::apply_journal_guest(b.journal, root));
     return {};
 }
 

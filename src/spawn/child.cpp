@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "container/bind_user.hpp"
 #include "container/caps.hpp"
 #include "container/console.hpp"
 #include "container/env.hpp"
@@ -37,9 +38,22 @@ namespace {
 
 using container::Barrier;
 
+// The tree's directory in the child's own mount namespace (the fd the parent
+// opened refers to the host's). Opened before the child becomes the user
+// namespace's root: until then it is host root by UID, the owner of the
+// directories above the tree (such as /var/lib/machines, 0700).
+Result<UniqueFd> open_tree_dir(const Launch& l) {
+    UniqueFd fd = TRY(container::open_tree_root(l.plan->root));
+    struct stat a {}, b {};
+    if (fstat(fd.get(), &a) < 0 || fstat(l.root_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        return Error::msg("Directory tree {} changed while starting, refusing", l.plan->root);
+    return fd;
+}
+
 // In a new user namespace the child has no IDs until the host mapped them
-// (Barrier::UsersMapped, which may bring the idmapped tree); then it becomes
-// the namespace's root, so what it creates is owned by the container's root.
+// (Barrier::UsersMapped, which may bring the idmapped tree, then the --bind
+// mounts the host prepared); then it becomes the namespace's root, so what
+// it creates is owned by the container's root.
 Result<UniqueFd> become_container_root(const Launch& l, std::vector<UniqueFd>& prepared_binds) {
     UniqueFd idmapped_tree;
     TRY(l.child_end->wait(Barrier::UsersMapped, &idmapped_tree));
@@ -58,27 +72,24 @@ Result<UniqueFd> become_container_root(const Launch& l, std::vector<UniqueFd>& p
     return idmapped_tree;
 }
 
-// Bind-mounts the tree on itself (so it is a mount point pivot_root accepts),
-// or mounts the idmapped copy of it there, and returns an O_PATH fd of that
-// new mount, checked to be the same directory.
-Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& idmapped_tree) {
+// Mounts the tree on itself (so it is a mount point pivot_root accepts), a
+// recursive bind of it or the host's idmapped copy, through fds (the
+// container's root may not walk the host's path to it), and returns an
+// O_PATH fd of that new mount.
+Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd idmapped_tree) {
     if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
         return Error::errno_("making the mount namespace a slave of the host");
     const std::string& root = l.plan->root;
-    if (idmapped_tree) {
-        if (move_mount(idmapped_tree.get(), "", AT_FDCWD, root.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
-            return Error::errno_("mounting the idmapped {} on itself", root);
-    } else if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
-        return Error::errno_("bind-mounting {} on itself", root);
-    }
-    UniqueFd fd = TRY(container::open_tree_root(root));
-    struct stat a {}, b {};
-    if (fstat(fd.get(), &a) < 0 || fstat(l.root_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-        return Error::msg("Directory tree {} changed while starting, refusing", root);
-    std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+    UniqueFd tree = idmapped_tree ? std::move(idmapped_tree)
+                                  : UniqueFd(open_tree(tree_dir.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                                             AT_EMPTY_PATH | AT_RECURSIVE));
+    if (!tree) return Error::errno_("cloning the mount of {}", root);
+    if (move_mount(tree.get(), "", tree_dir.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::errno_("mounting {} on itself", root);
+    std::string self = "/proc/self/fd/" + std::to_string(tree.get());
     if (::mount(nullptr, self.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
         return Error::errno_("making the root mount private");
-    return fd;
+    return tree;
 }
 
 Result<void> pivot(int root_fd) {
@@ -185,6 +196,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
 
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
+    UniqueFd tree_dir = TRY(open_tree_dir(l));
     UniqueFd idmapped_tree;
     std::vector<UniqueFd> prepared_binds;
     if (l.plan->userns.enabled()) idmapped_tree = TRY(become_container_root(l, prepared_binds));
@@ -197,8 +209,10 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
     // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
-    auto root = TRY(mount_root(l, idmapped_tree));
-    idmapped_tree.reset();
+    auto root = TRY(mount_root(l, tree_dir, std::move(idmapped_tree)));
+    tree_dir.reset();
+    // The tree's paths from here on: through the root's fd (see mount_root).
+    const std::string root_path = "/proc/self/fd/" + std::to_string(root.get());
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false), &prepared_binds));
@@ -216,7 +230,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // relative to root (/run is the container's tmpfs by now). With --read-only the
     // plan's last step has already made / read-only: write below /run, or plan a
     // step before that remount (container/mount_plan.cpp).
-    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, l.plan->root), "setting up the guest interface");
+    TRY_CTX(container::write_userdb(root_path + "/run", l.plan->bound_users), "--bind-user");
+    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, root_path), "setting up the guest interface");
     TRY(pivot(root.get()));
     return master;
 }

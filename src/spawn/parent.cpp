@@ -48,9 +48,11 @@ int report(const start::ExitDecision& d) {
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
 
-Result<int> run(const Config& cfg, const start::HostFacts& host, const SignalGate& signals) {
+Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalGate& signals) {
     phase("start");
     auto tree = TRY(open_tree(cfg));
+    start::HostFacts host = probed;
+    host.bound_users = TRY(container::resolve_bound_users(cfg.bind_users));
     const start::StartPlan plan = TRY(start::plan_start(cfg, host, tree.facts, TRY(random_uuid())));
     // A live machine of this name is refused (naming its leader), a stale
     // registration cleared; then the name is claimed: of two starts of it at

@@ -26,7 +26,9 @@ Result<void> chown_tree(int tree_fd, const std::string& root, const IdRange& ran
 
 Result<std::optional<container::UidRangeLock>> take_uid_range(const start::StartPlan& plan) {
     if (!plan.userns.enabled()) return std::optional<container::UidRangeLock>();
-    return std::optional<container::UidRangeLock>(TRY(container::UidRangeLock::acquire(plan.userns)));
+    auto lock = TRY(container::UidRangeLock::acquire(plan.userns));
+    TRY(container::check_bound_users(lock.range(), plan.bound_users));
+    return std::optional<container::UidRangeLock>(std::move(lock));
 }
 
 namespace {
@@ -61,7 +63,7 @@ Result<UniqueFd> own_tree(const start::StartPlan& plan, const IdRange& range, in
 }  // namespace
 
 Result<MappedMounts> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range, int tree_fd) {
-    TRY(container::write_id_maps(pid, range));
+    TRY(container::write_id_maps(pid, range, plan.bound_users));
     std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
     UniqueFd userns(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
     if (!userns) return Error::errno_("opening {}", ns);

@@ -377,3 +377,55 @@ TEST(UserNs, IdmappedBindsKeepHostOwnersInside) {
     EXPECT_FALSE(fs::exists(dir / "nope"));
     EXPECT_TRUE(mounts_under(t.path()).empty());
 }
+
+namespace {
+
+// A host user for the test, removed again (useradd/userdel from passwd).
+struct HostUser {
+    std::string name = fmt::format("spawnbu{}", getpid());
+    ScratchDir home_parent;
+    fs::path home = home_parent.path() / "home";
+    bool made = false;
+    HostUser() {
+        auto r = run({"useradd", "-M", "-d", home.string(), "-s", "/bin/sh", "-c", "Bound User", name});
+        made = r.status == 0;
+        if (!made) return;
+        fs::create_directories(home);
+        run({"chown", name + ":", home.string()});
+        ::chmod(home.c_str(), 0700);
+    }
+    ~HostUser() {
+        if (made) run({"userdel", name});
+    }
+};
+
+}  // namespace
+
+TEST(UserNs, BindUserMapsTheHostUserAndItsHome) {
+    HostUser user;
+    if (!user.made) GTEST_SKIP() << "useradd is not available";
+    struct stat hs {};
+    ASSERT_EQ(stat(user.home.c_str(), &hs), 0);
+    { std::ofstream(user.home / "mine") << "x\n"; }
+    ASSERT_EQ(chown((user.home / "mine").c_str(), hs.st_uid, hs.st_gid), 0);
+    TempTree t("busybox");
+    const std::string in = "/run/host/home/" + user.name;
+    auto r = run(spawn_args(t.str(), {"-U", "--bind-user=" + user.name},
+                            {"/bin/sh", "-c",
+                             "stat -c '%n %u:%g %a' " + in + " " + in + "/mine; cat /run/host/userdb/" + user.name +
+                                 ".user; ls /run/host/userdb; touch " + in + "/made; chown 60514:60514 " + in + "/made"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find(in + " 60514:60514 700\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(in + "/mine 60514:60514"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"userName\":\"" + user.name + "\",\"uid\":60514,\"gid\":60514"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"homeDirectory\":\"" + in + "\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("60514.group\n60514.user\n"), std::string::npos) << r.out;
+    auto made = lstat_of(user.home / "made");
+    EXPECT_EQ(made.st_uid, hs.st_uid) << "60514 inside is the host user";
+    EXPECT_EQ(made.st_gid, hs.st_gid);
+
+    auto unknown = run(spawn_args(t.str(), {"-U", "--bind-user=nosuchuser-spawn"}, {"/bin/true"}));
+    EXPECT_EQ(unknown.status, 1);
+    EXPECT_EQ(unknown.err, "spawn: --bind-user=nosuchuser-spawn: no such user on the host\n");
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+}

@@ -17,7 +17,9 @@ using namespace spawn::container;
 namespace {
 
 std::vector<MountStep> plan(const Config& c, CgroupLayout layout = CgroupLayout::Unified) {
-    return plan_mounts(c, MountFacts{layout, false});
+    MountFacts facts;
+    facts.cgroup = layout;
+    return plan_mounts(c, facts);
 }
 
 // Index of the first step of kind on target, or -1.

@@ -13,6 +13,7 @@
 
 #include "config/options.hpp"
 #include "config/userns_options.hpp"
+#include "container/bind_user.hpp"
 #include "container/mount_plan.hpp"
 #include "container/ownership_shift.hpp"
 #include "container/userns_plan.hpp"
@@ -189,7 +190,8 @@ TEST(UserNsShift, AclAndCapabilityXattrs) {
 
 TEST(UserNsMounts, DevicesAreBoundAndSysIsTheHostsWithoutANetworkNamespace) {
     Config cfg;
-    MountFacts facts{CgroupLayout::Hybrid, false};
+    MountFacts facts;
+    facts.cgroup = CgroupLayout::Hybrid;
     facts.userns = true;
     auto steps = plan_mounts(cfg, facts);
     std::set<std::string> bound;
@@ -214,4 +216,48 @@ TEST(UserNsMounts, DevicesAreBoundAndSysIsTheHostsWithoutANetworkNamespace) {
         if (s.fstype == "devpts") {
             EXPECT_EQ(s.data.find("gid=5"), std::string::npos) << s.data;
         }
+}
+
+TEST(UserNsBindUser, MapsCarveTheUsersOutOfTheRange) {
+    BoundUser a{"alice", 1000, 1001, "alice", "", "/home/alice", "/bin/sh", 60514};
+    BoundUser b{"bob", 1002, 1003, "bob", "", "/home/bob", "/bin/sh", 60515};
+    EXPECT_EQ(map_text(id_map_extents(0x80000, 65536, {}, false)), "0 524288 65536\n");
+    EXPECT_EQ(map_text(id_map_extents(0x80000, 65536, {a, b}, false)),
+              "0 524288 60514\n60514 1000 1\n60515 1002 1\n60516 584804 5020\n");
+    EXPECT_EQ(map_text(id_map_extents(0x80000, 65536, {b, a}, true)),
+              "0 524288 60514\n60514 1001 1\n60515 1003 1\n60516 584804 5020\n");
+    // A range too small for the bound IDs: they are not mapped (nothing to carve).
+    EXPECT_EQ(map_text(id_map_extents(0x80000, 1000, {a}, false)), "0 524288 1000\n");
+}
+
+TEST(UserNsBindUser, UserdbRecords) {
+    BoundUser a{"al\"ice", 1000, 1001, "staff", "Alice A", "/home/alice", "/bin/bash", 60514};
+    auto recs = userdb_records({a});
+    ASSERT_EQ(recs.size(), 4u);
+    EXPECT_EQ(recs[0].first, "al\"ice.user");
+    EXPECT_EQ(recs[1].first, "60514.user");
+    EXPECT_EQ(recs[2].first, "staff.group");
+    EXPECT_EQ(recs[3].first, "60514.group");
+    EXPECT_EQ(recs[0].second,
+              "{\"userName\":\"al\\\"ice\",\"uid\":60514,\"gid\":60514,\"realName\":\"Alice A\","
+              "\"homeDirectory\":\"/run/host/home/al\\\"ice\",\"shell\":\"/bin/bash\",\"disposition\":\"regular\","
+              "\"service\":\"io.systemd.NSpawn\"}\n");
+    EXPECT_EQ(recs[2].second, "{\"groupName\":\"staff\",\"gid\":60514,\"service\":\"io.systemd.NSpawn\"}\n");
+}
+
+TEST(UserNsBindUser, OptionChecks) {
+    auto ok = parse({"-U", "--bind-user=alice", "--bind-user=bob", "-D", "/x"});
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(ok->bind_users, (std::vector<std::string>{"alice", "bob"}));
+    for (const char* bad : {"--bind-user=", "--bind-user=a/b", "--bind-user=a:b", "--bind-user=-x"}) {
+        auto r = parse({"-U", bad, "-D", "/x"});
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_NE(r.error().message().find("Invalid --bind-user"), std::string::npos) << r.error().message();
+    }
+    auto no_userns = parse({"--bind-user=alice", "-D", "/x"});
+    ASSERT_FALSE(no_userns.ok());
+    EXPECT_EQ(no_userns.error().message(), "--bind-user needs a user namespace (-U or --private-users)");
+    auto identity = parse({"--private-users=identity", "--bind-user=alice", "-D", "/x"});
+    ASSERT_FALSE(identity.ok());
+    EXPECT_NE(identity.error().message().find("identity"), std::string::npos);
 }

@@ -202,17 +202,16 @@ Result<void> apply_journal_host(JournalPlan& p, std::optional<uid_t> owner) {
     return applied(step(), &p, p.try_mode);
 }
 
-Result<void> apply_journal_guest(const JournalPlan& p) {
+Result<void> apply_journal_guest(const JournalPlan& p, const std::string& tree) {
     if (!p.link) return {};
+    const std::string guest = tree + p.guest_path_inner;
     auto step = [&]() -> Result<void> {
         if (p.mkdir_guest_parents) {
-            // guest_path = TREE/var/log/journal/<id>
-            std::string tree = p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size());
             for (const char* d : {"/var", "/var/log", "/var/log/journal"}) TRY(mkdir_one(tree + d, 0755));
-            TRY(mkdir_one(p.guest_path, 0755));
+            TRY(mkdir_one(guest, 0755));
         }
         if (p.bind_host_into_guest) {
-            if (::mount(p.host_path.c_str(), p.guest_path.c_str(), nullptr, MS_BIND, nullptr) < 0)
+            if (::mount(p.host_path.c_str(), guest.c_str(), nullptr, MS_BIND, nullptr) < 0)
                 return Error::errno_("bind-mounting the host's {} onto {}", p.host_path, p.guest_path);
         }
         return {};
@@ -222,7 +221,8 @@ Result<void> apply_journal_guest(const JournalPlan& p) {
 
 Result<void> apply_journal_plan(JournalPlan& p) {
     TRY(apply_journal_host(p, std::nullopt));
-    return apply_journal_guest(p);
+    // guest_path = TREE/var/log/journal/<id>
+    return apply_journal_guest(p, p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size()));
 }
 
 }  // namespace spawn::boot

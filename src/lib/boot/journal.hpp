@@ -71,8 +71,10 @@ Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::st
 // plan.link, so the guest's half does nothing.
 Result<void> apply_journal_host(JournalPlan& plan, std::optional<uid_t> owner);
 // The guest's (its directories, the bind mount) runs in the container's
-// mount namespace before pivot_root, as its root.
-Result<void> apply_journal_guest(const JournalPlan& plan);
+// mount namespace before pivot_root, as its root; tree: the path of the
+// container's root there (in a user namespace /proc/self/fd/N: its root may
+// not walk the host's path).
+Result<void> apply_journal_guest(const JournalPlan& plan, const std::string& tree);
 // Both, one after the other.
 Result<void> apply_journal_plan(JournalPlan& plan);
 

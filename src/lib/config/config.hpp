@@ -143,6 +143,7 @@ struct Config {
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
     SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
     UserNamespace userns;               // -U, --private-users, --private-users-ownership
+    std::vector<std::string> bind_users;// --bind-user=USER (host users, needs a user namespace)
 
     // The payload process (container/payload.hpp).
     bool no_new_privileges = false;     // --no-new-privileges=BOOL

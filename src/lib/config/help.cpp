@@ -123,7 +123,9 @@ Filesystems:
                             the container
      --bind-ro=PATH[:PATH[:OPTIONS]]
                             Similar, but creates a read-only bind mount
-                            (OPTIONS: rbind, norbind)
+                            (OPTIONS: rbind, norbind; with -U also idmap,
+                            rootidmap, noidmap)
+     --bind-user=NAME       Bind user from host to container
      --tmpfs=PATH[:OPTIONS] Mount an empty tmpfs to the specified directory
                             (default options: mode=0755)
 

@@ -60,6 +60,7 @@ enum : int {
     ARG_SYSTEM_CALL_FILTER,
     ARG_PRIVATE_USERS,
     ARG_PRIVATE_USERS_OWNERSHIP,
+    ARG_BIND_USER,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
@@ -112,6 +113,7 @@ const struct option kLongOptions[] = {
     {"system-call-filter", required_argument, nullptr, ARG_SYSTEM_CALL_FILTER},
     {"private-users", required_argument, nullptr, ARG_PRIVATE_USERS},
     {"private-users-ownership", required_argument, nullptr, ARG_PRIVATE_USERS_OWNERSHIP},
+    {"bind-user", required_argument, nullptr, ARG_BIND_USER},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -385,6 +387,9 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         break;
     case ARG_PRIVATE_USERS_OWNERSHIP:
         cfg.userns.ownership = TRY(parse_private_users_ownership(arg));
+        break;
+    case ARG_BIND_USER:
+        cfg.bind_users.push_back(TRY(parse_bind_user(arg)));
         break;
     default:
         return Error::msg("internal error: unhandled option {}", name());
@@ -726,6 +731,10 @@ Result<void> validate_config(const Config& c) {
         if (b.source.starts_with('+'))
             return Error::msg("--bind={}: idmap and rootidmap take a host path, not one inside the tree", b.source);
     }
+    if (!c.bind_users.empty() && !c.userns.enabled())
+        return Error::msg("--bind-user needs a user namespace (-U or --private-users)");
+    if (!c.bind_users.empty() && c.userns.mode == UserNsMode::Identity)
+        return Error::msg("--bind-user cannot be combined with --private-users=identity (the host's IDs are the container's)");
     if (c.userns.enabled() && !c.net.netns_path.empty())
         return Error::msg("--private-users may not be combined with --network-namespace-path (that namespace belongs "
                           "to the host's user namespace)");

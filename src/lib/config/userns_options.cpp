@@ -64,6 +64,14 @@ UserNsOwnership effective_ownership(const UserNamespace& u) {
     return u.mode == UserNsMode::Pick ? UserNsOwnership::Auto : UserNsOwnership::Off;
 }
 
+Result<std::string> parse_bind_user(std::string_view s) {
+    bool bad = s.empty() || s.size() > 255 || s.front() == '-';
+    for (char c : s)
+        if (static_cast<unsigned char>(c) <= 32 || c == '/' || c == ':' || c == ',' || c == 127) bad = true;
+    if (bad) return Error::msg("Invalid --bind-user: '{}' (expected the name of a user on the host)", s);
+    return std::string(s);
+}
+
 const char* ownership_name(UserNsOwnership o) {
     switch (o) {
     case UserNsOwnership::Off: return "off";

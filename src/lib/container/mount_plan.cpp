@@ -217,6 +217,15 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
         s.host_prepared = facts.userns && !s.source_in_root;
         custom.push_back(std::move(s));
     }
+    for (const auto& [home, target] : facts.user_homes) {
+        MountStep s;
+        s.kind = StepKind::Bind;
+        s.source = home;
+        s.target = target;
+        s.flags = MS_BIND | MS_REC;
+        s.host_prepared = facts.userns;
+        custom.push_back(std::move(s));
+    }
     for (const auto& t : cfg.tmpfs) {
         MountStep s = fs("tmpfs", "tmpfs", t.target, MS_NODEV | MS_STRICTATIME,
                          t.options.empty() ? "mode=0755" : t.options);

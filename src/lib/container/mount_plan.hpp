@@ -59,6 +59,8 @@ struct MountFacts {
     // namespace /sys is the host's, bound read-only (sysfs mounts need one).
     bool userns = false;
     bool tty_group_mapped = true;  // GID 5 exists in the container (devpts gid=5)
+    // --bind-user: host home -> /run/host/home/USER, bound like a --bind.
+    std::vector<std::pair<std::string, std::string>> user_homes;
 };
 
 // Paths masked inside /proc (bind-mounted over with /dev/null, read-only).

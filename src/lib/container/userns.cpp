@@ -91,11 +91,20 @@ Result<UidRangeLock> UidRangeLock::acquire(const UsernsPlan& plan) {
     return Error(EBUSY, "--private-users=pick: no free UID range left between 524288 and 1879048191");
 }
 
-Result<void> write_id_maps(pid_t pid, const IdRange& r) {
-    const std::string map = id_map_text(r);
+Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users) {
     const std::string proc = "/proc/" + std::to_string(pid);
-    TRY_CTX(write_file(proc + "/uid_map", map), "writing the container's UID map");
-    TRY_CTX(write_file(proc + "/gid_map", map), "writing the container's GID map");
+    TRY_CTX(write_file(proc + "/uid_map", map_text(id_map_extents(r.base, r.count, users, false))),
+            "writing the container's UID map");
+    TRY_CTX(write_file(proc + "/gid_map", map_text(id_map_extents(r.base, r.count, users, true))),
+            "writing the container's GID map");
+    return ok();
+}
+
+Result<void> check_bound_users(const IdRange& r, const std::vector<BoundUser>& users) {
+    for (const auto& u : users)
+        if (r.contains(u.host_uid) || r.contains(u.host_gid))
+            return Error::msg("--bind-user={}: its UID {} or GID {} lies in the container's range {}..{}", u.name,
+                              u.host_uid, u.host_gid, r.base, r.last());
     return ok();
 }
 

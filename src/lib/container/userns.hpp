@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "container/bind_user.hpp"
 #include "container/lock.hpp"
 #include "container/mount_plan.hpp"
 #include "container/userns_plan.hpp"
@@ -38,8 +39,13 @@ private:
 // process maps (other machines, rootless engines).
 std::vector<IdRange> host_ids_in_use();
 
-// Writes /proc/PID/uid_map and gid_map: the container's 0.. on r.
-Result<void> write_id_maps(pid_t pid, const IdRange& r);
+// Writes /proc/PID/uid_map and gid_map: the container's 0.. on r, but for
+// the bound users' IDs (bind_user.hpp), mapped to theirs on the host.
+Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users);
+
+// --bind-user: a bound user's host UID or GID inside the container's range
+// would be mapped twice (the kernel refuses that): one line naming the user.
+Result<void> check_bound_users(const IdRange& r, const std::vector<BoundUser>& users);
 
 // A detached copy of the tree's mount (recursive) whose files owned by host
 // 0..65535 appear to the container as its own 0..65535 (MOUNT_ATTR_IDMAP with

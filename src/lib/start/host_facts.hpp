@@ -3,6 +3,8 @@
 // handed to the pure planner (plan.hpp), which tests feed with made-up facts.
 #pragma once
 
+#include "container/bind_user.hpp"
+
 #include <sys/types.h>
 
 #include <optional>
@@ -28,6 +30,7 @@ struct HostFacts {
     std::optional<std::string> listen_fds, listen_pid;  // $LISTEN_FDS, $LISTEN_PID
     container::DeviceFacts devices;        // /proc/devices and stat() of host paths
     container::RlimitFacts rlimits;        // PID 1's limits and nr_open (nspawn's default limits)
+    std::vector<container::BoundUser> bound_users;  // --bind-user (resolve_bound_users, by the start)
 };
 
 // Probes this host. Errors name what could not be read (a cgroup v1

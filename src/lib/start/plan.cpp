@@ -105,10 +105,14 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
     p.capabilities = container::plan_capabilities(cfg);
     p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter);
-    container::MountFacts mount_facts{host.cgroup_layout, container::console_uses_pty(p.console)};
+    container::MountFacts mount_facts;
+    mount_facts.cgroup = host.cgroup_layout;
+    mount_facts.console_pty = container::console_uses_pty(p.console);
     mount_facts.userns = p.userns.enabled();
     // GID 5 (tty) is in every range that can hold it; a range given smaller has no tty group.
     mount_facts.tty_group_mapped = !p.userns.range || p.userns.range->count > 5;
+    p.bound_users = host.bound_users;
+    for (const auto& u : p.bound_users) mount_facts.user_homes.emplace_back(u.home, container::bound_home(u));
     p.mounts = container::plan_mounts(cfg, mount_facts);
     TRY(plan_cgroups(p, cfg, host));
     p.payload = TRY(container::plan_payload(cfg, p.capabilities, host.rlimits));

@@ -62,6 +62,7 @@ struct StartPlan {
     NetNamespace netns = NetNamespace::Host;
     uint64_t clone_flags = 0;       // CLONE_NEW* of the container's first process
     container::UsernsPlan userns;   // its user namespace (CLONE_NEWUSER), if any
+    std::vector<container::BoundUser> bound_users;  // --bind-user: mapped, homes bound, userdb records
     uint64_t capabilities = 0;      // the bounding set
     container::SeccompPlan seccomp;
     container::PayloadPlan payload;  // rlimits, CPU affinity, personality, OOM score, no_new_privs, ambient caps
