@@ -211,6 +211,37 @@ TEST_F(NetSpawn, NetworkNamespacePath) {
     EXPECT_NE(bad.err.find("/run/netns/nonexistent"), std::string::npos) << bad.err;
 }
 
+// Every network mode from a user namespace (-U): the container owns its
+// network namespace, configures it, and its links, rules and addresses are
+// the host's to set up and take down as without one.
+TEST_F(NetSpawn, EveryModeWorksInAUserNamespace) {
+    ASSERT_EQ(sh("ip link add br0 type bridge && ip addr add 10.8.6.1/24 dev br0 && ip link set br0 up && "
+                 "ip link add name ext0 type veth peer name ext0p && ip link set ext0 up && "
+                 "ip link add name ext1 type veth peer name ext1p").status, 0);
+    TempTree t("busybox");
+    auto before = links();
+    Background bg(spawn_argv(t, "nsuns",
+                             {"-U", "--network-bridge=br0", "--network-address=10.8.6.2/24,10.8.6.1", "-p", "8086:80",
+                              "--network-macvlan=ext0", "--network-interface=ext1"},
+                             "cat /proc/self/uid_map; ip -o link show mv-ext0 && ip link show ext1 >/dev/null && "
+                             "ip addr add 10.8.7.2/24 dev mv-ext0 && echo OWN-CONFIG-OK; "
+                             "ping -c1 -W3 10.8.6.1 >/dev/null && echo PING-OK; "
+                             "nc -ll -p 80 -e /bin/echo hello-from-userns & " + kUntilReleased));
+    Release release{t};
+    EXPECT_TRUE(eventually([] { return sh("busybox nc -w2 10.8.6.1 8086 </dev/null").out == "hello-from-userns\n"; }));
+    EXPECT_EQ(sh("busybox nc -w2 127.0.0.1 8086 </dev/null").out, "hello-from-userns\n");
+    release.now();
+    auto& r = bg.wait();
+    EXPECT_EQ(r.status, 0) << failed(r);
+    EXPECT_EQ(r.out.rfind("         0 ", 0), 0u) << "not in a user namespace: " << r.out;
+    EXPECT_EQ(r.out.find("         0          0 4294967295"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("OWN-CONFIG-OK"), std::string::npos) << failed(r);
+    EXPECT_NE(r.out.find("PING-OK"), std::string::npos) << failed(r);
+    EXPECT_EQ(links(), before);
+    EXPECT_TRUE(host_has_link("ext1")) << "the interface did not come back";
+    EXPECT_EQ(nft_tables(), "");
+}
+
 TEST_F(NetSpawn, NothingLeftAfterSigkillOfSpawn) {
     ASSERT_EQ(sh("ip link add br0 type bridge && ip link set br0 up").status, 0);
     TempTree t("busybox");
