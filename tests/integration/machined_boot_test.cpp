@@ -50,6 +50,22 @@ uint32_t leader_of(const std::string& name) {
     return i ? i->leader : 0;
 }
 
+// mctl reboot: a new leader registers, and the new boot finishes (its
+// signal handlers are up once it has).
+void reboot_and_wait(const std::string& name) {
+    uint32_t before = leader_of(name);
+    auto r = run_mctl({"reboot", name});
+    EXPECT_EQ(r.status, 0) << r.err;
+    uint32_t after = 0;
+    poll_until([&] {
+        after = leader_of(name);
+        return after != 0 && after != before;
+    }, 60s);
+    EXPECT_NE(after, 0u);
+    EXPECT_NE(after, before) << "no new leader after reboot";
+    ASSERT_TRUE(poll_until([&] { return system_up(name); }, 120s)) << "the guest did not boot again";
+}
+
 // A booted bookworm guest, registered, with its system up (dbus running).
 class DebianGuest : public ::testing::Test {
 protected:
@@ -180,18 +196,7 @@ TEST_F(DebianGuest, PoweroffEndsSpawnWithStatusZero) {
 }
 
 TEST_F(DebianGuest, RebootReRegistersTheNewLeaderAndRealMachinectlPowersOff) {
-    uint32_t before = leader_of(name_);
-    auto r = run_mctl({"reboot", name_});
-    EXPECT_EQ(r.status, 0) << r.err;
-    uint32_t after = 0;
-    poll_until([&] {
-        after = leader_of(name_);
-        return after != 0 && after != before;
-    }, 60s);
-    EXPECT_NE(after, 0u);
-    EXPECT_NE(after, before) << "no new leader after reboot";
-    // The new boot has its signal handlers up once it has finished booting.
-    ASSERT_TRUE(poll_until([&] { return system_up(name_); }, 120s)) << "the guest did not boot again";
+    reboot_and_wait(name_);
     auto off = run(real_machinectl({"poweroff", name_}));
     EXPECT_EQ(off.status, 0) << off.err;
     int st = spawn_->stop(0, 20000);
@@ -276,15 +281,7 @@ TEST_P(DebianUserNsGuest, BootsAndIsManagedThroughTheUserNamespace) {
     EXPECT_EQ(journal.status, 0) << journal.err;
     EXPECT_NE(journal.out.find("systemd-logind"), std::string::npos) << journal.out;
 
-    auto r = run_mctl({"reboot", name});
-    EXPECT_EQ(r.status, 0) << r.err;
-    uint32_t after = 0;
-    poll_until([&] {
-        after = leader_of(name);
-        return after != 0 && after != leader;
-    }, 60s);
-    EXPECT_NE(after, leader) << "no new leader after reboot";
-    ASSERT_TRUE(poll_until([&] { return system_up(name); }, 120s)) << "the guest did not boot again";
+    reboot_and_wait(name);
     auto off = run_mctl({"poweroff", name});
     EXPECT_EQ(off.status, 0) << off.err;
     int end = spawn.stop(0, 30000);

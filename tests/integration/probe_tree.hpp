@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -11,6 +13,15 @@
 #include "harness.hpp"
 
 namespace spawn::test {
+
+// The probe's "name result" lines -> map.
+inline std::map<std::string, std::string> parse_probe(const std::string& out) {
+    std::map<std::string, std::string> m;
+    std::istringstream in(out);
+    std::string name, result;
+    while (in >> name >> result) m[name] = result;
+    return m;
+}
 
 struct ProbeTree {
     TempTree tree{"busybox"};

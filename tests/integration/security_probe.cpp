@@ -512,6 +512,20 @@ int mounts(uint64_t ns_id, uint64_t mnt_id) {
     return 0;
 }
 
+// Mounts a fresh fstype at /tmp/attack/NAME and opens FILE in it for
+// writing (reports fresh_NAME_mount and, if mounted, fresh_NAME_write).
+void fresh_mount_write(const char* fstype, const std::string& name, const std::string& file) {
+    const std::string dir = "/tmp/attack/" + name;
+    mkdir(dir.c_str(), 0755);
+    long r = mount(fstype, dir.c_str(), fstype, 0, nullptr);
+    report(("fresh_" + name + "_mount").c_str(), r);
+    if (r != 0) return;
+    int fd = open((dir + "/" + file).c_str(), O_WRONLY | O_CLOEXEC);
+    report(("fresh_" + name + "_write").c_str(), fd);
+    if (fd >= 0) close(fd);
+    umount2(dir.c_str(), MNT_DETACH);
+}
+
 // What root of the host could do and root of a container must not, each
 // tried for real (what succeeds is undone): a block device made and opened,
 // a new cgroup v1 hierarchy (the CVE-2022-0492 path: its release_agent),
@@ -556,27 +570,11 @@ int host_attacks(int argc, char** argv) {
     int fd = open("/proc/sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC);
     report("proc_sys_write", fd);
     if (fd >= 0) close(fd);
-    mkdir("/tmp/attack/proc", 0755);
-    r = mount("proc", "/tmp/attack/proc", "proc", 0, nullptr);
-    report("fresh_proc_mount", r);
-    if (r == 0) {
-        fd = open("/tmp/attack/proc/sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC);
-        report("fresh_proc_sys_write", fd);
-        if (fd >= 0) close(fd);
-        umount2("/tmp/attack/proc", MNT_DETACH);
-    }
+    fresh_mount_write("proc", "proc", "sys/kernel/core_pattern");
     fd = open("/sys/kernel/profiling", O_WRONLY | O_CLOEXEC);
     report("sys_write", fd);
     if (fd >= 0) close(fd);
-    mkdir("/tmp/attack/sys", 0755);
-    r = mount("sysfs", "/tmp/attack/sys", "sysfs", 0, nullptr);
-    report("fresh_sys_mount", r);
-    if (r == 0) {
-        fd = open("/tmp/attack/sys/kernel/profiling", O_WRONLY | O_CLOEXEC);
-        report("fresh_sys_write", fd);
-        if (fd >= 0) close(fd);
-        umount2("/tmp/attack/sys", MNT_DETACH);
-    }
+    fresh_mount_write("sysfs", "sys", "kernel/profiling");
     report("finit_module", syscall(SYS_finit_module, -1, "", 0));  // EBADF if allowed
     report("keyctl_session", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0, 0, 0));
     report("kcore_unmask", umount2("/proc/kcore", MNT_DETACH));

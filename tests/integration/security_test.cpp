@@ -62,14 +62,6 @@ std::vector<std::string> spawn_args(const std::string& dir, std::vector<std::str
     return a;
 }
 
-// "name result" lines -> map.
-std::map<std::string, std::string> parse(const std::string& out) {
-    std::map<std::string, std::string> m;
-    std::istringstream in(out);
-    std::string name, result;
-    while (in >> name >> result) m[name] = result;
-    return m;
-}
 
 // A "Field:\tHEX" line of a /proc/PID/status text.
 uint64_t status_hex(const std::string& status, const std::string& field) {
@@ -108,7 +100,7 @@ std::map<std::string, std::string> probe_on_host(const std::vector<std::string>&
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = run(argv);
     if (out) *out = r.out;
-    return parse(r.out);
+    return parse_probe(r.out);
 }
 
 // This process's mount namespace ID (NS_GET_MNTNS_ID, Linux 6.12+); 0 if unknown.
@@ -204,7 +196,7 @@ TEST(Security, DangerousSyscallsFailWithEperm) {
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {}, {"/probe", "denied"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     for (const char* n : {"keyctl", "add_key", "request_key", "bpf", "perf_event_open", "kexec_load",
                           "kexec_file_load", "swapon", "swapoff", "open_by_handle_at", "settimeofday",
                           "clock_settime", "syslog", "mlock", "init_module", "acct", "iopl", "fanotify_init",
@@ -216,7 +208,7 @@ TEST(Security, ContainerEssentialsStillWork) {
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {}, {"/probe", "allowed"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     EXPECT_EQ(m["reboot"], "EINVAL") << r.out;  // reached the kernel, CAP_SYS_BOOT kept
     for (const char* n : {"unshare", "mount", "umount", "fork", "sethostname", "mknod", "route_socket"})
         EXPECT_EQ(m[n], "ok") << n << "\n" << r.out;
@@ -227,7 +219,7 @@ TEST(Security, TerminalInjectionIoctlsDenied) {
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {}, {"/probe", "tty"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     EXPECT_EQ(m["TIOCSTI"], "EPERM") << r.out;
     EXPECT_EQ(m["TIOCSTI_high"], "EPERM") << r.out;
     EXPECT_EQ(m["TIOCLINUX"], "EPERM") << r.out;
@@ -266,7 +258,7 @@ TEST(Security, CompatEntryPointsAreFilteredToo) {
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {}, {"/probe", "compat"}));
     ASSERT_EQ(r.status, 0) << r.out << r.err;  // not killed by a bad-arch action
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     EXPECT_EQ(m["i386_keyctl"], "EPERM") << r.out;
     EXPECT_EQ(m["x32_keyctl"], "EPERM") << r.out;
 }
@@ -343,7 +335,7 @@ TEST(Security, CapabilityOptionsChangeBoundingSetAndFilter) {
     // reach the kernel now; the rest stays denied.
     auto p = run(spawn_args(t.str(), {"--capability=CAP_SYS_TIME,CAP_IPC_LOCK"}, {"/probe", "denied"}));
     ASSERT_EQ(p.status, 0) << p.err;
-    auto m = parse(p.out);
+    auto m = parse_probe(p.out);
     EXPECT_EQ(m["settimeofday"], "ok") << p.out;
     EXPECT_EQ(m["mlock"], "ok") << p.out;
     EXPECT_EQ(m["clock_settime"], "EFAULT") << p.out;  // reached the kernel: NULL timespec
@@ -351,7 +343,7 @@ TEST(Security, CapabilityOptionsChangeBoundingSetAndFilter) {
     // Dropping CAP_SYS_BOOT denies reboot() in the filter too, as nspawn does.
     auto q = run(spawn_args(t.str(), {"--drop-capability=CAP_SYS_BOOT"}, {"/probe", "allowed"}));
     ASSERT_EQ(q.status, 0) << q.err;
-    EXPECT_EQ(parse(q.out)["reboot"], "EPERM") << q.out;
+    EXPECT_EQ(parse_probe(q.out)["reboot"], "EPERM") << q.out;
 }
 
 TEST(Security, UnknownCapabilityIsRefusedAndLeavesNothing) {
@@ -423,7 +415,7 @@ TEST(Security, JoiningProcessIsConfinedLikeTheMachine) {
     EXPECT_EQ(status_field(status, "NoNewPrivs"), "0");
     std::string probe = run_confined(*bnd, {}, {std::getenv("SECURITY_PROBE"), "denied"}, &st);
     ASSERT_EQ(st, 0) << probe;
-    auto m = parse(probe);
+    auto m = parse_probe(probe);
     for (const char* n : {"keyctl", "bpf", "perf_event_open", "kexec_load", "init_module", "settimeofday"})
         EXPECT_EQ(m[n], "EPERM") << n << "\n" << probe;
     kill(bg.pid(), SIGTERM);
@@ -525,7 +517,7 @@ TEST(SecurityCgroup, ReleaseAgentOfEveryV1HierarchyIsOutOfReach) {
     ASSERT_TRUE(wait_output(bg, "probe-done")) << bg.out() << bg.err();
     pid_t leader = wait_leader(bg, "sleep");
     ASSERT_GT(leader, 0) << bg.err();
-    auto m = parse(bg.out());
+    auto m = parse_probe(bg.out());
     for (const auto& h : v1) {
         SCOPED_TRACE(h);
         // Inside: the namespace's root in every hierarchy...
@@ -579,7 +571,7 @@ TEST(SecurityCgroup, DevicePolicyDeniesHostDevices) {
     cmd[2] = probe + "; echo probe-done; exec sleep 600";
     Background bg(spawn_args(t.str(), {"-M", name}, cmd));
     ASSERT_TRUE(wait_output(bg, "probe-done")) << bg.out() << bg.err();
-    auto m = parse(bg.out());
+    auto m = parse_probe(bg.out());
     for (const auto& n : kDeniedNames) {
         auto where = denied_where(m, n);
         EXPECT_TRUE(where == "mknod" || where == "open") << n << ": " << where << "\n" << bg.out();
@@ -627,7 +619,7 @@ TEST(SecurityCgroup, DevicePolicyHoldsWhenContainerRootReopensItsV1DevicesCgroup
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {"-M", unique_name("devv1")}, {"/probe", "devices-v1-reopen"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     if (v1_devices) {
         EXPECT_EQ(m["mount_devices"], "ok") << r.out;  // the attack gets that far
     }
@@ -642,12 +634,12 @@ TEST(SecurityCgroup, DeviceAllowPropertyAddsADevice) {
     ASSERT_EQ(mknod((t.tree.path() / "loopctl").c_str(), S_IFCHR | 0600, makedev(10, 237)), 0) << strerror(errno);
     auto closed = run(spawn_args(t.str(), {"-M", unique_name("da")}, {"/probe", "devices", "path:/loopctl", "node:fuse:c:10:229"}));
     ASSERT_EQ(closed.status, 0) << closed.err;
-    EXPECT_EQ(parse(closed.out)["open_loopctl"], "EPERM") << closed.out;
+    EXPECT_EQ(parse_probe(closed.out)["open_loopctl"], "EPERM") << closed.out;
     for (const char* allow : {"/dev/loop-control rw", "char-misc rw"}) {
         auto r = run(spawn_args(t.str(), {"-M", unique_name("da"), std::string("--property=DeviceAllow=") + allow},
                                 {"/probe", "devices", "path:/loopctl", "node:fuse:c:10:229", "node:tty1:c:4:1"}));
         ASSERT_EQ(r.status, 0) << allow << ": " << r.err;
-        auto m = parse(r.out);
+        auto m = parse_probe(r.out);
         EXPECT_EQ(m["open_loopctl"], "ok") << allow << "\n" << r.out;
         EXPECT_EQ(m["mknod_fuse"], "EPERM") << allow << "\n" << r.out;  // no m
         auto where = denied_where(m, "tty1");
@@ -676,7 +668,7 @@ TEST(SecurityCgroup, TasksMaxDefaultsTo16384AndStopsAForkLoop) {
     }
     auto r = run(spawn_args(t.str(), {"-M", name, "--property=TasksMax=40"}, {"/probe", "forks", "200"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     EXPECT_EQ(m["fork_error"], "EAGAIN") << r.out;
     EXPECT_LT(std::atoi(m["forked"].c_str()), 80) << r.out;
     // The host keeps working, and nothing is left.
@@ -729,7 +721,7 @@ TEST(Security, ListmountAndStatmountCannotReachTheHostsMounts) {
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {}, {"/probe", "mounts", std::to_string(host_ns), host["listmount_first"]}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     EXPECT_EQ(m["listmount"], "ENOSYS") << r.out;
     EXPECT_EQ(m["statmount"], "ENOSYS") << r.out;
     EXPECT_EQ(m["listmount_scan"], "0") << r.out;  // no namespace ID 1..100000 answers
@@ -750,7 +742,7 @@ TEST(Security, SystemCallsNewerThanTheFilterAnswerEnosys) {
     ProbeTree t;
     auto r = run(spawn_args(t.str(), {}, {"/probe", "newer"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto m = parse(r.out);
+    auto m = parse_probe(r.out);
     for (const char* n : newer) EXPECT_EQ(m[n], "ENOSYS") << n << " (host: " << host[n] << ")\n" << r.out;
     // Known to systemd 252 but not in nspawn's list: EPERM, as under nspawn.
     for (const char* n : {"futex_wake", "futex_wait", "futex_requeue", "map_shadow_stack"})
@@ -778,7 +770,7 @@ void expect_same_answers_as_nspawn(const std::vector<std::string>& opts) {
         ASSERT_EQ(theirs.status, 0) << "systemd-nspawn: " << theirs.err;
         auto ours = run(spawn_args(t.str(), opts, cmd));
         ASSERT_EQ(ours.status, 0) << ours.err;
-        auto a = parse(ours.out), b = parse(theirs.out);
+        auto a = parse_probe(ours.out), b = parse_probe(theirs.out);
         EXPECT_FALSE(b.empty()) << theirs.out;
         for (const auto& [name, result] : b)
             EXPECT_EQ(a[name], result) << mode[0] << ": " << name << " (spawn vs systemd-nspawn)";
@@ -906,14 +898,14 @@ TEST(Security, SystemCallFilterAddsAndRemoves) {
     std::vector<std::string> opts{"--system-call-filter=@clock", "--system-call-filter=~@mount"};
     auto d = run(spawn_args(t.str(), opts, {"/probe", "denied"}));
     ASSERT_EQ(d.status, 0) << d.err;
-    auto m = parse(d.out);
+    auto m = parse_probe(d.out);
     // Reached the kernel (NULL timespec); without CAP_SYS_TIME the kernel itself
     // then refuses settimeofday, as it would under nspawn.
     EXPECT_EQ(m["clock_settime"], "EFAULT") << d.out;
     EXPECT_EQ(m["keyctl"], "EPERM") << d.out;
     auto a = run(spawn_args(t.str(), opts, {"/probe", "allowed"}));
     ASSERT_EQ(a.status, 0) << a.err;
-    auto n = parse(a.out);
+    auto n = parse_probe(a.out);
     EXPECT_EQ(n["mount"], "EPERM") << a.out;
     EXPECT_EQ(n["umount"], "EPERM") << a.out;
     EXPECT_EQ(n["unshare"], "ok") << a.out;
@@ -922,7 +914,7 @@ TEST(Security, SystemCallFilterAddsAndRemoves) {
     auto wd = run(spawn_args(t.str(), {"--system-call-filter=@clock", "--system-call-filter=~clock_settime"},
                              {"/probe", "denied"}));
     ASSERT_EQ(wd.status, 0) << wd.err;
-    EXPECT_EQ(parse(wd.out)["clock_settime"], "EPERM") << wd.out;
+    EXPECT_EQ(parse_probe(wd.out)["clock_settime"], "EPERM") << wd.out;
 }
 
 TEST(Security, BadSystemCallFilterIsRefusedAndLeavesNothing) {
@@ -955,7 +947,7 @@ TEST(Security, JoiningProcessGetsTheMachinesFilterLists) {
     std::vector<std::string> opts{"--system-call-filter=@clock @debug", "--system-call-filter=~@mount sethostname"};
     auto r = run(spawn_args(t.str(), opts, {"/probe", "filter"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto inside = parse(r.out);
+    auto inside = parse_probe(r.out);
     ASSERT_EQ(inside["clock_settime"], "EFAULT") << r.out;  // @clock: reaches the kernel
     ASSERT_EQ(inside["perf_event_open"], "EFAULT") << r.out;  // @debug
     ASSERT_EQ(inside["mount"], "EPERM") << r.out;             // ~@mount
@@ -975,11 +967,11 @@ TEST(Security, JoiningProcessGetsTheMachinesFilterLists) {
     int st = -1;
     std::string out = run_confined(*bnd, stored->syscall_filter, {std::getenv("SECURITY_PROBE"), "filter"}, &st);
     ASSERT_EQ(st, 0) << out;
-    EXPECT_EQ(parse(out), inside) << out << "--\n" << r.out;
+    EXPECT_EQ(parse_probe(out), inside) << out << "--\n" << r.out;
     // The default filter alone is not the machine's.
     std::string def = run_confined(*bnd, {}, {std::getenv("SECURITY_PROBE"), "filter"}, &st);
-    EXPECT_EQ(parse(def)["clock_settime"], "EPERM") << def;
-    EXPECT_EQ(parse(def)["mount"], "EFAULT") << def;
+    EXPECT_EQ(parse_probe(def)["clock_settime"], "EPERM") << def;
+    EXPECT_EQ(parse_probe(def)["mount"], "EFAULT") << def;
     kill(leader, SIGKILL);
     EXPECT_NE(bg.wait(std::chrono::seconds(10)), -1);
 }

@@ -73,14 +73,6 @@ struct stat lstat_of(const fs::path& p) {
     return st;
 }
 
-// "name result" lines -> map.
-std::map<std::string, std::string> parse(const std::string& out) {
-    std::map<std::string, std::string> m;
-    std::istringstream in(out);
-    std::string name, result;
-    while (in >> name >> result) m[name] = result;
-    return m;
-}
 
 // The PID of a child of parent (the container's PID 1 is spawn's only child).
 pid_t child_of(pid_t parent) {
@@ -271,12 +263,12 @@ TEST(UserNs, ContainerRootCannotDoWhatHostRootCan) {
         probe.push_back(hex);
     }
     const std::vector<std::string> userns_refused{"mknod_block", "new_v1_hierarchy", "release_agent_write",
-                                                  "open_by_handle", "proc_sys_write", "fresh_proc_sys_write",
+                                                  "open_by_handle", "proc_sys_write", "fresh_proc_write",
                                                   "sys_write", "fresh_sys_write", "finit_module",
                                                   "keyctl_session", "kcore_open", "kcore_read"};
     auto with = run(spawn_args(t.str(), {"-U"}, probe));
     ASSERT_EQ(with.status, 0) << with.err;
-    auto m = parse(with.out);
+    auto m = parse_probe(with.out);
     ASSERT_TRUE(m.count("finit_module")) << with.out;
     if (probe.size() > 2) {
         EXPECT_EQ(m["open_by_handle"], "EPERM") << with.out;
@@ -286,7 +278,7 @@ TEST(UserNs, ContainerRootCannotDoWhatHostRootCan) {
 
     auto without = run(spawn_args(t.str(), {}, probe));
     ASSERT_EQ(without.status, 0) << without.err;
-    auto w = parse(without.out);
+    auto w = parse_probe(without.out);
     for (const char* k : {"open_block", "release_agent_write", "open_by_handle", "proc_sys_write", "sys_write", "finit_module",
                           "keyctl_session", "kcore_read"})
         EXPECT_NE(w.count(k) ? w[k] : "absent", "ok") << k << " without -U\n" << without.out;
@@ -297,7 +289,7 @@ TEST(UserNs, ContainerRootCannotDoWhatHostRootCan) {
         ref.insert(ref.end(), probe.begin(), probe.end());
         auto theirs = run(ref);
         if (theirs.status == 0) {
-            auto n = parse(theirs.out);
+            auto n = parse_probe(theirs.out);
             for (const auto& k : userns_refused) {
                 if (n.count(k) && m.count(k)) {
                     EXPECT_EQ(n[k] == "ok", m[k] == "ok") << k << ": nspawn -U " << n[k] << ", spawn -U " << m[k];

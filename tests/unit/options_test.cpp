@@ -16,20 +16,14 @@
 
 #include "config/help.hpp"
 #include "config/options.hpp"
+#include "spawn_args.hpp"
 #include "config/payload_options.hpp"
 
 using namespace spawn;
 
 namespace {
 
-Result<Config> parse(std::initializer_list<std::string> args) {
-    std::vector<std::string> storage{"spawn"};
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : storage) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    return parse_spawn_options(static_cast<int>(storage.size()), argv.data());
-}
+Result<Config> parse(std::initializer_list<std::string> args) { return test::parse_spawn_args(args); }
 
 Config ok(std::initializer_list<std::string> args) {
     auto r = parse(args);

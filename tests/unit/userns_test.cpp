@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "config/options.hpp"
+#include "spawn_args.hpp"
 #include "config/userns_options.hpp"
 #include "container/bind_user.hpp"
 #include "container/mount_plan.hpp"
@@ -23,16 +24,7 @@ using namespace spawn::container;
 
 namespace {
 
-Result<Config> parse(std::initializer_list<std::string> args) {
-    std::vector<std::string> storage{"spawn"};
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : storage) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    auto r = parse_spawn_options(static_cast<int>(storage.size()), argv.data());
-    if (r.ok()) TRY(validate_config(*r));
-    return r;
-}
+Result<Config> parse(std::initializer_list<std::string> args) { return test::parse_spawn_args(args); }
 
 UserNamespace users(std::string_view arg) {
     UserNamespace u;
