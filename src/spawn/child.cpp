@@ -203,7 +203,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // NETWORK hook (child side): --network-namespace-path joins that namespace
     // (opened and checked by the parent); a private network is set up from the
     // host side, nothing to do here.
-    if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
+    // (With a user namespace the container was born in it: container_start.cpp.)
+    if (l.netns_fd >= 0 && !l.plan->userns.enabled() && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
     const std::string& hostname = l.plan->hostname;
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);

@@ -1,6 +1,11 @@
 #include "spawn/container_start.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
 
 #include "container/cgroup_hierarchies.hpp"
 #include "container/payload.hpp"
@@ -13,6 +18,30 @@
 namespace spawn {
 
 using container::Barrier;
+
+namespace {
+
+// This thread in another network namespace until dropped (then back in its own).
+class ScopedNetns {
+public:
+    static Result<ScopedNetns> enter(int netns_fd) {
+        ScopedNetns s;
+        s.own_.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+        if (!s.own_) return Error::errno_("opening spawn's network namespace");
+        if (setns(netns_fd, CLONE_NEWNET) < 0) return Error::errno_("entering the --network-namespace-path namespace");
+        return s;
+    }
+    ScopedNetns(ScopedNetns&&) = default;
+    ~ScopedNetns() {
+        if (own_ && setns(own_.get(), CLONE_NEWNET) < 0) std::abort();  // never go on in the wrong namespace
+    }
+
+private:
+    ScopedNetns() = default;
+    UniqueFd own_;
+};
+
+}  // namespace
 
 Error ContainerStart::first_cause(Error ours) {
     siginfo_t ignored;
@@ -40,8 +69,14 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     // already attached); moved into the v1 ones (name=systemd and every
     // controller) while it sets up its mounts. It unshares its cgroup
     // namespace only after HostReady.
+    // --network-namespace-path with a user namespace: the container cannot
+    // join a namespace of the host's user namespace from its own, so it is
+    // born in it (spawn stands in it for the clone), as with nspawn.
+    std::optional<ScopedNetns> born_in;
+    if (in.users && in.netns_fd >= 0) born_in.emplace(TRY(ScopedNetns::enter(in.netns_fd)));
     auto child = TRY(container::ChildProcess::clone(plan.clone_flags, cgroup.clone_into_fd(),
                                                     [&l]() { return run_child(l); }));
+    born_in.reset();
     child_end.close();
     ContainerStart c(std::move(parent_end), std::move(child));
     if (in.users) {

@@ -203,9 +203,15 @@ TEST_F(NetSpawn, NetworkNamespacePath) {
     ASSERT_EQ(sh("ip netns add nsp-test && ip -n nsp-test link add name marker0 type veth peer name marker1").status, 0);
     TempTree t("busybox");
     auto r = run(spawn_argv(t, "nsnp", {"--network-namespace-path=/run/netns/nsp-test"}, "ip -o link"));
-    sh("ip netns del nsp-test");
     EXPECT_EQ(r.status, 0) << failed(r);
     EXPECT_NE(r.out.find("marker0"), std::string::npos) << r.out;
+    // With a user namespace the container is born in it (it cannot join it from its own).
+    auto u = run(spawn_argv(t, "nsnp", {"-U", "--network-namespace-path=/run/netns/nsp-test"},
+                            "cat /proc/self/uid_map; ip -o link"));
+    EXPECT_EQ(u.status, 0) << failed(u);
+    EXPECT_NE(u.out.find("marker0"), std::string::npos) << u.out;
+    EXPECT_EQ(u.out.find("         0          0 4294967295"), std::string::npos) << u.out;
+    sh("ip netns del nsp-test");
     auto bad = run(spawn_argv(t, "nsnp", {"--network-namespace-path=/run/netns/nonexistent"}, "true"));
     EXPECT_NE(bad.status, 0);
     EXPECT_NE(bad.err.find("/run/netns/nonexistent"), std::string::npos) << bad.err;

@@ -316,7 +316,7 @@ TEST(UserNs, BadValuesAreRefusedInOneLineAndLeaveNothing) {
         {{"--private-users=-5"}, "Invalid --private-users: '-5'"},
         {{"--private-users-ownership=copy"}, "Invalid --private-users-ownership: 'copy'"},
         {{"--private-users-ownership="}, "Invalid --private-users-ownership: ''"},
-        {{"-U", "--network-namespace-path=/proc/self/ns/net"}, "--network-namespace-path"},
+        {{"-U", "--network-namespace-path=/nonexistent/ns"}, "--network-namespace-path"},
     };
     for (const auto& c : cases) {
         auto r = run(spawn_args(t.str(), c.args, {"/bin/true"}));

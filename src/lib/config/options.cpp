@@ -735,9 +735,6 @@ Result<void> validate_config(const Config& c) {
         return Error::msg("--bind-user needs a user namespace (-U or --private-users)");
     if (!c.bind_users.empty() && c.userns.mode == UserNsMode::Identity)
         return Error::msg("--bind-user cannot be combined with --private-users=identity (the host's IDs are the container's)");
-    if (c.userns.enabled() && !c.net.netns_path.empty())
-        return Error::msg("--private-users may not be combined with --network-namespace-path (that namespace belongs "
-                          "to the host's user namespace)");
     return validate_network(c.net);
 }
 

@@ -192,7 +192,9 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
     plan_dev(out, facts);
     plan_proc(out, own_network(cfg.net));
-    plan_sys(out, facts, own_network(cfg.net));
+    // A sysfs of its own needs a network namespace of its user namespace: a
+    // joined one (--network-namespace-path) is the host's user namespace's.
+    plan_sys(out, facts, net_namespace(cfg.net) == NetNamespace::Private);
     plan_cgroup_mounts(out, facts.cgroup);
     out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
     out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));

@@ -55,7 +55,7 @@ struct MountFacts {
     bool console_pty = false;  // /dev/console will be the pty (created by the child, bound later)
     // The container has its own user namespace (the child mounts as its
     // root): device nodes are the host's, bound (a user namespace cannot
-    // mknod, and nodes on its own tmpfs do not open); without its own network
+    // mknod, and nodes on its own tmpfs do not open); without a private network
     // namespace /sys is the host's, bound read-only (sysfs mounts need one).
     bool userns = false;
     bool tty_group_mapped = true;  // GID 5 exists in the container (devpts gid=5)
