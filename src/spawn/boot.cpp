@@ -54,6 +54,11 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan,
 }
 
 Result<void> boot_child_setup(const BootLaunch& b, const std::string& root) {
+    TRY(boot_guest_interface(b, root));
+    return boot::apply_journal_guest(b.journal, root);
+}
+
+Result<void> boot_guest_interface(const BootLaunch& b, const std::string& root) {
     const std::string run = root + "/run";
     // /run/host: written, then made read-only (the notify socket still works
     // on a read-only mount: sockets are exempt from EROFS).
@@ -69,7 +74,6 @@ Result<void> boot_child_setup(const BootLaunch& b, const std::string& root) {
     if (::mount(nullptr, host.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 nullptr) < 0)
         return Error::errno_("making {} read-only", host);
-    TRY(boot::apply_journal_guest(b.journal, root));
     return {};
 }
 

@@ -1,6 +1,8 @@
 // The container side: runs in the new mount, PID, UTS, IPC (and net)
 // namespaces as PID 1. Sets up the root from the mount plan, pivots into it,
 // reports to the parent at each barrier (sync.hpp), and execs the payload.
+// With a user namespace the set-up is two processes (child_userns.cpp); the
+// last steps (finish_child) are the same.
 // Every failure is sent to the parent as an error frame (the child uses no
 // exceptions after clone) and the child exits with status 1.
 #include <fcntl.h>
@@ -30,18 +32,12 @@
 #include "container/in_root.hpp"
 #include "container/sealed_helper.hpp"
 #include "spawn/boot.hpp"
+#include "spawn/child_parts.hpp"
 #include "spawn/launch.hpp"
 #include "util/file.hpp"
 
 namespace spawn {
-namespace {
 
-using container::Barrier;
-
-// The tree's directory in the child's own mount namespace (the fd the parent
-// opened refers to the host's). Opened before the child becomes the user
-// namespace's root: until then it is host root by UID, the owner of the
-// directories above the tree (such as /var/lib/machines, 0700).
 Result<UniqueFd> open_tree_dir(const Launch& l) {
     UniqueFd fd = TRY(container::open_tree_root(l.plan->root));
     struct stat a {}, b {};
@@ -50,32 +46,9 @@ Result<UniqueFd> open_tree_dir(const Launch& l) {
     return fd;
 }
 
-// In a new user namespace the child has no IDs until the host mapped them
-// (Barrier::UsersMapped, which may bring the idmapped tree, then the --bind
-// mounts the host prepared); then it becomes the namespace's root, so what
-// it creates is owned by the container's root.
-Result<UniqueFd> become_container_root(const Launch& l, std::vector<UniqueFd>& prepared_binds) {
-    UniqueFd idmapped_tree;
-    TRY(l.child_end->wait(Barrier::UsersMapped, &idmapped_tree));
-    for (size_t i = 0, n = container::prepared_binds(l.plan->mounts).size(); i < n; ++i)
-        TRY(l.child_end->wait(Barrier::PreparedBind, &prepared_binds.emplace_back()));
-    if (setresgid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root group");
-    if (setgroups(0, nullptr) < 0) return Error::errno_("dropping supplementary groups");
-    if (setresuid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root");
-    // A change of credentials clears the parent-death signal and resets
-    // dumpability: set both again, then make sure the parent did not die
-    // in between (its end of the sync socket would have hung up).
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_DUMPABLE, 0);
-    struct pollfd p = {l.child_end->fd(), POLLRDHUP, 0};
-    if (poll(&p, 1, 0) != 0) return Error::msg("spawn went away while the container started");
-    return idmapped_tree;
-}
-
 // Mounts the tree on itself (so it is a mount point pivot_root accepts), a
-// recursive bind of it or the host's idmapped copy, through fds (the
-// container's root may not walk the host's path to it), and returns an
-// O_PATH fd of that new mount.
+// recursive bind of it or the host's idmapped copy (user namespace: the
+// outer child), through fds, and returns an O_PATH fd of that new mount.
 Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd idmapped_tree) {
     if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
         return Error::errno_("making the mount namespace a slave of the host");
@@ -91,6 +64,10 @@ Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd 
         return Error::errno_("making the root mount private");
     return tree;
 }
+
+namespace {
+
+using container::Barrier;
 
 Result<void> pivot(int root_fd) {
     if (fchdir(root_fd) < 0) return Error::errno_("entering the container root");
@@ -197,26 +174,22 @@ Result<Prepared> prepare_exec(const Launch& l) {
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
     UniqueFd tree_dir = TRY(open_tree_dir(l));
-    UniqueFd idmapped_tree;
-    std::vector<UniqueFd> prepared_binds;
-    if (l.plan->userns.enabled()) idmapped_tree = TRY(become_container_root(l, prepared_binds));
     // NETWORK hook (child side): --network-namespace-path joins that namespace
     // (opened and checked by the parent); a private network is set up from the
     // host side, nothing to do here.
-    // (With a user namespace the container was born in it: container_start.cpp.)
-    if (l.netns_fd >= 0 && !l.plan->userns.enabled() && setns(l.netns_fd, CLONE_NEWNET) < 0)
+    if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
     const std::string& hostname = l.plan->hostname;
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
     // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
-    auto root = TRY(mount_root(l, tree_dir, std::move(idmapped_tree)));
+    auto root = TRY(mount_root(l, tree_dir, UniqueFd()));
     tree_dir.reset();
     // The tree's paths from here on: through the root's fd (see mount_root).
     const std::string root_path = "/proc/self/fd/" + std::to_string(root.get());
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
-    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false), &prepared_binds));
+    TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));
     TRY(l.child_end->wait(Barrier::HostReady));
     if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, true)));
@@ -231,7 +204,6 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // relative to root (/run is the container's tmpfs by now). With --read-only the
     // plan's last step has already made / read-only: write below /run, or plan a
     // step before that remount (container/mount_plan.cpp).
-    TRY_CTX(container::write_userdb(root_path + "/run", l.plan->bound_users), "--bind-user");
     if (l.boot) TRY_CTX(boot_child_setup(*l.boot, root_path), "setting up the guest interface");
     TRY(pivot(root.get()));
     return master;
@@ -239,15 +211,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
 
 }  // namespace
 
-int run_child(const Launch& l) noexcept {
-    // Die with the parent, even when it is SIGKILLed. Not dumpable while it
-    // runs spawn's code: a process that joins the machine meanwhile (mctl
-    // exec) needs CAP_SYS_PTRACE to look into it.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_DUMPABLE, 0);
-    l.parent_end->close();
-    UniqueFd pty_slave;
-    auto master = setup(l, pty_slave);
+int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) noexcept {
     if (!master.ok()) {
         l.child_end->send_error(master.error());
         return 1;
@@ -277,6 +241,19 @@ int run_child(const Launch& l) noexcept {
         return 1;
     }
     exec_payload(l, *prepared, pty_slave.get());
+}
+
+int run_child(const Launch& l) noexcept {
+    // Die with the parent, even when it is SIGKILLed. Not dumpable while it
+    // runs spawn's code: a process that joins the machine meanwhile (mctl
+    // exec) needs CAP_SYS_PTRACE to look into it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_DUMPABLE, 0);
+    l.parent_end->close();
+    if (l.plan->userns.enabled()) return run_outer_child(l);
+    UniqueFd pty_slave;
+    auto master = setup(l, pty_slave);
+    return finish_child(l, std::move(master), std::move(pty_slave));
 }
 
 }  // namespace spawn

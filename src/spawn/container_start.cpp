@@ -13,6 +13,7 @@
 #include "machined/scope.hpp"
 #include "spawn/launch.hpp"
 #include "spawn/users_stage.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 
 namespace spawn {
@@ -40,6 +41,23 @@ private:
     ScopedNetns() = default;
     UniqueFd own_;
 };
+
+// The outer child's report: the container it cloned (spawn's child, by
+// CLONE_PARENT) becomes the ChildProcess; the outer child is reaped.
+Result<container::ChildProcess> adopt_container(container::SyncChannel& channel, container::ChildProcess outer) {
+    UniqueFd pidfd;
+    auto cloned = channel.wait(Barrier::InnerCloned, &pidfd);
+    siginfo_t ignored;
+    (void)outer.reap(ignored, true);
+    if (!cloned.ok()) return std::move(cloned).error();
+    pid_t pid = -1;
+    if (auto info = read_file("/proc/self/fdinfo/" + std::to_string(pidfd.get()))) {
+        auto at = info->find("\nPid:");
+        if (at != std::string::npos) pid = static_cast<pid_t>(std::strtol(info->c_str() + at + 5, nullptr, 10));
+    }
+    if (pid <= 0) return Error::msg("the container's pidfd names no process");
+    return container::ChildProcess(pid, std::move(pidfd));
+}
 
 }  // namespace
 
@@ -72,20 +90,28 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     // --network-namespace-path with a user namespace: the container cannot
     // join a namespace of the host's user namespace from its own, so it is
     // born in it (spawn stands in it for the clone), as with nspawn.
+    UserPrep users;
+    if (in.users) {
+        users = TRY(prepare_users(plan, *in.users, in.root_fd));
+        l.users = in.users;
+        l.idmap_userns_fd = users.userns.get();
+        l.idmapped_tree_fd = users.tree ? users.tree.get() : -1;
+        l.cgroup_fd = cgroup.clone_into_fd();
+    }
     std::optional<ScopedNetns> born_in;
     if (in.users && in.netns_fd >= 0) born_in.emplace(TRY(ScopedNetns::enter(in.netns_fd)));
-    auto child = TRY(container::ChildProcess::clone(plan.clone_flags, cgroup.clone_into_fd(),
+    // With a user namespace this is the outer child (child_userns.cpp): a new
+    // mount namespace only; it clones the container and reports it.
+    auto child = TRY(container::ChildProcess::clone(in.users ? CLONE_NEWNS : plan.clone_flags,
+                                                    in.users ? -1 : cgroup.clone_into_fd(),
                                                     [&l]() { return run_child(l); }));
     born_in.reset();
     child_end.close();
+    if (in.users) child = TRY(adopt_container(parent_end, std::move(child)));
     ContainerStart c(std::move(parent_end), std::move(child));
     if (in.users) {
-        auto mapped = map_users(c.pid(), plan, *in.users, in.root_fd);
-        if (!mapped.ok()) return c.first_cause(std::move(mapped).error());
-        auto sent = c.parent_end_.signal(Barrier::UsersMapped, mapped->tree.get());
-        for (const auto& bind : mapped->binds)
-            if (sent.ok()) sent = c.parent_end_.signal(Barrier::PreparedBind, bind.get());
-        if (!sent.ok()) return c.first_cause(std::move(sent).error());
+        if (auto m = map_users(c.pid(), plan, *in.users); !m.ok()) return c.first_cause(std::move(m).error());
+        if (auto s = c.parent_end_.signal(Barrier::UsersMapped); !s.ok()) return c.first_cause(std::move(s).error());
     }
     if (plan.transient) {
         auto scope = *plan.transient;

@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "container/seccomp.hpp"
 #include "container/sync.hpp"
+#include "container/userns_plan.hpp"
 #include "start/plan.hpp"
 
 namespace spawn {
@@ -24,6 +25,11 @@ struct Launch {
     container::SyncChannel* parent_end = nullptr;   // closed by the child
     container::SyncChannel* child_end = nullptr;    // the child's end of the sync socket
     const BootLaunch* boot = nullptr;               // -b: init, its env, guest interface (boot.hpp)
+    // With a user namespace (child_userns.cpp):
+    const container::IdRange* users = nullptr;      // its range
+    int idmap_userns_fd = -1;                       // a user namespace mapped as the container's (idmap)
+    int idmapped_tree_fd = -1;                      // the tree, idmapped (ownership map), or -1
+    int cgroup_fd = -1;                             // the cgroup2 cgroup the container is born in
 };
 
 // The child's whole life (child.cpp): returns the exit status on failure,

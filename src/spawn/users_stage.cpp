@@ -62,16 +62,15 @@ Result<UniqueFd> own_tree(const start::StartPlan& plan, const IdRange& range, in
 
 }  // namespace
 
-Result<MappedMounts> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range, int tree_fd) {
-    TRY(container::write_id_maps(pid, range, plan.bound_users));
-    std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
-    UniqueFd userns(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!userns) return Error::errno_("opening {}", ns);
-    MappedMounts m;
-    m.tree = TRY(own_tree(plan, range, tree_fd, userns.get()));
-    for (const auto& step : container::prepared_binds(plan.mounts))
-        m.binds.push_back(TRY(container::prepared_bind(step, userns.get(), range)));
-    return m;
+Result<UserPrep> prepare_users(const start::StartPlan& plan, const IdRange& range, int tree_fd) {
+    UserPrep p;
+    p.userns = TRY(container::make_container_userns(range, plan.bound_users));
+    p.tree = TRY(own_tree(plan, range, tree_fd, p.userns.get()));
+    return p;
+}
+
+Result<void> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range) {
+    return container::write_id_maps(pid, range, plan.bound_users);
 }
 
 }  // namespace spawn

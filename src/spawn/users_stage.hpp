@@ -20,15 +20,18 @@ namespace spawn {
 // None without a user namespace.
 Result<std::optional<container::UidRangeLock>> take_uid_range(const start::StartPlan& plan);
 
-// What the child mounts that the host prepared for it.
-struct MappedMounts {
-    UniqueFd tree;                 // the idmapped tree (its root), or none
-    std::vector<UniqueFd> binds;   // the --bind sources, in plan order (prepared_binds)
+// What the outer child takes along (child_userns.cpp).
+struct UserPrep {
+    UniqueFd userns;  // a user namespace mapped as the container's will be (idmapped mounts)
+    UniqueFd tree;    // the idmapped tree (ownership map), or none
 };
 
-// The container pid's ID maps, then its tree's ownership (the plan's mode;
-// auto: an idmapped mount where the file system has them, else chown), then
-// the --bind mounts (container root may not reach their sources).
-Result<MappedMounts> map_users(pid_t pid, const start::StartPlan& plan, const container::IdRange& range, int tree_fd);
+// Before the container exists: its tree owned by the range (the plan's mode;
+// auto: an idmapped mount where the file system has them, else chown), and
+// a user namespace with its maps for the idmapped mounts.
+Result<UserPrep> prepare_users(const start::StartPlan& plan, const container::IdRange& range, int tree_fd);
+
+// The container's ID maps (pid: the container, cloned by the outer child).
+Result<void> map_users(pid_t pid, const start::StartPlan& plan, const container::IdRange& range);
 
 }  // namespace spawn

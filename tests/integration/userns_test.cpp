@@ -421,3 +421,24 @@ TEST(UserNs, BindUserMapsTheHostUserAndItsHome) {
     EXPECT_EQ(unknown.err, "spawn: --bind-user=nosuchuser-spawn: no such user on the host\n");
     EXPECT_TRUE(mounts_under(t.path()).empty());
 }
+
+// The tree and everything bound into it are set up by the host before the
+// container's user namespace exists, so the kernel locks them: container
+// root can neither make a read-only one writable nor unmount one to see what
+// is below (it could, were the mounts its own).
+TEST(UserNs, ContainerRootCannotUndoTheMountsOfTheHost) {
+    TempTree t("busybox");
+    ScratchDir host;
+    { std::ofstream(host.path() / "file") << "host\n"; }
+    auto r = run(spawn_args(
+        t.str(), {"-U", "--read-only", "--bind-ro=" + host.str() + ":/mnt/ro:idmap"},
+        {"/bin/sh", "-c",
+         "mount -o remount,rw / 2>/dev/null && echo root-rw; mount -o remount,rw /mnt/ro 2>/dev/null && echo bind-rw; "
+         "mount -o remount,bind,rw /mnt/ro 2>/dev/null && echo bind-rw2; umount /mnt/ro 2>/dev/null && echo bind-gone; "
+         "umount -l /dev 2>/dev/null && echo dev-gone; echo x > /mnt/ro/file 2>/dev/null && echo wrote; "
+         "touch /newfile 2>/dev/null && echo root-written; cat /mnt/ro/file"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "host\n") << "container root changed a mount of the host's";
+    EXPECT_EQ(read_file(host.path() / "file"), "host\n");
+    EXPECT_FALSE(fs::exists(t.path() / "newfile"));
+}

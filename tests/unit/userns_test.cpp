@@ -177,24 +177,39 @@ TEST(UserNsShift, AclAndCapabilityXattrs) {
     EXPECT_EQ(shift_caps_xattr("junk", 0x80000), "junk");
 }
 
-TEST(UserNsMounts, DevicesAreBoundAndSysIsTheHostsWithoutANetworkNamespace) {
+// With a user namespace the outer child (host root) makes the tree, /dev
+// and its nodes, the binds, and the host's /sys (locked read-only); the
+// container mounts only the file systems of its own namespaces.
+TEST(UserNsMounts, OuterAndInnerStepsAndTheHostsSysWithoutANetworkNamespace) {
     Config cfg;
+    cfg.binds.push_back({"/srv", "/srv", true, true, "", BindIdmap::None});
     MountFacts facts;
     facts.cgroup = CgroupLayout::Hybrid;
     facts.userns = true;
     auto steps = plan_mounts(cfg, facts);
-    std::set<std::string> bound;
+    std::set<std::string> inner, outer;
     for (const auto& s : steps) {
-        EXPECT_NE(s.kind, StepKind::MakeNode) << describe(s);
-        if (s.kind == StepKind::Bind && !s.source_in_root) bound.insert(s.target);
+        (s.inner ? inner : outer).insert(describe(s));
+        if ((s.kind == StepKind::MakeNode || s.kind == StepKind::MakeDir) && !s.in_cgroupns) {
+            EXPECT_FALSE(s.inner) << describe(s);
+        }
         if (s.target == "/sys") {
             EXPECT_EQ(s.kind, StepKind::Bind) << describe(s);
+            EXPECT_FALSE(s.inner);
             EXPECT_TRUE(s.read_only);
             EXPECT_TRUE(s.flags & MS_REC);
         }
+        const bool own_fs = s.kind == StepKind::Mount && (s.fstype == "proc" || s.fstype == "devpts" ||
+                                                          s.fstype == "mqueue" || s.target == "/dev/shm");
+        if (own_fs || s.in_cgroupns || (s.source_in_root && s.target.starts_with("/proc/"))) {
+            EXPECT_TRUE(s.inner) << describe(s);
+        }
+        if (s.target == "/srv" || s.target == "/run" || s.target == "/tmp" || s.target == "/dev") {
+            EXPECT_FALSE(s.inner) << describe(s);
+        }
     }
-    for (const char* d : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/net/tun", "/sys"})
-        EXPECT_TRUE(bound.count(d)) << d;
+    EXPECT_EQ(userns_part(steps, true).size() + userns_part(steps, false).size() + plan_part(steps, true).size(), steps.size());
+    for (const auto& s : plan_mounts(cfg, MountFacts{})) EXPECT_FALSE(s.inner) << "no user namespace: one child does all";
     cfg.net.netns_path = "/run/netns/a";  // joined: the host's user namespace's, no sysfs of its own
     for (const auto& s : plan_mounts(cfg, facts)) {
         if (s.target == "/sys") {

@@ -38,18 +38,6 @@ MountStep node(std::string target, unsigned maj, unsigned min) {
     return s;
 }
 
-// In a user namespace: the host's node bound on an empty file.
-MountStep host_node(std::string target) {
-    MountStep s;
-    s.kind = StepKind::Bind;
-    s.source = target;
-    s.target = std::move(target);
-    s.flags = MS_BIND;
-    s.no_symlinks = true;
-    s.create_file = true;
-    return s;
-}
-
 MountStep dir(std::string target, mode_t mode) {
     MountStep s;
     s.kind = StepKind::MakeDir;
@@ -69,6 +57,7 @@ MountStep link(std::string target, std::string contents) {
 }
 
 void plan_dev(std::vector<MountStep>& out, const MountFacts& facts) {
+    (void)facts;
     out.push_back(fs("tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME,
                      "mode=0755,size=4m,nr_inodes=64k"));
     struct Node {
@@ -79,13 +68,7 @@ void plan_dev(std::vector<MountStep>& out, const MountFacts& facts) {
                    Node{"/dev/random", 1, 8}, Node{"/dev/urandom", 1, 9}, Node{"/dev/tty", 5, 0},
                    Node{"/dev/net/tun", 10, 200}}) {
         if (std::string_view(n.path) == "/dev/net/tun") out.push_back(dir("/dev/net", 0755));
-        if (!facts.userns) {
-            out.push_back(node(n.path, n.maj, n.min));
-            continue;
-        }
-        MountStep s = host_node(n.path);
-        s.optional = std::string_view(n.path) == "/dev/net/tun";  // the host may have no tun driver
-        out.push_back(std::move(s));
+        out.push_back(node(n.path, n.maj, n.min));
     }
     out.push_back(link("/dev/fd", "/proc/self/fd"));
     out.push_back(link("/dev/stdin", "/proc/self/fd/0"));
@@ -186,9 +169,35 @@ void plan_cgroup_mounts(std::vector<MountStep>& out, CgroupLayout layout) {
     for (size_t i = first; i < out.size(); ++i) out[i].in_cgroupns = true;
 }
 
+std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& facts);
+
+// The file systems of the container's own namespaces (user namespace: inner).
+bool own_namespace_fs(const MountStep& s) {
+    if (s.kind == StepKind::Mount)
+        return s.fstype == "proc" || s.fstype == "sysfs" || s.fstype == "devpts" || s.fstype == "mqueue" ||
+               s.target == "/dev/shm";
+    return s.kind == StepKind::Bind && s.source_in_root && s.target.starts_with("/proc/");  // proc's masks
+}
+
 }  // namespace
 
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
+    std::vector<MountStep> out = plan_mounts_flat(cfg, facts);
+    if (facts.userns)
+        for (auto& s : out) s.inner = own_namespace_fs(s) || s.in_cgroupns;
+    return out;
+}
+
+std::vector<MountStep> userns_part(const std::vector<MountStep>& plan, bool inner) {
+    std::vector<MountStep> out;
+    for (const auto& s : plan)
+        if (s.inner == inner && !s.in_cgroupns) out.push_back(s);
+    return out;
+}
+
+namespace {
+
+std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
     plan_dev(out, facts);
     plan_proc(out, own_network(cfg.net));
@@ -246,6 +255,8 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     }
     return out;
 }
+
+}  // namespace
 
 std::vector<MountStep> prepared_binds(const std::vector<MountStep>& plan) {
     std::vector<MountStep> out;

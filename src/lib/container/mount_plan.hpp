@@ -40,10 +40,14 @@ struct MountStep {
     bool create_file = false;      // Bind: create the target as a file (not a directory) if missing
     mode_t mode = 0;               // MakeDir / MakeNode
     dev_t dev = 0;                 // MakeNode
-    bool host_prepared = false;    // Bind: the host clones the source's mount (the container's
-                                   // root may not reach a host path) and passes it in
+    bool host_prepared = false;    // Bind (user namespace): the outer child clones the source's
+                                   // mount as host root first, idmapped and read-only as asked
                                    // (prepared_binds() lists them, in order)
     BindIdmap idmap = BindIdmap::None;  // host_prepared: idmapped so
+    bool inner = false;            // user namespace: a file system of the container's own
+                                   // namespaces (proc, sysfs, devpts, mqueue, /dev/shm),
+                                   // mounted by the container itself; the rest is mounted
+                                   // by the outer child as host root, and locked
     bool in_cgroupns = false;      // needs the container's cgroup namespace: applied after the
                                    // child joined its cgroup and unshared (the cgroup mounts)
 
@@ -53,10 +57,10 @@ struct MountStep {
 struct MountFacts {
     CgroupLayout cgroup = CgroupLayout::Unified;
     bool console_pty = false;  // /dev/console will be the pty (created by the child, bound later)
-    // The container has its own user namespace (the child mounts as its
-    // root): device nodes are the host's, bound (a user namespace cannot
-    // mknod, and nodes on its own tmpfs do not open); without a private network
-    // namespace /sys is the host's, bound read-only (sysfs mounts need one).
+    // The container has its own user namespace: the steps of its own
+    // namespaces' file systems are inner, the rest outer (see MountStep);
+    // without a private network namespace /sys is the host's, bound
+    // read-only (a sysfs mount needs a network namespace of its own).
     bool userns = false;
     bool tty_group_mapped = true;  // GID 5 exists in the container (devpts gid=5)
     // --bind-user: host home -> /run/host/home/USER, bound like a --bind.
@@ -76,6 +80,9 @@ std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts);
 
 // The Bind steps whose source the host prepares, in plan order.
 std::vector<MountStep> prepared_binds(const std::vector<MountStep>& plan);
+
+// User namespace: the steps with inner == inner and !in_cgroupns, in order.
+std::vector<MountStep> userns_part(const std::vector<MountStep>& plan, bool inner);
 
 // The steps of plan with in_cgroupns == cgroupns, in order.
 std::vector<MountStep> plan_part(const std::vector<MountStep>& plan, bool cgroupns);

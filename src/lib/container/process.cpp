@@ -36,7 +36,9 @@ Result<ChildProcess> ChildProcess::clone_raw(uint64_t flags, int cgroup_fd) {
     std::memset(&args, 0, sizeof args);
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
+    // With CLONE_PARENT the kernel takes the caller's own exit signal (and
+    // refuses one given).
+    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     if (cgroup_fd >= 0) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = static_cast<uint64_t>(cgroup_fd);

@@ -16,17 +16,17 @@ namespace spawn::container {
 
 // The synchronisation points of one container start, in order.
 enum class Barrier : uint32_t {
-    UsersMapped = 1,    // parent -> child (user namespace only): its ID maps written and the
-                        // tree owned by its range; carries the idmapped tree mount if any.
-                        // The child does nothing before it (it has no IDs yet)
+    UsersMapped = 1,    // parent -> container (user namespace only): its ID maps written.
+                        // It does nothing before it (it has no IDs yet)
     HostReady = 2,      // parent -> child: cgroup joined, NETWORK and REGISTER hooks done
                         // (the child mounts all but the cgroup file systems before it)
     ChildMounted = 3,   // child -> parent: root set up and pivoted; carries the pty master if any
     Go = 4,             // parent -> child: console forwarding ready, exec the payload
                         // (pty consoles only: with pipes the child execs right after
                         // ChildMounted, one round trip less)
-    PreparedBind = 5,   // parent -> child, right after UsersMapped, once per --bind the
-                        // host prepares (mount_plan.hpp: prepared_binds), in order: its mount
+    InnerCloned = 5,    // outer child -> parent (user namespace): the tree is set up and the
+                        // container cloned into its namespaces (CLONE_PARENT); carries its
+                        // pidfd. The container's frames follow on the same socket
 };
 
 class SyncChannel {

@@ -153,6 +153,11 @@ Result<UniqueFd> make_userns(const std::string& uid_map, const std::string& gid_
 
 }  // namespace
 
+Result<UniqueFd> make_container_userns(const IdRange& r, const std::vector<BoundUser>& users) {
+    return make_userns(map_text(id_map_extents(r.base, r.count, users, false)),
+                       map_text(id_map_extents(r.base, r.count, users, true)));
+}
+
 Result<UniqueFd> prepared_bind(const MountStep& step, int container_userns_fd, const IdRange& range) {
     UniqueFd src(::open(step.source.c_str(), O_PATH | O_CLOEXEC));
     if (!src) return Error::errno_("bind source {}", step.source);

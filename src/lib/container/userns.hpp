@@ -39,6 +39,11 @@ private:
 // process maps (other machines, rootless engines).
 std::vector<IdRange> host_ids_in_use();
 
+// A user namespace mapped as the container's will be (the range, the bound
+// users carved out), held by an fd: what the host's idmapped mounts map with
+// before the container exists.
+Result<UniqueFd> make_container_userns(const IdRange& r, const std::vector<BoundUser>& users);
+
 // Writes /proc/PID/uid_map and gid_map: the container's 0.. on r, but for
 // the bound users' IDs (bind_user.hpp), mapped to theirs on the host.
 Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users);

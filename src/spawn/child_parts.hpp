@@ -1,0 +1,28 @@
+// The pieces of the container's side shared by child.cpp (one child, no user
+// namespace) and child_userns.cpp (an outer child as host root that sets up
+// the tree and clones the container into its user namespace).
+#pragma once
+
+#include "spawn/launch.hpp"
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace spawn {
+
+// The tree's directory in the calling child's own mount namespace (the fd
+// the parent opened refers to the host's), checked to be the parent's.
+Result<UniqueFd> open_tree_dir(const Launch& l);
+
+// Mounts the tree on itself, a recursive bind of it or idmapped_tree, and
+// returns an O_PATH fd of that new mount (made private).
+Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd idmapped_tree);
+
+// The container's last steps once its root is set up (master: the console
+// pty's master, or the setup's error): ChildMounted, Go, then confined, the
+// payload through the sealed helper. Returns only on failure.
+int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) noexcept;
+
+// With a user namespace (child_userns.cpp): the outer child's whole life.
+int run_outer_child(const Launch& l) noexcept;
+
+}  // namespace spawn
