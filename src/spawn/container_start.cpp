@@ -118,6 +118,9 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
         scope.pids = {static_cast<uint32_t>(c.pid())};
         if (auto a = machined::allocate_transient_scope(scope); !a.ok())
             return c.first_cause(std::move(a).error().context("allocating the container's scope"));
+        if (in.users)
+            if (auto d = machined::delegate_transient_scope(c.pid(), in.users->base); !d.ok())
+                return c.first_cause(std::move(d).error().context("delegating the container's scope"));
     } else if (auto a = cgroup.attach(c.pid(), c.child_.born_in_cgroup()); !a.ok()) {
         return c.first_cause(std::move(a).error().context("moving the container into its cgroup"));
     } else if (auto v = container::check_not_in_v1_root(c.pid()); !v.ok()) {  // before it unshares its cgroup namespace

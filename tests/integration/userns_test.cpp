@@ -29,6 +29,8 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "machined/procs.hpp"
+#include "machined/scope.hpp"
 #include "util/fd.hpp"
 #include "probe_tree.hpp"
 
@@ -441,4 +443,33 @@ TEST(UserNs, ContainerRootCannotUndoTheMountsOfTheHost) {
     EXPECT_EQ(r.out, "host\n") << "container root changed a mount of the host's";
     EXPECT_EQ(read_file(host.path() / "file"), "host\n");
     EXPECT_FALSE(fs::exists(t.path() / "newfile"));
+}
+
+// With systemd as PID 1 the scope is systemd's; spawn finds its directories
+// from the container's /proc/PID/cgroup and gives them to the range's root.
+// Checked here on spawn's own scope of a running container (the finding and
+// the chown are the same code).
+TEST(UserNs, TheContainersScopeIsDelegatedFromItsProcCgroup) {
+    TempTree t("busybox");
+    const std::string name = fmt::format("unsd-{}", getpid());
+    Interactive c(spawn_args(t.str(), {"-M", name}, {"/bin/sh", "-c", "echo ready; exec sleep 600"}));
+    ASSERT_TRUE(c.wait_out("ready", 30s)) << c.out() << c.err();
+    pid_t payload = child_of(c.pid());
+    ASSERT_GT(payload, 0);
+    const uid_t root_id = 0x7A120000;
+    ASSERT_TRUE(spawn::machined::delegate_transient_scope(payload, root_id).ok());
+    int delegated = 0;
+    auto memberships = spawn::machined::cgroups_of(payload);
+    ASSERT_TRUE(memberships.ok());
+    const std::vector<spawn::machined::CgroupMembership> list = *memberships;
+    for (const auto& m : list) {
+        if (!m.unified && !m.named_systemd) continue;
+        const fs::path dir = m.mount + m.path;
+        EXPECT_EQ(lstat_of(dir).st_uid, root_id) << dir;
+        EXPECT_EQ(lstat_of(dir / "cgroup.procs").st_uid, root_id) << dir;
+        ++delegated;
+    }
+    EXPECT_GE(delegated, 1);
+    ::kill(c.pid(), SIGTERM);
+    EXPECT_NE(c.wait_exit(20s), -1);
 }

@@ -22,6 +22,7 @@
 #include "container/cgroup.hpp"
 #include "container/cgroup_hierarchies.hpp"
 #include "machined/bus.hpp"
+#include "machined/procs.hpp"
 #include "machined/registry.hpp"
 #include "util/file.hpp"
 #include "util/strings.hpp"
@@ -147,6 +148,20 @@ Result<void> allocate_transient_scope(const TransientScope& s) {
     return Error(EPERM, fmt::format("systemd left PID {} in the root cgroup of the cgroup v1 hierarchy {}, where the "
                                     "container could reach release_agent: refusing to start it",
                                     s.pids.front(), roots.front()));
+}
+
+Result<void> delegate_transient_scope(pid_t pid, uid_t root_id) {
+    container::CgroupPlan scope;
+    for (const auto& m : TRY(cgroups_of(pid))) {
+        if (!m.unified && !m.named_systemd) continue;
+        container::CgroupDir d;
+        d.hierarchy = m.mount;
+        d.v2 = m.unified;
+        d.path = m.mount + m.path;
+        if (m.named_systemd) d.controllers = {"name=systemd"};
+        scope.dirs.push_back(std::move(d));
+    }
+    return container::delegate_cgroup(scope, root_id);
 }
 
 }  // namespace spawn::machined

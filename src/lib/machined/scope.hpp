@@ -60,4 +60,10 @@ Result<void> start_transient_scope(sd_bus* bus, const TransientScope& scope);
 // every cgroup v1 hierarchy too: a leader left in a v1 root cgroup is an error.
 Result<void> allocate_transient_scope(const TransientScope& scope);
 
+// With a user namespace: the scope systemd made for the container
+// (Delegate=yes) given to the namespace's root (container::delegate_cgroup),
+// its directories found from the container's /proc/PID/cgroup (cgroup2 and
+// name=systemd).
+Result<void> delegate_transient_scope(pid_t pid, uid_t root_id);
+
 }  // namespace spawn::machined
