@@ -53,9 +53,9 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan,
     return b;
 }
 
-Result<void> boot_child_setup(const BootLaunch& b, const std::string& root) {
+Result<void> boot_child_setup(const BootLaunch& b, const std::string& root, int root_fd) {
     TRY(boot_guest_interface(b, root));
-    return boot::apply_journal_guest(b.journal, root);
+    return boot::apply_journal_guest(b.journal, root_fd);
 }
 
 Result<void> boot_guest_interface(const BootLaunch& b, const std::string& root) {

@@ -35,7 +35,7 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan,
 
 // Child, in the container's mount namespace after the mount plan (root = the
 // tree's path there, /run already the container's tmpfs), before pivot_root.
-Result<void> boot_child_setup(const BootLaunch& b, const std::string& root);
+Result<void> boot_child_setup(const BootLaunch& b, const std::string& root, int root_fd);
 // Its guest interface half only (/run/host, the notify socket): with a user
 // namespace the outer child binds the journal (apply_journal_guest) as host root.
 Result<void> boot_guest_interface(const BootLaunch& b, const std::string& root);

@@ -204,7 +204,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // relative to root (/run is the container's tmpfs by now). With --read-only the
     // plan's last step has already made / read-only: write below /run, or plan a
     // step before that remount (container/mount_plan.cpp).
-    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, root_path), "setting up the guest interface");
+    if (l.boot) TRY_CTX(boot_child_setup(*l.boot, root_path, root.get()), "setting up the guest interface");
     TRY(pivot(root.get()));
     return master;
 }

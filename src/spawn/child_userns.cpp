@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <string>
 #include <vector>
@@ -55,21 +56,6 @@ std::vector<MountStep> owned_by_container_root(std::vector<MountStep> steps, uin
         if (s.kind == container::StepKind::Mount && s.fstype == "tmpfs")
             s.data += (s.data.empty() ? "" : ",") + fmt::format("uid={0},gid={0}", base);
     return steps;
-}
-
-// The journal link's guest half: its directories made in the tree as the
-// host sees it (the container's root owns a chowned tree: so do they), then
-// the host's directory bound there once the root is mounted.
-Result<void> journal_dirs(const BootLaunch& b, const std::string& tree, uint32_t base) {
-    if (!b.journal.link || !b.journal.mkdir_guest_parents) return ok();
-    struct stat root {};
-    if (::stat(tree.c_str(), &root) < 0) return Error::errno_("stat {}", tree);
-    for (const std::string& path : {tree + "/var", tree + "/var/log", tree + "/var/log/journal",
-                                    tree + b.journal.guest_path_inner}) {
-        if (::mkdir(path.c_str(), 0755) == 0 && root.st_uid == base && ::lchown(path.c_str(), base, base) < 0)
-            return Error::errno_("chown {}", path);
-    }
-    return ok();
 }
 
 // While it lives, what the outer child creates belongs to the container's
@@ -117,18 +103,20 @@ Result<void> setup_outer(const Launch& l) {
     UniqueFd tree_dir = TRY(open_tree_dir(l));
     umask(0);  // the plan's modes as they are (device nodes 0666, /tmp 1777)
     if (l.boot) {
-        auto made = journal_dirs(*l.boot, plan.root, base);
-        if (!made.ok() && !l.boot->journal.try_mode) return std::move(made).error().context("--link-journal");
+        // The journal link's directories, in the tree as it is on disk (not
+        // through the idmapped copy, where host root has no ID), owned as the
+        // rest of the tree: by the range's root in a shifted (chown) tree.
+        struct stat st {};
+        if (fstat(tree_dir.get(), &st) < 0) return Error::errno_("stat {}", plan.root);
+        std::optional<CreateAsContainerRoot> as_root;
+        if (st.st_uid == base) as_root.emplace(TRY(CreateAsContainerRoot::enter(base)));
+        TRY(boot::make_journal_guest_dirs(l.boot->journal, tree_dir.get()));
     }
     UniqueFd idmapped;
     if (l.idmapped_tree_fd >= 0) idmapped.reset(fcntl(l.idmapped_tree_fd, F_DUPFD_CLOEXEC, 3));
     auto root = TRY(mount_root(l, tree_dir, std::move(idmapped)));
     tree_dir.reset();
-    const std::string root_path = "/proc/self/fd/" + std::to_string(root.get());
-    if (l.boot && l.boot->journal.bind_host_into_guest) {
-        auto bound = boot::apply_journal_guest(l.boot->journal, root_path);
-        if (!bound.ok()) return std::move(bound).error();
-    }
+    if (l.boot) TRY(boot::bind_journal_into_guest(l.boot->journal, root.get()));
     std::vector<UniqueFd> prepared;
     for (const auto& step : container::prepared_binds(plan.mounts))
         prepared.push_back(TRY(container::prepared_bind(step, l.idmap_userns_fd, *l.users)));

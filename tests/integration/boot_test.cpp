@@ -327,3 +327,28 @@ TEST(Boot, KeepUnitUnderSystemdUsesPayloadAndSupervisorCgroups) {
         EXPECT_TRUE(fs::remove(u)) << u;
     }
 }
+
+// A guest that made its /var/log a symlink to a host directory: the journal
+// link's directories are made in the tree without following it (with and
+// without a user namespace), so nothing appears on the host.
+TEST(Boot, LinkJournalNeverFollowsASymlinkTheGuestPlanted) {
+    for (bool userns : {false, true}) {
+        TempTree t("busybox");
+        spawn::test::ScratchDir host;
+        fs::remove_all(t.path() / "var/log");
+        fs::create_directories(t.path() / "var");
+        fs::create_symlink(host.path(), t.path() / "var/log");
+        fs::create_directories(t.path() / "usr/lib/systemd");
+        fs::copy_file("/bin/true", t.path() / "usr/lib/systemd/systemd");  // an "init" that exits
+        const std::string id = "6ab0c0de5ab0c0de5ab0c0de5ab0c0de";
+        std::vector<std::string> extra{"--link-journal=host", "--uuid=" + id};
+        if (userns) extra.push_back("-U");
+        auto m = unique_machine("jsym");
+        auto r = spawn::test::run(boot_argv(t.str(), m, extra), {.input = "", .timeout = 30s, .env = {}});
+        EXPECT_NE(r.status, 0) << "userns=" << userns;
+        EXPECT_NE(r.err.find("symlink"), std::string::npos) << r.err;
+        EXPECT_TRUE(fs::is_empty(host.path())) << "a directory was made through the guest's symlink, userns=" << userns;
+        expect_clean(t.str(), m);
+        fs::remove_all("/var/log/journal/" + id);
+    }
+}

@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "config/options.hpp"
+#include "container/mount.hpp"
 #include "util/log.hpp"
 
 namespace spawn::boot {
@@ -202,27 +203,39 @@ Result<void> apply_journal_host(JournalPlan& p, std::optional<uid_t> owner) {
     return applied(step(), &p, p.try_mode);
 }
 
-Result<void> apply_journal_guest(const JournalPlan& p, const std::string& tree) {
-    if (!p.link) return {};
-    const std::string guest = tree + p.guest_path_inner;
+Result<void> make_journal_guest_dirs(const JournalPlan& p, int root_fd) {
+    if (!p.link || !p.mkdir_guest_parents) return {};
+    // In the tree, as the tree is: no component may be a symlink (a guest
+    // that made /var/log one must not get a directory made elsewhere).
+    auto made = container::make_dirs_in_root(root_fd, p.guest_path_inner, 0755, true);
+    return applied(made.ok() ? Result<void>() : Result<void>(std::move(made).error()), nullptr, p.try_mode);
+}
+
+Result<void> bind_journal_into_guest(const JournalPlan& p, int root_fd) {
+    if (!p.link || !p.bind_host_into_guest) return {};
     auto step = [&]() -> Result<void> {
-        if (p.mkdir_guest_parents) {
-            for (const char* d : {"/var", "/var/log", "/var/log/journal"}) TRY(mkdir_one(tree + d, 0755));
-            TRY(mkdir_one(guest, 0755));
-        }
-        if (p.bind_host_into_guest) {
-            if (::mount(p.host_path.c_str(), guest.c_str(), nullptr, MS_BIND, nullptr) < 0)
-                return Error::errno_("bind-mounting the host's {} onto {}", p.host_path, p.guest_path);
-        }
+        auto target = TRY(container::resolve_in_root(root_fd, p.guest_path_inner, true));
+        UniqueFd src(open_tree(AT_FDCWD, p.host_path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+        if (!src) return Error::errno_("opening the host's {}", p.host_path);
+        if (move_mount(src.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return Error::errno_("bind-mounting the host's {} onto {}", p.host_path, p.guest_path);
         return {};
     };
     return applied(step(), nullptr, p.try_mode);
 }
 
+Result<void> apply_journal_guest(const JournalPlan& p, int root_fd) {
+    TRY(make_journal_guest_dirs(p, root_fd));
+    return bind_journal_into_guest(p, root_fd);
+}
+
 Result<void> apply_journal_plan(JournalPlan& p) {
     TRY(apply_journal_host(p, std::nullopt));
     // guest_path = TREE/var/log/journal/<id>
-    return apply_journal_guest(p, p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size()));
+    const std::string tree = p.guest_path.substr(0, p.guest_path.size() - p.guest_path_inner.size());
+    UniqueFd root(::open(tree.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return Error::errno_("opening {}", tree);
+    return apply_journal_guest(p, root.get());
 }
 
 }  // namespace spawn::boot

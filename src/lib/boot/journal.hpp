@@ -70,11 +70,13 @@ Result<JournalFacts> gather_journal_facts(const std::string& tree, const std::st
 // directory bound into the guest. A try-* mode that fails there clears
 // plan.link, so the guest's half does nothing.
 Result<void> apply_journal_host(JournalPlan& plan, std::optional<uid_t> owner);
-// The guest's (its directories, the bind mount) runs in the container's
-// mount namespace before pivot_root, as its root; tree: the path of the
-// container's root there (in a user namespace /proc/self/fd/N: its root may
-// not walk the host's path).
-Result<void> apply_journal_guest(const JournalPlan& plan, const std::string& tree);
+// The guest's: its directories, made in the tree (root_fd) without
+// following any symlink the guest planted, then the host's directory bound
+// there (host mode), in the container's mount namespace before pivot_root.
+// A try-* mode skips what fails.
+Result<void> make_journal_guest_dirs(const JournalPlan& plan, int root_fd);
+Result<void> bind_journal_into_guest(const JournalPlan& plan, int root_fd);
+Result<void> apply_journal_guest(const JournalPlan& plan, int root_fd);
 // Both, one after the other.
 Result<void> apply_journal_plan(JournalPlan& plan);
 
