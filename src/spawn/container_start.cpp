@@ -92,7 +92,7 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     // born in it (spawn stands in it for the clone), as with nspawn.
     UserPrep users;
     if (in.users) {
-        users = TRY(prepare_users(plan, *in.users, in.root_fd));
+        users = TRY(prepare_users(plan, *in.users, in.root_fd, cfg.read_only));
         l.users = in.users;
         l.idmap_userns_fd = users.userns.get();
         l.idmapped_tree_fd = users.tree ? users.tree.get() : -1;

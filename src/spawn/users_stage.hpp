@@ -29,7 +29,8 @@ struct UserPrep {
 // Before the container exists: its tree owned by the range (the plan's mode;
 // auto: an idmapped mount where the file system has them, else chown), and
 // a user namespace with its maps for the idmapped mounts.
-Result<UserPrep> prepare_users(const start::StartPlan& plan, const container::IdRange& range, int tree_fd);
+Result<UserPrep> prepare_users(const start::StartPlan& plan, const container::IdRange& range, int tree_fd,
+                               bool read_only);
 
 // The container's ID maps (pid: the container, cloned by the outer child).
 Result<void> map_users(pid_t pid, const start::StartPlan& plan, const container::IdRange& range);

@@ -319,6 +319,11 @@ TEST(UserNs, BadValuesAreRefusedInOneLineAndLeaveNothing) {
         {{"--private-users-ownership=copy"}, "Invalid --private-users-ownership: 'copy'"},
         {{"--private-users-ownership="}, "Invalid --private-users-ownership: ''"},
         {{"-U", "--network-namespace-path=/nonexistent/ns"}, "--network-namespace-path"},
+        // A shift keeps the low 16 bits: only aligned, whole ranges (else IDs collide on root).
+        {{"--private-users=100000", "--private-users-ownership=chown"}, "starting at a multiple of 65536"},
+        {{"--private-users=1048576:1000", "--private-users-ownership=chown"}, "starting at a multiple of 65536"},
+        // A --read-only tree may serve another machine of another range: never shifted.
+        {{"-U", "--read-only", "--private-users-ownership=chown"}, "--read-only: "},
     };
     for (const auto& c : cases) {
         auto r = run(spawn_args(t.str(), c.args, {"/bin/true"}));

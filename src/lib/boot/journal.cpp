@@ -194,10 +194,23 @@ Result<void> apply_journal_host(JournalPlan& p, std::optional<uid_t> owner) {
             if (::symlink(p.guest_path.c_str(), p.host_path.c_str()) < 0)
                 return Error::errno_("linking {} to {}", p.host_path, p.guest_path);
         }
-        if (p.mkdir_host) TRY(mkdir_one(p.host_path, 0755));
-        // The guest's journald writes there as the container's root.
-        if (p.bind_host_into_guest && owner && ::lchown(p.host_path.c_str(), *owner, *owner) < 0)
-            return Error::errno_("giving {} to the container's root", p.host_path);
+        bool made = false;
+        if (p.mkdir_host) {
+            made = ::mkdir(p.host_path.c_str(), 0755) == 0;
+            TRY(mkdir_one(p.host_path, 0755));
+        }
+        // The guest's journald writes there as the container's root. Only a
+        // directory made now or already the range's is given: the machine id
+        // is the guest's to choose, and may name another machine's journal.
+        if (p.bind_host_into_guest && owner) {
+            struct stat st {};
+            if (::lstat(p.host_path.c_str(), &st) < 0) return Error::errno_("stat {}", p.host_path);
+            if (!made && st.st_uid != *owner)
+                return Error::msg("{} exists and belongs to UID {}, not to this container's range; refusing to "
+                                  "give it away", p.host_path, st.st_uid);
+            if (::lchown(p.host_path.c_str(), *owner, *owner) < 0)
+                return Error::errno_("giving {} to the container's root", p.host_path);
+        }
         return {};
     };
     return applied(step(), &p, p.try_mode);
