@@ -72,14 +72,4 @@ Result<std::string> parse_bind_user(std::string_view s) {
     return std::string(s);
 }
 
-const char* ownership_name(UserNsOwnership o) {
-    switch (o) {
-    case UserNsOwnership::Off: return "off";
-    case UserNsOwnership::Chown: return "chown";
-    case UserNsOwnership::Map: return "map";
-    case UserNsOwnership::Auto: return "auto";
-    }
-    return "?";
-}
-
 }  // namespace spawn

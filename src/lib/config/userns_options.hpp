@@ -20,8 +20,6 @@ void apply_dash_u(UserNamespace& out);
 // for the rest, as nspawn.
 UserNsOwnership effective_ownership(const UserNamespace& u);
 
-const char* ownership_name(UserNsOwnership o);
-
 // --bind-user=USER: a user name (checked against the host's users at start).
 Result<std::string> parse_bind_user(std::string_view s);
 
