@@ -1,5 +1,6 @@
 // spawn: parse the command line, finalize the Config, run the container.
-//   main.cpp    parse (config/options), finalize (config/finalize), run
+//   main.cpp    parse (config/options), settings file (config/settings_load),
+//               finalize (config/finalize), run
 //   parent.cpp  the host side: tree, lock, cgroup, clone, barriers, console, exit status
 //   child.cpp   the container side: mounts, pivot_root, pty, exec
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include "config/finalize.hpp"
 #include "config/help.hpp"
 #include "config/options.hpp"
+#include "config/settings_load.hpp"
 #include "spawn/launch.hpp"
 #include "util/log.hpp"
 
@@ -29,7 +31,11 @@ int main(int argc, char* argv[]) {
         return 0;
     }
     spawn::log::set_quiet(cfg->quiet);
-    if (auto r = spawn::finalize_config(*cfg); !r.ok()) {
+    // The tree and name first: they say which settings file applies.
+    auto r = spawn::resolve_names(*cfg);
+    if (r.ok()) r = spawn::apply_settings_file(*cfg);
+    if (r.ok()) r = spawn::finalize_config(*cfg);
+    if (!r.ok()) {
         spawn::log::error("{}", r.error().message());
         return 1;
     }

@@ -25,6 +25,14 @@ inline constexpr const char* kImageSearchPath[] = {
 enum class ConsoleMode { Interactive, ReadOnly, Passive, Pipe, Autopipe };
 enum class RegisterMode { Yes, No, Auto };
 enum class LinkJournal { No, Host, TryHost, Guest, TryGuest, Auto };
+// --settings: whether a settings file is read (config/settings.hpp) and who
+// wins where it and the command line both give a setting.
+enum class SettingsMode {
+    Yes,       // read it; the command line wins; a file beside the tree is untrusted
+    No,        // do not read one
+    Override,  // read it; the file wins (spawn@.service)
+    Trusted,   // as yes, and a file beside the tree is trusted too
+};
 
 // --bind OPTIONS idmap / rootidmap (with a user namespace).
 enum class BindIdmap {
@@ -159,6 +167,10 @@ struct Config {
     std::string slice;                  // -S/--slice
     std::vector<std::string> properties;// --property=NAME=VALUE
     LinkJournal link_journal = LinkJournal::Auto;  // --link-journal / -j
+
+    // Settings files (config/settings.hpp).
+    SettingsMode settings = SettingsMode::Yes;  // --settings
+    uint64_t settings_mask = 0;         // the settings (config/settings_mask.hpp) the command line gave
 
     // Program behaviour.
     bool quiet = false;                 // -q

@@ -23,7 +23,7 @@ FsProbe real_fs_probe() {
     return p;
 }
 
-Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
+Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
     if (cfg.directory.empty()) {
         if (!cfg.machine.empty()) {
             for (const char* dir : kImageSearchPath) {
@@ -54,6 +54,11 @@ Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
     } else if (!machine_name_is_valid(cfg.machine)) {
         return Error::msg("Invalid machine name: '{}'", cfg.machine);
     }
+    return ok();
+}
+
+Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
+    TRY(resolve_names(cfg, probe));
     if (cfg.hostname.empty()) cfg.hostname = cfg.machine;
 
     return validate_config(cfg);

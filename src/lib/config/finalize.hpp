@@ -25,6 +25,12 @@ struct FsProbe {
 // The real file system (stat(), getcwd()).
 FsProbe real_fs_probe();
 
+// The tree and the machine name (the first three rules above); idempotent.
+// Settings files are looked up by them, so this runs before they are read.
+Result<void> resolve_names(Config& cfg, const FsProbe& probe);
+inline Result<void> resolve_names(Config& cfg) { return resolve_names(cfg, real_fs_probe()); }
+
+// resolve_names(), the hostname's default, and validate_config().
 Result<void> finalize_config(Config& cfg, const FsProbe& probe);
 inline Result<void> finalize_config(Config& cfg) { return finalize_config(cfg, real_fs_probe()); }
 

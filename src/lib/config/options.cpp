@@ -15,6 +15,7 @@
 #include "config/names.hpp"
 #include "config/payload_options.hpp"
 #include "config/capabilities.hpp"
+#include "config/settings_mask.hpp"
 #include "config/syscall_groups.hpp"
 #include "config/userns_options.hpp"
 #include "util/signals.hpp"
@@ -61,6 +62,7 @@ enum : int {
     ARG_PRIVATE_USERS,
     ARG_PRIVATE_USERS_OWNERSHIP,
     ARG_BIND_USER,
+    ARG_SETTINGS,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
@@ -114,6 +116,7 @@ const struct option kLongOptions[] = {
     {"private-users", required_argument, nullptr, ARG_PRIVATE_USERS},
     {"private-users-ownership", required_argument, nullptr, ARG_PRIVATE_USERS_OWNERSHIP},
     {"bind-user", required_argument, nullptr, ARG_BIND_USER},
+    {"settings", required_argument, nullptr, ARG_SETTINGS},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -202,6 +205,39 @@ std::optional<uint16_t> parse_ip_port(std::string_view s) {
 constexpr const char* kNameRules =
     "expected 1-64 characters of letters, digits, '-' and '.', in dot-separated labels that neither begin nor end "
     "with '-'";
+
+// The settings group option C belongs to (0: none: it is never in a settings
+// file, or, for --rlimit, its bit depends on the value).
+uint64_t setting_of_option(int c) {
+    switch (c) {
+    case 'b': case 'a': return setting::StartMode;
+    case 'E': return setting::Environment;
+    case 'u': return setting::User;
+    case ARG_CAPABILITY: case ARG_DROP_CAPABILITY: case ARG_AMBIENT_CAPABILITY: return setting::Capability;
+    case ARG_KILL_SIGNAL: return setting::KillSignal;
+    case ARG_PERSONALITY: return setting::Personality;
+    case ARG_UUID: return setting::MachineId;
+    case ARG_PRIVATE_NETWORK: case 'n': case ARG_NETWORK_VETH_EXTRA: case ARG_NETWORK_BRIDGE:
+    case ARG_NETWORK_ZONE: case ARG_NETWORK_INTERFACE: case ARG_NETWORK_MACVLAN: case ARG_NETWORK_IPVLAN:
+    case ARG_NETWORK_NAMESPACE_PATH:
+        return setting::Network;
+    case 'p': return setting::ExposePorts;
+    case ARG_READ_ONLY: return setting::ReadOnly;
+    case ARG_BIND: case ARG_BIND_RO: case ARG_TMPFS: return setting::CustomMounts;
+    case ARG_CHDIR: return setting::WorkingDirectory;
+    case 'U': case ARG_PRIVATE_USERS: case ARG_PRIVATE_USERS_OWNERSHIP: return setting::UserNamespace;
+    case ARG_SYSTEM_CALL_FILTER: return setting::SyscallFilter;
+    case ARG_HOSTNAME: return setting::Hostname;
+    case ARG_NO_NEW_PRIVILEGES: return setting::NoNewPrivileges;
+    case ARG_OOM_SCORE_ADJUST: return setting::OomScoreAdjust;
+    case ARG_CPU_AFFINITY: return setting::CpuAffinity;
+    case ARG_LINK_JOURNAL: case 'j': return setting::LinkJournal;
+    case 'S': return setting::Slice;
+    case ARG_CONSOLE: case 'P': return setting::ConsoleMode;
+    case ARG_BIND_USER: return setting::BindUser;
+    default: return 0;
+    }
+}
 
 // Parses one option (C with OPTARG) into CFG.
 Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* typed_arg) {
@@ -365,6 +401,7 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case ARG_RLIMIT: {
         auto [resource, limit] = TRY(parse_rlimit(arg));
         cfg.rlimits[static_cast<size_t>(resource)] = limit;
+        cfg.settings_mask |= setting::rlimit(resource);
         break;
     }
     case ARG_OOM_SCORE_ADJUST:
@@ -391,13 +428,26 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case ARG_BIND_USER:
         cfg.bind_users.push_back(TRY(parse_bind_user(arg)));
         break;
+    case ARG_SETTINGS:
+        cfg.settings = TRY(parse_settings_mode(arg));
+        break;
     default:
         return Error::msg("internal error: unhandled option {}", name());
     }
+    cfg.settings_mask |= setting_of_option(c);
     return ok();
 }
 
 }  // namespace
+
+Result<void> apply_long_option(Config& cfg, std::string_view long_name, std::string_view value) {
+    for (const auto* o = kLongOptions; o->name; ++o) {
+        if (long_name != o->name) continue;
+        std::string v(value);
+        return apply_option(cfg, o->val, o->has_arg == no_argument ? nullptr : v.c_str(), nullptr);
+    }
+    return Error::msg("internal error: no option --{}", long_name);
+}
 
 std::vector<std::string> spawn_long_option_names() {
     std::vector<std::string> out;
@@ -690,6 +740,13 @@ std::string_view link_journal_name(LinkJournal m) {
     return "?";
 }
 
+Result<SettingsMode> parse_settings_mode(std::string_view s) {
+    if (s == "override") return SettingsMode::Override;
+    if (s == "trusted") return SettingsMode::Trusted;
+    if (auto b = str::parse_bool(s)) return *b ? SettingsMode::Yes : SettingsMode::No;
+    return Error::msg("Invalid --settings: '{}' (expected yes, no, override or trusted)", s);
+}
+
 std::string_view register_mode_name(RegisterMode m) {
     switch (m) {
     case RegisterMode::Yes: return "yes";
@@ -786,6 +843,7 @@ Result<Config> parse_spawn_options(int argc, char* const argv[]) {
     }
 
     for (int i = optind; i < argc; ++i) cfg.command.emplace_back(argv[i]);
+    if (!cfg.command.empty()) cfg.settings_mask |= setting::StartMode;
     TRY(validate_config(cfg));
     return cfg;
 }

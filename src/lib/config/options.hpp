@@ -39,6 +39,8 @@ Result<void> validate_network(const NetworkConfig& n);
 Result<ConsoleMode> parse_console_mode(std::string_view s);
 Result<LinkJournal> parse_link_journal(std::string_view s);
 Result<RegisterMode> parse_register_mode(std::string_view s);
+// --settings=: yes, no (and the other booleans), override, trusted.
+Result<SettingsMode> parse_settings_mode(std::string_view s);
 // --capability= / --drop-capability= value: "CAP_A,CAP_B" or "all" -> bit mask
 // (1 << CAP_*); the error message lacks the option name (the caller adds it).
 Result<uint64_t> parse_capability_list(std::string_view s);
@@ -59,6 +61,12 @@ Result<std::string> parse_veth_extra(std::string_view s);
 Result<std::string> parse_setenv(std::string_view s);
 // "foo" -> "foo.slice"; "foo.slice" kept.
 Result<std::string> parse_slice(std::string_view s);
+
+// Applies the long option --LONG_NAME with VALUE (ignored for an option
+// without argument) to CFG, as if given on the command line (also recording
+// its settings group in cfg.settings_mask): the settings-file parser gives
+// its keys this way, so that a key and its option share one parser.
+Result<void> apply_long_option(Config& cfg, std::string_view long_name, std::string_view value);
 
 // Names for messages and for mctl/settings output.
 std::string_view console_mode_name(ConsoleMode m);

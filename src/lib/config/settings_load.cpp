@@ -1,0 +1,79 @@
+#include "config/settings_load.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/settings.hpp"
+#include "util/fd.hpp"
+#include "util/log.hpp"
+
+namespace spawn {
+
+namespace {
+
+// Opens PATH for reading; an absent file is an empty fd, not an error.
+Result<UniqueFd> open_if_exists(const std::string& path) {
+    // O_NONBLOCK: a FIFO in its place must not hang the start.
+    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd && errno != ENOENT) return Error::errno_("Failed to open settings file {}", path);
+    return fd;
+}
+
+Result<std::string> read_settings(int fd, const std::string& path) {
+    struct stat st {};
+    if (fstat(fd, &st) < 0) return Error::errno_("Failed to stat settings file {}", path);
+    if (!S_ISREG(st.st_mode)) return Error::msg("Settings file {} is not a regular file", path);
+    if (static_cast<uint64_t>(st.st_size) > kSettingsFileMax)
+        return Error::msg("Settings file {} is too large ({} bytes; at most {})", path, st.st_size, kSettingsFileMax);
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error::errno_("Failed to read settings file {}", path);
+        if (n == 0) break;
+        text.append(buf, static_cast<size_t>(n));
+        if (text.size() > kSettingsFileMax)  // grew while we read it
+            return Error::msg("Settings file {} is too large (more than {} bytes)", path, kSettingsFileMax);
+    }
+    return text;
+}
+
+std::string parent_of(const std::string& dir) {
+    auto slash = dir.rfind('/');
+    if (slash == std::string::npos || slash == 0) return "/";
+    return dir.substr(0, slash);
+}
+
+}  // namespace
+
+Result<std::optional<SettingsSource>> find_settings_file(const Config& cfg) {
+    const std::string names[] = {cfg.machine + ".spawn", cfg.machine + ".nspawn"};
+    for (const char* dir : {"/etc/systemd/nspawn", "/run/systemd/nspawn"})
+        for (const auto& n : names) {
+            std::string p = std::string(dir) + "/" + n;
+            if (auto fd = TRY(open_if_exists(p))) return std::optional(SettingsSource{p, true, std::move(fd)});
+        }
+    if (cfg.directory.empty() || cfg.directory == "/") return std::optional<SettingsSource>();
+    std::string beside = parent_of(cfg.directory);
+    for (const auto& n : names) {
+        std::string p = (beside == "/" ? "" : beside) + "/" + n;
+        if (auto fd = TRY(open_if_exists(p))) return std::optional(SettingsSource{p, cfg.settings == SettingsMode::Trusted, std::move(fd)});
+    }
+    return std::optional<SettingsSource>();
+}
+
+Result<void> apply_settings_file(Config& cfg) {
+    if (cfg.settings == SettingsMode::No) return ok();
+    auto source = TRY(find_settings_file(cfg));
+    if (!source) return ok();
+    std::string text = TRY(read_settings(source->fd.get(), source->path));
+    log::debug("Found settings file: {} ({})", source->path, source->trusted ? "trusted" : "not trusted");
+    SettingsFile file = TRY(parse_settings_file(text, source->path, source->trusted));
+    for (const auto& w : file.warnings) log::warn("{}", w);
+    merge_settings(cfg, file, cfg.settings == SettingsMode::Override);
+    return ok();
+}
+
+}  // namespace spawn

@@ -1,0 +1,40 @@
+// Finding and reading the settings file of a machine, as systemd-nspawn's
+// load_settings(): the first of
+//   /etc/systemd/nspawn/NAME.spawn, /etc/systemd/nspawn/NAME.nspawn,
+//   /run/systemd/nspawn/NAME.spawn, /run/systemd/nspawn/NAME.nspawn  (trusted)
+//   DIR/NAME.spawn, DIR/NAME.nspawn, DIR being the directory that holds the
+//   tree                                                             (trusted
+//                                                    with --settings=trusted)
+// that exists (.spawn before .nspawn in each place). The parsing and merging
+// are pure (config/settings.hpp); this file touches the file system.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace spawn {
+
+// Settings files larger than this are refused (a settings file is a few
+// lines; this bounds what an untrusted one can make spawn read).
+inline constexpr size_t kSettingsFileMax = 1 << 20;
+
+struct SettingsSource {
+    std::string path;
+    bool trusted = false;
+    UniqueFd fd;  // open for reading
+};
+
+// The settings file for CFG (machine and directory resolved), open, or none.
+// Errors: a file that exists but cannot be opened.
+Result<std::optional<SettingsSource>> find_settings_file(const Config& cfg);
+
+// With --settings other than no: finds the file, reads it (a regular file of
+// at most kSettingsFileMax bytes), parses it, prints its warnings (one line
+// each) and merges it into CFG. Errors are one line naming the file.
+Result<void> apply_settings_file(Config& cfg);
+
+}  // namespace spawn
