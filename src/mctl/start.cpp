@@ -102,8 +102,8 @@ int start_detached(const Options& o, const std::string& name) {
             dup2(in, 0);
             dup2(out, 1);
             dup2(out, 2);
-            // As spawn@.service does: a user namespace (-U).
-            execl(bin.c_str(), bin.c_str(), "--quiet", "--boot", "-U", "--console=passive", "--register=yes",
+            // As spawn@.service does: a user namespace (-U), the settings file wins.
+            execl(bin.c_str(), bin.c_str(), "--quiet", "--boot", "-U", "--settings=override", "--console=passive", "--register=yes",
                   ("--machine=" + name).c_str(), static_cast<char*>(nullptr));
             _exit(127);
         }

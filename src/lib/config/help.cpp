@@ -17,6 +17,9 @@ Command-line compatible with systemd-nspawn.
   -h --help                 Show this help
      --version              Print version string
   -q --quiet                Do not show status information
+     --settings=BOOLEAN     Load additional settings from .spawn/.nspawn file
+                            (yes, no, override: the file wins, trusted: trust
+                            a file beside the tree too)
 
 Image:
   -D --directory=PATH       Root directory for the container (default: the
