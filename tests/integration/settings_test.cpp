@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -299,4 +300,36 @@ TEST(Settings, SomethingElseInPlaceOfTheFileIsRefusedWithoutHanging) {
     fs::remove(p);
     EXPECT_EQ(d.status, 1);
     EXPECT_EQ(d.err, "spawn: Settings file " + p.string() + " is not a regular file\n");
+}
+
+// spawn@.service's own command line (--settings=override) with a settings
+// file that turns the boot into a command and the veth off: the file wins, as
+// it does for systemd-nspawn@.service.
+TEST(Settings, TheUnitsCommandLineLetsTheFileWin) {
+    const char* root = getenv("SPAWN_SOURCE_ROOT");
+    if (!root) GTEST_SKIP() << "SPAWN_SOURCE_ROOT is not set (run under meson test)";
+    std::string unit = read_file(fs::path(root) / "units/spawn@.service.in");
+    auto at = unit.find("ExecStart=@BINDIR@/spawn ");
+    ASSERT_NE(at, std::string::npos);
+    auto line = unit.substr(at, unit.find('\n', at) - at);
+    TempTree t("busybox");
+    std::vector<std::string> args = {spawn_bin()};
+    std::istringstream words(line.substr(line.find(' ') + 1));
+    for (std::string w; words >> w;) {
+        if (w == "--keep-unit") continue;  // needs the service's own unit
+        if (w == "--machine=%i") w = "--machine=" + tree_name(t);
+        args.push_back(w);
+    }
+    ASSERT_NE(std::find(args.begin(), args.end(), "--settings=override"), args.end()) << line;
+    args.insert(args.begin() + 1, {"--register=no", "-D", t.str()});
+    SettingsFileAt f(in_run(t), "[Exec]\nBoot=no\nParameters=/bin/sh -c \"echo ran; ls /sys/class/net\"\n"
+                                "[Network]\nVirtualEthernet=no\n");
+    auto r = run(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto out = lines(r.out);
+    ASSERT_FALSE(out.empty()) << r.err;
+    EXPECT_EQ(out[0], "ran");
+    // VirtualEthernet=no replaced the unit's --network-veth: no host0.
+    EXPECT_EQ(std::find(out.begin(), out.end(), "host0"), out.end()) << r.out;
+    EXPECT_NE(std::find(out.begin(), out.end(), "lo"), out.end()) << r.out;
 }
