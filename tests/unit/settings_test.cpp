@@ -305,3 +305,27 @@ TEST(SettingsWords, QuotesAndEscapes) {
     EXPECT_TRUE(split_quoted_words("   ").value().empty());
     EXPECT_FALSE(split_quoted_words("'x").ok());
 }
+
+// Random files made of the format's own pieces and of stray bytes: the parser
+// never crashes, and every refusal is one non-empty line.
+TEST(SettingsFile, RandomFilesGiveAResultOrOneLine) {
+    const std::vector<std::string> pieces = {
+        "[Exec]\n", "[Files]\n", "[Network]\n", "[X]\n", "[", "]", "=", "\n", "\\\n", "#c\n", " ", "\"", "'",
+        "Boot=", "yes", "Parameters=", "Environment=", "A=1", "Bind=", "/a:/b", ":", "Port=", "80", "Hostname=",
+        "h", "LimitNOFILE=", "1:2", "Capability=", "CAP_CHOWN", "Interface=", "eth0", "\xc3", "\xa9", "\x01",
+        "SystemCallFilter=", "~@clock", "Zone=", "z", "PrivateUsers=", "pick", "KillSignal=", "TERM"};
+    uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 8); };
+    for (int i = 0; i < 3000; ++i) {
+        std::string text;
+        for (int n = static_cast<int>(next() % 40); n > 0; --n) text += pieces[next() % pieces.size()];
+        for (bool trusted : {true, false}) {
+            auto r = parse_settings_file(text, "/f", trusted);
+            if (r.ok()) continue;
+            const std::string& m = r.error().message();
+            EXPECT_FALSE(m.empty());
+            EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+            EXPECT_EQ(m.rfind("/f:", 0), 0u) << m;
+        }
+    }
+}
