@@ -150,7 +150,7 @@ TEST(Settings, WhichFileWins) {
 TEST(Settings, EachModeDecidesWhoWins) {
     TempTree t("busybox");
     MarkedDir data;
-    SettingsFileAt f(in_run(t), every_section(data) + "[Exec]\nParameters=/bin/echo from-file\n");
+    SettingsFileAt f(in_run(t), every_section(data) + "[Exec]\nBoot=no\nParameters=/bin/echo from-file\n");
     auto go = [&](std::vector<std::string> extra) {
         std::vector<std::string> args = {"-D", t.str(), "--hostname=cmdline"};
         args.insert(args.end(), extra.begin(), extra.end());

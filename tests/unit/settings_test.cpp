@@ -130,8 +130,20 @@ TEST(SettingsFile, BooleansCanTurnThingsOff) {
     EXPECT_TRUE(f.values.settings_mask & setting::ReadOnly);
 }
 
+TEST(SettingsFile, ParametersNeedAStartMode) {
+    auto f = parsed("[Exec]\nParameters=/bin/echo hi\n");
+    EXPECT_FALSE(f.values.settings_mask & setting::StartMode);
+    ASSERT_EQ(f.warnings.size(), 1u);
+    EXPECT_NE(f.warnings[0].find("Parameters= without Boot= or ProcessTwo= is ignored"), std::string::npos);
+    Config c;
+    c.boot = true;
+    merge_settings(c, f, /*override=*/true);
+    EXPECT_TRUE(c.boot);
+    EXPECT_TRUE(c.command.empty());
+}
+
 TEST(SettingsFile, ContinuationLinesJoin) {
-    auto f = parsed("[Exec]\nParameters=/bin/echo \\\n  one \\\n  two\nHostname=h\n");
+    auto f = parsed("[Exec]\nProcessTwo=no\nParameters=/bin/echo \\\n  one \\\n  two\nHostname=h\n");
     EXPECT_EQ(f.values.command, (Words{"/bin/echo", "one", "two"}));
     EXPECT_EQ(f.values.hostname, "h");
 }
@@ -231,7 +243,7 @@ Private=yes
 }
 
 TEST(SettingsMerge, CommandLineWinsUnlessOverride) {
-    auto file = parsed("[Exec]\nHostname=file\nEnvironment=F=1\nParameters=/bin/file\n[Files]\nBind=/srv\n");
+    auto file = parsed("[Exec]\nHostname=file\nEnvironment=F=1\nBoot=no\nParameters=/bin/file\n[Files]\nBind=/srv\n");
     {
         Config c = command_line({"--hostname=cmd", "-E", "C=1", "/bin/cmd"});
         merge_settings(c, file, /*override=*/false);

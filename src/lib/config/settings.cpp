@@ -89,9 +89,9 @@ const Key kKeys[] = {
      }},
     {"Exec", "Parameters", Trust::Any,
      [](Config& c, std::string_view v) -> Result<void> {
-         auto words = TRY(split_quoted_words(v));
-         c.command = std::move(words);  // an empty value clears them, as nspawn's
-         c.settings_mask |= setting::StartMode;
+         // Applies with Boot= or ProcessTwo= (which give the start mode), as
+         // in nspawn; an empty value clears the list.
+         c.command = TRY(split_quoted_words(v));
          return ok();
      }},
     {"Exec", "Environment", Trust::Any,
@@ -344,6 +344,11 @@ Result<SettingsFile> parse_settings_file(std::string_view text, std::string path
         if (auto r = key->apply(file.values, value); !r.ok())
             return Error::msg("{}: {}={}: {}", where(), name, value, r.error().message());
     }
+    if (!file.values.command.empty() && !(file.values.settings_mask & setting::StartMode))
+        file.warnings.push_back(fmt::format(
+            "{}: Parameters= without Boot= or ProcessTwo= is ignored, as by systemd-nspawn (add Boot=no to run it as "
+            "the command).",
+            file.path));
     return file;
 }
 
