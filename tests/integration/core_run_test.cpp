@@ -334,3 +334,39 @@ TEST(CoreRun, SliceOfItsOwnIsRemovedWithTheContainer) {
     for (const char* h : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
         EXPECT_FALSE(fs::exists(fs::path(h) / "spawnownslice.slice")) << h << "/spawnownslice.slice left behind";
 }
+
+// /run, /tmp and /dev/shm carry nspawn's caps (20% and 10% of RAM, 800k and
+// 400k inodes), so a container cannot fill the host's memory through them.
+TEST(CoreRun, TmpfsMountsAreCappedAsNspawns) {
+    TempTree t("busybox");
+    auto r = run(spawn_cmd({"-D", t.str(), "cat", "/proc/self/mountinfo"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    uint64_t mem_kib = 0;
+    for (const auto& line : {read_file("/proc/meminfo")})
+        if (auto at = line.find("MemTotal:"); at != std::string::npos) mem_kib = std::stoull(line.substr(at + 9));
+    ASSERT_GT(mem_kib, 0u);
+    struct Cap {
+        const char* path;
+        unsigned percent;
+        uint64_t inodes;
+    };
+    for (Cap cap : {Cap{"/run", 20, 800 * 1024}, Cap{"/tmp", 10, 400 * 1024}, Cap{"/dev/shm", 10, 400 * 1024}}) {
+        std::istringstream in(r.out);
+        std::string line, found;
+        while (std::getline(in, line)) {
+            auto w = words(line);
+            if (w.size() > 4 && w[4] == cap.path) found = line;  // the last mount there is the one seen
+        }
+        ASSERT_FALSE(found.empty()) << cap.path << " is not a mount point:\n" << r.out;
+        auto opt = [&](const std::string& key) -> uint64_t {
+            auto at = found.find("," + key + "=");
+            EXPECT_NE(at, std::string::npos) << cap.path << ": no " << key << " in " << found;
+            return at == std::string::npos ? 0 : std::stoull(found.substr(at + key.size() + 2));
+        };
+        uint64_t expect_kib = mem_kib * cap.percent / 100;
+        uint64_t size_kib = opt("size");
+        EXPECT_GE(size_kib, expect_kib * 99 / 100) << found;
+        EXPECT_LE(size_kib, expect_kib * 101 / 100) << found;
+        EXPECT_EQ(opt("nr_inodes"), cap.inodes) << found;
+    }
+}

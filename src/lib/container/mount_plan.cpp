@@ -56,6 +56,11 @@ MountStep link(std::string target, std::string contents) {
     return s;
 }
 
+// nspawn's caps on the container's tmpfs mounts (systemd's TMPFS_LIMITS_RUN
+// and NESTED_TMPFS_LIMITS): without them each could fill the host's memory.
+constexpr const char* kRunLimits = ",size=20%,nr_inodes=800k";
+constexpr const char* kNestedLimits = ",size=10%,nr_inodes=400k";
+
 void plan_dev(std::vector<MountStep>& out, const MountFacts& facts) {
     (void)facts;
     out.push_back(fs("tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME,
@@ -80,7 +85,8 @@ void plan_dev(std::vector<MountStep>& out, const MountFacts& facts) {
                      facts.tty_group_mapped ? "newinstance,ptmxmode=0666,mode=620,gid=5"
                                             : "newinstance,ptmxmode=0666,mode=620"));
     out.push_back(dir("/dev/shm", 01777));
-    out.push_back(fs("tmpfs", "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));
+    out.push_back(fs("tmpfs", "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME,
+                     std::string("mode=1777") + kNestedLimits));
     out.push_back(dir("/dev/mqueue", 0755));
     out.push_back(fs("mqueue", "mqueue", "/dev/mqueue", kNoSuidDevExec, ""));
 }
@@ -205,8 +211,8 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
     // joined one (--network-namespace-path) is the host's user namespace's.
     plan_sys(out, facts, net_namespace(cfg.net) == NetNamespace::Private);
     plan_cgroup_mounts(out, facts.cgroup);
-    out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755"));
-    out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777"));
+    out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, std::string("mode=0755") + kRunLimits));
+    out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, std::string("mode=1777") + kNestedLimits));
 
     // Custom mounts (--bind, --bind-ro, --tmpfs), parents before children as
     // nspawn sorts them; equal targets keep the command line order.
