@@ -22,8 +22,9 @@ Result<void> handle_signals(container::ChildProcess& child, Console& console, co
             continue;
         }
         if (sig == SIGCHLD) continue;  // the pidfd says when PID 1 ends
-        // SIGTERM/SIGINT/SIGHUP/SIGQUIT: as nspawn, the kill signal to PID 1;
-        // a second one kills the container at once.
+        // SIGTERM/SIGINT/SIGHUP/SIGQUIT (and every other signal that would
+        // end spawn): as nspawn, the kill signal to PID 1; a second one kills
+        // the container at once.
         if (!halting && in.kill_signal != SIGKILL && !in.quiet) {
             console.terminal.restore();
             log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");

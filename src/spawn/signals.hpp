@@ -1,5 +1,7 @@
-// SignalGate: the signals spawn handles (SIGCHLD, SIGTERM, SIGINT, SIGHUP,
-// SIGQUIT, SIGWINCH) blocked and read from a signalfd; SIGPIPE ignored.
+// SignalGate: the signals spawn handles (SIGCHLD, SIGWINCH, and every signal
+// that would otherwise end it: SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2,
+// SIGALRM, the real-time signals, ...) blocked and read from a signalfd;
+// SIGPIPE ignored.
 // Opened once, before spawn changes anything on the host, and never undone:
 // a signal that arrives during teardown waits in the signalfd instead of
 // killing spawn half-way, and a guest booted again gets the original mask.

@@ -225,3 +225,20 @@ TEST(CoreFault, TwoStartsOfOneNameAtOnceLeaveTheWinnerAlone) {
         if (HasFailure()) break;
     }
 }
+
+// Any signal that would end spawn is a stop request: spawn tears down (no
+// cgroup, no mount left) instead of dying half-way.
+TEST(CoreFault, EveryTerminatingSignalTearsDown) {
+    TempTree t("busybox");
+    auto before = host_mount_points();
+    for (int sig : {SIGUSR1, SIGUSR2, SIGALRM, SIGPWR, SIGRTMIN + 5, SIGHUP}) {
+        const std::string name = "coresig" + std::to_string(sig) + "-" + std::to_string(getpid());
+        Background bg(spawn_cmd({"-D", t.str(), "-M", name, "sleep", "1000"}));
+        ASSERT_TRUE(eventually([&] { return !machine_cgroups(name).empty(); }, std::chrono::seconds(10)))
+            << strsignal(sig) << ": " << bg.err();
+        kill(bg.pid(), sig);
+        EXPECT_EQ(bg.wait(std::chrono::seconds(20)), 1) << strsignal(sig) << ": " << bg.err();
+        EXPECT_TRUE(machine_cgroups(name).empty()) << strsignal(sig);
+        EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{}) << strsignal(sig);
+    }
+}
