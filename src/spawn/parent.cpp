@@ -22,6 +22,7 @@
 #include "spawn/event_loop.hpp"
 #include "spawn/launch.hpp"
 #include "spawn/signals.hpp"
+#include "spawn/stale_stage.hpp"
 #include "spawn/tree.hpp"
 #include "spawn/users_stage.hpp"
 #include "start/host_facts.hpp"
@@ -59,6 +60,7 @@ Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalG
     // the same instant the second fails here, touching nothing of the first's.
     TRY(machined::Registration::preflight(plan.machine, cfg.register_mode));
     auto name = TRY(container::NameLock::acquire(plan.machine));
+    clear_dead_machines_leftovers(plan.machine);
     UniqueFd netns;
     if (plan.netns == NetNamespace::Joined) netns = TRY_CTX(net::open_netns(plan.network.netns_path), "--network-namespace-path");
     auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, cfg.read_only));

@@ -277,6 +277,44 @@ TEST_F(NetSpawn, NothingLeftAfterSigkillOfSpawn) {
     EXPECT_FALSE(std::filesystem::exists("/run/spawn/network/nskill.ports"));
 }
 
+// Port rules of a machine whose spawn was SIGKILLed would keep sending the
+// host port to the dead guest: any start (here another machine's, without a
+// network) removes them, and leaves a running machine's alone.
+TEST_F(NetSpawn, AnyStartClearsTheRulesOfADeadMachine) {
+    ASSERT_EQ(sh("ip link add br0 type bridge && ip link set br0 up").status, 0);
+    TempTree dead_tree("busybox"), live_tree("busybox"), other_tree("busybox");
+    std::vector<std::string> opts = {"--network-bridge=br0", "--network-address=10.8.6.2/24", "-p", "8084:80"};
+    pid_t pid = fork();
+    if (pid == 0) {
+        auto a = spawn_argv(dead_tree, "nsdead", opts, "sleep 30");
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        exec_argv(a);
+    }
+    ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nsdead") != std::string::npos; }));
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    ASSERT_NE(nft_tables().find("spawn-nsdead"), std::string::npos);
+
+    Background live(spawn_argv(live_tree, "nslive", {"--network-bridge=br0", "--network-address=10.8.6.3/24", "-p",
+                                                     "8085:80"},
+                               "echo UP; " + kUntilReleased));
+    Release release{live_tree};
+    ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nslive") != std::string::npos; }));
+
+    auto r = run(spawn_argv(other_tree, "nsother", {}, "echo OTHER"));
+    EXPECT_EQ(r.status, 0) << failed(r);
+    EXPECT_EQ(r.out, "OTHER\n");
+    EXPECT_EQ(nft_tables().find("spawn-nsdead"), std::string::npos) << nft_tables();
+    EXPECT_NE(nft_tables().find("spawn-nslive"), std::string::npos) << nft_tables();
+    EXPECT_FALSE(std::filesystem::exists("/run/spawn/network/nsdead.ports"));
+    EXPECT_FALSE(std::filesystem::exists("/run/spawn/network/nsdead.lock"));
+    EXPECT_TRUE(std::filesystem::exists("/run/spawn/network/nslive.ports"));
+    release.now();
+    EXPECT_EQ(live.wait().status, 0) << failed(live.wait());
+}
+
 TEST_F(NetSpawn, BadInputOneLineNothingLeft) {
     TempTree t("busybox");
     auto before = links();

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -147,6 +148,29 @@ Result<void> NetworkSetup::remove_leftovers(const NetPlan& plan) {
         auto zl = TRY(ZoneLock::take());
         TRY(remove_bridge_if_empty(nl, plan.zone_bridge));
     }
+    return ok();
+}
+
+std::vector<std::string> NetworkSetup::machines_with_port_rules() {
+    std::vector<std::string> machines;
+    DIR* dir = ::opendir(kLockDir);
+    if (!dir) return machines;  // no machine ever had a network
+    while (auto* e = ::readdir(dir)) {
+        std::string_view n = e->d_name;
+        if (n.size() > 6 && n.ends_with(".ports")) machines.emplace_back(n.substr(0, n.size() - 6));
+    }
+    ::closedir(dir);
+    return machines;
+}
+
+Result<void> NetworkSetup::remove_port_rules_of_dead(const std::string& machine) {
+    auto lock = TRY(take_machine_lock(machine));
+    if (TRY(port_table_exists(machine))) {
+        TRY_CTX(nft_run(port_cleanup_script(machine)), "removing stale port forwarding rules");
+        log::info("Removed stale port forwarding rules of machine {}.", machine);
+    }
+    ::unlink(ports_marker_path(machine).c_str());
+    ::unlink(machine_lock_path(machine).c_str());
     return ok();
 }
 

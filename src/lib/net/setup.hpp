@@ -42,6 +42,16 @@ public:
     // when another instance of the machine is running.
     static Result<void> cleanup_stale(const NetPlan& plan);
 
+    // Machines that have (or had, if their spawn died) port forwarding rules:
+    // the names of the markers in /run/spawn/network.
+    static std::vector<std::string> machines_with_port_rules();
+    // Removes the port forwarding rules (nftables table), the marker and the
+    // lock file of MACHINE, which died without tearing down (SIGKILL of its
+    // spawn): left behind, they keep sending a host port to a dead guest.
+    // Refuses (EBUSY) when its network lock is held (it is alive). The
+    // caller holds the machine's name lock, so no start of it races this.
+    static Result<void> remove_port_rules_of_dead(const std::string& machine);
+
     NetworkSetup(NetworkSetup&& o) noexcept;
     NetworkSetup& operator=(NetworkSetup&&) noexcept = delete;
     NetworkSetup(const NetworkSetup&) = delete;
