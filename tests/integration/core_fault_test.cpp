@@ -1,7 +1,12 @@
 // Bad input and faults: each refusal is one clear line, a non-zero exit, and
 // leaves no mount, cgroup or lock behind; the busy lock; SIGKILL of spawn.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +15,7 @@
 
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "util/fd.hpp"
 
 using namespace spawn::test;
 namespace fs = std::filesystem;
@@ -241,4 +247,37 @@ TEST(CoreFault, EveryTerminatingSignalTearsDown) {
         EXPECT_TRUE(machine_cgroups(name).empty()) << strsignal(sig);
         EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{}) << strsignal(sig);
     }
+}
+
+// A system bus that accepts connections and never answers costs spawn
+// (--register=auto) and mctl a bounded wait, named in one line, instead of
+// sd-bus's 90 s; spawn then runs the machine unregistered.
+TEST(CoreFault, ABusThatNeverAnswersIsABoundedWait) {
+    ScratchDir d;
+    const std::string path = (d.path() / "bus").string();
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path.c_str());
+    spawn::UniqueFd listener(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ASSERT_TRUE(listener);
+    int fd = listener.get();
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    ASSERT_EQ(listen(fd, 16), 0);  // connections queue; none is ever accepted or answered
+    RunOptions o;
+    o.env = {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + path};
+    o.timeout = std::chrono::seconds(60);
+    TempTree t("busybox");
+    auto begin = std::chrono::steady_clock::now();
+    auto r = run({spawn_bin(), "-q", "--register=auto", "-D", t.str(), "echo", "ran"}, o);
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(30));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "ran\n");
+    EXPECT_NE(r.err.find("the system bus at unix:path=" + path + " did not answer within 10 s"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    begin = std::chrono::steady_clock::now();
+    auto m = run({mctl_bin(), "list"}, o);
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(30));
+    EXPECT_EQ(m.status, 1);
+    EXPECT_NE(m.err.find("did not answer within 10 s"), std::string::npos) << m.err;
 }

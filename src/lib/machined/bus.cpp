@@ -1,5 +1,6 @@
 #include "machined/bus.hpp"
 
+#include <chrono>
 #include <cstring>
 
 namespace spawn::bus {
@@ -10,10 +11,34 @@ std::string BusError::message(int r) const {
 }
 
 Result<BusPtr> open_system() {
-    sd_bus* b = nullptr;
-    int r = sd_bus_open_system(&b);
+    sd_bus* raw = nullptr;
+    int r = sd_bus_open_system(&raw);
     if (r < 0) return Error::sys(-r, "connecting to the system bus");
-    return BusPtr(b);
+    // Until the bus answered, a failure closes without flushing (a flush
+    // would wait for the bus to answer, again up to 90 s).
+    CPtr<sd_bus, sd_bus_close_unref> b(raw);
+    // sd-bus would wait up to 90 s for a bus that accepts the connection and
+    // never answers (its authentication timeout): wait for the connection to
+    // be up (authenticated, Hello answered) for kConnectTimeout at most.
+    auto address = [&] {
+        const char* a = nullptr;
+        return sd_bus_get_address(b.get(), &a) >= 0 && a ? std::string(a) : std::string("?");
+    };
+    const auto deadline = std::chrono::steady_clock::now() + kConnectTimeout;
+    for (;;) {
+        r = sd_bus_is_ready(b.get());
+        if (r > 0) return BusPtr(b.release());
+        if (r < 0) return Error::sys(-r, "connecting to the system bus at {}", address());
+        r = sd_bus_process(b.get(), nullptr);
+        if (r < 0) return Error::sys(-r, "connecting to the system bus at {}", address());
+        if (r > 0) continue;
+        auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return Error(ETIMEDOUT, fmt::format("the system bus at {} did not answer within {} s", address(),
+                                                std::chrono::duration_cast<std::chrono::seconds>(kConnectTimeout).count()));
+        r = sd_bus_wait(b.get(), static_cast<uint64_t>(left.count()));
+        if (r < 0 && r != -EINTR) return Error::sys(-r, "connecting to the system bus at {}", address());
+    }
 }
 
 Error call_error(int r, const BusError& e, std::string_view what) {

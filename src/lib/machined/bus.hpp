@@ -4,6 +4,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include <chrono>
 #include <string>
 
 #include "util/cptr.hpp"
@@ -38,7 +39,12 @@ inline constexpr const char* kMachinedManager = "org.freedesktop.machine1.Manage
 inline constexpr const char* kMachinedMachine = "org.freedesktop.machine1.Machine";
 inline constexpr const char* kMachinedImage = "org.freedesktop.machine1.Image";
 
-// Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS or the standard socket).
+// How long open_system() waits for the bus to answer the connection.
+inline constexpr std::chrono::seconds kConnectTimeout{10};
+
+// Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS or the standard
+// socket) and waits until it answered (at most kConnectTimeout: then ETIMEDOUT,
+// naming the bus). Method calls keep sd-bus's own 25 s timeout.
 Result<BusPtr> open_system();
 
 // An Error for a failed call: "<what>: <bus message>", errno from r.

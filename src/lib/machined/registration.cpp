@@ -16,17 +16,27 @@ bool warned = false;
 
 // One connection for the whole start (preflight, register, unregister): each
 // new connection costs a handshake with the bus.
+// A failure to connect is kept too: a bus that does not answer costs its
+// timeout once per start, not once per call.
 std::optional<Machined> cached;
+std::optional<Error> cached_failure;
 std::string cached_address;
 
 Result<Machined*> shared() {
     const char* env = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
     std::string address = env ? env : "";
-    if (cached && address == cached_address && sd_bus_is_open(cached->bus()) > 0) return &*cached;
+    if (address == cached_address) {
+        if (cached && sd_bus_is_open(cached->bus()) > 0) return &*cached;
+        if (cached_failure) return *cached_failure;
+    }
     cached.reset();
+    cached_failure.reset();
     cached_address = address;
     auto m = Machined::connect();
-    if (!m) return std::move(m).error();
+    if (!m) {
+        cached_failure = m.error();
+        return std::move(m).error();
+    }
     cached.emplace(std::move(*m));
     return &*cached;
 }
