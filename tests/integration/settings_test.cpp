@@ -333,3 +333,26 @@ TEST(Settings, TheUnitsCommandLineLetsTheFileWin) {
     EXPECT_EQ(std::find(out.begin(), out.end(), "host0"), out.end()) << r.out;
     EXPECT_NE(std::find(out.begin(), out.end(), "lo"), out.end()) << r.out;
 }
+
+// Beside the tree a symlink is not followed: whoever owns that directory
+// could point it at any file root can read, and have spawn quote it. In the
+// trusted places (root's own) it is.
+TEST(Settings, SymlinkBesideTheTreeIsNotFollowed) {
+    TempTree t("busybox");
+    ScratchDir d;
+    auto target = d.path() / "real.nspawn";
+    std::ofstream(target) << "[Exec]\nHostname=vialink\n";
+    auto link = beside(t);
+    fs::create_symlink(target, link);
+    auto r = run(spawn_cmd({"-D", t.str(), "hostname"}));
+    fs::remove(link);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "spawn: Settings file " + link.string() +
+                         " is a symbolic link; not following it beside the tree (put the file itself there, or in "
+                         "/etc/systemd/nspawn/)\n");
+    fs::create_directories(in_run(t).parent_path());
+    fs::create_symlink(target, in_run(t));
+    auto ok = run(spawn_cmd({"-D", t.str(), "hostname"}));
+    fs::remove(in_run(t));
+    EXPECT_EQ(ok.out, "vialink\n") << ok.err;
+}

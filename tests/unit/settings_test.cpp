@@ -341,3 +341,10 @@ TEST(SettingsFile, RandomFilesGiveAResultOrOneLine) {
         }
     }
 }
+
+TEST(SettingsFile, ErrorsQuoteAtMost80CharactersWithoutControlBytes) {
+    auto m = parse_error("[Exec]\n" + std::string(500, 'z') + "\x1b[2J\n");
+    EXPECT_NE(m.find("got '" + std::string(80, 'z') + "...'"), std::string::npos) << m;
+    auto c = parse_error("[Exec]\nno equals \x1b[31m here\n");
+    EXPECT_NE(c.find("no equals ?[31m here"), std::string::npos) << c;
+}

@@ -223,6 +223,14 @@ size_t first_bad_byte(std::string_view s) {
     return std::string_view::npos;
 }
 
+// S for an error message: at most 80 characters, control characters as '?'.
+std::string quoted(std::string_view s) {
+    std::string out;
+    for (char c : s.substr(0, 80)) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    if (s.size() > 80) out += "...";
+    return out;
+}
+
 std::string_view trim(std::string_view s) {
     auto b = s.find_first_not_of(" \t\r");
     if (b == std::string_view::npos) return {};
@@ -311,15 +319,16 @@ Result<SettingsFile> parse_settings_file(std::string_view text, std::string path
 
         if (l.front() == '[') {
             if (l.back() != ']' || l.size() < 3)
-                return Error::msg("{}: invalid section header '{}'", where(), l);
+                return Error::msg("{}: invalid section header '{}'", where(), quoted(l));
             section = std::string(l.substr(1, l.size() - 2));
             section_known = known_section(section);
-            if (!section_known) file.warnings.push_back(fmt::format("{}: Unknown section '{}'. Ignoring.", where(), section));
+            if (!section_known)
+                file.warnings.push_back(fmt::format("{}: Unknown section '{}'. Ignoring.", where(), quoted(section)));
             continue;
         }
         auto eq = l.find('=');
         if (eq == std::string_view::npos)
-            return Error::msg("{}: expected KEY=VALUE or [Section], got '{}'", where(), l);
+            return Error::msg("{}: expected KEY=VALUE or [Section], got '{}'", where(), quoted(l));
         std::string_view name = trim(l.substr(0, eq));
         std::string_view value = trim(l.substr(eq + 1));
         if (section.empty()) {
@@ -329,7 +338,8 @@ Result<SettingsFile> parse_settings_file(std::string_view text, std::string path
         if (!section_known) continue;
         const Key* key = find_key(section, name);
         if (!key) {
-            file.warnings.push_back(fmt::format("{}: Unknown key '{}' in section [{}], ignoring.", where(), name, section));
+            file.warnings.push_back(
+                fmt::format("{}: Unknown key '{}' in section [{}], ignoring.", where(), quoted(name), quoted(section)));
             continue;
         }
         bool privileged = key->trust == Trust::Trusted || (key->trust == Trust::AllowListed && !deny_list_only(value));
@@ -342,7 +352,7 @@ Result<SettingsFile> parse_settings_file(std::string_view text, std::string path
             continue;
         }
         if (auto r = key->apply(file.values, value); !r.ok())
-            return Error::msg("{}: {}={}: {}", where(), name, value, r.error().message());
+            return Error::msg("{}: {}={}: {}", where(), name, quoted(value), r.error().message());
     }
     if (!file.values.command.empty() && !(file.values.settings_mask & setting::StartMode))
         file.warnings.push_back(fmt::format(

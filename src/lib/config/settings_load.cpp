@@ -13,9 +13,14 @@ namespace spawn {
 namespace {
 
 // Opens PATH for reading; an absent file is an empty fd, not an error.
-Result<UniqueFd> open_if_exists(const std::string& path) {
+// FOLLOW: whether a symlink there is followed (not beside the tree, where
+// whoever owns the directory could point it at any file root can read).
+Result<UniqueFd> open_if_exists(const std::string& path, bool follow) {
     // O_NONBLOCK: a FIFO in its place must not hang the start.
-    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW)));
+    if (!fd && errno == ELOOP && !follow)
+        return Error::msg("Settings file {} is a symbolic link; not following it beside the tree (put the file "
+                          "itself there, or in /etc/systemd/nspawn/)", path);
     if (!fd && errno != ENOENT) return Error::errno_("Failed to open settings file {}", path);
     return fd;
 }
@@ -53,13 +58,14 @@ Result<std::optional<SettingsSource>> find_settings_file(const Config& cfg) {
     for (const char* dir : {"/etc/systemd/nspawn", "/run/systemd/nspawn"})
         for (const auto& n : names) {
             std::string p = std::string(dir) + "/" + n;
-            if (auto fd = TRY(open_if_exists(p))) return std::optional(SettingsSource{p, true, std::move(fd)});
+            if (auto fd = TRY(open_if_exists(p, true))) return std::optional(SettingsSource{p, true, std::move(fd)});
         }
     if (cfg.directory.empty() || cfg.directory == "/") return std::optional<SettingsSource>();
     std::string beside = parent_of(cfg.directory);
     for (const auto& n : names) {
         std::string p = (beside == "/" ? "" : beside) + "/" + n;
-        if (auto fd = TRY(open_if_exists(p))) return std::optional(SettingsSource{p, cfg.settings == SettingsMode::Trusted, std::move(fd)});
+        if (auto fd = TRY(open_if_exists(p, false)))
+            return std::optional(SettingsSource{p, cfg.settings == SettingsMode::Trusted, std::move(fd)});
     }
     return std::optional<SettingsSource>();
 }
