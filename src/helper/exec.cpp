@@ -83,6 +83,14 @@ void raise_ambient(const ExecRequest& r, bool other_user) {
         if (r.chdir_required) fail(r, "changing directory to " + r.chdir);
         if (chdir("/") < 0) fail(r, "chdir /");
     }
+    // -Z: the label the next exec gives the program (setexeccon()).
+    if (!r.selinux_label.empty()) {
+        int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+        bool written = fd >= 0 && write(fd, r.selinux_label.data(), r.selinux_label.size()) ==
+                                      static_cast<ssize_t>(r.selinux_label.size());
+        if (fd >= 0) close(fd);
+        if (!written) fail(r, "setting the SELinux label " + r.selinux_label + " for the program");
+    }
     if (!r.argv.empty()) {
         std::vector<char*> argv;
         for (const auto& a : r.argv) argv.push_back(const_cast<char*>(a.c_str()));

@@ -149,6 +149,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
     req.chdir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
     req.chdir_required = !cfg.chdir.empty();
     req.listen_fds = l.plan->listen_fds;
+    req.selinux_label = l.plan->selinux_label;
     req.argv = p.argv;
     if (p.argv.empty()) req.shells = {p.user.shell, "/bin/bash", "/bin/sh"};  // a login shell, as nspawn
 

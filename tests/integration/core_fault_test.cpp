@@ -281,3 +281,20 @@ TEST(CoreFault, ABusThatNeverAnswersIsABoundedWait) {
     EXPECT_EQ(m.status, 1);
     EXPECT_NE(m.err.find("did not answer within 10 s"), std::string::npos) << m.err;
 }
+
+// Where SELinux is not enabled (this kind of machine), -Z and -L are refused
+// in one line before anything is set up.
+TEST(CoreFault, SelinuxLabelsWithoutSelinuxAreRefused) {
+    if (access("/sys/fs/selinux/enforce", F_OK) == 0) GTEST_SKIP() << "SELinux is enabled on this host";
+    TempTree t("busybox");
+    const std::string name = "coreselinux" + std::to_string(getpid());
+    auto before = host_mount_points();
+    for (const char* opt : {"-Zsystem_u:system_r:container_t:s0", "--selinux-apifs-context=system_u:object_r:x:s0"}) {
+        auto r = run(spawn_cmd({"-D", t.str(), "-M", name, opt, "/bin/true"}));
+        EXPECT_EQ(r.status, 1) << opt;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find("SELinux is not enabled on this host"), std::string::npos) << r.err;
+        EXPECT_TRUE(machine_cgroups(name).empty());
+        EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
+    }
+}

@@ -25,6 +25,7 @@ TEST(HelperProtocol, ExecRequestRoundTrip) {
     r.ambient_capabilities = (1ULL << 13) | (1ULL << 40);
     r.chdir = "/home/alice";
     r.listen_fds = 2;
+    r.selinux_label = "system_u:system_r:container_t:s0:c1,c2";
     r.argv = {"/bin/sh", "-c", "echo --; echo --sync-fd=1"};
     std::string err;
     auto back = parse_exec_request(helper_args(r), &err);
@@ -40,6 +41,7 @@ TEST(HelperProtocol, ExecRequestRoundTrip) {
     EXPECT_EQ(back->chdir, "/home/alice");
     EXPECT_FALSE(back->chdir_required);
     EXPECT_EQ(back->listen_fds, 2);
+    EXPECT_EQ(back->selinux_label, r.selinux_label);
     EXPECT_EQ(back->argv, r.argv);  // options after "--" belong to the program
     EXPECT_TRUE(back->shells.empty());
 }

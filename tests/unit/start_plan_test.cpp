@@ -308,3 +308,37 @@ TEST(StartPlan, AUserNamespaceIsClonedWithTheOthersAndShapesTheMounts) {
     EXPECT_FALSE(plan_start(c, hybrid_host(), TreeFacts{"/srv/tree", std::nullopt, 1000, 1000}, kRandom).ok());
     EXPECT_FALSE(plan(command()).clone_flags & CLONE_NEWUSER);
 }
+
+// -Z / -L need SELinux on the host: refused in one line before anything is
+// set up where it is not; applied (the helper's exec label, the API file
+// systems' context=) where it is.
+TEST(StartPlan, SelinuxLabelsNeedSelinux) {
+    Config z;
+    z.machine = "m";
+    z.selinux_context = "system_u:system_r:container_t:s0";
+    auto refused = plan_start(z, hybrid_host(), kTree, kRandom);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message(),
+              "SELinux is not enabled on this host: --selinux-context=system_u:system_r:container_t:s0 cannot be applied");
+    Config l;
+    l.machine = "m";
+    l.selinux_apifs_context = "system_u:object_r:container_file_t:s0";
+    EXPECT_NE(plan_start(l, hybrid_host(), kTree, kRandom).error().message().find("--selinux-apifs-context="),
+              std::string::npos);
+
+    HostFacts selinux = hybrid_host();
+    selinux.selinux_enabled = true;
+    l.selinux_context = z.selinux_context;
+    auto p = plan(l, selinux);
+    EXPECT_EQ(p.selinux_label, "system_u:system_r:container_t:s0");
+    int labelled = 0;
+    for (const auto& st : p.mounts) {
+        bool api = st.kind == container::StepKind::Mount &&
+                   (st.target == "/dev" || st.target == "/dev/shm" || st.target == "/dev/pts" ||
+                    st.target == "/dev/mqueue" || st.target == "/run" || st.target == "/tmp");
+        bool has = st.data.find("context=\"system_u:object_r:container_file_t:s0\"") != std::string::npos;
+        EXPECT_EQ(api, has) << st.target << " " << st.data;
+        labelled += has;
+    }
+    EXPECT_EQ(labelled, 6);
+}

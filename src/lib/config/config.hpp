@@ -151,6 +151,8 @@ struct Config {
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
     SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
     UserNamespace userns;               // -U, --private-users, --private-users-ownership
+    std::string selinux_context;        // -Z: the payload's SELinux label (needs SELinux on the host)
+    std::string selinux_apifs_context;  // -L: the label of the API file systems (needs SELinux)
     std::vector<std::string> bind_users;// --bind-user=USER (host users, needs a user namespace)
 
     // The payload process (container/payload.hpp).

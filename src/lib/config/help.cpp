@@ -17,6 +17,7 @@ Command-line compatible with systemd-nspawn.
   -h --help                 Show this help
      --version              Print version string
   -q --quiet                Do not show status information
+     --no-pager             Do not pipe output into a pager (spawn never does)
      --settings=BOOLEAN     Load additional settings from .spawn/.nspawn file
                             (yes, no, override: the file wins, trusted: trust
                             a file beside the tree too)
@@ -63,6 +64,12 @@ Security:
                             Not useful if booting a machine
      --no-new-privileges=BOOL
                             Set PR_SET_NO_NEW_PRIVS flag for container payload
+  -Z --selinux-context=SECLABEL
+                            Set the SELinux security context to be used by
+                            processes in the container (SELinux hosts only)
+  -L --selinux-apifs-context=SECLABEL
+                            Set the SELinux security context to be used by
+                            API/tmpfs file systems in the container
 
 Resources:
      --rlimit=NAME=SOFT[:HARD]

@@ -63,11 +63,21 @@ enum : int {
     ARG_PRIVATE_USERS_OWNERSHIP,
     ARG_BIND_USER,
     ARG_SETTINGS,
+    ARG_NO_PAGER,
+    // Recognized, and refused until spawn has them (unsupported_option()).
+    ARG_TEMPLATE,
+    ARG_VOLATILE,
+    ARG_OVERLAY,
+    ARG_OVERLAY_RO,
+    ARG_ROOT_HASH,
+    ARG_ROOT_HASH_SIG,
+    ARG_VERITY_DATA,
+    ARG_OCI_BUNDLE,
 };
 
 // Leading '+': stop at the first non-option (the command). ':' after it:
 // report a missing argument as ':' and print nothing.
-constexpr const char* kShortOptions = "+:hD:u:abM:jS:qp:nE:PU";
+constexpr const char* kShortOptions = "+:hD:u:abM:jS:qp:nE:PUZ:L:xi:";
 
 const struct option kLongOptions[] = {
     {"help", no_argument, nullptr, 'h'},
@@ -117,6 +127,19 @@ const struct option kLongOptions[] = {
     {"private-users-ownership", required_argument, nullptr, ARG_PRIVATE_USERS_OWNERSHIP},
     {"bind-user", required_argument, nullptr, ARG_BIND_USER},
     {"settings", required_argument, nullptr, ARG_SETTINGS},
+    {"no-pager", no_argument, nullptr, ARG_NO_PAGER},
+    {"selinux-context", required_argument, nullptr, 'Z'},
+    {"selinux-apifs-context", required_argument, nullptr, 'L'},
+    {"ephemeral", no_argument, nullptr, 'x'},
+    {"image", required_argument, nullptr, 'i'},
+    {"template", required_argument, nullptr, ARG_TEMPLATE},
+    {"volatile", optional_argument, nullptr, ARG_VOLATILE},
+    {"overlay", required_argument, nullptr, ARG_OVERLAY},
+    {"overlay-ro", required_argument, nullptr, ARG_OVERLAY_RO},
+    {"root-hash", required_argument, nullptr, ARG_ROOT_HASH},
+    {"root-hash-sig", required_argument, nullptr, ARG_ROOT_HASH_SIG},
+    {"verity-data", required_argument, nullptr, ARG_VERITY_DATA},
+    {"oci-bundle", required_argument, nullptr, ARG_OCI_BUNDLE},
     {"quiet", no_argument, nullptr, 'q'},
     {nullptr, 0, nullptr, 0},
 };
@@ -205,6 +228,17 @@ std::optional<uint16_t> parse_ip_port(std::string_view s) {
 constexpr const char* kNameRules =
     "expected 1-64 characters of letters, digits, '-' and '.', in dot-separated labels that neither begin nor end "
     "with '-'";
+
+// Options of nspawn spawn recognizes and refuses (unsupported_option()).
+bool is_refused(int c) {
+    switch (c) {
+    case 'x': case 'i': case ARG_TEMPLATE: case ARG_VOLATILE: case ARG_OVERLAY: case ARG_OVERLAY_RO:
+    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+        return true;
+    default:
+        return false;
+    }
+}
 
 // The settings group option C belongs to (0: none: it is never in a settings
 // file, or, for --rlimit, its bit depends on the value).
@@ -431,6 +465,20 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case ARG_SETTINGS:
         cfg.settings = TRY(parse_settings_mode(arg));
         break;
+    case ARG_NO_PAGER:
+        break;  // spawn never pages its output
+    case 'Z':
+    case 'L': {
+        if (arg.empty()) return Error::msg("Invalid {}: '' (expected an SELinux label)", name());
+        for (char ch : arg)
+            if (static_cast<unsigned char>(ch) <= 32 || ch == '"' || ch == ',' || ch == 127)
+                return Error::msg("Invalid {}: '{}' (not an SELinux label)", name(), arg);
+        (c == 'Z' ? cfg.selinux_context : cfg.selinux_apifs_context) = std::string(arg);
+        break;
+    }
+    case 'x': case 'i': case ARG_TEMPLATE: case ARG_VOLATILE: case ARG_OVERLAY: case ARG_OVERLAY_RO:
+    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+        return unsupported_option(long_name_of(c));
     default:
         return Error::msg("internal error: unhandled option {}", name());
     }
@@ -451,7 +499,8 @@ Result<void> apply_long_option(Config& cfg, std::string_view long_name, std::str
 
 std::vector<std::string> spawn_long_option_names() {
     std::vector<std::string> out;
-    for (const auto* o = kLongOptions; o->name; ++o) out.emplace_back(o->name);
+    for (const auto* o = kLongOptions; o->name; ++o)
+        if (!is_refused(o->val)) out.emplace_back(o->name);
     return out;
 }
 
@@ -745,6 +794,11 @@ Result<SettingsMode> parse_settings_mode(std::string_view s) {
     if (s == "trusted") return SettingsMode::Trusted;
     if (auto b = str::parse_bool(s)) return *b ? SettingsMode::Yes : SettingsMode::No;
     return Error::msg("Invalid --settings: '{}' (expected yes, no, override or trusted)", s);
+}
+
+Error unsupported_option(std::string_view option) {
+    return Error(EOPNOTSUPP, fmt::format("{} is not supported by spawn yet (systemd-nspawn has it; spawn refuses "
+                                         "it rather than run the machine without it)", option));
 }
 
 std::string_view register_mode_name(RegisterMode m) {

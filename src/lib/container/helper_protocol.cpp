@@ -72,6 +72,7 @@ std::vector<std::string> helper_args(const ExecRequest& r) {
     if (r.ambient_capabilities) a.push_back("--ambient-caps=" + std::to_string(r.ambient_capabilities));
     if (!r.chdir.empty()) a.push_back((r.chdir_required ? "--chdir-required=" : "--chdir=") + r.chdir);
     if (r.listen_fds > 0) a.push_back("--listen-fds=" + std::to_string(r.listen_fds));
+    if (!r.selinux_label.empty()) a.push_back("--selinux-label=" + r.selinux_label);
     for (const auto& s : r.shells) a.push_back("--shell=" + s);
     a.emplace_back("--");
     a.insert(a.end(), r.argv.begin(), r.argv.end());
@@ -123,6 +124,7 @@ std::optional<ExecRequest> parse_exec_request(const std::vector<std::string>& ar
             r.chdir_required = name == "chdir-required";
             good = !v.empty();
         } else if (name == "listen-fds") good = parse_number(v, &r.listen_fds);
+        else if (name == "selinux-label") good = !(r.selinux_label = v).empty();
         else if (name == "shell") r.shells.push_back(v);
         else {
             *error = "unknown option --" + name;

@@ -39,6 +39,7 @@ struct ExecRequest {
     std::string chdir;         // working directory ("" = stay)
     bool chdir_required = false;  // a failed chdir is an error (else: "/")
     int listen_fds = 0;        // fds 3.. handed to the payload (the stub closes them)
+    std::string selinux_label; // -Z: the program's SELinux label ("" = inherited)
     std::vector<std::string> argv;    // the program (PATH search in the environment's PATH)
     std::vector<std::string> shells;  // no argv: login shells tried in order
 };

@@ -213,6 +213,11 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
     plan_cgroup_mounts(out, facts.cgroup);
     out.push_back(fs("tmpfs", "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, std::string("mode=0755") + kRunLimits));
     out.push_back(fs("tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, std::string("mode=1777") + kNestedLimits));
+    if (!facts.apifs_label.empty())
+        for (auto& st : out)
+            if (st.kind == StepKind::Mount && (st.target == "/dev" || st.target == "/dev/shm" || st.target == "/dev/pts" ||
+                                               st.target == "/dev/mqueue" || st.target == "/run" || st.target == "/tmp"))
+                st.data += (st.data.empty() ? "" : ",") + fmt::format("context=\"{}\"", facts.apifs_label);
 
     // Custom mounts (--bind, --bind-ro, --tmpfs), parents before children as
     // nspawn sorts them; equal targets keep the command line order.

@@ -65,6 +65,9 @@ struct MountFacts {
     bool tty_group_mapped = true;  // GID 5 exists in the container (devpts gid=5)
     // --bind-user: host home -> /run/host/home/USER, bound like a --bind.
     std::vector<std::pair<std::string, std::string>> user_homes;
+    // -L: the SELinux label of the API file systems (/dev, /dev/shm,
+    // /dev/pts, /dev/mqueue, /run, /tmp): context="LABEL" in their options.
+    std::string apifs_label;
 };
 
 // Paths masked inside /proc (bind-mounted over with /dev/null, read-only).

@@ -27,6 +27,7 @@ Result<HostFacts> probe_host() {
         h.cgroup2_root_controllers = read_text_file("/sys/fs/cgroup/cgroup.controllers");
     h.own_cgroup_text = TRY(read_file("/proc/self/cgroup"));
     h.systemd_booted = machined::systemd_booted();
+    h.selinux_enabled = ::access("/sys/fs/selinux/enforce", F_OK) == 0;
     h.stdin_tty = isatty(STDIN_FILENO);
     h.stdout_tty = isatty(STDOUT_FILENO);
     h.term = env("TERM").value_or("");

@@ -24,6 +24,7 @@ struct HostFacts {
     std::string cgroup2_root_controllers;  // /sys/fs/cgroup/cgroup.controllers (unified hosts)
     std::string own_cgroup_text;           // /proc/self/cgroup (for --keep-unit)
     bool systemd_booted = false;           // systemd is PID 1
+    bool selinux_enabled = false;          // selinuxfs is mounted (/sys/fs/selinux/enforce): -Z and -L can apply
     bool stdin_tty = false, stdout_tty = false;
     std::string term;                      // $TERM ("" when unset)
     pid_t pid = 0;                         // spawn's PID (LISTEN_PID is checked against it)

@@ -111,6 +111,12 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     mount_facts.userns = p.userns.enabled();
     // GID 5 (tty) is in every range that can hold it; a range given smaller has no tty group.
     mount_facts.tty_group_mapped = !p.userns.range || p.userns.range->count > 5;
+    if ((!cfg.selinux_context.empty() || !cfg.selinux_apifs_context.empty()) && !host.selinux_enabled)
+        return Error::msg("SELinux is not enabled on this host: {} cannot be applied",
+                          !cfg.selinux_context.empty() ? "--selinux-context=" + cfg.selinux_context
+                                                       : "--selinux-apifs-context=" + cfg.selinux_apifs_context);
+    p.selinux_label = cfg.selinux_context;
+    mount_facts.apifs_label = cfg.selinux_apifs_context;
     p.bound_users = host.bound_users;
     for (const auto& u : p.bound_users) mount_facts.user_homes.emplace_back(u.home, container::bound_home(u));
     p.mounts = container::plan_mounts(cfg, mount_facts);

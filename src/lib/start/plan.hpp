@@ -58,6 +58,7 @@ struct StartPlan {
     ConsoleMode console = ConsoleMode::Pipe;
     std::string term;               // TERM of the payload (the host's on a terminal, else vt220)
     int listen_fds = 0;             // LISTEN_FDS passed through (fds 3..)
+    std::string selinux_label;      // -Z: the payload's SELinux label (the helper sets it for its exec)
     int kill_signal = 0;            // sent to PID 1 on SIGTERM/SIGINT/SIGHUP/SIGQUIT
     NetNamespace netns = NetNamespace::Host;
     uint64_t clone_flags = 0;       // CLONE_NEW* of the container's first process
