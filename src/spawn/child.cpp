@@ -21,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "container/etc_files.hpp"
 #include "container/bind_user.hpp"
 #include "container/caps.hpp"
 #include "container/console.hpp"
@@ -191,6 +192,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));
+    container::apply_resolv_conf(l.plan->resolv_conf, root.get(), std::nullopt);
+    container::apply_timezone(l.plan->timezone, root.get(), std::nullopt);
     TRY(l.child_end->wait(Barrier::HostReady));
     if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, true)));

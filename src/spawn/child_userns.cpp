@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "container/etc_files.hpp"
 #include "container/bind_user.hpp"
 #include "container/console.hpp"
 #include "container/mount.hpp"
@@ -125,6 +126,9 @@ Result<void> setup_outer(const Launch& l) {
         TRY(container::apply_mount_plan(root.get(),
                                         owned_by_container_root(container::userns_part(plan.mounts, false), base),
                                         &prepared));
+        // As the container's root: what is created is its own.
+        container::apply_resolv_conf(plan.resolv_conf, root.get(), std::nullopt);
+        container::apply_timezone(plan.timezone, root.get(), std::nullopt);
     }
     // The tree becomes this mount namespace's root, so the container's copy
     // of it starts there (and cannot unmount it to see the host's).

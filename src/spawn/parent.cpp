@@ -55,6 +55,7 @@ Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalG
     start::HostFacts host = probed;
     host.bound_users = TRY(container::resolve_bound_users(cfg.bind_users));
     const start::StartPlan plan = TRY(start::plan_start(cfg, host, tree.facts, TRY(random_uuid())));
+    for (const auto& w : plan.warnings) log::warn("{}", w);
     // A live machine of this name is refused (naming its leader), a stale
     // registration cleared; then the name is claimed: of two starts of it at
     // the same instant the second fails here, touching nothing of the first's.

@@ -137,6 +137,17 @@ TEST_F(DebianGuest, LoginAndShellGoThroughTheGuestsDbus) {
     EXPECT_NE(esc.err.find("Connection to machine " + name_ + " terminated."), std::string::npos);
 }
 
+// Out of the box (--resolv-conf=auto, --timezone=auto) a booted guest
+// resolves with the host's resolvers and shows the host's zone.
+TEST_F(DebianGuest, UsesTheHostsResolversAndZone) {
+    auto r = run_mctl({"exec", name_, "cat", "/etc/resolv.conf"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, read_file("/etc/resolv.conf"));
+    auto z = run_mctl({"exec", name_, "sh", "-c", "date +%Z; md5sum < /etc/localtime"});
+    EXPECT_EQ(z.status, 0) << z.err;
+    EXPECT_EQ(z.out, sh("date +%Z; md5sum < /etc/localtime").out);
+}
+
 TEST_F(DebianGuest, ExecReturnsStatusAndSeparateStreams) {
     auto r = run_mctl({"exec", name_, "sh", "-c", "cat /proc/1/comm; read x; echo got-$x; echo oops >&2; exit 42"}, "line\n");
     EXPECT_EQ(r.status, 42);

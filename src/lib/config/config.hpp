@@ -25,6 +25,15 @@ inline constexpr const char* kImageSearchPath[] = {
 enum class ConsoleMode { Interactive, ReadOnly, Passive, Pipe, Autopipe };
 enum class RegisterMode { Yes, No, Auto };
 enum class LinkJournal { No, Host, TryHost, Guest, TryGuest, Auto };
+// --resolv-conf: how the guest's /etc/resolv.conf is set up (nspawn 252).
+// COPY writes the file unless the guest has a symlink there; REPLACE replaces
+// whatever is there; BIND mounts the host's read-only over it.
+enum class ResolvConfMode {
+    Off, CopyHost, CopyStatic, CopyUplink, CopyStub, ReplaceHost, ReplaceStatic, ReplaceUplink, ReplaceStub,
+    BindHost, BindStatic, BindUplink, BindStub, Delete, Auto,
+};
+// --timezone: how the guest's /etc/localtime follows the host's (nspawn 252).
+enum class TimezoneMode { Off, Copy, Bind, Symlink, Delete, Auto };
 // --settings: whether a settings file is read (config/settings.hpp) and who
 // wins where it and the command line both give a setting.
 enum class SettingsMode {
@@ -169,6 +178,8 @@ struct Config {
     std::string slice;                  // -S/--slice
     std::vector<std::string> properties;// --property=NAME=VALUE
     LinkJournal link_journal = LinkJournal::Auto;  // --link-journal / -j
+    ResolvConfMode resolv_conf = ResolvConfMode::Auto;  // --resolv-conf
+    TimezoneMode timezone = TimezoneMode::Auto;         // --timezone
 
     // Settings files (config/settings.hpp).
     SettingsMode settings = SettingsMode::Yes;  // --settings

@@ -148,6 +148,11 @@ Integration:
      --link-journal=MODE    Link up guest journal, one of no, auto, guest,
                             host, try-guest, try-host
   -j                        Equivalent to --link-journal=try-guest
+     --resolv-conf=MODE     Select mode of /etc/resolv.conf initialization
+                            (off, copy-*, replace-*, bind-* of host, static,
+                            uplink or stub; delete; auto)
+     --timezone=MODE        Select mode of /etc/localtime initialization
+                            (off, copy, bind, symlink, delete, auto)
 
 Input/Output:
      --console=MODE         Select how stdin/stdout/stderr and /dev/console are

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "config/etc_options.hpp"
 #include "config/names.hpp"
 #include "config/payload_options.hpp"
 #include "config/capabilities.hpp"
@@ -64,6 +65,8 @@ enum : int {
     ARG_BIND_USER,
     ARG_SETTINGS,
     ARG_NO_PAGER,
+    ARG_RESOLV_CONF,
+    ARG_TIMEZONE,
     // Recognized, and refused until spawn has them (unsupported_option()).
     ARG_TEMPLATE,
     ARG_VOLATILE,
@@ -128,6 +131,8 @@ const struct option kLongOptions[] = {
     {"bind-user", required_argument, nullptr, ARG_BIND_USER},
     {"settings", required_argument, nullptr, ARG_SETTINGS},
     {"no-pager", no_argument, nullptr, ARG_NO_PAGER},
+    {"resolv-conf", required_argument, nullptr, ARG_RESOLV_CONF},
+    {"timezone", required_argument, nullptr, ARG_TIMEZONE},
     {"selinux-context", required_argument, nullptr, 'Z'},
     {"selinux-apifs-context", required_argument, nullptr, 'L'},
     {"ephemeral", no_argument, nullptr, 'x'},
@@ -269,6 +274,8 @@ uint64_t setting_of_option(int c) {
     case 'S': return setting::Slice;
     case ARG_CONSOLE: case 'P': return setting::ConsoleMode;
     case ARG_BIND_USER: return setting::BindUser;
+    case ARG_RESOLV_CONF: return setting::ResolvConf;
+    case ARG_TIMEZONE: return setting::Timezone;
     default: return 0;
     }
 }
@@ -467,6 +474,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         break;
     case ARG_NO_PAGER:
         break;  // spawn never pages its output
+    case ARG_RESOLV_CONF:
+        cfg.resolv_conf = TRY(parse_resolv_conf_mode(arg));
+        break;
+    case ARG_TIMEZONE:
+        cfg.timezone = TRY(parse_timezone_mode(arg));
+        break;
     case 'Z':
     case 'L': {
         if (arg.empty()) return Error::msg("Invalid {}: '' (expected an SELinux label)", name());

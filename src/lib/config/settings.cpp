@@ -407,6 +407,8 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
     if (take(setting::OomScoreAdjust)) cfg.oom_score_adjust = f.oom_score_adjust;
     if (take(setting::CpuAffinity)) cfg.cpu_affinity = f.cpu_affinity;
     if (take(setting::LinkJournal)) cfg.link_journal = f.link_journal;
+    if (take(setting::ResolvConf)) cfg.resolv_conf = f.resolv_conf;
+    if (take(setting::Timezone)) cfg.timezone = f.timezone;
 }
 
 }  // namespace spawn

@@ -1,5 +1,7 @@
 #include "start/host_facts.hpp"
 
+#include "container/etc_files.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -36,6 +38,7 @@ Result<HostFacts> probe_host() {
     h.listen_pid = env("LISTEN_PID");
     h.devices = container::host_device_facts();
     h.rlimits = container::probe_rlimit_facts();
+    container::gather_etc_facts(h.etc);
     return h;
 }
 

@@ -13,6 +13,7 @@
 
 #include "container/cgroup_hierarchies.hpp"
 #include "container/device_policy.hpp"
+#include "container/etc_plan.hpp"
 #include "container/payload.hpp"
 #include "util/result.hpp"
 
@@ -31,6 +32,7 @@ struct HostFacts {
     std::optional<std::string> listen_fds, listen_pid;  // $LISTEN_FDS, $LISTEN_PID
     container::DeviceFacts devices;        // /proc/devices and stat() of host paths
     container::RlimitFacts rlimits;        // PID 1's limits and nr_open (nspawn's default limits)
+    container::EtcFacts etc;               // the host's resolv.conf and localtime (--resolv-conf, --timezone)
     std::vector<container::BoundUser> bound_users;  // --bind-user (resolve_bound_users, by the start)
 };
 

@@ -116,6 +116,13 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
                           !cfg.selinux_context.empty() ? "--selinux-context=" + cfg.selinux_context
                                                        : "--selinux-apifs-context=" + cfg.selinux_apifs_context);
     p.selinux_label = cfg.selinux_context;
+    container::EtcFacts etc = host.etc;
+    etc.private_network = p.netns != NetNamespace::Host;
+    etc.etc_writable = !cfg.read_only;
+    p.resolv_conf = container::plan_resolv_conf(cfg.resolv_conf, etc);
+    std::string tz_warning;
+    p.timezone = container::plan_timezone(cfg.timezone, etc, &tz_warning);
+    if (!tz_warning.empty()) p.warnings.push_back("--timezone: " + tz_warning);
     mount_facts.apifs_label = cfg.selinux_apifs_context;
     p.bound_users = host.bound_users;
     for (const auto& u : p.bound_users) mount_facts.user_homes.emplace_back(u.home, container::bound_home(u));

@@ -18,6 +18,7 @@
 #include "container/cgroup_limits.hpp"
 #include "container/cgroup_plan.hpp"
 #include "container/device_policy.hpp"
+#include "container/etc_plan.hpp"
 #include "container/mount_plan.hpp"
 #include "container/payload.hpp"
 #include "container/seccomp_plan.hpp"
@@ -59,6 +60,9 @@ struct StartPlan {
     std::string term;               // TERM of the payload (the host's on a terminal, else vt220)
     int listen_fds = 0;             // LISTEN_FDS passed through (fds 3..)
     std::string selinux_label;      // -Z: the payload's SELinux label (the helper sets it for its exec)
+    container::ResolvConfPlan resolv_conf;  // --resolv-conf: the guest's /etc/resolv.conf
+    container::TimezonePlan timezone;       // --timezone: the guest's /etc/localtime
+    std::vector<std::string> warnings;      // printed by the start (one line each)
     int kill_signal = 0;            // sent to PID 1 on SIGTERM/SIGINT/SIGHUP/SIGQUIT
     NetNamespace netns = NetNamespace::Host;
     uint64_t clone_flags = 0;       // CLONE_NEW* of the container's first process
