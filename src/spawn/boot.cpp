@@ -42,6 +42,7 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan,
         b.env.push_back("LISTEN_FDS=" + std::to_string(plan.listen_fds));
         b.env.push_back("LISTEN_PID=1");
     }
+    if (!plan.credentials.empty()) b.env.push_back(std::string("CREDENTIALS_DIRECTORY=") + container::kCredentialsDir);
 
     std::string host_id;
     if (auto h = host_machine_id()) host_id = uuid_to_string(*h);

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "container/credentials.hpp"
 #include "container/etc_files.hpp"
 #include "container/bind_user.hpp"
 #include "container/caps.hpp"
@@ -70,12 +71,24 @@ namespace {
 
 using container::Barrier;
 
+Result<void> pivot(int root_fd);
+
+}  // namespace
+
+Result<void> share_container_mounts() {
+    if (::mount(nullptr, "/", nullptr, MS_SHARED | MS_REC, nullptr) < 0)
+        return Error::errno_("making the container's mounts shared");
+    return ok();
+}
+
+namespace {
+
 Result<void> pivot(int root_fd) {
     if (fchdir(root_fd) < 0) return Error::errno_("entering the container root");
     if (syscall(SYS_pivot_root, ".", ".") < 0) return Error::errno_("pivot_root into the container root");
     if (umount2(".", MNT_DETACH) < 0) return Error::errno_("detaching the host's root");
     if (chdir("/") < 0) return Error::errno_("chdir /");
-    return ok();
+    return share_container_mounts();
 }
 
 struct Prepared {
@@ -111,6 +124,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
     facts.user = p.user;
     facts.listen_fds = l.plan->listen_fds;
     facts.listen_pid = cfg.as_pid2 ? 2 : 1;
+    facts.credentials = !l.plan->credentials.empty();
     p.env = container::build_environment(cfg, facts);
     p.argv = cfg.command;
     if (l.boot) {  // BOOT: init with the arguments after the directory, PID 1's environment
@@ -192,6 +206,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // Everything but the cgroup mounts runs while the parent moves us into our
     // cgroup (a cgroup v1 migration takes milliseconds).
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));
+    TRY(container::mount_credentials(l.plan->credentials, root.get()));
     container::apply_resolv_conf(l.plan->resolv_conf, root.get(), std::nullopt);
     container::apply_timezone(l.plan->timezone, root.get(), std::nullopt);
     TRY(l.child_end->wait(Barrier::HostReady));

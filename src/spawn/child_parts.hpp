@@ -17,6 +17,13 @@ Result<UniqueFd> open_tree_dir(const Launch& l);
 // returns an O_PATH fd of that new mount (made private).
 Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd idmapped_tree);
 
+// Once the container's root is "/": every mount in it shared (within the
+// container's mount namespace, still a slave of the host's), as nspawn does.
+// A booted systemd leaves propagation to its container manager, and its
+// services that set up a mount namespace of their own (credentials,
+// PrivateTmp=, ...) need their mounts to reach the rest of the guest.
+Result<void> share_container_mounts();
+
 // The container's last steps once its root is set up (master: the console
 // pty's master, or the setup's error): ChildMounted, Go, then confined, the
 // payload through the sealed helper. Returns only on failure.

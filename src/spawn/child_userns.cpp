@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "container/credentials.hpp"
 #include "container/etc_files.hpp"
 #include "container/bind_user.hpp"
 #include "container/console.hpp"
@@ -127,6 +128,7 @@ Result<void> setup_outer(const Launch& l) {
                                         owned_by_container_root(container::userns_part(plan.mounts, false), base),
                                         &prepared));
         // As the container's root: what is created is its own.
+        TRY(container::mount_credentials(plan.credentials, root.get()));
         container::apply_resolv_conf(plan.resolv_conf, root.get(), std::nullopt);
         container::apply_timezone(plan.timezone, root.get(), std::nullopt);
     }
@@ -135,7 +137,7 @@ Result<void> setup_outer(const Launch& l) {
     if (fchdir(root.get()) < 0) return Error::errno_("entering {}", plan.root);
     if (::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) return Error::errno_("moving {} onto /", plan.root);
     if (chroot(".") < 0 || chdir("/") < 0) return Error::errno_("changing root to {}", plan.root);
-    return ok();
+    return share_container_mounts();
 }
 
 // The container's ID maps are written: become the namespace's root. A change

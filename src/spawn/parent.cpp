@@ -54,6 +54,7 @@ Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalG
     auto tree = TRY(open_tree(cfg));
     start::HostFacts host = probed;
     host.bound_users = TRY(container::resolve_bound_users(cfg.bind_users));
+    host.credentials = TRY(container::load_credentials(cfg.credentials));
     const start::StartPlan plan = TRY(start::plan_start(cfg, host, tree.facts, TRY(random_uuid())));
     for (const auto& w : plan.warnings) log::warn("{}", w);
     // A live machine of this name is refused (naming its leader), a stale

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -194,4 +195,46 @@ TEST(EtcFiles, GuestSymlinksNeverReachTheHost) {
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(std::distance(fs::directory_iterator(victims.path()), fs::directory_iterator()), 1) << "only the victim";
     EXPECT_EQ(read_file(victim), "untouched\n");
+}
+
+// Credentials: a read-only ramfs at /run/host/credentials, files 0400 of the
+// container's root (also in a user namespace), $CREDENTIALS_DIRECTORY set;
+// a credential that cannot be read stops the start before anything is set up.
+TEST(Credentials, PassedAsNspawnPassesThem) {
+    TempTree t("busybox");
+    ScratchDir d;
+    std::ofstream(d.path() / "secret") << "from a file";
+    const char* probe =
+        "echo $CREDENTIALS_DIRECTORY; cd /run/host/credentials && ls -ln | awk 'NR>1 {print $1, $3, $9}';"
+        " cat one; echo; cat two; echo; grep ' /run/host/credentials ' /proc/self/mountinfo |"
+        " awk '{for (i = 7; i <= NF; i++) if ($i == \"-\") {print $6, $(i + 1); break}}';"
+        " echo x > three 2>/dev/null || echo read-only";
+    for (bool userns : {false, true}) {
+        std::vector<std::string> args = {"-D", t.str(), "--set-credential=one:a\\tb",
+                                         "--load-credential=two:" + (d.path() / "secret").string(), "/bin/sh", "-c",
+                                         probe};
+        if (userns) args.insert(args.begin(), "-U");
+        auto r = run(spawn_cmd(args));
+        ASSERT_EQ(r.status, 0) << r.err;
+        EXPECT_EQ(r.out, "/run/host/credentials\n-r-------- 0 one\n-r-------- 0 two\na\tb\nfrom a file\n"
+                         "ro,nosuid,nodev,noexec,relatime ramfs\nread-only\n")
+            << (userns ? "-U" : "");
+    }
+    // Without credentials: no directory, no variable.
+    auto none = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "echo [$CREDENTIALS_DIRECTORY]; ls /run/host/credentials 2>&1 | wc -l"}));
+    EXPECT_EQ(none.out, "[]\n1\n");
+    // Unreadable, a directory, too large: one line, nothing left.
+    auto before = host_mount_points();
+    std::ofstream(d.path() / "big") << std::string((1 << 20) + 1, 'x');
+    for (auto [arg, expect] : std::vector<std::pair<std::string, std::string>>{
+             {"--load-credential=x:" + (d.path() / "missing").string(), "cannot open"},
+             {"--load-credential=x:" + d.str(), "is not a regular file"},
+             {"--load-credential=x:" + (d.path() / "big").string(), "is larger than 1048576 bytes"}}) {
+        auto r = run(spawn_cmd({"-D", t.str(), "-M", "credbad", arg, "/bin/true"}));
+        EXPECT_EQ(r.status, 1) << arg;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find(expect), std::string::npos) << r.err;
+        EXPECT_TRUE(machine_cgroups("credbad").empty());
+        EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
+    }
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -251,6 +252,34 @@ TEST(MctlStart, StartRunsSpawnInTheBackgroundUntilRegistered) {
     EXPECT_EQ(bad.status, 1);
     EXPECT_NE(bad.err.find("starting machine '" + name + "' failed: "), std::string::npos) << bad.err;
     EXPECT_FALSE(machine_listed(name));
+}
+
+// --set-credential / --load-credential reach a booted systemd as system
+// credentials: systemd-creds --system cat prints them, and a service with
+// LoadCredential=ID:ID reads them (systemd 252 takes a system credential
+// that way; ID alone is its own newer form).
+TEST(DebianCredentials, BootedGuestSeesTheCredentials) {
+    BusFixture::ensure_machined();
+    TempTree tree("bookworm");
+    ScratchDir host;
+    std::ofstream(host.path() / "cred") << "from-a-file\n";
+    std::ofstream(tree.path() / "etc/systemd/system/spawn-credtest.service")
+        << "[Service]\nType=oneshot\nRemainAfterExit=yes\nLoadCredential=spawn-set:spawn-set\n"
+           "ExecStart=/bin/sh -c 'cat $CREDENTIALS_DIRECTORY/spawn-set > /run/credtest.out'\n";
+    const std::string name = "spawn-creds";
+    BackgroundSpawn spawn({"-q", "-b", "-D", tree.str(), "-M", name, "--register=yes", "--console=passive",
+                           "--set-credential=spawn-set:line one\\nline two",
+                           "--load-credential=spawn-load:" + (host.path() / "cred").string()});
+    ASSERT_TRUE(spawn.wait_registered(name, 30000)) << spawn.output();
+    ASSERT_TRUE(poll_until([&] { return system_up(name); }, 120s)) << "the guest did not finish booting";
+    auto set = run_mctl({"exec", name, "systemd-creds", "--system", "cat", "spawn-set"});
+    EXPECT_EQ(set.status, 0) << set.err;
+    EXPECT_EQ(set.out, "line one\nline two");
+    auto load = run_mctl({"exec", name, "systemd-creds", "--system", "cat", "spawn-load"});
+    EXPECT_EQ(load.out, "from-a-file\n") << load.err;
+    auto svc = run_mctl({"exec", name, "sh", "-c", "systemctl start spawn-credtest && cat /run/credtest.out"});
+    EXPECT_EQ(svc.status, 0) << svc.err << run_mctl({"exec", name, "systemctl", "status", "spawn-credtest"}).out;
+    EXPECT_EQ(svc.out, "line one\nline two");
 }
 
 // A -U guest in each ownership mode: root inside is the picked range on the

@@ -34,6 +34,15 @@ enum class ResolvConfMode {
 };
 // --timezone: how the guest's /etc/localtime follows the host's (nspawn 252).
 enum class TimezoneMode { Off, Copy, Bind, Symlink, Delete, Auto };
+// --set-credential=ID:VALUE / --load-credential=ID:PATH: a credential for
+// the guest (container/credentials.hpp reads PATH at start).
+struct CredentialSource {
+    std::string id;
+    std::string value;  // --set-credential (C escapes resolved)
+    std::string path;   // --load-credential ("" for --set-credential)
+    bool operator==(const CredentialSource&) const = default;
+};
+
 // --settings: whether a settings file is read (config/settings.hpp) and who
 // wins where it and the command line both give a setting.
 enum class SettingsMode {
@@ -178,6 +187,7 @@ struct Config {
     std::string slice;                  // -S/--slice
     std::vector<std::string> properties;// --property=NAME=VALUE
     LinkJournal link_journal = LinkJournal::Auto;  // --link-journal / -j
+    std::vector<CredentialSource> credentials;          // --set-credential, --load-credential
     ResolvConfMode resolv_conf = ResolvConfMode::Auto;  // --resolv-conf
     TimezoneMode timezone = TimezoneMode::Auto;         // --timezone
 

@@ -154,6 +154,13 @@ Integration:
      --timezone=MODE        Select mode of /etc/localtime initialization
                             (off, copy, bind, symlink, delete, auto)
 
+Credentials:
+     --set-credential=ID:VALUE
+                            Pass a credential with literal value to container
+                            (C escapes in VALUE)
+     --load-credential=ID:PATH
+                            Load credential to pass to container from file
+
 Input/Output:
      --console=MODE         Select how stdin/stdout/stderr and /dev/console are
                             set up for the container: interactive, read-only,

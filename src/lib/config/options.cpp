@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "config/credential_options.hpp"
 #include "config/etc_options.hpp"
 #include "config/names.hpp"
 #include "config/payload_options.hpp"
@@ -66,6 +67,8 @@ enum : int {
     ARG_SETTINGS,
     ARG_NO_PAGER,
     ARG_RESOLV_CONF,
+    ARG_SET_CREDENTIAL,
+    ARG_LOAD_CREDENTIAL,
     ARG_TIMEZONE,
     // Recognized, and refused until spawn has them (unsupported_option()).
     ARG_TEMPLATE,
@@ -132,6 +135,8 @@ const struct option kLongOptions[] = {
     {"settings", required_argument, nullptr, ARG_SETTINGS},
     {"no-pager", no_argument, nullptr, ARG_NO_PAGER},
     {"resolv-conf", required_argument, nullptr, ARG_RESOLV_CONF},
+    {"set-credential", required_argument, nullptr, ARG_SET_CREDENTIAL},
+    {"load-credential", required_argument, nullptr, ARG_LOAD_CREDENTIAL},
     {"timezone", required_argument, nullptr, ARG_TIMEZONE},
     {"selinux-context", required_argument, nullptr, 'Z'},
     {"selinux-apifs-context", required_argument, nullptr, 'L'},
@@ -275,6 +280,7 @@ uint64_t setting_of_option(int c) {
     case ARG_CONSOLE: case 'P': return setting::ConsoleMode;
     case ARG_BIND_USER: return setting::BindUser;
     case ARG_RESOLV_CONF: return setting::ResolvConf;
+    case ARG_SET_CREDENTIAL: case ARG_LOAD_CREDENTIAL: return setting::Credentials;
     case ARG_TIMEZONE: return setting::Timezone;
     default: return 0;
     }
@@ -476,6 +482,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         break;  // spawn never pages its output
     case ARG_RESOLV_CONF:
         cfg.resolv_conf = TRY(parse_resolv_conf_mode(arg));
+        break;
+    case ARG_SET_CREDENTIAL:
+        TRY(parse_set_credential(arg, cfg.credentials));
+        break;
+    case ARG_LOAD_CREDENTIAL:
+        TRY(parse_load_credential(arg, cfg.credentials));
         break;
     case ARG_TIMEZONE:
         cfg.timezone = TRY(parse_timezone_mode(arg));

@@ -33,6 +33,7 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
         set("LISTEN_FDS", std::to_string(facts.listen_fds));
         set("LISTEN_PID", std::to_string(facts.listen_pid));
     }
+    if (facts.credentials) set("CREDENTIALS_DIRECTORY", "/run/host/credentials");
     for (const auto& e : cfg.setenv) {
         auto eq = e.find('=');
         if (eq == std::string::npos) continue;  // validated by the parser

@@ -19,10 +19,11 @@ struct EnvFacts {
     std::optional<PasswdEntry> user;  // the -u user (root when none given)
     int listen_fds = 0;      // LISTEN_FDS passed through (0: none)
     pid_t listen_pid = 1;    // LISTEN_PID inside the container
+    bool credentials = false;  // CREDENTIALS_DIRECTORY=/run/host/credentials
 };
 
 // PATH, container=, container_uuid, TERM, HOME, USER, LOGNAME, SHELL,
-// LISTEN_FDS/LISTEN_PID, then -E entries (which override earlier ones).
+// LISTEN_FDS/LISTEN_PID, CREDENTIALS_DIRECTORY, then -E entries (which override earlier ones).
 std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& facts);
 
 }  // namespace spawn::container

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "container/bind_user.hpp"
+#include "container/credentials.hpp"
 
 #include <sys/types.h>
 
@@ -34,6 +35,7 @@ struct HostFacts {
     container::RlimitFacts rlimits;        // PID 1's limits and nr_open (nspawn's default limits)
     container::EtcFacts etc;               // the host's resolv.conf and localtime (--resolv-conf, --timezone)
     std::vector<container::BoundUser> bound_users;  // --bind-user (resolve_bound_users, by the start)
+    std::vector<container::Credential> credentials;  // --set/--load-credential (load_credentials, by the start)
 };
 
 // Probes this host. Errors name what could not be read (a cgroup v1

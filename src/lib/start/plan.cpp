@@ -116,6 +116,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
                           !cfg.selinux_context.empty() ? "--selinux-context=" + cfg.selinux_context
                                                        : "--selinux-apifs-context=" + cfg.selinux_apifs_context);
     p.selinux_label = cfg.selinux_context;
+    p.credentials = host.credentials;
     container::EtcFacts etc = host.etc;
     etc.private_network = p.netns != NetNamespace::Host;
     etc.etc_writable = !cfg.read_only;

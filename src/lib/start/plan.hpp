@@ -17,6 +17,7 @@
 #include "config/derived.hpp"
 #include "container/cgroup_limits.hpp"
 #include "container/cgroup_plan.hpp"
+#include "container/credentials.hpp"
 #include "container/device_policy.hpp"
 #include "container/etc_plan.hpp"
 #include "container/mount_plan.hpp"
@@ -60,6 +61,7 @@ struct StartPlan {
     std::string term;               // TERM of the payload (the host's on a terminal, else vt220)
     int listen_fds = 0;             // LISTEN_FDS passed through (fds 3..)
     std::string selinux_label;      // -Z: the payload's SELinux label (the helper sets it for its exec)
+    std::vector<container::Credential> credentials;  // at /run/host/credentials, $CREDENTIALS_DIRECTORY for PID 1
     container::ResolvConfPlan resolv_conf;  // --resolv-conf: the guest's /etc/resolv.conf
     container::TimezonePlan timezone;       // --timezone: the guest's /etc/localtime
     std::vector<std::string> warnings;      // printed by the start (one line each)
