@@ -16,6 +16,8 @@
 #include "net/address_monitor.hpp"
 #include "net/netns.hpp"
 #include "net/setup.hpp"
+#include <systemd/sd-daemon.h>
+
 #include "spawn/boot.hpp"
 #include "spawn/cgroup_stage.hpp"
 #include "spawn/container_start.hpp"
@@ -93,6 +95,9 @@ Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalG
     Console console;
     TRY(container.release(cfg, plan, console));
     phase("payload executed");
+    // Our own service manager (Type=notify): ready now, as nspawn, unless
+    // --notify-ready=yes waits for the guest's init (the relay forwards it).
+    if (!cfg.notify_ready) (void)sd_notify(0, "READY=1\nSTATUS=Container running.");
     LoopInputs loop{signals.fd(), plan.kill_signal, plan.console, cfg.quiet,
                     boot && boot->relay ? &*boot->relay : nullptr, addresses ? &*addresses : nullptr,
                     network ? &*network : nullptr};

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -168,8 +169,13 @@ TEST(Boot, RebootUnderKeepUnitExits133) {
     expect_clean(g_tree->str(), m);
 }
 
-TEST(Boot, NotifyReadyReachesOurNotifySocket) {
-    auto m = unique_machine("notify");
+// spawn's own READY=1 (Type=notify units): at start by default, as nspawn;
+// with --notify-ready=yes only the guest's init's READY=1, relayed.
+class BootNotify : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BootNotify, ReadyReachesOurNotifySocket) {
+    const bool wait_for_guest = GetParam();
+    auto m = unique_machine(wait_for_guest ? "notifyg" : "notify");
     char dir[] = "/tmp/spawn-notify-XXXXXX";
     ASSERT_TRUE(mkdtemp(dir));
     std::string path = std::string(dir) + "/notify";
@@ -182,22 +188,38 @@ TEST(Boot, NotifyReadyReachesOurNotifySocket) {
     struct timeval tv = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 
-    PtyRun p(boot_argv(g_tree->str(), m), {"NOTIFY_SOCKET=" + path});
-    std::string got;
+    std::vector<std::string> extra;
+    if (wait_for_guest) extra.push_back("--notify-ready=yes");
+    PtyRun p(boot_argv(g_tree->str(), m, extra), {"NOTIFY_SOCKET=" + path});
+    std::vector<std::string> datagrams;
     auto end = std::chrono::steady_clock::now() + 60s;
-    while (got.find("READY=1") == std::string::npos && std::chrono::steady_clock::now() < end) {
+    auto ready = [&] {
+        for (const auto& d : datagrams)
+            if (d.find("READY=1") != std::string::npos) return true;
+        return false;
+    };
+    while (!ready() && std::chrono::steady_clock::now() < end) {
         char buf[4096];
         ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n > 0) got.append(buf, static_cast<size_t>(n)).append("\n");
+        if (n > 0) datagrams.emplace_back(buf, static_cast<size_t>(n));
         p.wait_for("\x01never", 10ms);  // keep the console drained
     }
-    EXPECT_NE(got.find("READY=1"), std::string::npos) << "received: " << got << "\n" << p.tail();
+    ASSERT_TRUE(ready()) << p.tail();
+    const std::string& first_ready = *std::find_if(datagrams.begin(), datagrams.end(),
+                                                   [](const std::string& d) { return d.find("READY=1") != std::string::npos; });
+    if (wait_for_guest)
+        EXPECT_EQ(first_ready.find("Container running."), std::string::npos) << first_ready;  // the guest's
+    else
+        EXPECT_EQ(first_ready, "READY=1\nSTATUS=Container running.");  // spawn's, at start
     p.signal(SIGTERM);
     EXPECT_EQ(p.wait_exit(30s), 0);
     close(fd);
     fs::remove_all(dir);
     expect_clean(g_tree->str(), m);
 }
+
+INSTANTIATE_TEST_SUITE_P(Boot, BootNotify, ::testing::Values(false, true),
+                         [](const auto& i) { return i.param ? std::string("WhenTheGuestIsReady") : std::string("AtStart"); });
 
 TEST(Boot, WithoutATerminalTheBootLogReachesStdout) {
     // No terminal: the console is read-only (as nspawn), so the guest's boot

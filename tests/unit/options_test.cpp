@@ -821,3 +821,14 @@ TEST(OptionsPayload, Personality) {
 #endif
     EXPECT_EQ(err({"--personality"}), "Option --personality requires an argument");
 }
+
+TEST(OptionsParsing, NotifyReady) {
+    EXPECT_FALSE(ok({"-b"}).notify_ready);
+    EXPECT_TRUE(ok({"-b", "--notify-ready=yes"}).notify_ready);
+    EXPECT_FALSE(ok({"--notify-ready=no"}).notify_ready);
+    EXPECT_EQ(err({"--notify-ready"}), "Option --notify-ready requires an argument");
+    EXPECT_EQ(err({"--notify-ready="}), "Invalid --notify-ready: '' (expected yes or no)");
+    EXPECT_EQ(err({"--notify-ready=maybe"}), "Invalid --notify-ready: 'maybe' (expected yes or no)");
+    EXPECT_EQ(err({"--notify-ready=yes", "/bin/true"}),
+              "--notify-ready=yes needs --boot (only a booted init gets a notify socket from spawn)");
+}

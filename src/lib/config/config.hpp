@@ -188,6 +188,7 @@ struct Config {
     std::vector<std::string> properties;// --property=NAME=VALUE
     LinkJournal link_journal = LinkJournal::Auto;  // --link-journal / -j
     std::vector<CredentialSource> credentials;          // --set-credential, --load-credential
+    bool notify_ready = false;          // --notify-ready: READY=1 when the guest's init says so (else at start)
     ResolvConfMode resolv_conf = ResolvConfMode::Auto;  // --resolv-conf
     TimezoneMode timezone = TimezoneMode::Auto;         // --timezone
 

@@ -36,6 +36,8 @@ Execution:
   -u --user=USER            Run the command under specified user or UID
      --kill-signal=SIGNAL   Select signal to use for shutting down PID 1
                             (default: SIGRTMIN+3 with --boot, else SIGKILL)
+     --notify-ready=BOOLEAN Receive notifications from the child init process
+                            (yes: READY=1 only when the guest's init is ready)
 
 System Identity:
   -M --machine=NAME         Set the machine name for the container

@@ -67,6 +67,7 @@ enum : int {
     ARG_SETTINGS,
     ARG_NO_PAGER,
     ARG_RESOLV_CONF,
+    ARG_NOTIFY_READY,
     ARG_SET_CREDENTIAL,
     ARG_LOAD_CREDENTIAL,
     ARG_TIMEZONE,
@@ -135,6 +136,7 @@ const struct option kLongOptions[] = {
     {"settings", required_argument, nullptr, ARG_SETTINGS},
     {"no-pager", no_argument, nullptr, ARG_NO_PAGER},
     {"resolv-conf", required_argument, nullptr, ARG_RESOLV_CONF},
+    {"notify-ready", required_argument, nullptr, ARG_NOTIFY_READY},
     {"set-credential", required_argument, nullptr, ARG_SET_CREDENTIAL},
     {"load-credential", required_argument, nullptr, ARG_LOAD_CREDENTIAL},
     {"timezone", required_argument, nullptr, ARG_TIMEZONE},
@@ -280,6 +282,7 @@ uint64_t setting_of_option(int c) {
     case ARG_CONSOLE: case 'P': return setting::ConsoleMode;
     case ARG_BIND_USER: return setting::BindUser;
     case ARG_RESOLV_CONF: return setting::ResolvConf;
+    case ARG_NOTIFY_READY: return setting::NotifyReady;
     case ARG_SET_CREDENTIAL: case ARG_LOAD_CREDENTIAL: return setting::Credentials;
     case ARG_TIMEZONE: return setting::Timezone;
     default: return 0;
@@ -486,6 +489,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case ARG_SET_CREDENTIAL:
         TRY(parse_set_credential(arg, cfg.credentials));
         break;
+    case ARG_NOTIFY_READY: {
+        auto b = str::parse_bool(arg);
+        if (!b) return Error::msg("Invalid --notify-ready: '{}' (expected yes or no)", arg);
+        cfg.notify_ready = *b;
+        break;
+    }
     case ARG_LOAD_CREDENTIAL:
         TRY(parse_load_credential(arg, cfg.credentials));
         break;
@@ -860,6 +869,8 @@ Result<void> validate_config(const Config& c) {
     if (c.boot && c.ambient_capabilities)
         return Error::msg("--ambient-capability= is not useful with --boot (an init keeps no ambient set).");
     if (c.boot && c.as_pid2) return Error::msg("--boot and --as-pid2 may not be combined.");
+    if (c.notify_ready && !c.boot)
+        return Error::msg("--notify-ready=yes needs --boot (only a booted init gets a notify socket from spawn)");
     for (const auto& b : c.binds) {
         if (b.idmap == BindIdmap::None) continue;
         if (!c.userns.enabled())
