@@ -161,6 +161,7 @@ struct Config {
     bool read_only = false;             // --read-only
     std::vector<BindMount> binds;       // --bind / --bind-ro
     std::vector<TmpfsMount> tmpfs;      // --tmpfs
+    std::vector<std::string> inaccessible;  // --inaccessible=PATH (inside the container)
     int kill_signal = 0;                // --kill-signal; 0 = default (SIGRTMIN+3 with -b, else SIGKILL)
     NetworkConfig net;
 

@@ -137,6 +137,8 @@ Filesystems:
                             Similar, but creates a read-only bind mount
                             (OPTIONS: rbind, norbind; with -U also idmap,
                             rootidmap, noidmap)
+     --inaccessible=PATH    Over-mount file node with inaccessible node to mask
+                            it
      --bind-user=NAME       Bind user from host to container
      --tmpfs=PATH[:OPTIONS] Mount an empty tmpfs to the specified directory
                             (default options: mode=0755)

@@ -68,6 +68,7 @@ enum : int {
     ARG_NO_PAGER,
     ARG_RESOLV_CONF,
     ARG_NOTIFY_READY,
+    ARG_INACCESSIBLE,
     ARG_SET_CREDENTIAL,
     ARG_LOAD_CREDENTIAL,
     ARG_TIMEZONE,
@@ -137,6 +138,7 @@ const struct option kLongOptions[] = {
     {"no-pager", no_argument, nullptr, ARG_NO_PAGER},
     {"resolv-conf", required_argument, nullptr, ARG_RESOLV_CONF},
     {"notify-ready", required_argument, nullptr, ARG_NOTIFY_READY},
+    {"inaccessible", required_argument, nullptr, ARG_INACCESSIBLE},
     {"set-credential", required_argument, nullptr, ARG_SET_CREDENTIAL},
     {"load-credential", required_argument, nullptr, ARG_LOAD_CREDENTIAL},
     {"timezone", required_argument, nullptr, ARG_TIMEZONE},
@@ -269,7 +271,7 @@ uint64_t setting_of_option(int c) {
         return setting::Network;
     case 'p': return setting::ExposePorts;
     case ARG_READ_ONLY: return setting::ReadOnly;
-    case ARG_BIND: case ARG_BIND_RO: case ARG_TMPFS: return setting::CustomMounts;
+    case ARG_BIND: case ARG_BIND_RO: case ARG_TMPFS: case ARG_INACCESSIBLE: return setting::CustomMounts;
     case ARG_CHDIR: return setting::WorkingDirectory;
     case 'U': case ARG_PRIVATE_USERS: case ARG_PRIVATE_USERS_OWNERSHIP: return setting::UserNamespace;
     case ARG_SYSTEM_CALL_FILTER: return setting::SyscallFilter;
@@ -488,6 +490,11 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         break;
     case ARG_SET_CREDENTIAL:
         TRY(parse_set_credential(arg, cfg.credentials));
+        break;
+    case ARG_INACCESSIBLE:
+        if (!container_path_ok(arg) || path_simplify(arg) == "/")
+            return Error::msg("Invalid --inaccessible: '{}' (expected an absolute path below /, without '..')", arg);
+        cfg.inaccessible.push_back(path_simplify(arg));
         break;
     case ARG_NOTIFY_READY: {
         auto b = str::parse_bool(arg);

@@ -388,6 +388,7 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
     if (take(setting::CustomMounts)) {
         cfg.binds = f.binds;
         cfg.tmpfs = f.tmpfs;
+        cfg.inaccessible = f.inaccessible;
     }
     if (take(setting::Network)) {
         auto ports = std::move(cfg.net.ports);

@@ -1,5 +1,13 @@
 #include "container/mount.hpp"
 
+#include <cstring>
+
+#include <sys/sysmacros.h>
+
+#include <sys/syscall.h>
+
+#include <linux/mount.h>
+
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -131,6 +139,44 @@ Result<void> do_symlink(int root_fd, const MountStep& s) {
     return ok();
 }
 
+// --inaccessible: over what PATH resolves to inside the tree, an empty node
+// of the same type with mode 000 (a directory: an empty tmpfs; anything
+// else: a node made on a private tmpfs), read-only, nodev, noexec, nosuid.
+Result<void> do_inaccessible(int root_fd, const MountStep& s) {
+    auto target = resolve_in_root(root_fd, s.target, false);
+    if (!target) return Error::sys(target.error().code(), "--inaccessible={}", s.target);
+    struct stat st {};
+    if (fstat(target->get(), &st) < 0) return Error::errno_("--inaccessible={}: stat", s.target);
+    const unsigned attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID;
+    UniqueFd fsfd(static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC)));
+    if (!fsfd) return Error::errno_("--inaccessible={}: creating a tmpfs", s.target);
+    const char* mode = S_ISDIR(st.st_mode) ? "0000" : "0700";
+    if (syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
+        syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+        syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return Error::errno_("--inaccessible={}: setting up a tmpfs", s.target);
+    UniqueFd mnt(static_cast<int>(syscall(SYS_fsmount, fsfd.get(), FSMOUNT_CLOEXEC,
+                                          S_ISDIR(st.st_mode) ? attrs : MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID)));
+    if (!mnt) return Error::errno_("--inaccessible={}: mounting a tmpfs", s.target);
+    UniqueFd node;
+    if (S_ISDIR(st.st_mode)) {
+        node = std::move(mnt);
+    } else {
+        dev_t dev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? makedev(0, 0) : 0;
+        if (mknodat(mnt.get(), "node", (st.st_mode & S_IFMT) | 0000, dev) < 0)
+            return Error::errno_("--inaccessible={}: making an inaccessible node", s.target);
+        node.reset(open_tree(mnt.get(), "node", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+        if (!node) return Error::errno_("--inaccessible={}: cloning the inaccessible node", s.target);
+        struct mount_attr attr {};
+        attr.attr_set = attrs;
+        if (mount_setattr(node.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+            return Error::errno_("--inaccessible={}: making the node read-only", s.target);
+    }
+    if (move_mount(node.get(), "", target->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::errno_("--inaccessible={}: mounting over it", s.target);
+    return ok();
+}
+
 }  // namespace
 
 Result<UniqueFd> resolve_in_root(int root_fd, std::string_view path, bool no_symlinks) {
@@ -191,6 +237,8 @@ Result<void> apply_step(int root_fd, const MountStep& s) {
         return do_symlink(root_fd, s);
     case StepKind::RemountRo:
         return make_read_only(root_fd, s.target, false);
+    case StepKind::Inaccessible:
+        return do_inaccessible(root_fd, s);
     }
     return ok();
 }

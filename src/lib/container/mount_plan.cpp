@@ -254,6 +254,12 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
         s.no_symlinks = false;
         custom.push_back(std::move(s));
     }
+    for (const auto& path : cfg.inaccessible) {
+        MountStep s;
+        s.kind = StepKind::Inaccessible;
+        s.target = path;
+        custom.push_back(std::move(s));
+    }
     std::stable_sort(custom.begin(), custom.end(),
                      [](const MountStep& a, const MountStep& b) { return a.target < b.target; });
     for (auto& s : custom) out.push_back(std::move(s));

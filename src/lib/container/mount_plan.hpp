@@ -23,6 +23,7 @@ enum class StepKind {
     MakeNode,   // mknod target (mode incl. S_IFCHR, dev)
     Symlink,    // symlink target -> source
     RemountRo,  // make the mount at target read-only (flags of the mount kept)
+    Inaccessible,  // --inaccessible: an empty, mode 000, read-only node of target's type over it
 };
 
 struct MountStep {
