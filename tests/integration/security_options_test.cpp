@@ -25,6 +25,7 @@
 
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "probe_tree.hpp"
 
 using namespace spawn::test;
 
@@ -351,4 +352,44 @@ TEST(SecurityOptions, BadValuesAreRefusedAndLeaveNothing) {
     if (!have_cap(CAP_SYS_RESOURCE))
         expect_refused_leaving_nothing(t, {"--oom-score-adjust=-1000"},
                                        "--oom-score-adjust=-1000: adjusting the OOM score of the container");
+}
+
+// ---- --suppress-sync -------------------------------------------------------------
+
+// The sync calls return 0 without reaching the kernel (on a pipe the kernel
+// answers EINVAL/ESPIPE), O_SYNC/O_DSYNC opens fail with EINVAL; without the
+// option, all as the kernel answers.
+TEST(SecurityOptions, SuppressSyncTurnsSyncCallsIntoNoOps) {
+    ProbeTree t;
+    auto plain = run(spawn_cmd({"-D", t.str(), "/probe", "sync"}));
+    ASSERT_EQ(plain.status, 0) << plain.err;
+    auto p = parse_probe(plain.out);
+    EXPECT_EQ(p["fsync"], "EINVAL");
+    EXPECT_EQ(p["fdatasync"], "EINVAL");
+    EXPECT_EQ(p["sync_file_range"], "ESPIPE");
+    EXPECT_EQ(p["open_osync"], "ok");
+    EXPECT_EQ(p["openat_odsync"], "ok");
+    for (const char* on : {"--suppress-sync=yes", "--suppress-sync=true"}) {
+        auto sup = run(spawn_cmd({"-D", t.str(), on, "/probe", "sync"}));
+        ASSERT_EQ(sup.status, 0) << sup.err;
+        auto s = parse_probe(sup.out);
+        EXPECT_EQ(s["fsync"], "ok") << on;
+        EXPECT_EQ(s["fdatasync"], "ok");
+        EXPECT_EQ(s["sync_file_range"], "ok");
+        EXPECT_EQ(s["syncfs"], "ok");
+        EXPECT_EQ(s["open_osync"], "EINVAL");
+        EXPECT_EQ(s["openat_odsync"], "EINVAL");
+        EXPECT_EQ(s["openat_plain"], "ok");
+    }
+    EXPECT_EQ(parse_probe(run(spawn_cmd({"-D", t.str(), "--suppress-sync=no", "/probe", "sync"})).out)["fsync"], "EINVAL");
+    for (auto [arg, msg] : std::vector<std::pair<std::string, std::string>>{
+             {"--suppress-sync", "spawn: Option --suppress-sync requires an argument\n"},
+             {"--suppress-sync=", "spawn: Invalid --suppress-sync: '' (expected yes or no)\n"},
+             {"--suppress-sync=often", "spawn: Invalid --suppress-sync: 'often' (expected yes or no)\n"}}) {
+        std::vector<std::string> args = {"-D", t.str(), arg};
+        if (arg.find('=') != std::string::npos) args.push_back("/bin/true");  // a missing value: the last argument
+        auto r = run(spawn_cmd(args));
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(r.err, msg);
+    }
 }

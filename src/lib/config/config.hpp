@@ -169,6 +169,7 @@ struct Config {
     uint64_t capability_add = 0;        // --capability=CAP,... (bit mask, 1 << CAP_*)
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
     SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
+    bool suppress_sync = false;         // --suppress-sync: sync calls are no-ops (container/seccomp_plan.hpp)
     UserNamespace userns;               // -U, --private-users, --private-users-ownership
     std::string selinux_context;        // -Z: the payload's SELinux label (needs SELinux on the host)
     std::string selinux_apifs_context;  // -L: the label of the API file systems (needs SELinux)

@@ -36,6 +36,8 @@ Execution:
   -u --user=USER            Run the command under specified user or UID
      --kill-signal=SIGNAL   Select signal to use for shutting down PID 1
                             (default: SIGRTMIN+3 with --boot, else SIGKILL)
+     --suppress-sync=BOOLEAN
+                            Suppress any form of disk data synchronization
      --notify-ready=BOOLEAN Receive notifications from the child init process
                             (yes: READY=1 only when the guest's init is ready)
 

@@ -69,6 +69,7 @@ enum : int {
     ARG_RESOLV_CONF,
     ARG_NOTIFY_READY,
     ARG_INACCESSIBLE,
+    ARG_SUPPRESS_SYNC,
     ARG_SET_CREDENTIAL,
     ARG_LOAD_CREDENTIAL,
     ARG_TIMEZONE,
@@ -139,6 +140,7 @@ const struct option kLongOptions[] = {
     {"resolv-conf", required_argument, nullptr, ARG_RESOLV_CONF},
     {"notify-ready", required_argument, nullptr, ARG_NOTIFY_READY},
     {"inaccessible", required_argument, nullptr, ARG_INACCESSIBLE},
+    {"suppress-sync", required_argument, nullptr, ARG_SUPPRESS_SYNC},
     {"set-credential", required_argument, nullptr, ARG_SET_CREDENTIAL},
     {"load-credential", required_argument, nullptr, ARG_LOAD_CREDENTIAL},
     {"timezone", required_argument, nullptr, ARG_TIMEZONE},
@@ -285,6 +287,7 @@ uint64_t setting_of_option(int c) {
     case ARG_BIND_USER: return setting::BindUser;
     case ARG_RESOLV_CONF: return setting::ResolvConf;
     case ARG_NOTIFY_READY: return setting::NotifyReady;
+    case ARG_SUPPRESS_SYNC: return setting::SuppressSync;
     case ARG_SET_CREDENTIAL: case ARG_LOAD_CREDENTIAL: return setting::Credentials;
     case ARG_TIMEZONE: return setting::Timezone;
     default: return 0;
@@ -496,6 +499,12 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
             return Error::msg("Invalid --inaccessible: '{}' (expected an absolute path below /, without '..')", arg);
         cfg.inaccessible.push_back(path_simplify(arg));
         break;
+    case ARG_SUPPRESS_SYNC: {
+        auto b = str::parse_bool(arg);
+        if (!b) return Error::msg("Invalid --suppress-sync: '{}' (expected yes or no)", arg);
+        cfg.suppress_sync = *b;
+        break;
+    }
     case ARG_NOTIFY_READY: {
         auto b = str::parse_bool(arg);
         if (!b) return Error::msg("Invalid --notify-ready: '{}' (expected yes or no)", arg);

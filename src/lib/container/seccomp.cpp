@@ -1,5 +1,7 @@
 #include "container/seccomp.hpp"
 
+#include <fcntl.h>
+
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -92,6 +94,23 @@ Result<Filter> build_argument_rules(const SeccompPlan& plan) {
         r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, static_cast<scmp_datum_t>(io.request)));
         if (r < 0) return Error::sys(-r, "seccomp: denying ioctl {}", io.name);
+    }
+    if (plan.suppress_sync) {
+        for (const char* name : kSyncCalls) {
+            int nr = seccomp_syscall_resolve_name(name);
+            if (nr == __NR_SCMP_ERROR) continue;
+            r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(0), nr, 0);
+            if (r < 0 && nr >= 0) return Error::sys(-r, "seccomp: suppressing {}", name);
+        }
+        // O_SYNC includes O_DSYNC's bit: one test catches both.
+        r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(open), 1,
+                             SCMP_A1(SCMP_CMP_MASKED_EQ, O_DSYNC, O_DSYNC));
+        if (r < 0 && r != -EDOM) return Error::sys(-r, "seccomp: refusing open() with O_SYNC");
+        r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(openat), 1,
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, O_DSYNC, O_DSYNC));
+        if (r < 0) return Error::sys(-r, "seccomp: refusing openat() with O_SYNC");
+        r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
+        if (r < 0) return Error::sys(-r, "seccomp: refusing openat2()");
     }
     if (plan.deny_audit_netlink) {
         r = seccomp_rule_add(f.get(), SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 2,

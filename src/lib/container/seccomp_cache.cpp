@@ -114,7 +114,7 @@ std::string seccomp_cache_key(const SeccompPlan& plan) {
     key += "\ndenied " + str::join(plan.denied, " ");
     key += "\nioctls";
     for (const auto& io : plan.denied_ioctls) key += fmt::format(" {:#x}", io.request);
-    key += fmt::format("\naudit {}\n", plan.deny_audit_netlink ? 1 : 0);
+    key += fmt::format("\naudit {}\nsuppress-sync {}\n", plan.deny_audit_netlink ? 1 : 0, plan.suppress_sync ? 1 : 0);
     return key;
 }
 

@@ -53,7 +53,7 @@ std::set<std::string> resolve_all(const std::vector<std::string>& items) {
 
 }  // namespace
 
-SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user) {
+SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user, bool suppress_sync) {
     // As nspawn: the user's deny list is never allowed; nspawn's list (the
     // capability-gated items only with the capability), then the user's allow
     // list; everything else systemd knows, and what the user denied, EPERM.
@@ -76,6 +76,7 @@ SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user) {
     std::set_difference(denied.begin(), denied.end(), allowed.begin(), allowed.end(),
                         std::back_inserter(plan.denied));
     plan.denied_ioctls = {{TIOCSTI, "TIOCSTI"}, {TIOCLINUX, "TIOCLINUX"}};
+    plan.suppress_sync = suppress_sync;
     return plan;
 }
 

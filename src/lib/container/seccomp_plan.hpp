@@ -38,13 +38,22 @@ struct SeccompPlan {
     // Every other system call: ENOSYS.
     std::vector<DeniedIoctl> denied_ioctls;   // ioctl requests answered with EPERM
     bool deny_audit_netlink = true;           // socket(AF_NETLINK, *, NETLINK_AUDIT) -> EAFNOSUPPORT
+    // --suppress-sync (nspawn's): sync(), fsync(), fdatasync(), syncfs(),
+    // sync_file_range(), msync() return 0 without reaching the kernel;
+    // open()/openat() with O_SYNC or O_DSYNC fail with EINVAL, openat2() with
+    // ENOSYS (its flags cannot be inspected; callers fall back to openat).
+    bool suppress_sync = false;
 };
 
 // The filter for a container whose bounding set is `caps` (plan_capabilities()),
 // with --system-call-filter's lists (items checked by check_syscall_filter_item();
 // an unknown @group left in contributes nothing). Without lists: nspawn 252's
 // default. The user's deny list gets EPERM even for calls outside @known.
-SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user = {});
+SeccompPlan plan_seccomp(uint64_t caps, const SyscallFilter& user = {}, bool suppress_sync = false);
+
+// The calls --suppress-sync answers with 0.
+inline constexpr const char* kSyncCalls[] = {"fdatasync", "fsync", "msync", "sync", "sync_file_range",
+                                             "sync_file_range2", "syncfs"};
 
 // True when the plan lets `name` reach the kernel / answers it with EPERM.
 bool seccomp_allows(const SeccompPlan& plan, std::string_view name);

@@ -104,7 +104,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
     p.capabilities = container::plan_capabilities(cfg);
-    p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter);
+    p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter, cfg.suppress_sync);
     container::MountFacts mount_facts;
     mount_facts.cgroup = host.cgroup_layout;
     mount_facts.console_pty = container::console_uses_pty(p.console);
