@@ -67,6 +67,36 @@ Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd 
     return tree;
 }
 
+Result<UniqueFd> pivot_into_subtree(const Launch& l, UniqueFd root) {
+    const Config& cfg = *l.cfg;
+    if (cfg.pivot_root_new.empty()) return root;
+    const auto flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE;
+    UniqueFd old_tree;
+    if (!cfg.pivot_root_old.empty()) {
+        old_tree.reset(open_tree(root.get(), "", flags));
+        if (!old_tree) return Error::errno_("--pivot-root: cloning the tree's root");
+    }
+    auto dir = container::resolve_in_root(root.get(), cfg.pivot_root_new, false);
+    if (!dir) return Error::sys(dir.error().code(), "--pivot-root={}", cfg.pivot_root_new);
+    struct stat st {};
+    if (fstat(dir->get(), &st) < 0 || !S_ISDIR(st.st_mode))
+        return Error::msg("--pivot-root={}: not a directory in the tree", cfg.pivot_root_new);
+    UniqueFd new_root(open_tree(dir->get(), "", flags));
+    if (!new_root) return Error::errno_("--pivot-root={}: cloning it", cfg.pivot_root_new);
+    if (move_mount(new_root.get(), "", root.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::errno_("--pivot-root={}: mounting it as the root", cfg.pivot_root_new);
+    if (old_tree) {
+        auto at = container::make_dirs_in_root(new_root.get(), cfg.pivot_root_old, 0755, true);
+        if (!at) return Error::sys(at.error().code(), "--pivot-root=...:{}: {}", cfg.pivot_root_old, at.error().message());
+        if (move_mount(old_tree.get(), "", at->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return Error::errno_("--pivot-root: mounting the tree's root on {}", cfg.pivot_root_old);
+    }
+    std::string self = "/proc/self/fd/" + std::to_string(new_root.get());
+    if (::mount(nullptr, self.c_str(), nullptr, MS_PRIVATE | MS_REC, nullptr) < 0)
+        return Error::errno_("making the new root mount private");
+    return new_root;
+}
+
 namespace {
 
 using container::Barrier;
@@ -199,7 +229,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
     // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
-    auto root = TRY(mount_root(l, tree_dir, UniqueFd()));
+    auto root = TRY(pivot_into_subtree(l, TRY(mount_root(l, tree_dir, UniqueFd()))));
     tree_dir.reset();
     // The tree's paths from here on: through the root's fd (see mount_root).
     const std::string root_path = "/proc/self/fd/" + std::to_string(root.get());

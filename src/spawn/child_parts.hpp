@@ -17,6 +17,11 @@ Result<UniqueFd> open_tree_dir(const Launch& l);
 // returns an O_PATH fd of that new mount (made private).
 Result<UniqueFd> mount_root(const Launch& l, const UniqueFd& tree_dir, UniqueFd idmapped_tree);
 
+// --pivot-root=NEW[:OLD]: NEW (resolved inside the tree) mounted over the
+// root, the tree's own root at NEW/OLD when OLD is given; returns the new
+// root's mount (ROOT itself without the option).
+Result<UniqueFd> pivot_into_subtree(const Launch& l, UniqueFd root);
+
 // Once the container's root is "/": every mount in it shared (within the
 // container's mount namespace, still a slave of the host's), as nspawn does.
 // A booted systemd leaves propagation to its container manager, and its

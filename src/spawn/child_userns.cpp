@@ -116,7 +116,7 @@ Result<void> setup_outer(const Launch& l) {
     }
     UniqueFd idmapped;
     if (l.idmapped_tree_fd >= 0) idmapped.reset(fcntl(l.idmapped_tree_fd, F_DUPFD_CLOEXEC, 3));
-    auto root = TRY(mount_root(l, tree_dir, std::move(idmapped)));
+    auto root = TRY(pivot_into_subtree(l, TRY(mount_root(l, tree_dir, std::move(idmapped)))));
     tree_dir.reset();
     if (l.boot) TRY(boot::bind_journal_into_guest(l.boot->journal, root.get()));
     std::vector<UniqueFd> prepared;

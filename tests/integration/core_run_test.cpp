@@ -411,3 +411,35 @@ TEST(CoreRun, InaccessibleMasksEachKindOfPath) {
     }
     EXPECT_EQ(run(spawn_cmd({"-D", t.str(), "--inaccessible"})).err, "spawn: Option --inaccessible requires an argument\n");
 }
+
+// --pivot-root=NEW[:OLD]: a tree holding another root (OSTree-style); the
+// tree's own root stays visible at OLD when given. With and without -U.
+TEST(CoreRun, PivotRootIntoASubtree) {
+    TempTree t("busybox");
+    fs::create_directory(t.path() / "nested");
+    ASSERT_EQ(run({"tar", "-xpf", fixture_tarball("busybox").string(), "-C", (t.path() / "nested").string()}).status, 0);
+    std::ofstream(t.path() / "nested/marker") << "inner\n";
+    std::ofstream(t.path() / "outer-marker") << "outer\n";
+    auto only = run(spawn_cmd({"-D", t.str(), "--pivot-root=/nested", "/bin/sh", "-c",
+                               "cat /marker; test -e /outer-marker || echo no-outer"}));
+    EXPECT_EQ(only.out, "inner\nno-outer\n") << only.err;
+    for (bool userns : {false, true}) {
+        std::vector<std::string> args = {"-D", t.str(), "--pivot-root=/nested:/oldroot", "/bin/sh", "-c",
+                                         "cat /marker /oldroot/outer-marker"};
+        if (userns) args.insert(args.begin(), "-U");
+        auto r = run(spawn_cmd(args));
+        EXPECT_EQ(r.out, "inner\nouter\n") << r.err;
+    }
+    auto before = host_mount_points();
+    auto missing = run(spawn_cmd({"-D", t.str(), "--pivot-root=/missing", "/bin/true"}));
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_EQ(missing.err, "spawn: --pivot-root=/missing: No such file or directory\n");
+    auto file = run(spawn_cmd({"-D", t.str(), "--pivot-root=/outer-marker", "/bin/true"}));
+    EXPECT_EQ(file.err, "spawn: --pivot-root=/outer-marker: not a directory in the tree\n");
+    EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
+    for (const char* bad : {"--pivot-root=", "--pivot-root=rel", "--pivot-root=/a:b", "--pivot-root=/", "--pivot-root=/a/../b"}) {
+        auto r = run(spawn_cmd({"-D", t.str(), bad, "/bin/true"}));
+        EXPECT_EQ(r.status, 1) << bad;
+        EXPECT_NE(r.err.find("Invalid --pivot-root:"), std::string::npos) << r.err;
+    }
+}

@@ -162,6 +162,8 @@ struct Config {
     std::vector<BindMount> binds;       // --bind / --bind-ro
     std::vector<TmpfsMount> tmpfs;      // --tmpfs
     std::vector<std::string> inaccessible;  // --inaccessible=PATH (inside the container)
+    std::string pivot_root_new;         // --pivot-root=NEW[:OLD]: the container's / is NEW of the tree
+    std::string pivot_root_old;         //   and the tree's own root stays visible at OLD ("" = not at all)
     int kill_signal = 0;                // --kill-signal; 0 = default (SIGRTMIN+3 with -b, else SIGKILL)
     NetworkConfig net;
 

@@ -27,6 +27,8 @@ Image:
                             current directory, or NAME in /var/lib/machines
                             with -M)
      --read-only            Mount the root directory read-only
+     --pivot-root=PATH[:PATH]
+                            Pivot root to given directory in the container
 
 Execution:
   -a --as-pid2              Maintain a stub init as PID1, invoke binary as PID2

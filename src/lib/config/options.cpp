@@ -70,6 +70,7 @@ enum : int {
     ARG_NOTIFY_READY,
     ARG_INACCESSIBLE,
     ARG_SUPPRESS_SYNC,
+    ARG_PIVOT_ROOT,
     ARG_SET_CREDENTIAL,
     ARG_LOAD_CREDENTIAL,
     ARG_TIMEZONE,
@@ -141,6 +142,7 @@ const struct option kLongOptions[] = {
     {"notify-ready", required_argument, nullptr, ARG_NOTIFY_READY},
     {"inaccessible", required_argument, nullptr, ARG_INACCESSIBLE},
     {"suppress-sync", required_argument, nullptr, ARG_SUPPRESS_SYNC},
+    {"pivot-root", required_argument, nullptr, ARG_PIVOT_ROOT},
     {"set-credential", required_argument, nullptr, ARG_SET_CREDENTIAL},
     {"load-credential", required_argument, nullptr, ARG_LOAD_CREDENTIAL},
     {"timezone", required_argument, nullptr, ARG_TIMEZONE},
@@ -288,6 +290,7 @@ uint64_t setting_of_option(int c) {
     case ARG_RESOLV_CONF: return setting::ResolvConf;
     case ARG_NOTIFY_READY: return setting::NotifyReady;
     case ARG_SUPPRESS_SYNC: return setting::SuppressSync;
+    case ARG_PIVOT_ROOT: return setting::PivotRoot;
     case ARG_SET_CREDENTIAL: case ARG_LOAD_CREDENTIAL: return setting::Credentials;
     case ARG_TIMEZONE: return setting::Timezone;
     default: return 0;
@@ -499,6 +502,17 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
             return Error::msg("Invalid --inaccessible: '{}' (expected an absolute path below /, without '..')", arg);
         cfg.inaccessible.push_back(path_simplify(arg));
         break;
+    case ARG_PIVOT_ROOT: {
+        auto parts = split_colon_escaped(arg, 2);
+        for (const auto& p : parts)
+            if (!container_path_ok(p))
+                return Error::msg("Invalid --pivot-root: '{}' (expected PATH[:PATH], absolute, without '..')", arg);
+        cfg.pivot_root_new = path_simplify(parts[0]);
+        cfg.pivot_root_old = parts.size() == 2 ? path_simplify(parts[1]) : "";
+        if (cfg.pivot_root_new == "/" || cfg.pivot_root_old == "/")
+            return Error::msg("Invalid --pivot-root: '{}' (neither path may be /)", arg);
+        break;
+    }
     case ARG_SUPPRESS_SYNC: {
         auto b = str::parse_bool(arg);
         if (!b) return Error::msg("Invalid --suppress-sync: '{}' (expected yes or no)", arg);

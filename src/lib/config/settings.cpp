@@ -411,6 +411,10 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
     if (take(setting::ResolvConf)) cfg.resolv_conf = f.resolv_conf;
     if (take(setting::NotifyReady)) cfg.notify_ready = f.notify_ready;
     if (take(setting::SuppressSync)) cfg.suppress_sync = f.suppress_sync;
+    if (take(setting::PivotRoot)) {
+        cfg.pivot_root_new = f.pivot_root_new;
+        cfg.pivot_root_old = f.pivot_root_old;
+    }
     if (take(setting::Credentials)) cfg.credentials = f.credentials;
     if (take(setting::Timezone)) cfg.timezone = f.timezone;
 }
