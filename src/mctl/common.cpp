@@ -15,7 +15,21 @@ int fail(const Error& e) {
     return 1;
 }
 
-Result<machined::Machined> connect() { return machined::Machined::connect(); }
+namespace {
+bus::BusTarget g_target;
+}  // namespace
+
+void set_target(const Options& o) { g_target = bus::BusTarget{o.host, o.machine}; }
+
+Result<machined::Machined> connect() { return machined::Machined::connect(g_target); }
+
+bool target_is_local() { return g_target.local(); }
+
+Result<void> local_only(const char* verb) {
+    if (g_target.local()) return ok();
+    return Error::msg("{}: only supported on the local host, not with {}", verb,
+                      g_target.host.empty() ? "-M/--machine=" + g_target.machine : "-H/--host=" + g_target.host);
+}
 
 std::string format_timestamp(uint64_t usec) {
     if (usec == 0 || usec == UINT64_MAX) return "n/a";

@@ -18,6 +18,7 @@ namespace spawn::mctl {
 // "PoweroffSignal=SIGTERM" / "RebootSignal=SIGHUP" lines (spawn writes it for
 // guests whose init wants other signals, e.g. sysvinit; an admin may too).
 static int machine_signal(const std::string& name, const char* key, int fallback) {
+    if (!target_is_local()) return fallback;  // the state file is the remote host's
     std::ifstream in("/run/spawn/machines/" + name);
     std::string line;
     while (std::getline(in, line)) {
@@ -64,7 +65,7 @@ int verb_terminate(const Options&, const std::vector<std::string>& args) {
     for (const auto& n : args) {
         auto r = m->terminate(n);
         if (r) continue;
-        if (r.error().code() == machined::kNoSuchMachine || machined::systemd_booted()) {
+        if (r.error().code() == machined::kNoSuchMachine || machined::systemd_booted() || !target_is_local()) {
             rc = fail(std::move(r).error().context(fmt::format("Could not terminate machine '{}'", n)));
             continue;
         }
@@ -104,7 +105,8 @@ int verb_kill(const Options& o, const std::vector<std::string>& args) {
     for (const auto& n : args) {
         auto r = m->kill(n, whom, sig);
         if (r) continue;
-        if (r.error().code() == machined::kNoSuchMachine || whom != "all" || machined::systemd_booted()) {
+        if (r.error().code() == machined::kNoSuchMachine || whom != "all" || machined::systemd_booted() ||
+            !target_is_local()) {
             rc = fail(std::move(r).error().context(fmt::format("Could not kill machine '{}'", n)));
             continue;
         }

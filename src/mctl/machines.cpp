@@ -91,7 +91,7 @@ static int status_one(machined::Machined& m, const Options& o, const std::string
     std::printf("\t   Since: %s%s\n", format_timestamp(info->timestamp).c_str(), rel.empty() ? "" : ("; " + rel).c_str());
     if (info->leader > 0) {
         std::string comm;
-        FILE* f = std::fopen(fmt::format("/proc/{}/comm", info->leader).c_str(), "re");
+        FILE* f = !target_is_local() ? nullptr : std::fopen(fmt::format("/proc/{}/comm", info->leader).c_str(), "re");
         if (f) {
             char buf[64] = "";
             if (std::fgets(buf, sizeof buf, f)) comm = buf;
@@ -119,12 +119,13 @@ static int status_one(machined::Machined& m, const Options& o, const std::string
     }
     if (!info->unit.empty()) {
         std::printf("\t    Unit: %s\n", info->unit.c_str());
-        auto cg = machined::machine_cgroup(static_cast<pid_t>(info->leader), info->unit);
+        auto cg = target_is_local() ? machined::machine_cgroup(static_cast<pid_t>(info->leader), info->unit)
+                                    : Result<std::string>(Error::msg("remote"));
         if (cg) std::fputs(machined::process_tree(*cg, "\t          ").c_str(), stdout);
     }
     std::fflush(stdout);
     // Recent lines of the guest's own journal (as journalctl -M NAME -n 10).
-    if (auto root = m.open_root_directory(name); root) {
+    if (auto root = target_is_local() ? m.open_root_directory(name) : Result<UniqueFd>(Error::msg("remote")); root) {
         journal::Query q;
         q.lines = o.lines >= 0 ? o.lines : 10;
         std::string text;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string_view>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ void help() {
         "     --version                Show package version\n"
         "     --no-pager               Do not pipe output into a pager (never done anyway)\n"
         "     --no-legend              Do not show the headers and footers\n"
+        "  -H --host=[USER@]HOST[:PORT]\n"
+        "                              Operate on the machines of a remote host (over ssh;\n"
+        "                              list, status, show, poweroff, reboot, terminate, kill)\n"
+        "  -M --machine=CONTAINER      Operate on the machines of a local container (its own bus)\n"
         "  -p --property=NAME          Show only properties by this name\n"
         "     --value                  When showing properties, only print the value\n"
         "  -a --all                    Show all properties, including empty ones\n"
@@ -91,6 +96,12 @@ int main(int argc, char** argv) {
     Options& o = inv->options;
     log::set_quiet(o.quiet);
     if (const char* s = getenv("SPAWN_BIN"); s && *s) o.spawn_bin = s;
+    set_target(o);
+    static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "start", "enable",
+                                                  "disable", "list-images", "image-status", "show-image"};
+    for (const char* v : kLocalVerbs)
+        if (std::string_view(inv->verb->name) == v)
+            if (auto r = local_only(v); !r) return fail(r.error());
     if (inv->verb->needs_root && geteuid() != 0) {
         log::error("{}: must be run as root", inv->verb->name);
         return 1;

@@ -29,14 +29,24 @@ struct Options {
     std::vector<std::string> setenv;     // -E/--setenv
     std::string uid;                     // --uid
     std::string spawn_bin;               // path of spawn for `start` ($SPAWN_BIN or next to mctl)
+    std::string host;                    // -H/--host=[USER@]HOST[:PORT]
+    std::string machine;                 // -M/--machine=CONTAINER
 };
 
 using Handler = int (*)(const Options&, const std::vector<std::string>&);
 
 // Prints "mctl: <message>" and returns 1.
 int fail(const Error& e);
-// Connects to machined or prints why not.
+// Connects to machined (of the -H host or -M container, see set_target()).
 Result<machined::Machined> connect();
+// Where connect() goes: set once by main() from -H/-M.
+void set_target(const Options& o);
+// The verbs that work on this host's files, processes or cgroups refuse -H
+// and -M in one line ("... only supported on the local host"), as
+// machinectl's do.
+Result<void> local_only(const char* verb);
+// No -H/-M: this host's /proc, cgroups and /run/spawn describe the machines.
+bool target_is_local();
 
 // Formatting helpers shared by the verbs.
 std::string format_timestamp(uint64_t usec);       // "Sat 2026-11-28 23:05:59 UTC"

@@ -10,6 +10,7 @@ namespace spawn::mctl {
 namespace {
 
 enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID };
+constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
     {"help", no_argument, nullptr, 'h'},
@@ -29,13 +30,15 @@ const struct option kLongOptions[] = {
     {"boot", no_argument, nullptr, 'b'},
     {"setenv", required_argument, nullptr, 'E'},
     {"uid", required_argument, nullptr, ARG_UID},
+    {"host", required_argument, nullptr, ARG_HOST},
+    {"machine", required_argument, nullptr, ARG_MACHINE},
     {nullptr, 0, nullptr, 0},
 };
 
 // '-' first: non-options come back in order (as code 1), so the machine name
 // of exec/shell is seen before the options that follow it; ':' next: a
 // missing value is reported as ':', not as an unknown option.
-constexpr const char* kShortOptions = "-:hp:aqs:o:n:fu:bE:";
+constexpr const char* kShortOptions = "-:hp:aqs:o:n:fu:bE:H:M:";
 
 // The option as the user wrote it, for messages.
 std::string spelled(const std::vector<std::string>& argv, int index) {
@@ -87,6 +90,16 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
         break;
     }
     case ARG_UID: o.uid = v; break;
+    case ARG_HOST:
+        if (v.empty() || v.find_first_of(" \t\n,;") != std::string::npos || v.front() == '-')
+            return Error::msg("--host={}: expected [USER@]HOST[:PORT]", v);
+        o.host = v;
+        break;
+    case ARG_MACHINE:
+        if (v.empty() || v.find('/') != std::string::npos || v.front() == '-' || v.size() > 64)
+            return Error::msg("--machine={}: not a machine name", v);
+        o.machine = v;
+        break;
     }
     return ok();
 }
@@ -133,6 +146,8 @@ Result<Invocation> parse_mctl_args(const std::vector<std::string>& argv, const c
     // After "--" (or the machine name of exec/shell): all positional.
     for (int i = optind; i < argc; ++i) positional.push_back(argv[static_cast<size_t>(i)]);
 
+    if (!inv.options.host.empty() && !inv.options.machine.empty())
+        return Error::msg("-H/--host= and -M/--machine= may not be combined");
     if (positional.empty()) {
         inv.verb = &default_verb();
         return inv;

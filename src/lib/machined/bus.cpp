@@ -10,10 +10,18 @@ std::string BusError::message(int r) const {
     return std::strerror(r < 0 ? -r : r);
 }
 
-Result<BusPtr> open_system() {
+Result<BusPtr> open_system() { return open_system(BusTarget{}); }
+
+Result<BusPtr> open_system(const BusTarget& target) {
     sd_bus* raw = nullptr;
-    int r = sd_bus_open_system(&raw);
-    if (r < 0) return Error::sys(-r, "connecting to the system bus");
+    int r = !target.host.empty()      ? sd_bus_open_system_remote(&raw, target.host.c_str())
+            : !target.machine.empty() ? sd_bus_open_system_machine(&raw, target.machine.c_str())
+                                      : sd_bus_open_system(&raw);
+    if (r < 0) {
+        if (!target.host.empty()) return Error::sys(-r, "connecting to the system bus of host {}", target.host);
+        if (!target.machine.empty()) return Error::sys(-r, "connecting to the system bus of machine {}", target.machine);
+        return Error::sys(-r, "connecting to the system bus");
+    }
     // Until the bus answered, a failure closes without flushing (a flush
     // would wait for the bus to answer, again up to 90 s).
     CPtr<sd_bus, sd_bus_close_unref> b(raw);

@@ -47,6 +47,17 @@ inline constexpr std::chrono::seconds kConnectTimeout{10};
 // naming the bus). Method calls keep sd-bus's own 25 s timeout.
 Result<BusPtr> open_system();
 
+// Where a bus connection goes: the local system bus, another host's over ssh
+// (-H [USER@]HOST[:PORT], through sd-bus's remote transport: the remote end
+// runs systemd-stdio-bridge), or a local container's (-M NAME).
+struct BusTarget {
+    std::string host;
+    std::string machine;
+    bool local() const { return host.empty() && machine.empty(); }
+};
+// open_system() for TARGET (the same wait for the bus to answer).
+Result<BusPtr> open_system(const BusTarget& target);
+
 // An Error for a failed call: "<what>: <bus message>", errno from r.
 Error call_error(int r, const BusError& e, std::string_view what);
 

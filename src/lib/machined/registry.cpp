@@ -41,8 +41,8 @@ Error parse_error(int r, std::string_view what) { return Error::sys(-r, "parsing
 
 }  // namespace
 
-Result<Machined> Machined::connect() {
-    auto b = bus::open_system();
+Result<Machined> Machined::connect(const bus::BusTarget& target) {
+    auto b = bus::open_system(target);
     if (!b) return Error(kUnreachable, std::move(b).error().message() + " (is dbus-daemon running?)");
     auto has = bus::name_has_owner(b->get(), bus::kMachinedService);
     if (!has) return Error(kUnreachable, std::move(has).error().message());

@@ -67,7 +67,7 @@ class Machined {
 public:
     // Connects to the system bus and checks that machined is on it; the error
     // (code kUnreachable) says which of the two is missing.
-    static Result<Machined> connect();
+    static Result<Machined> connect(const bus::BusTarget& target = {});
 
     sd_bus* bus() const { return bus_.get(); }
 
