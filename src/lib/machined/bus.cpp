@@ -32,7 +32,9 @@ Result<BusPtr> open_system(const BusTarget& target) {
         const char* a = nullptr;
         return sd_bus_get_address(b.get(), &a) >= 0 && a ? std::string(a) : std::string("?");
     };
-    const auto deadline = std::chrono::steady_clock::now() + kConnectTimeout;
+    // Over ssh the answer includes logging in: three times as long.
+    const auto timeout = target.host.empty() ? kConnectTimeout : 3 * kConnectTimeout;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         r = sd_bus_is_ready(b.get());
         if (r > 0) return BusPtr(b.release());
@@ -43,7 +45,7 @@ Result<BusPtr> open_system(const BusTarget& target) {
         auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
             return Error(ETIMEDOUT, fmt::format("the system bus at {} did not answer within {} s", address(),
-                                                std::chrono::duration_cast<std::chrono::seconds>(kConnectTimeout).count()));
+                                                std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
         r = sd_bus_wait(b.get(), static_cast<uint64_t>(left.count()));
         if (r < 0 && r != -EINTR) return Error::sys(-r, "connecting to the system bus at {}", address());
     }
