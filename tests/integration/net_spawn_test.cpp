@@ -84,6 +84,22 @@ struct Release {
     ~Release() { now(); }
 };
 
+// Starts spawn (ARGV) in the background, waits for its nftables table TABLE,
+// then SIGKILLs it (what a crash leaves behind); false if the table never came.
+bool start_and_sigkill(const std::vector<std::string>& argv, const std::string& table) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        exec_argv(argv);
+    }
+    bool up = eventually([&] { return nft_tables().find(table) != std::string::npos; });
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return up;
+}
+
 std::string failed(const RunResult& r) { return "status " + std::to_string(r.status) + "\nout: " + r.out + "\nerr: " + r.err; }
 
 }  // namespace
@@ -253,17 +269,7 @@ TEST_F(NetSpawn, NothingLeftAfterSigkillOfSpawn) {
     TempTree t("busybox");
     auto before = links();
     std::vector<std::string> opts = {"--network-bridge=br0", "--network-address=10.8.5.2/24", "-p", "8082:80"};
-    pid_t pid = fork();
-    if (pid == 0) {
-        auto a = spawn_argv(t, "nskill", opts, "sleep 30");
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        exec_argv(a);
-    }
-    ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nskill") != std::string::npos; }));
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    ASSERT_TRUE(start_and_sigkill(spawn_argv(t, "nskill", opts, "sleep 30"), "spawn-nskill"));
     // The rules outlive spawn; the container dies with it (and its veth).
     EXPECT_NE(nft_tables().find("spawn-nskill"), std::string::npos);
     // The next start of the machine cleans up instead of failing.
@@ -284,17 +290,7 @@ TEST_F(NetSpawn, AnyStartClearsTheRulesOfADeadMachine) {
     ASSERT_EQ(sh("ip link add br0 type bridge && ip link set br0 up").status, 0);
     TempTree dead_tree("busybox"), live_tree("busybox"), other_tree("busybox");
     std::vector<std::string> opts = {"--network-bridge=br0", "--network-address=10.8.6.2/24", "-p", "8084:80"};
-    pid_t pid = fork();
-    if (pid == 0) {
-        auto a = spawn_argv(dead_tree, "nsdead", opts, "sleep 30");
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        exec_argv(a);
-    }
-    ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nsdead") != std::string::npos; }));
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    ASSERT_TRUE(start_and_sigkill(spawn_argv(dead_tree, "nsdead", opts, "sleep 30"), "spawn-nsdead"));
     ASSERT_NE(nft_tables().find("spawn-nsdead"), std::string::npos);
 
     Background live(spawn_argv(live_tree, "nslive", {"--network-bridge=br0", "--network-address=10.8.6.3/24", "-p",

@@ -2,16 +2,11 @@
 
 #include <algorithm>
 
+#include "util/strings.hpp"
+
 namespace spawn {
 
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 Result<std::pair<std::string, std::string>> split_id(std::string_view option, std::string_view arg,
                                                      std::string_view what) {
@@ -57,7 +52,7 @@ Result<std::string> c_unescape(std::string_view s) {
         case 'v': out += '\v'; break;
         case '\\': case '"': case '\'': case ' ': out += c; break;
         case 'x': {
-            int a = i + 1 < s.size() ? hex_digit(s[i + 1]) : -1, b = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
+            int a = i + 1 < s.size() ? str::hex_value(s[i + 1]) : -1, b = i + 2 < s.size() ? str::hex_value(s[i + 2]) : -1;
             if (a < 0 || b < 0) return Error::msg("an invalid \\x escape");
             int v = a * 16 + b;
             if (v == 0) return Error::msg("a NUL byte (\\x00)");

@@ -50,4 +50,11 @@ std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool
     return *had ? s.substr(prefix.size()) : s;
 }
 
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 }  // namespace spawn::str

@@ -17,5 +17,7 @@ std::optional<int64_t> parse_int(std::string_view s);
 std::optional<uint64_t> parse_uint(std::string_view s);
 // s without a leading prefix; *had tells whether it was there.
 std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had);
+// The value of a hexadecimal digit (either case), or -1.
+int hex_value(char c);
 
 }  // namespace spawn::str

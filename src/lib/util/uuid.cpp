@@ -7,15 +7,12 @@
 
 #include <systemd/sd-id128.h>
 
+#include "util/strings.hpp"
+
 namespace spawn {
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using str::hex_value;
 
 constexpr char kDigits[] = "0123456789abcdef";
 
