@@ -44,6 +44,13 @@ std::string json_or_null(const std::string& s) { return s.empty() ? "null" : jso
 
 }  // namespace
 
+std::string shown_addresses(const std::vector<std::string>& addresses, size_t max) {
+    std::vector<std::string> shown(addresses.begin(), addresses.begin() + static_cast<long>(std::min(max, addresses.size())));
+    std::string out = str::join(shown, " ");
+    if (addresses.size() > shown.size()) out += "…";
+    return out;
+}
+
 int verb_list(const Options& o, const std::vector<std::string>&) {
     auto m = connect();
     if (!m) return fail(m.error());
@@ -67,7 +74,7 @@ int verb_list(const Options& o, const std::vector<std::string>&) {
     }
     Table t({"MACHINE", "CLASS", "SERVICE", "OS", "VERSION", "ADDRESSES"});
     for (const auto& r : *rows) {
-        std::string addr = r.addresses.empty() ? "" : r.addresses[0] + (r.addresses.size() > 1 ? "…" : "");
+        std::string addr = shown_addresses(r.addresses, o.max_addresses);
         t.add({r.e.name, r.e.cls, r.e.service, r.os, r.version, addr});
     }
     std::fputs(t.render(o.legend).c_str(), stdout);

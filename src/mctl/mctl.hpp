@@ -31,6 +31,7 @@ struct Options {
     std::string spawn_bin;               // path of spawn for `start` ($SPAWN_BIN or next to mctl)
     std::string host;                    // -H/--host=[USER@]HOST[:PORT]
     std::string machine;                 // -M/--machine=CONTAINER
+    size_t max_addresses = 1;            // --max-addresses=N|all: addresses `list` shows (SIZE_MAX: all)
 };
 
 using Handler = int (*)(const Options&, const std::vector<std::string>&);
@@ -49,6 +50,8 @@ Result<void> local_only(const char* verb);
 bool target_is_local();
 
 // Formatting helpers shared by the verbs.
+// The ADDRESSES cell of `list`: at most MAX of them, "…" when some were left out.
+std::string shown_addresses(const std::vector<std::string>& addresses, size_t max);
 std::string format_timestamp(uint64_t usec);       // "Sat 2026-11-28 23:05:59 UTC"
 std::string format_relative(uint64_t usec);        // "42ms ago"
 

@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 
+#include <cstdint>
 #include <cstdlib>
 
 #include "util/strings.hpp"
@@ -9,7 +10,8 @@
 namespace spawn::mctl {
 namespace {
 
-enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID };
+enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID, ARG_NO_ASK_PASSWORD,
+       ARG_MAX_ADDRESSES };
 constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
@@ -31,6 +33,9 @@ const struct option kLongOptions[] = {
     {"setenv", required_argument, nullptr, 'E'},
     {"uid", required_argument, nullptr, ARG_UID},
     {"host", required_argument, nullptr, ARG_HOST},
+    {"full", no_argument, nullptr, 'l'},
+    {"no-ask-password", no_argument, nullptr, ARG_NO_ASK_PASSWORD},
+    {"max-addresses", required_argument, nullptr, ARG_MAX_ADDRESSES},
     {"machine", required_argument, nullptr, ARG_MACHINE},
     {nullptr, 0, nullptr, 0},
 };
@@ -38,7 +43,7 @@ const struct option kLongOptions[] = {
 // '-' first: non-options come back in order (as code 1), so the machine name
 // of exec/shell is seen before the options that follow it; ':' next: a
 // missing value is reported as ':', not as an unknown option.
-constexpr const char* kShortOptions = "-:hp:aqs:o:n:fu:bE:H:M:";
+constexpr const char* kShortOptions = "-:hp:aqs:o:n:fu:bE:H:M:l";
 
 // The option as the user wrote it, for messages.
 std::string spelled(const std::vector<std::string>& argv, int index) {
@@ -48,6 +53,18 @@ std::string spelled(const std::vector<std::string>& argv, int index) {
 Result<void> set_option(Options& o, int c, const std::string& v, const char* (*getenv_fn)(const char*)) {
     switch (c) {
     case ARG_NO_PAGER: break;  // never paged
+    case 'l': break;           // never ellipsized
+    case ARG_NO_ASK_PASSWORD: break;  // nothing asks: no polkit prompts
+    case ARG_MAX_ADDRESSES: {
+        if (v == "all") {
+            o.max_addresses = SIZE_MAX;
+            break;
+        }
+        auto n = str::parse_uint(v);
+        if (!n || *n > 1000000) return Error::msg("--max-addresses={}: expected a number or all", v);
+        o.max_addresses = static_cast<size_t>(*n);
+        break;
+    }
     case ARG_NO_LEGEND: o.legend = false; break;
     case ARG_VALUE: o.value = true; break;
     case 'a': o.all = true; break;

@@ -116,3 +116,26 @@ TEST(MctlArgs, BadInputIsOneLine) {
     ASSERT_TRUE(h);
     EXPECT_TRUE(h->help);
 }
+
+TEST(MctlArgs, FullNoAskPasswordAndMaxAddresses) {
+    auto r = parse({"-l", "--no-ask-password", "--max-addresses=3", "list"});
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->options.max_addresses, 3u);
+    EXPECT_EQ(parse({"list"})->options.max_addresses, 1u);
+    EXPECT_EQ(parse({"--max-addresses=all"})->options.max_addresses, SIZE_MAX);
+    EXPECT_EQ(parse({"--full", "list"})->verb->name, std::string("list"));
+    EXPECT_EQ(parse({"--max-addresses"}).error().message(), "option --max-addresses needs a value");
+    EXPECT_EQ(parse({"--max-addresses="}).error().message(), "--max-addresses=: expected a number or all");
+    EXPECT_EQ(parse({"--max-addresses=some"}).error().message(), "--max-addresses=some: expected a number or all");
+    EXPECT_EQ(parse({"-H", "h", "-M", "m"}).error().message(), "-H/--host= and -M/--machine= may not be combined");
+}
+
+TEST(Addresses, ListShowsAtMostMaxThenAnEllipsis) {
+    std::vector<std::string> a = {"10.0.0.2", "fd00::2", "192.168.1.5"};
+    EXPECT_EQ(shown_addresses(a, 1), "10.0.0.2…");
+    EXPECT_EQ(shown_addresses(a, 2), "10.0.0.2 fd00::2…");
+    EXPECT_EQ(shown_addresses(a, 3), "10.0.0.2 fd00::2 192.168.1.5");
+    EXPECT_EQ(shown_addresses(a, SIZE_MAX), "10.0.0.2 fd00::2 192.168.1.5");
+    EXPECT_EQ(shown_addresses({}, 1), "");
+    EXPECT_EQ(shown_addresses(a, 0), "…");
+}
