@@ -1,3 +1,4 @@
+#include <cstdint>
 // list-images, image-status, show-image over the image search path.
 #include <algorithm>
 #include <cstdio>
@@ -36,6 +37,11 @@ int verb_list_images(const Options& o, const std::vector<std::string>&) {
 }
 
 int verb_image_status(const Options&, const std::vector<std::string>& args) {
+    // No name: the pool, as machinectl 252 shows it.
+    if (args.empty()) {
+        std::printf("\t    Path: %s\n", kImageSearchPath[0]);
+        return 0;
+    }
     int rc = 0;
     for (size_t i = 0; i < args.size(); ++i) {
         auto im = images::find_image(args[i]);
@@ -64,7 +70,19 @@ int verb_show_image(const Options& o, const std::vector<std::string>& args) {
     int rc = 0;
     std::vector<std::string> names = args;
     if (names.empty()) {
-        std::printf("PoolPath=/var/lib/machines\n");
+        // The pool's properties, as machinectl 252 prints them; usage and
+        // limit are known only on a btrfs pool with quotas, which spawn does
+        // not manage (UINT64_MAX: unknown, as machined reports it).
+        const std::string unknown = std::to_string(UINT64_MAX);
+        for (auto [k, v] : {std::pair<const char*, std::string>{"PoolPath", kImageSearchPath[0]}, {"PoolUsage", unknown},
+                            {"PoolLimit", unknown}}) {
+            if (!o.properties.empty() && std::find(o.properties.begin(), o.properties.end(), k) == o.properties.end())
+                continue;
+            if (o.value)
+                std::printf("%s\n", v.c_str());
+            else
+                std::printf("%s=%s\n", k, v.c_str());
+        }
         return 0;
     }
     for (size_t i = 0; i < names.size(); ++i) {

@@ -17,7 +17,7 @@ const Verb kVerbs[] = {
     {"journal", 1, 1, verb_journal, false, true},
     {"stats", 0, kMany, verb_stats, false, false},
     {"list-images", 0, 0, verb_list_images, false, false},
-    {"image-status", 1, kMany, verb_image_status, false, false},
+    {"image-status", 0, kMany, verb_image_status, false, false},
     {"show-image", 0, kMany, verb_show_image, false, false},
     {"start", 1, kMany, verb_start, false, true},
     {"enable", 1, kMany, verb_enable, false, true},

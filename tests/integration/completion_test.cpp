@@ -66,3 +66,17 @@ TEST(Completion, MctlCompletesVerbsAndARunningMachine) {
         EXPECT_TRUE(verbs.count(v)) << v;
     EXPECT_TRUE(complete("mctl", {"mctl", "--no-"}).count("--no-legend"));
 }
+
+// Without a name, show-image and image-status describe the image pool, the
+// same as the real machinectl against our machined.
+TEST(MctlImages, WithoutANameThePoolAsMachinectl) {
+    BusFixture::ensure_machined();
+    for (std::vector<std::string> args : {std::vector<std::string>{"show-image"}, {"image-status"},
+                                          {"show-image", "-p", "PoolPath", "--value"}}) {
+        auto ours = run_mctl(args);
+        auto real = run(real_machinectl(args));
+        EXPECT_EQ(ours.status, 0) << ours.err;
+        EXPECT_EQ(real.status, 0) << real.err;
+        EXPECT_EQ(ours.out, real.out) << args[0];
+    }
+}
