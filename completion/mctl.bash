@@ -16,7 +16,7 @@ _mctl() {
     case $prev in
         -s|--signal) COMPREPLY=($(compgen -W "$(kill -l 2>/dev/null | tr -s '[:space:]' '\n' | grep -E '^SIG')" -- "$cur")); return ;;
         --kill-whom) COMPREPLY=($(compgen -W "leader all" -- "$cur")); return ;;
-        -o|--output) COMPREPLY=($(compgen -W "short short-iso short-iso-precise short-precise short-monotonic short-unix short-full verbose export json json-pretty json-sse json-seq cat with-unit" -- "$cur")); return ;;
+        -o|--output) COMPREPLY=($(compgen -W "short short-iso short-iso-precise short-precise short-monotonic short-unix short-full short-delta verbose export json json-pretty json-sse json-seq cat with-unit" -- "$cur")); return ;;
         -p|--property|-n|--lines|-u|--unit|-E|--setenv|--uid|-H|--host|-M|--machine|--max-addresses) return ;;
     esac
     if [[ $cur == -* ]]; then

@@ -8,9 +8,8 @@ namespace spawn::mctl {
 
 int verb_journal(const Options& o, const std::vector<std::string>& args) {
     journal::Query q;
-    auto f = journal::parse_format(o.output_set ? o.output : "short");
-    if (!f) return fail(f.error());
-    q.format = *f;
+    q.format = o.journal_format;
+    q.quiet = o.quiet;
     q.lines = o.lines;
     q.follow = o.follow;
     q.unit = o.unit;
@@ -21,7 +20,7 @@ int verb_journal(const Options& o, const std::vector<std::string>& args) {
     if (!root) return fail(root.error());
     auto r = journal::print_journal(root->get(), q, STDOUT_FILENO);
     if (!r) return fail(std::move(r).error().context(fmt::format("machine '{}'", args[0])));
-    if (*r == 0 && !o.quiet && !q.follow) std::fputs("-- No entries --\n", stdout);
+    if (*r == 0 && !o.quiet && !q.follow && journal::is_for_reading(q.format)) std::fputs("-- No entries --\n", stdout);
     return 0;
 }
 

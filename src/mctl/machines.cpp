@@ -135,6 +135,8 @@ static int status_one(machined::Machined& m, const Options& o, const std::string
     if (auto root = target_is_local() ? m.open_root_directory(name) : Result<UniqueFd>(Error::msg("remote")); root) {
         journal::Query q;
         q.lines = o.lines >= 0 ? o.lines : 10;
+        q.format = o.journal_format;
+        q.quiet = o.quiet;
         std::string text;
         auto r = journal::read_journal(root->get(), q, [&](const std::string& e) -> Result<void> {
             text += e;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "journal/format.hpp"
 #include "machined/registry.hpp"
 #include "util/json.hpp"
 #include "util/result.hpp"
@@ -16,6 +17,7 @@ struct Options {
     bool legend = true;                  // --no-legend clears
     std::string output = "short";        // -o/--output
     bool output_set = false;
+    journal::Format journal_format = journal::Format::Short;  // -o for journal and status
     std::vector<std::string> properties; // -p/--property
     bool value = false;                  // --value
     bool all = false;                    // -a/--all

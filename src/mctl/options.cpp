@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "journal/format.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::mctl {
@@ -74,12 +75,14 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
     case 'p':
         for (auto& p : str::split(v, ',')) o.properties.push_back(p);
         break;
-    case 'o':
-        if (v != "short" && v != "json" && v != "json-pretty" && v != "cat" && v != "verbose" && v != "table")
-            return Error::msg("--output={}: unknown output mode (short, cat, json, json-pretty)", v);
+    case 'o': {
+        auto f = journal::parse_format(v);  // journalctl's modes; list and list-images also read json, json-pretty
+        if (!f) return f.error();
+        o.journal_format = *f;
         o.output = v;
         o.output_set = true;
         break;
+    }
     case 's': {
         auto sig = parse_signal_name(v);
         if (!sig) return Error::msg("--signal={}: unknown signal", v);

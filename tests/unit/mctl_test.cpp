@@ -94,7 +94,8 @@ TEST(MctlArgs, BadInputIsOneLine) {
         {{"journal", "x", "--lines=many"}, "--lines=many: expected a non-negative number"},
         {{"kill", "x", "--signal=NOPE"}, "--signal=NOPE: unknown signal"},
         {{"kill", "x", "--kill-whom=everyone"}, "--kill-whom=everyone: expected leader or all"},
-        {{"list", "-o", "yaml"}, "--output=yaml: unknown output mode (short, cat, json, json-pretty)"},
+        {{"list", "-o", "yaml"}, "--output=yaml: unknown output mode (short, short-precise, short-iso, short-iso-precise, short-full, "
+     "short-monotonic, short-unix, short-delta, verbose, export, json, json-pretty, json-sse, json-seq, cat, with-unit)"},
         {{"exec", "x", "-E", "=1"}, nullptr},  // after the name: the command's
         {{"-E", "=1", "exec", "x", "y"}, "--setenv==1: expected VAR=VALUE"},
         {{"frobnicate"}, "unknown command \"frobnicate\" (see mctl --help)"},

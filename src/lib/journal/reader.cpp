@@ -5,67 +5,65 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 #include "util/cptr.hpp"
-#include "util/json.hpp"
 
 namespace spawn::journal {
 namespace {
 
 using JournalPtr = CPtr<sd_journal, sd_journal_close>;
 
-std::string field(sd_journal* j, const char* name) {
-    const void* data = nullptr;
-    size_t len = 0;
-    if (sd_journal_get_data(j, name, &data, &len) < 0) return "";
-    size_t n = std::strlen(name) + 1;
-    if (len < n) return "";
-    return std::string(static_cast<const char*>(data) + n, len - n);
+// The entry the journal is positioned on.
+Result<Entry> read_entry(sd_journal* j) {
+    Entry e;
+    char* cursor = nullptr;
+    int r = sd_journal_get_cursor(j, &cursor);
+    if (r < 0) return Error::sys(-r, "reading an entry's cursor");
+    e.cursor = cursor;
+    free(cursor);
+    r = sd_journal_get_realtime_usec(j, &e.realtime);
+    if (r < 0) return Error::sys(-r, "reading an entry's time");
+    sd_id128_t boot;
+    r = sd_journal_get_monotonic_usec(j, &e.monotonic, &boot);
+    if (r < 0) return Error::sys(-r, "reading an entry's monotonic time");
+    char bid[SD_ID128_STRING_MAX];
+    e.boot_id = sd_id128_to_string(boot, bid);
+    const void* data;
+    size_t len;
+    while ((r = sd_journal_enumerate_data(j, &data, &len)) > 0) {
+        std::string_view d(static_cast<const char*>(data), len);
+        auto eq = d.find('=');
+        if (eq == std::string_view::npos) continue;
+        e.fields.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+    }
+    if (r < 0) return Error::sys(-r, "reading an entry's fields");
+    return e;
 }
 
-std::string format_entry(sd_journal* j, Format f) {
-    if (f == Format::Cat) return field(j, "MESSAGE") + "\n";
-    if (f == Format::Json) {
-        std::string out = "{";
-        char* cursor = nullptr;
-        if (sd_journal_get_cursor(j, &cursor) >= 0) {
-            out += "\"__CURSOR\":" + json_string(cursor) + ",";
-            free(cursor);
-        }
-        uint64_t rt = 0, mono = 0;
-        sd_id128_t boot;
-        sd_journal_get_realtime_usec(j, &rt);
-        sd_journal_get_monotonic_usec(j, &mono, &boot);
-        char bid[SD_ID128_STRING_MAX];
-        out += fmt::format("\"__REALTIME_TIMESTAMP\":\"{}\",\"__MONOTONIC_TIMESTAMP\":\"{}\",\"_BOOT_ID\":\"{}\"", rt, mono,
-                           sd_id128_to_string(boot, bid));
-        const void* data;
-        size_t len;
-        SD_JOURNAL_FOREACH_DATA(j, data, len) {
-            std::string_view d(static_cast<const char*>(data), len);
-            auto eq = d.find('=');
-            if (eq == std::string_view::npos || d.substr(0, eq) == "_BOOT_ID") continue;
-            out += "," + json_string(d.substr(0, eq)) + ":" + json_string(d.substr(eq + 1));
-        }
-        return out + "}\n";
+// journalctl -u's matches (logs-show.c add_matches_for_unit): the unit's own
+// messages, its core dumps, PID 1's messages about it, and those of
+// privileged daemons about it; for a slice, everything in it.
+Result<void> add_unit_matches(sd_journal* j, const std::string& u) {
+    const std::vector<std::vector<std::string>> terms = {
+        {"_SYSTEMD_UNIT=" + u},
+        {"MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1", "_UID=0", "COREDUMP_UNIT=" + u},
+        {"_PID=1", "UNIT=" + u},
+        {"_UID=0", "OBJECT_SYSTEMD_UNIT=" + u},
+    };
+    int r = 0;
+    for (size_t i = 0; i < terms.size() && r >= 0; ++i) {
+        if (i > 0) r = sd_journal_add_disjunction(j);
+        for (const auto& m : terms[i])
+            if (r >= 0) r = sd_journal_add_match(j, m.c_str(), 0);
     }
-    uint64_t rt = 0;
-    sd_journal_get_realtime_usec(j, &rt);
-    time_t t = static_cast<time_t>(rt / 1000000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    char ts[32];
-    strftime(ts, sizeof ts, "%b %d %H:%M:%S", &tm);
-    std::string ident = field(j, "SYSLOG_IDENTIFIER");
-    if (ident.empty()) ident = field(j, "_COMM");
-    std::string pid = field(j, "_PID");
-    if (pid.empty()) pid = field(j, "SYSLOG_PID");
-    std::string host = field(j, "_HOSTNAME");
-    std::string out = ts;
-    if (!host.empty()) out += " " + host;
-    out += " " + (ident.empty() ? std::string("unknown") : ident);
-    if (!pid.empty()) out += "[" + pid + "]";
-    return out + ": " + field(j, "MESSAGE") + "\n";
+    if (r >= 0 && u.size() > 6 && u.compare(u.size() - 6, 6, ".slice") == 0) {
+        std::string m = "_SYSTEMD_SLICE=" + u;
+        r = sd_journal_add_disjunction(j);
+        if (r >= 0) r = sd_journal_add_match(j, m.c_str(), 0);
+    }
+    if (r < 0) return Error::sys(-r, "filtering the journal on unit {}", u);
+    return {};
 }
 
 Result<void> write_all(int fd, const std::string& s) {
@@ -82,13 +80,6 @@ Result<void> write_all(int fd, const std::string& s) {
 }
 
 }  // namespace
-
-Result<Format> parse_format(const std::string& s) {
-    if (s == "short" || s.empty()) return Format::Short;
-    if (s == "cat") return Format::Cat;
-    if (s == "json") return Format::Json;
-    return Error::msg("--output={}: unsupported journal output mode (short, cat, json)", s);
-}
 
 std::string unit_name(const std::string& u) {
     static const char* suffixes[] = {".service", ".socket", ".scope", ".slice", ".target", ".timer", ".mount", ".path",
@@ -107,6 +98,7 @@ Result<size_t> read_journal(int root_fd, const Query& q, const std::function<Res
     int r = sd_journal_open_directory_fd(&raw, root_fd, SD_JOURNAL_OS_ROOT);
     if (r < 0) return Error::sys(-r, "opening the machine's journal");
     JournalPtr j(raw);
+    sd_journal_set_data_threshold(j.get(), 0);  // whole fields: the modes decide what to show
     if (q.this_boot) {
         r = sd_journal_seek_tail(j.get());
         if (r >= 0) r = sd_journal_previous(j.get());
@@ -123,14 +115,13 @@ Result<size_t> read_journal(int root_fd, const Query& q, const std::function<Res
         if (r < 0) return Error::sys(-r, "finding the current boot in the machine's journal");
         r = sd_journal_add_conjunction(j.get());
     }
-    if (!q.unit.empty()) {
-        std::string u = unit_name(q.unit);
-        std::string m1 = "_SYSTEMD_UNIT=" + u, m2 = "UNIT=" + u;
-        r = sd_journal_add_match(j.get(), m1.c_str(), 0);
-        if (r >= 0) r = sd_journal_add_disjunction(j.get());
-        if (r >= 0) r = sd_journal_add_match(j.get(), m2.c_str(), 0);
-        if (r < 0) return Error::sys(-r, "filtering the journal on unit {}", u);
-    }
+    if (!q.unit.empty()) TRY(add_unit_matches(j.get(), unit_name(q.unit)));
+    Formatter formatter(q.format, q.quiet);
+    auto show = [&]() -> Result<void> {
+        auto e = read_entry(j.get());
+        if (!e) return std::move(e).error();
+        return sink(formatter.format(*e));
+    };
     int lines = q.lines;
     if (lines < 0 && q.follow) lines = 10;
     size_t printed = 0;
@@ -145,7 +136,7 @@ Result<size_t> read_journal(int root_fd, const Query& q, const std::function<Res
             ++back;
         }
         if (back > 0) {  // positioned on the oldest entry to show
-            TRY(sink(format_entry(j.get(), q.format)));
+            TRY(show());
             ++printed;
         }
         if (lines == 0 && !q.follow) return printed;
@@ -157,7 +148,7 @@ Result<size_t> read_journal(int root_fd, const Query& q, const std::function<Res
             r = sd_journal_next(j.get());
             if (r < 0) return Error::sys(-r, "reading the journal");
             if (r == 0) break;
-            TRY(sink(format_entry(j.get(), q.format)));
+            TRY(show());
             ++printed;
         }
         if (!q.follow) break;
