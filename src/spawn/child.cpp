@@ -21,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "container/root_layer.hpp"
 #include "container/credentials.hpp"
 #include "container/etc_files.hpp"
 #include "container/bind_user.hpp"
@@ -229,7 +230,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
     // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
-    auto root = TRY(pivot_into_subtree(l, TRY(mount_root(l, tree_dir, UniqueFd()))));
+    auto root = TRY(pivot_into_subtree(
+        l, TRY(container::layer_root(l.plan->root_layer, TRY(mount_root(l, tree_dir, UniqueFd())), 0, 0))));
     tree_dir.reset();
     // The tree's paths from here on: through the root's fd (see mount_root).
     const std::string root_path = "/proc/self/fd/" + std::to_string(root.get());

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "container/root_layer.hpp"
 #include "container/credentials.hpp"
 #include "container/etc_files.hpp"
 #include "container/bind_user.hpp"
@@ -104,7 +105,8 @@ Result<void> setup_outer(const Launch& l) {
         return Error::errno_("making the mount namespace a slave of the host");
     UniqueFd tree_dir = TRY(open_tree_dir(l));
     umask(0);  // the plan's modes as they are (device nodes 0666, /tmp 1777)
-    if (l.boot) {
+    const bool layered = plan.root_layer != container::RootLayer::Tree;
+    if (l.boot && !layered) {
         // The journal link's directories, in the tree as it is on disk (not
         // through the idmapped copy, where host root has no ID), owned as the
         // rest of the tree: by the range's root in a shifted (chown) tree.
@@ -116,7 +118,13 @@ Result<void> setup_outer(const Launch& l) {
     }
     UniqueFd idmapped;
     if (l.idmapped_tree_fd >= 0) idmapped.reset(fcntl(l.idmapped_tree_fd, F_DUPFD_CLOEXEC, 3));
-    auto root = TRY(pivot_into_subtree(l, TRY(mount_root(l, tree_dir, std::move(idmapped)))));
+    auto top = TRY(container::layer_root(plan.root_layer, TRY(mount_root(l, tree_dir, std::move(idmapped))), base, base));
+    if (l.boot && layered) {
+        // A throwaway root: the directories go to its layer, as the container's root.
+        auto as_root = TRY(CreateAsContainerRoot::enter(base));
+        TRY(boot::make_journal_guest_dirs(l.boot->journal, top.get()));
+    }
+    auto root = TRY(pivot_into_subtree(l, std::move(top)));
     tree_dir.reset();
     if (l.boot) TRY(boot::bind_journal_into_guest(l.boot->journal, root.get()));
     std::vector<UniqueFd> prepared;

@@ -1,6 +1,7 @@
 // The host side of a container's life, as a list of stages (start/plan.hpp
 // says what each does; each returns an RAII object, so every way out tears
-// down what was set up, in reverse): the tree checked, the start planned
+// down what was set up, in reverse): the tree made from its template
+// (--template), the tree checked, the start planned
 // (bad input fails here, before anything exists), the machine name claimed,
 // the tree locked, the user namespace's range taken (-U), the guest prepared (-b), the cgroup made, the filter
 // compiled, the container cloned and placed, its network and registration,
@@ -25,6 +26,7 @@
 #include "spawn/launch.hpp"
 #include "spawn/signals.hpp"
 #include "spawn/stale_stage.hpp"
+#include "spawn/template_stage.hpp"
 #include "spawn/tree.hpp"
 #include "spawn/users_stage.hpp"
 #include "start/host_facts.hpp"
@@ -53,6 +55,7 @@ constexpr int kBootAgain = -1;
 
 Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalGate& signals) {
     phase("start");
+    TRY(create_from_template(cfg));
     auto tree = TRY(open_tree(cfg));
     start::HostFacts host = probed;
     host.bound_users = TRY(container::resolve_bound_users(cfg.bind_users));
@@ -67,7 +70,7 @@ Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalG
     clear_dead_machines_leftovers(plan.machine);
     UniqueFd netns;
     if (plan.netns == NetNamespace::Joined) netns = TRY_CTX(net::open_netns(plan.network.netns_path), "--network-namespace-path");
-    auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, cfg.read_only));
+    auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, !plan.writes_tree));
     const auto uid_range = TRY(take_uid_range(plan));
     phase("tree checked and locked");
 

@@ -17,6 +17,7 @@ FsProbe fake_fs(std::set<std::string> dirs, std::string cwd = "/home/user/trees/
     FsProbe p;
     p.is_directory = [dirs](const std::string& path) { return dirs.count(path) > 0; };
     p.current_directory = [cwd] { return cwd; };
+    p.random = [] { return uint64_t{0x0123456789abcdef}; };
     return p;
 }
 
@@ -151,4 +152,23 @@ TEST(Finalize, RealProbeOnThisMachine) {
     EXPECT_FALSE(p.is_directory("/proc/self/status"));
     EXPECT_FALSE(p.is_directory("/nonexistent/path/for/spawn"));
     EXPECT_EQ(p.current_directory().front(), '/');
+}
+
+// -x without -M: many throwaway machines of one tree at once, as nspawn names
+// them; the settings file keeps the tree's name.
+TEST(Finalize, EphemeralMachinesGetARandomSuffix) {
+    Config c;
+    c.directory = "/srv/deb";
+    c.ephemeral = true;
+    ASSERT_TRUE(resolve_names(c, fake_fs({})).ok());
+    EXPECT_EQ(c.machine, "deb");  // what the settings file is looked up by
+    ASSERT_TRUE(finalize_config(c, fake_fs({})).ok());
+    EXPECT_EQ(c.machine, "deb-0123456789abcdef");
+    EXPECT_EQ(c.hostname, "deb-0123456789abcdef");
+    Config named;
+    named.directory = "/srv/deb";
+    named.machine = "mine";
+    named.ephemeral = true;
+    ASSERT_TRUE(finalize_config(named, fake_fs({})).ok());
+    EXPECT_EQ(named.machine, "mine");
 }

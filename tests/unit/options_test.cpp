@@ -108,7 +108,7 @@ TEST(OptionsParsing, CommandSplit) {
 
 TEST(OptionsParsing, RepeatableCalls) {
     // Each call starts afresh (getopt state reset), also after an error in a cluster.
-    EXPECT_FALSE(parse({"-qx"}).ok());
+    EXPECT_FALSE(parse({"-qi"}).ok());
     EXPECT_TRUE(ok({"-bD", "/a"}).boot);
     EXPECT_FALSE(ok({"-D", "/a"}).boot);
     EXPECT_EQ(ok({"-D", "/b", "true"}).command, Cmd{"true"});
@@ -118,11 +118,8 @@ TEST(OptionsParsing, RepeatableCalls) {
 // syntax and refused in one line, never accepted silently, never "unknown".
 TEST(OptionsParsing, OptionsSpawnDoesNotHaveYetAreRefusedByName) {
     for (auto [args, name] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-             {{"-x"}, "--ephemeral"}, {{"--ephemeral"}, "--ephemeral"}, {{"-bx"}, "--ephemeral"},
-             {{"-i", "disk.raw"}, "--image"}, {{"--image=disk.raw"}, "--image"},
-             {{"--template=/srv/t"}, "--template"}, {{"--volatile"}, "--volatile"},
-             {{"--volatile=state"}, "--volatile"}, {{"--overlay=/a:/b:/c"}, "--overlay"},
-             {{"--overlay-ro=/a:/b"}, "--overlay-ro"}, {{"--root-hash=abcd"}, "--root-hash"},
+             {{"-i", "disk.raw"}, "--image"}, {{"--image=disk.raw"}, "--image"}, {{"-bi", "d.raw"}, "--image"},
+             {{"--root-hash=abcd"}, "--root-hash"},
              {{"--root-hash-sig=x"}, "--root-hash-sig"}, {{"--verity-data=/x"}, "--verity-data"},
              {{"--oci-bundle=/b"}, "--oci-bundle"}}) {
         auto r = test::parse_spawn_args(args);
@@ -132,7 +129,7 @@ TEST(OptionsParsing, OptionsSpawnDoesNotHaveYetAreRefusedByName) {
         EXPECT_EQ(r.error().code(), EOPNOTSUPP);
     }
     auto names = spawn_long_option_names();
-    for (const char* refused : {"ephemeral", "image", "volatile", "oci-bundle"})
+    for (const char* refused : {"image", "root-hash", "oci-bundle"})
         EXPECT_EQ(std::find(names.begin(), names.end(), refused), names.end()) << refused;
     EXPECT_EQ(err({"--image"}), "Option --image requires an argument");
 }
@@ -831,4 +828,46 @@ TEST(OptionsParsing, NotifyReady) {
     EXPECT_EQ(err({"--notify-ready=maybe"}), "Invalid --notify-ready: 'maybe' (expected yes or no)");
     EXPECT_EQ(err({"--notify-ready=yes", "/bin/true"}),
               "--notify-ready=yes needs --boot (only a booted init gets a notify socket from spawn)");
+}
+
+// -x, --volatile, --template, --overlay(-ro): nspawn's syntax and refusals.
+TEST(RootOptions, VolatileOverlayAndTemplateParse) {
+    EXPECT_TRUE(ok({"-x"}).ephemeral);
+    EXPECT_TRUE(ok({"-bx"}).ephemeral);
+    EXPECT_EQ(ok({"--volatile"}).volatile_mode, VolatileMode::Yes);
+    EXPECT_EQ(ok({"--volatile=no"}).volatile_mode, VolatileMode::No);
+    EXPECT_EQ(ok({"--volatile=state"}).volatile_mode, VolatileMode::State);
+    EXPECT_EQ(ok({"--volatile=overlay"}).volatile_mode, VolatileMode::Overlay);
+    EXPECT_EQ(err({"--volatile=bad"}), "Invalid --volatile: 'bad' (expected yes, no, state or overlay)");
+    EXPECT_EQ(ok({"--template=/srv/t"}).template_dir, "/srv/t");
+    EXPECT_EQ(ok({"--overlay=/a:/b:/c:/d"}).overlays[0], (OverlayMount{{"/a", "/b"}, "/c", "/d", false}));
+    EXPECT_EQ(ok({"--overlay=/a:/b"}).overlays[0], (OverlayMount{{"/a"}, "/b", "/b", false}));
+    EXPECT_EQ(ok({"--overlay=+/var::/var"}).overlays[0], (OverlayMount{{"+/var"}, "", "/var", false}));
+    EXPECT_EQ(ok({"--overlay-ro=/a:/b"}).overlays[0], (OverlayMount{{"/a", "/b"}, "", "/b", true}));
+    EXPECT_EQ(ok({"--overlay=/a\\:b:/c:/d"}).overlays[0].lowers[0], "/a:b");
+    EXPECT_EQ(err({"--overlay=/a"}), "Invalid --overlay: '/a' (needs at least two colon-separated directories)");
+    EXPECT_EQ(err({"--overlay-ro=/a::/c"}),
+              "Invalid --overlay-ro: '/a::/c' (only the upper directory of --overlay may be empty)");
+    EXPECT_EQ(err({"--overlay=/a:/b:rel"}),
+              "Invalid --overlay: '/a:/b:rel' (destination must be an absolute path without '..')");
+    EXPECT_EQ(err({"--overlay=+rel:/b:/c"}),
+              "Invalid --overlay: '+rel:/b:/c' (a path starting with '+' must continue with an absolute path without '..')");
+}
+
+TEST(RootOptions, ThrowawayRootsRefuseWhatWouldWriteTheTree) {
+    auto check = [](std::vector<std::string> args) {
+        auto c = test::parse_spawn_args(args);
+        if (!c) return c.error().message();
+        auto v = validate_config(*c);
+        return v ? std::string() : v.error().message();
+    };
+    EXPECT_EQ(check({"-x", "--template=/t"}), "--ephemeral and --template= may not be combined.");
+    EXPECT_EQ(check({"-x", "-U", "--private-users-ownership=chown"}).rfind(
+                  "--private-users-ownership=chown cannot be combined with --ephemeral", 0),
+              0u);
+    EXPECT_EQ(check({"--volatile=state", "-U", "--private-users-ownership=chown"}).rfind(
+                  "--private-users-ownership=chown cannot be combined with --volatile=state", 0),
+              0u);
+    EXPECT_EQ(check({"-x", "-U"}), "");
+    EXPECT_EQ(check({"--volatile", "--read-only"}), "");
 }

@@ -68,6 +68,24 @@ struct BindMount {
     BindIdmap idmap = BindIdmap::None;
 };
 
+// --overlay / --overlay-ro: an overlay file system of host (or "+/path" tree)
+// directories mounted in the container.
+struct OverlayMount {
+    std::vector<std::string> lowers;  // bottom first
+    std::string upper;                // the writable top; "" with --overlay: a tmpfs of its own
+    std::string target;               // in the container (absolute)
+    bool read_only = false;           // --overlay-ro: no upper, mounted read-only
+    bool operator==(const OverlayMount&) const = default;
+};
+
+// --volatile: how much of the tree the container sees on a tmpfs instead.
+enum class VolatileMode {
+    No,       // the tree itself
+    Yes,      // a tmpfs root with the tree's /usr bound read-only
+    State,    // the tree read-only, /var a tmpfs
+    Overlay,  // the tree under an overlay whose upper layer is a tmpfs
+};
+
 struct TmpfsMount {
     std::string target;   // absolute path inside the container
     std::string options;  // mount data, default "mode=0755"
@@ -147,6 +165,7 @@ struct Config {
     // What to run.
     std::string directory;              // -D; resolved from -M via the image search path if empty
     std::string machine;                // -M; defaults to the tree's basename (sanitised)
+    bool machine_from_path = false;     // machine was derived from the tree's path (-x adds a random suffix)
     std::string hostname;               // --hostname; defaults to the machine name
     std::vector<std::string> command;   // everything after the options
     bool boot = false;                  // -b
@@ -159,7 +178,11 @@ struct Config {
     // How to run it.
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal
     bool read_only = false;             // --read-only
+    bool ephemeral = false;             // -x: the container runs on a throwaway overlay of the tree
+    VolatileMode volatile_mode = VolatileMode::No;  // --volatile
+    std::string template_dir;           // --template: the tree is made from it when missing or empty
     std::vector<BindMount> binds;       // --bind / --bind-ro
+    std::vector<OverlayMount> overlays; // --overlay / --overlay-ro
     std::vector<TmpfsMount> tmpfs;      // --tmpfs
     std::vector<std::string> inaccessible;  // --inaccessible=PATH (inside the container)
     std::string pivot_root_new;         // --pivot-root=NEW[:OLD]: the container's / is NEW of the tree

@@ -1,6 +1,7 @@
 #include "config/finalize.hpp"
 
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,12 @@ FsProbe real_fs_probe() {
         char buf[4096];
         if (!getcwd(buf, sizeof buf)) return {};
         return buf;
+    };
+    p.random = []() -> uint64_t {
+        uint64_t v = 0;
+        while (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
+        }  // only EINTR fails a request this small once the pool is ready
+        return v;
     };
     return p;
 }
@@ -49,6 +56,7 @@ Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
 
     if (cfg.machine.empty()) {
         cfg.machine = machine_name_from_path(cfg.directory);
+        cfg.machine_from_path = true;
         if (!machine_name_is_valid(cfg.machine))
             return Error::msg("Cannot derive a machine name from '{}'; use -M NAME", cfg.directory);
     } else if (!machine_name_is_valid(cfg.machine)) {
@@ -59,6 +67,12 @@ Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
 
 Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
     TRY(resolve_names(cfg, probe));
+    // -x without -M: a random suffix, so that one tree runs many throwaway
+    // machines at once (as nspawn; its settings file is still NAME.nspawn).
+    if (cfg.ephemeral && cfg.machine_from_path) {
+        cfg.machine = fmt::format("{}-{:016x}", cfg.machine, probe.random());
+        cfg.machine_from_path = false;
+    }
     if (cfg.hostname.empty()) cfg.hostname = cfg.machine;
 
     return validate_config(cfg);

@@ -15,11 +15,12 @@
 
 namespace spawn {
 
-// The file-system questions finalize_config() asks, behind functions so that
-// tests can answer them.
+// The questions finalize_config() asks of the system, behind functions so
+// that tests can answer them.
 struct FsProbe {
     std::function<bool(const std::string& path)> is_directory;
     std::function<std::string()> current_directory;  // empty on failure
+    std::function<uint64_t()> random;                 // the -x machine name's suffix
 };
 
 // The real file system (stat(), getcwd()).

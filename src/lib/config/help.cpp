@@ -26,7 +26,15 @@ Image:
   -D --directory=PATH       Root directory for the container (default: the
                             current directory, or NAME in /var/lib/machines
                             with -M)
+     --template=PATH        Initialize root directory from template directory,
+                            if missing or empty
+  -x --ephemeral            Run container with snapshot of root directory, and
+                            remove it after exit (an overlay on a tmpfs: the
+                            tree is never written)
      --read-only            Mount the root directory read-only
+     --volatile[=MODE]      Run the system in volatile mode (yes: a tmpfs root
+                            with the tree's /usr; state: /var a tmpfs; overlay:
+                            a tmpfs overlay over the whole tree)
      --pivot-root=PATH[:PATH]
                             Pivot root to given directory in the container
 
@@ -146,6 +154,11 @@ Filesystems:
      --bind-user=NAME       Bind user from host to container
      --tmpfs=PATH[:OPTIONS] Mount an empty tmpfs to the specified directory
                             (default options: mode=0755)
+     --overlay=PATH[:PATH...]:PATH
+                            Create an overlay mount from the host to the
+                            container (an empty upper: a tmpfs)
+     --overlay-ro=PATH[:PATH...]:PATH
+                            Similar, but creates a read-only overlay mount
 
 Integration:
      --register=BOOLEAN|auto

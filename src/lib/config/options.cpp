@@ -15,7 +15,9 @@
 #include "config/credential_options.hpp"
 #include "config/etc_options.hpp"
 #include "config/names.hpp"
+#include "config/path_args.hpp"
 #include "config/payload_options.hpp"
+#include "config/root_options.hpp"
 #include "config/capabilities.hpp"
 #include "config/settings_mask.hpp"
 #include "config/syscall_groups.hpp"
@@ -189,54 +191,6 @@ bool is_short_option(int c) {
     return std::strchr(kShortOptions, c) != nullptr;
 }
 
-bool has_dotdot_component(std::string_view p) {
-    for (const auto& part : str::split(p, '/'))
-        if (part == "..") return true;
-    return false;
-}
-
-// Host-side path given to -D / --network-namespace-path: made absolute
-// against the current directory, simplified.
-Result<std::string> host_path_argument(std::string_view opt, std::string_view value) {
-    if (value.empty()) return Error::msg("Invalid {}: '' (empty path)", opt);
-    if (value.front() == '/') return path_simplify(value);
-    char buf[4096];
-    if (!getcwd(buf, sizeof buf)) return Error::errno_("{}: cannot make '{}' absolute", opt, value);
-    return path_simplify(std::string(buf) + "/" + std::string(value));
-}
-
-// A path inside the container: absolute, without ".." components.
-bool container_path_ok(std::string_view p) {
-    return !p.empty() && p.front() == '/' && !has_dotdot_component(p);
-}
-
-// Splits S at unescaped ':' (a backslash escapes the next character and is
-// removed), as systemd's extract_first_word(":", DONT_COALESCE_SEPARATORS).
-// Returns at most MAX fields; the last field keeps the rest of the string
-// verbatim (escapes included) when there are more separators.
-std::vector<std::string> split_colon_escaped(std::string_view s, size_t max) {
-    std::vector<std::string> out;
-    std::string cur;
-    size_t i = 0;
-    for (; i < s.size(); ++i) {
-        if (out.size() + 1 == max) break;
-        char c = s[i];
-        if (c == '\\' && i + 1 < s.size()) {
-            cur += s[++i];
-        } else if (c == ':') {
-            out.push_back(std::move(cur));
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    if (out.size() + 1 == max && i < s.size()) {
-        cur += std::string(s.substr(i));
-    }
-    out.push_back(std::move(cur));
-    return out;
-}
-
 std::optional<uint16_t> parse_ip_port(std::string_view s) {
     auto n = str::parse_uint(s);
     if (!n || *n < 1 || *n > 65535) return std::nullopt;
@@ -250,8 +204,7 @@ constexpr const char* kNameRules =
 // Options of nspawn spawn recognizes and refuses (unsupported_option()).
 bool is_refused(int c) {
     switch (c) {
-    case 'x': case 'i': case ARG_TEMPLATE: case ARG_VOLATILE: case ARG_OVERLAY: case ARG_OVERLAY_RO:
-    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+    case 'i': case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
         return true;
     default:
         return false;
@@ -275,7 +228,10 @@ uint64_t setting_of_option(int c) {
         return setting::Network;
     case 'p': return setting::ExposePorts;
     case ARG_READ_ONLY: return setting::ReadOnly;
-    case ARG_BIND: case ARG_BIND_RO: case ARG_TMPFS: case ARG_INACCESSIBLE: return setting::CustomMounts;
+    case ARG_BIND: case ARG_BIND_RO: case ARG_TMPFS: case ARG_INACCESSIBLE: case ARG_OVERLAY: case ARG_OVERLAY_RO:
+        return setting::CustomMounts;
+    case 'x': return setting::Ephemeral;
+    case ARG_VOLATILE: return setting::Volatile;
     case ARG_CHDIR: return setting::WorkingDirectory;
     case 'U': case ARG_PRIVATE_USERS: case ARG_PRIVATE_USERS_OWNERSHIP: return setting::UserNamespace;
     case ARG_SYSTEM_CALL_FILTER: return setting::SyscallFilter;
@@ -540,8 +496,20 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         (c == 'Z' ? cfg.selinux_context : cfg.selinux_apifs_context) = std::string(arg);
         break;
     }
-    case 'x': case 'i': case ARG_TEMPLATE: case ARG_VOLATILE: case ARG_OVERLAY: case ARG_OVERLAY_RO:
-    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+    case 'x':
+        cfg.ephemeral = true;
+        break;
+    case ARG_VOLATILE:
+        cfg.volatile_mode = TRY(parse_volatile(arg));
+        break;
+    case ARG_TEMPLATE:
+        cfg.template_dir = TRY(host_path_argument("--template", arg));
+        break;
+    case ARG_OVERLAY:
+    case ARG_OVERLAY_RO:
+        cfg.overlays.push_back(TRY(parse_overlay(arg, c == ARG_OVERLAY_RO)));
+        break;
+    case 'i': case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
         return unsupported_option(long_name_of(c));
     default:
         return Error::msg("internal error: unhandled option {}", name());
@@ -908,6 +876,7 @@ Result<void> validate_config(const Config& c) {
         if (b.source.starts_with('+'))
             return Error::msg("--bind={}: idmap and rootidmap take a host path, not one inside the tree", b.source);
     }
+    TRY(validate_root_options(c));
     if (!c.bind_users.empty() && !c.userns.enabled())
         return Error::msg("--bind-user needs a user namespace (-U or --private-users)");
     if (!c.bind_users.empty() && c.userns.mode == UserNsMode::Identity)

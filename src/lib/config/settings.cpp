@@ -389,7 +389,10 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
         cfg.binds = f.binds;
         cfg.tmpfs = f.tmpfs;
         cfg.inaccessible = f.inaccessible;
+        cfg.overlays = f.overlays;
     }
+    if (take(setting::Ephemeral)) cfg.ephemeral = f.ephemeral;
+    if (take(setting::Volatile)) cfg.volatile_mode = f.volatile_mode;
     if (take(setting::Network)) {
         auto ports = std::move(cfg.net.ports);
         auto addresses = std::move(cfg.net.addresses);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "container/mount.hpp"
+#include "container/new_mount.hpp"
 
 namespace spawn::container {
 
@@ -34,12 +35,6 @@ Result<std::string> read_credential_file(const std::string& path, const std::str
     }
     return data;
 }
-
-int fsopen_(const char* fs, unsigned flags) { return static_cast<int>(syscall(SYS_fsopen, fs, flags)); }
-int fsconfig_(int fd, unsigned cmd, const char* key, const void* value, int aux) {
-    return static_cast<int>(syscall(SYS_fsconfig, fd, cmd, key, value, aux));
-}
-int fsmount_(int fd, unsigned flags, unsigned attrs) { return static_cast<int>(syscall(SYS_fsmount, fd, flags, attrs)); }
 
 }  // namespace
 
@@ -68,13 +63,8 @@ Result<void> mount_credentials(const std::vector<Credential>& credentials, int r
     if (credentials.empty()) return ok();
     // /run is the container's own tmpfs by now: no guest symlink in the way.
     auto target = TRY(make_dirs_in_root(root_fd, kCredentialsDir, 0755, true));
-    UniqueFd fsfd(fsopen_("ramfs", FSOPEN_CLOEXEC));
-    if (!fsfd) return Error::errno_("--set-credential: creating a ramfs for the credentials");
-    if (fsconfig_(fsfd.get(), FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-        fsconfig_(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
-        return Error::errno_("--set-credential: setting up the credentials' ramfs");
-    UniqueFd mnt(fsmount_(fsfd.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID));
-    if (!mnt) return Error::errno_("--set-credential: mounting the credentials' ramfs");
+    UniqueFd mnt = TRY(new_mount("ramfs", {{"mode", "0700"}}, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID,
+                                 "--set-credential"));
     for (const auto& c : credentials) {
         UniqueFd f(openat(mnt.get(), c.id.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
         if (!f) return Error::errno_("writing credential '{}'", c.id);

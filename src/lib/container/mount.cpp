@@ -13,15 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 
 #include "container/in_root.hpp"
+#include "container/new_mount.hpp"
+#include "container/overlay.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::container {
 namespace {
-
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // "/a/b/" -> "a/b" (paths relative to the root fd).
 std::string relative(std::string_view path) {
@@ -148,16 +149,9 @@ Result<void> do_inaccessible(int root_fd, const MountStep& s) {
     struct stat st {};
     if (fstat(target->get(), &st) < 0) return Error::errno_("--inaccessible={}: stat", s.target);
     const unsigned attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID;
-    UniqueFd fsfd(static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC)));
-    if (!fsfd) return Error::errno_("--inaccessible={}: creating a tmpfs", s.target);
-    const char* mode = S_ISDIR(st.st_mode) ? "0000" : "0700";
-    if (syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
-        syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
-        syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
-        return Error::errno_("--inaccessible={}: setting up a tmpfs", s.target);
-    UniqueFd mnt(static_cast<int>(syscall(SYS_fsmount, fsfd.get(), FSMOUNT_CLOEXEC,
-                                          S_ISDIR(st.st_mode) ? attrs : MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID)));
-    if (!mnt) return Error::errno_("--inaccessible={}: mounting a tmpfs", s.target);
+    UniqueFd mnt = TRY(new_mount("tmpfs", {{"mode", S_ISDIR(st.st_mode) ? "0000" : "0700"}, {"size", "4k"}},
+                                 S_ISDIR(st.st_mode) ? attrs : MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID,
+                                 "--inaccessible=" + s.target));
     UniqueFd node;
     if (S_ISDIR(st.st_mode)) {
         node = std::move(mnt);
@@ -174,6 +168,59 @@ Result<void> do_inaccessible(int root_fd, const MountStep& s) {
     }
     if (move_mount(node.get(), "", target->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return Error::errno_("--inaccessible={}: mounting over it", s.target);
+    return ok();
+}
+
+// A layer of an --overlay: a host directory, or "+/path" in the root.
+Result<UniqueFd> open_layer(int root_fd, const std::string& path, const std::string& what) {
+    int fd = path.starts_with('+') ? openat2_in_root(root_fd, relative(path.substr(1)), O_PATH | O_DIRECTORY)
+                                   : ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Error::errno_("{}: {}", what, path);
+    return UniqueFd(fd);
+}
+
+// The work directory an overlay needs on its upper layer's file system:
+// ".#NAME.overlay-work" beside the upper directory NAME, made once and
+// reused (the kernel empties it at each mount), so a killed start leaves no
+// new directory behind.
+Result<UniqueFd> work_dir_beside(int root_fd, const std::string& upper, const std::string& what) {
+    std::string path = upper.starts_with('+') ? upper.substr(1) : upper;
+    auto slash = path.rfind('/');
+    std::string parent = slash == 0 ? "/" : path.substr(0, slash), name = ".#" + path.substr(slash + 1) + ".overlay-work";
+    auto dir = TRY(open_layer(root_fd, upper.starts_with('+') ? "+" + parent : parent, what));
+    if (mkdirat(dir.get(), name.c_str(), 0700) < 0 && errno != EEXIST)
+        return Error::errno_("{}: making the work directory {}/{}", what, parent, name);
+    int fd = openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Error::errno_("{}: {}/{}", what, parent, name);
+    return UniqueFd(fd);
+}
+
+Result<void> do_overlay(int root_fd, const MountStep& s) {
+    const std::string what = (s.read_only ? "--overlay-ro=" : "--overlay=") + s.target;
+    std::vector<UniqueFd> lowers;
+    OverlayLayers layers;
+    for (const auto& l : s.lowers) {
+        lowers.push_back(TRY(open_layer(root_fd, l, what)));
+        layers.lowers.push_back(lowers.back().get());
+    }
+    std::optional<TmpfsLayer> tmpfs;
+    UniqueFd upper, work;
+    if (!s.read_only && s.upper.empty()) {
+        struct stat st {};
+        if (fstat(lowers.back().get(), &st) < 0) return Error::errno_("{}: stat {}", what, s.lowers.back());
+        tmpfs = TRY(make_tmpfs_layer(lowers.back().get(), st.st_uid, st.st_gid, what));
+        layers.upper = tmpfs->upper.get();
+        layers.work = tmpfs->work.get();
+    } else if (!s.read_only) {
+        upper = TRY(open_layer(root_fd, s.upper, what));
+        work = TRY(work_dir_beside(root_fd, s.upper, what));
+        layers.upper = upper.get();
+        layers.work = work.get();
+    }
+    UniqueFd ovl = TRY(make_overlay(layers, s.read_only ? MOUNT_ATTR_RDONLY : 0, what));
+    auto target = TRY(make_dirs_in_root(root_fd, s.target, 0755, false));
+    if (move_mount(ovl.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::errno_("{}: mounting it", what);
     return ok();
 }
 
@@ -239,6 +286,8 @@ Result<void> apply_step(int root_fd, const MountStep& s) {
         return make_read_only(root_fd, s.target, false);
     case StepKind::Inaccessible:
         return do_inaccessible(root_fd, s);
+    case StepKind::Overlay:
+        return do_overlay(root_fd, s);
     }
     return ok();
 }

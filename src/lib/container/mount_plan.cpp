@@ -1,4 +1,5 @@
 #include "container/mount_plan.hpp"
+#include "util/strings.hpp"
 
 #include "config/derived.hpp"
 
@@ -254,6 +255,15 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
         s.no_symlinks = false;
         custom.push_back(std::move(s));
     }
+    for (const auto& o : cfg.overlays) {
+        MountStep s;
+        s.kind = StepKind::Overlay;
+        s.lowers = o.lowers;
+        s.upper = o.upper;
+        s.target = o.target;
+        s.read_only = o.read_only;
+        custom.push_back(std::move(s));
+    }
     for (const auto& path : cfg.inaccessible) {
         MountStep s;
         s.kind = StepKind::Inaccessible;
@@ -310,6 +320,11 @@ std::string describe(const MountStep& s) {
         return fmt::format("symlink {} -> {}", s.target, s.source);
     case StepKind::RemountRo:
         return fmt::format("remount {} read-only", s.target);
+    case StepKind::Inaccessible:
+        return fmt::format("inaccessible {}", s.target);
+    case StepKind::Overlay:
+        return fmt::format("overlay {}{}{} on {}{}", str::join(s.lowers, ":"), s.read_only ? "" : " upper ",
+                           s.read_only ? "" : (s.upper.empty() ? "(tmpfs)" : s.upper), s.target, s.read_only ? " ro" : "");
     }
     return "?";
 }

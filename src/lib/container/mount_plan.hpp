@@ -24,6 +24,7 @@ enum class StepKind {
     Symlink,    // symlink target -> source
     RemountRo,  // make the mount at target read-only (flags of the mount kept)
     Inaccessible,  // --inaccessible: an empty, mode 000, read-only node of target's type over it
+    Overlay,    // --overlay(-ro): an overlay of lowers (and upper) on target
 };
 
 struct MountStep {
@@ -39,6 +40,8 @@ struct MountStep {
     bool no_symlinks = false;      // resolve target without following any symlink (proc, sys, dev)
     bool optional = false;         // a missing source/target is skipped, not an error
     bool create_file = false;      // Bind: create the target as a file (not a directory) if missing
+    std::vector<std::string> lowers;  // Overlay: bottom first; host paths, or "+/path" in the root
+    std::string upper;             // Overlay (not read_only): the writable layer; "" a tmpfs of its own
     mode_t mode = 0;               // MakeDir / MakeNode
     dev_t dev = 0;                 // MakeNode
     bool host_prepared = false;    // Bind (user namespace): the outer child clones the source's

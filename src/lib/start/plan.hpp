@@ -15,6 +15,7 @@
 #include "boot/cgroup.hpp"
 #include "config/config.hpp"
 #include "config/derived.hpp"
+#include "container/root_layer.hpp"
 #include "container/cgroup_limits.hpp"
 #include "container/cgroup_plan.hpp"
 #include "container/credentials.hpp"
@@ -73,6 +74,8 @@ struct StartPlan {
     uint64_t capabilities = 0;      // the bounding set
     container::SeccompPlan seccomp;
     container::PayloadPlan payload;  // rlimits, CPU affinity, personality, OOM score, no_new_privs, ambient caps
+    container::RootLayer root_layer = container::RootLayer::Tree;  // -x, --volatile: what the root is made of
+    bool writes_tree = true;        // the tree itself is written (no -x, --volatile, --read-only): locked exclusively
     std::vector<container::MountStep> mounts;
     net::NetPlan network;
     bool follow_guest_address = false;  // --port without --network-address: rules follow the guest's address
