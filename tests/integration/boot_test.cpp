@@ -374,3 +374,32 @@ TEST(Boot, LinkJournalNeverFollowsASymlinkTheGuestPlanted) {
         fs::remove_all("/var/log/journal/" + id);
     }
 }
+
+// -x and every --volatile mode boot the Debian tree to running (or degraded)
+// and leave the tree as it was. --volatile=yes has an empty /etc (no users):
+// it is checked up to the multi-user target, as with systemd-nspawn.
+TEST(Boot, ThrowawayRootsBootAndLeaveTheTreeUntouched) {
+    const fs::path tree = g_tree->path();
+    for (std::string mode : {"--volatile=yes", "--ephemeral", "--volatile=overlay", "--volatile=state"}) {
+        SCOPED_TRACE(mode);
+        auto m = unique_machine("throwaway");
+        std::vector<std::string> extra = {mode};
+        // An empty /etc is a first boot: no interactive wizard on the console.
+        if (mode == "--volatile=yes") extra.push_back("systemd.firstboot=off");
+        PtyRun p(boot_argv(tree.string(), m, extra));
+        if (mode == "--volatile=yes") {
+            ASSERT_TRUE(p.wait_for("Multi-User System", 90s)) << p.tail();
+            p.signal(SIGTERM);
+        } else {
+            login_root(p);
+            std::string state = shell(p, "systemctl is-system-running --wait");
+            EXPECT_TRUE(state.find("running") != std::string::npos || state.find("degraded") != std::string::npos)
+                << "systemctl is-system-running: " << state << "\n" << p.tail();
+            EXPECT_NE(shell(p, "touch /var/spawn-throwaway && echo wrote").find("wrote"), std::string::npos);
+            p.type("poweroff\r");
+        }
+        EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+        EXPECT_FALSE(fs::exists(tree / "var/spawn-throwaway"));
+        expect_clean(tree.string(), m);
+    }
+}

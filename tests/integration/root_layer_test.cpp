@@ -1,0 +1,222 @@
+// -x/--ephemeral, --volatile, --overlay(-ro) and --template on the busybox
+// tree: what the container sees, that the tree is never written (its
+// listing compared before and after), that nothing is left on the host (the
+// mount table), even when spawn is killed, and that bad input stops first.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "core_util.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Every entry below dir with its type, mode, owner, size, mtime and link count.
+std::string listing(const fs::path& dir) {
+    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
+}
+
+std::vector<std::string> lines_of(const std::string& s);
+
+// The lines of one listing that the other lacks (empty when equal).
+std::vector<std::string> changed(const std::string& before, const std::string& after) {
+    auto a = lines_of(before), b = lines_of(after);
+    std::vector<std::string> out;
+    std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+}  // namespace
+
+TEST(RootLayers, EphemeralWritesStayInTheContainer) {
+    TempTree t("busybox");
+    const std::string before = listing(t.path());
+    auto mounts = host_mount_points();
+    auto r = run(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c",
+                            "echo hi > /written && rm /etc/hostname; echo x >> /etc/passwd;"
+                            " cat /written; test -e /etc/hostname || echo removed; hostname;"
+                            " grep ' / ' /proc/mounts | cut -d' ' -f3"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto out = lines_of(r.out);
+    ASSERT_EQ(out.size(), 4u) << r.out;
+    EXPECT_EQ(out[0], "hi");
+    EXPECT_EQ(out[1], "removed");
+    EXPECT_EQ(out[2].rfind(t.path().filename().string() + "-", 0), 0u) << "the name gets a random suffix: " << out[2];
+    EXPECT_EQ(out[2].size(), t.path().filename().string().size() + 17) << out[2];
+    EXPECT_EQ(out[3], "overlay");
+    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
+    EXPECT_EQ(leaked_mounts(mounts, t.str()), std::vector<std::string>{});
+}
+
+TEST(RootLayers, ManyEphemeralMachinesOfOneTreeAtOnceAndNothingLeftAfterSigkill) {
+    TempTree t("busybox");
+    const std::string before = listing(t.path());
+    auto mounts = host_mount_points();
+    const std::string marker = "spawn-x-marker-" + std::to_string(getpid());
+    Background a(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo a > /f; sleep 1000; : " + marker}));
+    Background b(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo b > /f; sleep 1000; : " + marker}));
+    ASSERT_TRUE(eventually([&] { return pids_with_marker(marker).size() >= 4; }, std::chrono::seconds(10)))
+        << "both did not start: " << a.err() << b.err();
+    // The tree is shared by throwaway machines and refused to one that writes it.
+    auto w = run(spawn_cmd({"-D", t.str(), "true"}));
+    EXPECT_NE(w.err.find("is currently busy"), std::string::npos) << w.err;
+    kill(a.pid(), SIGKILL);
+    kill(b.pid(), SIGKILL);
+    EXPECT_EQ(a.wait(std::chrono::seconds(5)), 128 + SIGKILL);
+    EXPECT_EQ(b.wait(std::chrono::seconds(5)), 128 + SIGKILL);
+    EXPECT_TRUE(eventually([&] { return pids_with_marker(marker).empty(); }, std::chrono::seconds(2)));
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+    EXPECT_EQ(leaked_mounts(mounts, t.str()), std::vector<std::string>{});
+    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
+    auto again = run(spawn_cmd({"-D", t.str(), "echo", "again"}));
+    EXPECT_EQ(again.out, "again\n") << again.err;
+}
+
+TEST(RootLayers, EveryVolatileModeKeepsTheTreeAsItWas) {
+    TempTree t("busybox");
+    const std::string before = listing(t.path());
+    struct Mode {
+        const char* option;
+        const char* root_fs;   // the file system type of /
+        bool etc_writable;
+        const char* usr;       // /usr's mount options start
+    };
+    for (Mode m : {Mode{"--volatile=yes", "tmpfs", true, "ro"}, Mode{"--volatile=state", "ext4|xfs|btrfs", false, ""},
+                   Mode{"--volatile=overlay", "overlay", true, ""}, Mode{"--volatile", "tmpfs", true, "ro"}}) {
+        SCOPED_TRACE(m.option);
+        auto r = run(spawn_cmd({m.option, "-D", t.str(), "/bin/sh", "-c",
+                                "echo x > /var/v && echo var; echo x > /etc/e 2>/dev/null && echo etc;"
+                                " grep ' / ' /proc/mounts | cut -d' ' -f3; grep ' /usr ' /proc/mounts | cut -d' ' -f4;"
+                                " ls /usr/bin/ > /dev/null && echo usr"}));
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto out = lines_of(r.out);
+        ASSERT_GE(out.size(), 3u) << r.out;
+        EXPECT_EQ(out[0], "var");
+        size_t i = 1;
+        if (m.etc_writable) EXPECT_EQ(out[i++], "etc");
+        else EXPECT_NE(out[i], "etc");
+        ASSERT_LT(i, out.size()) << r.out;
+        EXPECT_NE(std::string(m.root_fs).find(out[i]), std::string::npos) << "/ is " << out[i];
+        if (*m.usr) EXPECT_EQ(out[i + 1].rfind(m.usr, 0), 0u) << "/usr: " << out[i + 1];
+        EXPECT_EQ(out.back(), "usr");
+        EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
+    }
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+}
+
+TEST(RootLayers, OverlaysStackHostAndTreeDirectories) {
+    TempTree t("busybox");
+    ScratchDir d;
+    for (const char* dir : {"l1", "l2", "up"}) fs::create_directories(d.path() / dir);
+    std::ofstream(d.path() / "l1/a") << "l1\n";
+    std::ofstream(d.path() / "l1/only1") << "only1\n";
+    std::ofstream(d.path() / "l2/a") << "l2\n";
+    const std::string l1 = (d.path() / "l1").string(), l2 = (d.path() / "l2").string(), up = (d.path() / "up").string();
+    fs::create_directories(t.path() / "mnt/rw");  // mount points are made in the tree, as for --bind
+    fs::create_directories(t.path() / "mnt/ro");
+    const std::string before = listing(t.path());
+    auto r = run(spawn_cmd({"-D", t.str(), "--overlay=" + l1 + ":" + l2 + ":" + up + ":/mnt/rw",
+                            "--overlay-ro=" + l1 + ":" + l2 + ":/mnt/ro", "--overlay=+/etc::/etc", "/bin/sh", "-c",
+                            "cat /mnt/rw/a /mnt/rw/only1; echo new > /mnt/rw/new; echo no > /mnt/ro/x 2>/dev/null || echo ro;"
+                            " cat /mnt/ro/a; echo e > /etc/over && echo etc"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "l2\nonly1\nro\nl2\netc\n");
+    EXPECT_EQ(read_file(d.path() / "up/new"), "new\n") << "the upper layer takes the writes";
+    EXPECT_FALSE(fs::exists(d.path() / "l2/new"));
+    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "an empty upper is a tmpfs: the tree stays as it was";
+    EXPECT_TRUE(mounts_under(t.path()).empty());
+}
+
+TEST(RootLayers, TemplateMakesTheTreeOnceAsAFaithfulCopy) {
+    TempTree tpl("busybox");
+    // What a faithful copy keeps: a hard link, a device node, an extended
+    // attribute, an owner and a set-ID mode.
+    fs::create_directories(tpl.path() / "srv");
+    std::ofstream(tpl.path() / "srv/one") << "data\n";
+    ASSERT_EQ(link((tpl.path() / "srv/one").c_str(), (tpl.path() / "srv/two").c_str()), 0);
+    ASSERT_EQ(mknod((tpl.path() / "srv/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+    ASSERT_EQ(setxattr((tpl.path() / "srv/one").c_str(), "user.spawn", "v", 1, 0), 0) << "user xattrs on this fs";
+    ASSERT_EQ(chown((tpl.path() / "srv/one").c_str(), 1234, 5678), 0);
+    ASSERT_EQ(chmod((tpl.path() / "srv/one").c_str(), 04755), 0);
+    std::ofstream(tpl.path() / "etc/machine-id") << "0123456789abcdef0123456789abcdef\n";
+    ScratchDir d;
+    const fs::path tree = d.path() / "made/deb";
+    auto mounts = host_mount_points();
+    auto r = run(spawn_cmd({"--template=" + tpl.str(), "-D", tree.string(), "/bin/sh", "-c",
+                            "echo first > /mark; wc -c < /etc/machine-id"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "0\n") << "the machine id is not copied";
+    EXPECT_EQ(listing(tree / "srv"), listing(tpl.path() / "srv")) << "types, modes, owners, sizes, times, links";
+    struct stat one {}, two {}, null {};
+    ASSERT_EQ(stat((tree / "srv/one").c_str(), &one), 0);
+    ASSERT_EQ(stat((tree / "srv/two").c_str(), &two), 0);
+    ASSERT_EQ(stat((tree / "srv/null").c_str(), &null), 0);
+    EXPECT_EQ(one.st_ino, two.st_ino) << "hard link kept";
+    EXPECT_EQ(one.st_uid, 1234u);
+    EXPECT_EQ(one.st_gid, 5678u);
+    EXPECT_EQ(one.st_mode & 07777, 04755u);
+    EXPECT_TRUE(S_ISCHR(null.st_mode) && null.st_rdev == makedev(1, 3));
+    char v[4] = {};
+    EXPECT_EQ(getxattr((tree / "srv/one").c_str(), "user.spawn", v, sizeof v), 1);
+    EXPECT_EQ(std::string(v), "v");
+    EXPECT_FALSE(fs::exists(d.path() / "made/.#deb.template")) << "the temporary copy is renamed away";
+    // The second start uses the tree as it is.
+    std::ofstream(tpl.path() / "etc/later") << "later\n";
+    auto again = run(spawn_cmd({"--template=" + tpl.str(), "-D", tree.string(), "/bin/sh", "-c",
+                                "cat /mark; test -e /etc/later || echo not-copied-again"}));
+    EXPECT_EQ(again.out, "first\nnot-copied-again\n") << again.err;
+    EXPECT_EQ(leaked_mounts(mounts, tree.string()), std::vector<std::string>{});
+}
+
+TEST(RootLayers, BadInputIsOneLineAndLeavesNothing) {
+    TempTree t("busybox");
+    ScratchDir d;
+    const std::string before = listing(t.path());
+    const std::string missing_tree = (d.path() / "never").string();
+    struct Case {
+        std::vector<std::string> args;
+        std::string error;
+    } cases[] = {
+        {{"-x", "--template=" + t.str(), "-D", missing_tree, "true"}, "--ephemeral and --template= may not be combined."},
+        {{"--template=/nonexistent-spawn-template", "-D", missing_tree, "true"},
+         "--template=/nonexistent-spawn-template: No such file or directory"},
+        {{"--volatile=sometimes", "-D", t.str(), "true"}, "Invalid --volatile: 'sometimes'"},
+        {{"--overlay=/nonexistent-spawn-lower:/mnt", "-D", t.str(), "true"}, "/nonexistent-spawn-lower: No such file"},
+        {{"--overlay=/a", "-D", t.str(), "true"}, "needs at least two colon-separated directories"},
+        {{"-x", "-U", "--private-users-ownership=chown", "-D", t.str(), "true"}, "cannot be combined with --ephemeral"},
+    };
+    auto mounts = host_mount_points();
+    for (const auto& c : cases) {
+        auto r = run(spawn_cmd(c.args));
+        EXPECT_EQ(r.status, 1) << c.args[0];
+        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(missing_tree));
+    EXPECT_TRUE(fs::is_empty(d.path())) << "no template copy or lock left";
+    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{});
+    EXPECT_EQ(leaked_mounts(mounts, t.str()), std::vector<std::string>{});
+    auto ok = run(spawn_cmd({"-D", t.str(), "echo", "fine"}));
+    EXPECT_EQ(ok.out, "fine\n") << "no lock left: " << ok.err;
+}
