@@ -4,16 +4,37 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
+#include "util/file.hpp"
 #include "util/log.hpp"
 
 namespace spawn {
 namespace {
 
+// Whether PID 1 takes sig now: it catches it, or blocks it (then it waits,
+// queued). A namespace's init drops a signal it leaves at SIG_DFL, as a
+// booting systemd does in its first milliseconds: such a stop request would
+// be lost, and spawn would wait for ever.
+bool takes_signal(pid_t pid, int sig) {
+    auto status = read_file(fmt::format("/proc/{}/status", pid));
+    if (!status) return true;  // gone: its end is on the way
+    uint64_t mask = 0;
+    for (const char* key : {"\nSigBlk:", "\nSigCgt:"}) {
+        auto at = status->find(key);
+        if (at == std::string::npos) return true;
+        mask |= std::strtoull(status->c_str() + at + std::strlen(key), nullptr, 16);
+    }
+    return (mask >> (sig - 1)) & 1;
+}
+
 // The signals that arrived; a stop request sends the kill signal (halting: the
-// second one SIGKILL).
-Result<void> handle_signals(container::ChildProcess& child, Console& console, const LoopInputs& in, bool& halting) {
+// second one SIGKILL). unheard: the kill signal, when PID 1 did not take it yet.
+Result<void> handle_signals(container::ChildProcess& child, Console& console, const LoopInputs& in, bool& halting,
+                            int& unheard) {
     struct signalfd_siginfo si;
     while (::read(in.signal_fd, &si, sizeof si) == sizeof si) {
         int sig = static_cast<int>(si.ssi_signo);
@@ -30,7 +51,9 @@ Result<void> handle_signals(container::ChildProcess& child, Console& console, co
             log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");
             if (in.console_mode == ConsoleMode::Interactive) (void)console.terminal.make_raw(STDIN_FILENO);
         }
-        TRY(child.send_signal(halting ? SIGKILL : in.kill_signal));
+        const int stop = halting ? SIGKILL : in.kill_signal;
+        TRY(child.send_signal(stop));
+        unheard = stop != SIGKILL && !takes_signal(child.pid(), stop) ? stop : 0;
         halting = true;
     }
     return ok();
@@ -47,17 +70,24 @@ Result<siginfo_t> run_until_exit(container::ChildProcess& child, Console& consol
     // An address the guest got before the monitor existed counts too.
     if (in.addresses) follow_guest_address(in);
     bool halting = false;
+    int unheard = 0;  // a kill signal PID 1 dropped: sent again once it catches it
     for (;;) {
         std::vector<struct pollfd> fds = {{in.signal_fd, POLLIN, 0},
                                           {child.pidfd(), POLLIN, 0},
                                           {in.relay ? in.relay->fd() : -1, POLLIN, 0},
                                           {in.addresses ? in.addresses->fd() : -1, POLLIN, 0}};
         if (console.forwarder) console.forwarder->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), console.forwarder ? console.forwarder->poll_timeout_ms() : -1) < 0) {
+        int timeout = console.forwarder ? console.forwarder->poll_timeout_ms() : -1;
+        if (unheard) timeout = timeout < 0 ? 20 : std::min(timeout, 20);
+        if (poll(fds.data(), fds.size(), timeout) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
         }
-        if (fds[0].revents & POLLIN) TRY(handle_signals(child, console, in, halting));
+        if (unheard && takes_signal(child.pid(), unheard)) {
+            TRY(child.send_signal(unheard));
+            unheard = 0;
+        }
+        if (fds[0].revents & POLLIN) TRY(handle_signals(child, console, in, halting, unheard));
         if (console.forwarder && console.forwarder->handle(fds)) {  // Ctrl-] three times
             console.terminal.restore();
             TRY(child.send_signal(SIGKILL));

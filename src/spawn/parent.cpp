@@ -1,7 +1,7 @@
 // The host side of a container's life, as a list of stages (start/plan.hpp
 // says what each does; each returns an RAII object, so every way out tears
-// down what was set up, in reverse): the tree made from its template
-// (--template), the tree checked, the start planned
+// down what was set up, in reverse): the disk image mounted (-i), the tree
+// made from its template (--template), the tree checked, the start planned
 // (bad input fails here, before anything exists), the machine name claimed,
 // the tree locked, the user namespace's range taken (-U), the guest prepared (-b), the cgroup made, the filter
 // compiled, the container cloned and placed, its network and registration,
@@ -23,6 +23,7 @@
 #include "spawn/cgroup_stage.hpp"
 #include "spawn/container_start.hpp"
 #include "spawn/event_loop.hpp"
+#include "spawn/image_stage.hpp"
 #include "spawn/launch.hpp"
 #include "spawn/signals.hpp"
 #include "spawn/stale_stage.hpp"
@@ -53,8 +54,20 @@ int report(const start::ExitDecision& d) {
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
 
-Result<int> run(const Config& cfg, const start::HostFacts& probed, const SignalGate& signals) {
+Result<int> run(const Config& given, const start::HostFacts& probed, const SignalGate& signals) {
     phase("start");
+    // -i: the image's file systems, mounted in spawn's own mount namespace,
+    // are the tree the rest of the start sees.
+    std::optional<ImageMount> image;
+    Config on_image;
+    if (!given.image.empty()) {
+        image.emplace(TRY(ImageMount::mount(given)));
+        on_image = given;
+        on_image.directory = image->root();
+        on_image.read_only = given.read_only || image->read_only();
+        phase("image mounted");
+    }
+    const Config& cfg = image ? on_image : given;
     TRY(create_from_template(cfg));
     auto tree = TRY(open_tree(cfg));
     start::HostFacts host = probed;

@@ -298,3 +298,22 @@ TEST(CoreFault, SelinuxLabelsWithoutSelinuxAreRefused) {
         EXPECT_EQ(leaked_mounts(before, t.str()), std::vector<std::string>{});
     }
 }
+
+// A stop request that reaches PID 1 before it catches the kill signal (a
+// booting systemd's first milliseconds: a namespace's init drops a signal it
+// leaves at SIG_DFL) is sent again once it does, instead of being lost with
+// spawn waiting for ever. Found as a hang of Boot/BootNotify.AtStart under load.
+TEST(CoreFault, AStopBeforePid1CatchesTheKillSignalIsNotLost) {
+    TempTree t("busybox");
+    ScratchDir d;
+    const std::string flag = (d.path() / "trapped").string();
+    Background bg(spawn_cmd({"-D", t.str(), "--bind=" + d.str() + ":/flag", "--kill-signal=SIGUSR1", "/bin/sh", "-c",
+                             "echo up; while ! test -e /flag/go; do sleep 0.05; done;"
+                             " trap 'exit 7' USR1; touch /flag/trapped; while :; do sleep 0.05; done"}));
+    ASSERT_TRUE(eventually([&] { return bg.out().find("up") != std::string::npos; }, std::chrono::seconds(10)))
+        << bg.err();
+    kill(bg.pid(), SIGTERM);  // PID 1 has no handler yet: the kernel drops the SIGUSR1
+    std::ofstream(d.path() / "go") << "";
+    ASSERT_TRUE(eventually([&] { return fs::exists(flag); }, std::chrono::seconds(10)));
+    EXPECT_EQ(bg.wait(std::chrono::seconds(10)), 7) << bg.err();
+}

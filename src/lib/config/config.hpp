@@ -164,6 +164,7 @@ struct NetworkConfig {
 struct Config {
     // What to run.
     std::string directory;              // -D; resolved from -M via the image search path if empty
+    std::string image;                  // -i: a raw disk image instead of a tree (spawn/image_stage.hpp)
     std::string machine;                // -M; defaults to the tree's basename (sanitised)
     bool machine_from_path = false;     // machine was derived from the tree's path (-x adds a random suffix)
     std::string hostname;               // --hostname; defaults to the machine name

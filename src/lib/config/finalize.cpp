@@ -16,6 +16,10 @@ FsProbe real_fs_probe() {
         struct stat st {};
         return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     };
+    p.is_file = [](const std::string& path) {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    };
     p.current_directory = []() -> std::string {
         char buf[4096];
         if (!getcwd(buf, sizeof buf)) return {};
@@ -31,6 +35,20 @@ FsProbe real_fs_probe() {
 }
 
 Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
+    if (!cfg.image.empty()) {
+        if (!cfg.directory.empty()) return Error::msg("--directory= and --image= may not be combined.");
+        if (cfg.machine.empty()) {
+            std::string base = cfg.image.substr(cfg.image.rfind('/') + 1);
+            if (base.size() > 4 && base.ends_with(".raw")) base.resize(base.size() - 4);
+            cfg.machine = machine_name_from_path("/" + base);
+            cfg.machine_from_path = true;
+            if (!machine_name_is_valid(cfg.machine))
+                return Error::msg("Cannot derive a machine name from '{}'; use -M NAME", cfg.image);
+        } else if (!machine_name_is_valid(cfg.machine)) {
+            return Error::msg("Invalid machine name: '{}'", cfg.machine);
+        }
+        return ok();
+    }
     if (cfg.directory.empty()) {
         if (!cfg.machine.empty()) {
             for (const char* dir : kImageSearchPath) {
@@ -38,6 +56,11 @@ Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
                 if (probe.is_directory(candidate)) {
                     cfg.directory = candidate;
                     break;
+                }
+                // NAME.raw: a disk image (-i), as nspawn finds it.
+                if (probe.is_file && probe.is_file(candidate + ".raw")) {
+                    cfg.image = candidate + ".raw";
+                    return ok();
                 }
             }
             if (cfg.directory.empty())

@@ -21,6 +21,7 @@ struct FsProbe {
     std::function<bool(const std::string& path)> is_directory;
     std::function<std::string()> current_directory;  // empty on failure
     std::function<uint64_t()> random;                 // the -x machine name's suffix
+    std::function<bool(const std::string& path)> is_file;  // a regular file (NAME.raw in the search path)
 };
 
 // The real file system (stat(), getcwd()).

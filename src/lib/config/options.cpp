@@ -204,7 +204,7 @@ constexpr const char* kNameRules =
 // Options of nspawn spawn recognizes and refuses (unsupported_option()).
 bool is_refused(int c) {
     switch (c) {
-    case 'i': case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
         return true;
     default:
         return false;
@@ -509,7 +509,10 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case ARG_OVERLAY_RO:
         cfg.overlays.push_back(TRY(parse_overlay(arg, c == ARG_OVERLAY_RO)));
         break;
-    case 'i': case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+    case 'i':
+        cfg.image = TRY(host_path_argument("--image", arg));
+        break;
+    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
         return unsupported_option(long_name_of(c));
     default:
         return Error::msg("internal error: unhandled option {}", name());

@@ -65,6 +65,7 @@ Result<OverlayMount> parse_overlay(std::string_view s, bool read_only) {
 
 Result<void> validate_root_options(const Config& c) {
     if (c.ephemeral && !c.template_dir.empty()) return Error::msg("--ephemeral and --template= may not be combined.");
+    if (!c.image.empty() && !c.template_dir.empty()) return Error::msg("--template= and --image= may not be combined.");
     const bool throwaway = c.ephemeral || c.volatile_mode != VolatileMode::No;
     if (throwaway && c.userns.ownership == UserNsOwnership::Chown)
         return Error::msg("--private-users-ownership=chown cannot be combined with {}: it would copy the whole tree "

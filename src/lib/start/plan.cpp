@@ -137,7 +137,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     auto& r = p.registration;
     r.name = p.machine;
     r.uuid = p.uuid;
-    r.root_directory = p.root;
+    r.root_directory = cfg.image.empty() ? p.root : "";  // an image's root is nowhere on the host
     r.mode = cfg.register_mode;
     r.poweroff_signal = cfg.kill_signal;      // only an explicit --kill-signal: what the guest's init takes as poweroff
     r.syscall_filter = cfg.syscall_filter;    // mctl confines commands it enters with these

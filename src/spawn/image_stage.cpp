@@ -1,0 +1,97 @@
+#include "spawn/image_stage.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "disk/dps.hpp"
+#include "disk/loop.hpp"
+#include "disk/probe.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+namespace spawn {
+namespace {
+
+constexpr const char* kImageMounts = "/run/spawn/images";
+
+bool kernel_has(const std::string& fstype) {
+    auto text = read_file("/proc/filesystems");
+    return text && text->find("\t" + fstype + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+Result<ImageMount> ImageMount::mount(const Config& cfg) {
+    const std::string& path = cfg.image;
+    ImageMount m;
+    m.read_only_ = cfg.read_only;
+    struct stat st {};
+    if (stat(path.c_str(), &st) < 0) return Error::errno_("Disk image {}", path);
+    if (S_ISDIR(st.st_mode)) return Error::msg("Disk image {}: a directory (use -D for a tree)", path);
+    // A file no one may write is used read-only, as a read-only file system is.
+    if ((st.st_mode & 0222) == 0) m.read_only_ = true;
+    m.file_.reset(open(path.c_str(), (m.read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY));
+    if (!m.file_ && !m.read_only_ && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+        m.read_only_ = true;
+        m.file_.reset(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    }
+    if (!m.file_) return Error::errno_("Disk image {}", path);
+    if (flock(m.file_.get(), (m.read_only_ ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK) return Error(EBUSY, fmt::format("Disk image {} is currently busy.", path));
+        return Error::errno_("Disk image {}: locking it", path);
+    }
+    const auto probed = TRY(disk::probe_image(m.file_.get(), path));
+    const bool vfat = kernel_has("vfat");
+    auto mounts = TRY(disk::plan_image_mounts(probed, path, vfat, false));
+
+    // Our own mount namespace: what is mounted here is never the host's.
+    if (unshare(CLONE_NEWNS) < 0) return Error::errno_("Disk image {}: a mount namespace for it", path);
+    if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+        return Error::errno_("Disk image {}: making spawn's mount namespace a slave", path);
+    std::error_code ec;
+    std::filesystem::create_directories(kImageMounts, ec);
+    if (ec) return Error::sys(ec.value(), "making {}", kImageMounts);
+    const std::string root = std::string(kImageMounts) + "/" + cfg.machine;
+    if (mkdir(root.c_str(), 0700) < 0 && errno != EEXIST) return Error::errno_("making {}", root);
+    m.root_ = root;  // from here the destructor unmounts and removes it
+
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        const auto& part = mounts[i];
+        if (i == 1 && vfat) {
+            // The ESP goes to /efi when the root has it.
+            struct stat efi {};
+            bool esp_at_efi = stat((root + "/efi").c_str(), &efi) == 0 && S_ISDIR(efi.st_mode);
+            if (esp_at_efi) mounts = TRY(disk::plan_image_mounts(probed, path, vfat, true));
+        }
+        const bool ro = m.read_only_ || part.read_only;
+        const std::string what = part.number ? fmt::format("Disk image {}: partition {} ({})", path, part.number, part.target)
+                                             : fmt::format("Disk image {}", path);
+        auto loop = TRY(disk::LoopDevice::attach(m.file_.get(), part.offset, part.size, ro, what));
+        const std::string target = part.target == "/" ? root : root + part.target;
+        if (part.target != "/") {
+            struct stat t {};
+            if (stat(target.c_str(), &t) < 0 && mkdir(target.c_str(), 0755) < 0)
+                return Error::errno_("{}: making {} in the root file system", what, part.target);
+        }
+        if (!kernel_has(part.fstype))
+            return Error::msg("{}: the kernel cannot mount {} file systems", what, part.fstype);
+        if (::mount(loop.path().c_str(), target.c_str(), part.fstype.c_str(), MS_NODEV | (ro ? MS_RDONLY : 0), nullptr) < 0)
+            return Error::errno_("{}: mounting its {} file system", what, part.fstype);
+        log::debug("{}: {} ({}) on {}{}", path, loop.path(), part.fstype, part.target, ro ? " read-only" : "");
+    }
+    return m;
+}
+
+ImageMount::~ImageMount() {
+    if (root_.empty()) return;
+    umount2(root_.c_str(), MNT_DETACH);  // with what is below it; the loop devices clear themselves
+    rmdir(root_.c_str());
+}
+
+}  // namespace spawn
