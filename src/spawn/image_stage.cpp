@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "config/root_options.hpp"
 #include "disk/dps.hpp"
 #include "disk/loop.hpp"
 #include "disk/probe.hpp"
@@ -30,19 +31,22 @@ bool kernel_has(const std::string& fstype) {
 Result<ImageMount> ImageMount::mount(const Config& cfg) {
     const std::string& path = cfg.image;
     ImageMount m;
-    m.read_only_ = cfg.read_only;
+    // -x and --volatile never write the tree: its file systems are mounted
+    // read-only (a writable mount writes its superblock), the file locked shared.
+    const bool untouched = !writes_tree(cfg);
     struct stat st {};
     if (stat(path.c_str(), &st) < 0) return Error::errno_("Disk image {}", path);
     if (S_ISDIR(st.st_mode)) return Error::msg("Disk image {}: a directory (use -D for a tree)", path);
     // A file no one may write is used read-only, as a read-only file system is.
     if ((st.st_mode & 0222) == 0) m.read_only_ = true;
-    m.file_.reset(open(path.c_str(), (m.read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY));
-    if (!m.file_ && !m.read_only_ && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+    const bool ro_open = m.read_only_ || untouched || cfg.read_only;
+    m.file_.reset(open(path.c_str(), (ro_open ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY));
+    if (!m.file_ && !ro_open && (errno == EROFS || errno == EACCES || errno == EPERM)) {
         m.read_only_ = true;
         m.file_.reset(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
     }
     if (!m.file_) return Error::errno_("Disk image {}", path);
-    if (flock(m.file_.get(), (m.read_only_ ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+    if (flock(m.file_.get(), (ro_open || m.read_only_ ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK) return Error(EBUSY, fmt::format("Disk image {} is currently busy.", path));
         return Error::errno_("Disk image {}: locking it", path);
     }
@@ -69,7 +73,7 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
             bool esp_at_efi = stat((root + "/efi").c_str(), &efi) == 0 && S_ISDIR(efi.st_mode);
             if (esp_at_efi) mounts = TRY(disk::plan_image_mounts(probed, path, vfat, true));
         }
-        const bool ro = m.read_only_ || part.read_only;
+        const bool ro = ro_open || m.read_only_ || part.read_only;
         const std::string what = part.number ? fmt::format("Disk image {}: partition {} ({})", path, part.number, part.target)
                                              : fmt::format("Disk image {}", path);
         auto loop = TRY(disk::LoopDevice::attach(m.file_.get(), part.offset, part.size, ro, what));

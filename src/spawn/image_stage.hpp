@@ -25,6 +25,8 @@ public:
     ~ImageMount();
     // Where the image's root is mounted (in spawn's mount namespace only).
     const std::string& root() const { return root_; }
+    // The image cannot be written (its file's mode, or a read-only file
+    // system): the container runs as with --read-only.
     bool read_only() const { return read_only_; }
 
 private:

@@ -13,6 +13,7 @@
 
 #include "container/lock.hpp"
 #include "container/seccomp_cache.hpp"
+#include "config/root_options.hpp"
 #include "machined/registration.hpp"
 #include "net/address_monitor.hpp"
 #include "net/netns.hpp"
@@ -64,7 +65,8 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
         image.emplace(TRY(ImageMount::mount(given)));
         on_image = given;
         on_image.directory = image->root();
-        on_image.read_only = given.read_only || image->read_only();
+        // A read-only image file makes the run read-only, unless the root is throwaway anyway.
+        on_image.read_only = given.read_only || (image->read_only() && writes_tree(given));
         phase("image mounted");
     }
     const Config& cfg = image ? on_image : given;

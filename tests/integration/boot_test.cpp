@@ -18,6 +18,7 @@
 #include <regex>
 
 #include "boot_pty.hpp"
+#include "core_util.hpp"
 #include "harness.hpp"
 
 namespace fs = std::filesystem;
@@ -401,5 +402,43 @@ TEST(Boot, ThrowawayRootsBootAndLeaveTheTreeUntouched) {
         EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
         EXPECT_FALSE(fs::exists(tree / "var/spawn-throwaway"));
         expect_clean(tree.string(), m);
+    }
+}
+
+// A raw disk image made from the Debian tree (a GPT with the x86-64 root of
+// the Discoverable Partitions Specification) boots to running; its loop
+// device is released after poweroff; with -x the image is not written.
+TEST(Boot, ARawDiskImageBoots) {
+    if (!fs::exists("/dev/loop-control")) GTEST_SKIP() << "no loop devices (/dev/loop-control)";
+    spawn::test::ScratchDir d;
+    const std::string image = (d.path() / "deb.raw").string();
+    auto made = spawn::test::sh("truncate -s 602M '" + image + "' && printf 'label: gpt\\nstart=2048, size=1228800, "
+                                "type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709\\n' | sfdisk -q '" + image +
+                                "' && mkfs.ext4 -F -q -d '" + g_tree->str() + "' -E offset=1048576 '" + image + "' 600M");
+    ASSERT_EQ(made.status, 0) << made.err;
+    auto backed_by_image = [&] {
+        for (const auto& e : fs::directory_iterator("/sys/block")) {
+            auto b = e.path() / "loop/backing_file";
+            if (fs::exists(b) && spawn::test::read_file(b).find(image) != std::string::npos) return true;
+        }
+        return false;
+    };
+    for (const char* mode : {"", "-x"}) {
+        SCOPED_TRACE(*mode ? mode : "writable");
+        auto m = unique_machine("image");
+        std::vector<std::string> argv = {spawn::test::spawn_bin(), "--register=no", "-b", "-i", image, "-M", m};
+        if (*mode) argv.push_back(mode);
+        const std::string sum = *mode ? spawn::test::sh("sha256sum '" + image + "'").out : "";
+        PtyRun p(argv);
+        login_root(p);
+        std::string state = shell(p, "systemctl is-system-running --wait");
+        EXPECT_TRUE(state.find("running") != std::string::npos || state.find("degraded") != std::string::npos)
+            << "systemctl is-system-running: " << state << "\n" << p.tail();
+        EXPECT_NE(shell(p, "findmnt -no FSTYPE /").find(*mode ? "overlay" : "ext4"), std::string::npos);
+        EXPECT_TRUE(backed_by_image());
+        p.type("poweroff\r");
+        EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+        EXPECT_TRUE(spawn::test::eventually([&] { return !backed_by_image(); }, 5s)) << "the loop device is left";
+        if (*mode) EXPECT_EQ(spawn::test::sh("sha256sum '" + image + "'").out, sum) << "-x wrote the image";
     }
 }

@@ -172,3 +172,24 @@ TEST(Finalize, EphemeralMachinesGetARandomSuffix) {
     ASSERT_TRUE(finalize_config(named, fake_fs({})).ok());
     EXPECT_EQ(named.machine, "mine");
 }
+
+// -i: the machine is named after the image; -M NAME alone finds NAME.raw in
+// the search path when there is no directory NAME, as nspawn does.
+TEST(Finalize, ImagesAreNamedAndFoundAsNspawnDoes) {
+    Config c;
+    c.image = "/srv/images/deb.raw";
+    ASSERT_TRUE(finalize_config(c, fake_fs({})).ok());
+    EXPECT_EQ(c.machine, "deb");
+    EXPECT_TRUE(c.directory.empty());
+    Config both;
+    both.image = "/srv/deb.raw";
+    both.directory = "/srv/deb";
+    EXPECT_EQ(finalize_config(both, fake_fs({})).error().message(), "--directory= and --image= may not be combined.");
+    Config by_name;
+    by_name.machine = "web";
+    FsProbe p = fake_fs({});
+    p.is_file = [](const std::string& path) { return path == "/var/lib/container/web.raw"; };
+    ASSERT_TRUE(finalize_config(by_name, p).ok());
+    EXPECT_EQ(by_name.image, "/var/lib/container/web.raw");
+    EXPECT_TRUE(by_name.directory.empty());
+}

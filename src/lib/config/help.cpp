@@ -26,6 +26,10 @@ Image:
   -D --directory=PATH       Root directory for the container (default: the
                             current directory, or NAME in /var/lib/machines
                             with -M)
+  -i --image=PATH           Root file system disk image for
+                            the container: a GPT per the Discoverable
+                            Partitions Specification, one Linux partition,
+                            or a bare file system
      --template=PATH        Initialize root directory from template directory,
                             if missing or empty
   -x --ephemeral            Run container with snapshot of root directory, and

@@ -30,6 +30,9 @@ Result<std::vector<ImageMount>> plan_image_mounts(const ProbedImage& image, cons
         out.push_back({"/", 0, image.size, image.fstype, false, 0});
         return out;
     }
+    if (image.table == "PMBR")
+        return Error::msg("Disk image {}: a protective MBR without a valid GPT (the GPT is corrupt, or the image "
+                          "truncated)", path);
     if (image.table != "gpt")
         return Error::msg("Disk image {}: a {} partition table; spawn reads GPT disk images only", path, image.table);
     for (const auto& p : image.partitions)
