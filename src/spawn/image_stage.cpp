@@ -50,6 +50,15 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
         if (errno == EWOULDBLOCK) return Error(EBUSY, fmt::format("Disk image {} is currently busy.", path));
         return Error::errno_("Disk image {}: locking it", path);
     }
+    if (!cfg.root_hash.empty() || !cfg.root_hash_sig.empty() || !cfg.verity_data.empty()) {
+        // The image is never run unverified when verification was asked for.
+        if (access("/dev/mapper/control", F_OK) < 0)
+            return Error(EOPNOTSUPP, fmt::format("Disk image {}: --root-hash= needs dm-verity, and this kernel has no "
+                                                 "device-mapper (/dev/mapper/control): the image cannot be verified",
+                                                 path));
+        return Error(EOPNOTSUPP, fmt::format("Disk image {}: verifying it with dm-verity (--root-hash=, "
+                                             "--root-hash-sig=, --verity-data=) is not supported by spawn yet", path));
+    }
     const auto probed = TRY(disk::probe_image(m.file_.get(), path));
     const bool vfat = kernel_has("vfat");
     auto mounts = TRY(disk::plan_image_mounts(probed, path, vfat, false));

@@ -70,6 +70,8 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
         phase("image mounted");
     }
     const Config& cfg = image ? on_image : given;
+    if (!image && (!cfg.root_hash.empty() || !cfg.root_hash_sig.empty() || !cfg.verity_data.empty()))
+        log::warn("--root-hash=, --root-hash-sig= and --verity-data= apply to --image only; ignored");
     TRY(create_from_template(cfg));
     auto tree = TRY(open_tree(cfg));
     start::HostFacts host = probed;

@@ -166,6 +166,9 @@ TEST_F(Image, BadImagesAreOneLineAndLeaveNothing) {
         {{"-i", dir_.str()}, "a directory (use -D for a tree)"},
         {{"-i", zeros.string(), "-D", tree_.str()}, "--directory= and --image= may not be combined."},
         {{"-i", zeros.string(), "--template=" + tree_.str()}, "--template= and --image= may not be combined."},
+        // Never run unverified: no device-mapper here, or no dm-verity in spawn yet.
+        {{"-i", zeros.string(), "--root-hash=" + std::string(64, 'a')}, "Disk image " + zeros.string() + ": "},
+        {{"-i", zeros.string(), "--verity-data=/x.verity"}, "dm-verity"},
     };
     for (auto& c : cases) {
         c.args.push_back("true");

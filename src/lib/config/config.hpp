@@ -165,6 +165,9 @@ struct Config {
     // What to run.
     std::string directory;              // -D; resolved from -M via the image search path if empty
     std::string image;                  // -i: a raw disk image instead of a tree (spawn/image_stage.hpp)
+    std::string root_hash;              // --root-hash: the image's dm-verity root hash (hex)
+    std::string root_hash_sig;          // --root-hash-sig: PATH or base64:DATA
+    std::string verity_data;            // --verity-data: the hash tree's file
     std::string machine;                // -M; defaults to the tree's basename (sanitised)
     bool machine_from_path = false;     // machine was derived from the tree's path (-x adds a random suffix)
     std::string hostname;               // --hostname; defaults to the machine name

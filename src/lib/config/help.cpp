@@ -30,6 +30,12 @@ Image:
                             the container: a GPT per the Discoverable
                             Partitions Specification, one Linux partition,
                             or a bare file system
+     --root-hash=HASH       Specify verity root hash for root disk image
+     --root-hash-sig=SIG    Specify pkcs7 signature of root hash for verity
+                            (a path, or base64:DATA)
+     --verity-data=PATH     Specify hash device for verity (needs dm-verity
+                            in the kernel; spawn does not verify images yet
+                            and refuses to run them unverified)
      --template=PATH        Initialize root directory from template directory,
                             if missing or empty
   -x --ephemeral            Run container with snapshot of root directory, and

@@ -204,7 +204,7 @@ constexpr const char* kNameRules =
 // Options of nspawn spawn recognizes and refuses (unsupported_option()).
 bool is_refused(int c) {
     switch (c) {
-    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+    case ARG_OCI_BUNDLE:
         return true;
     default:
         return false;
@@ -512,7 +512,17 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
     case 'i':
         cfg.image = TRY(host_path_argument("--image", arg));
         break;
-    case ARG_ROOT_HASH: case ARG_ROOT_HASH_SIG: case ARG_VERITY_DATA: case ARG_OCI_BUNDLE:
+    case ARG_ROOT_HASH:
+        cfg.root_hash = TRY(parse_root_hash(arg));
+        break;
+    case ARG_ROOT_HASH_SIG:
+        if (arg.empty()) return Error::msg("Invalid --root-hash-sig: '' (expected a path or base64:DATA)");
+        cfg.root_hash_sig = arg.starts_with("base64:") ? std::string(arg) : TRY(host_path_argument("--root-hash-sig", arg));
+        break;
+    case ARG_VERITY_DATA:
+        cfg.verity_data = TRY(host_path_argument("--verity-data", arg));
+        break;
+    case ARG_OCI_BUNDLE:
         return unsupported_option(long_name_of(c));
     default:
         return Error::msg("internal error: unhandled option {}", name());

@@ -1,5 +1,7 @@
 #include "config/root_options.hpp"
 
+#include <cctype>
+
 #include "config/options.hpp"
 #include "config/path_args.hpp"
 #include "util/strings.hpp"
@@ -61,6 +63,16 @@ Result<OverlayMount> parse_overlay(std::string_view s, bool read_only) {
     }
     m.lowers = std::move(sources);
     return m;
+}
+
+Result<std::string> parse_root_hash(std::string_view s) {
+    bool hex = !s.empty() && s.size() % 2 == 0;
+    for (char ch : s) hex = hex && str::hex_value(ch) >= 0;
+    if (!hex) return Error::msg("Invalid --root-hash: '{}' (expected hexadecimal digits)", s);
+    if (s.size() < 32) return Error::msg("Invalid --root-hash: '{}' (a root hash has at least 128 bits)", s);
+    std::string out(s);
+    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
 }
 
 Result<void> validate_root_options(const Config& c) {

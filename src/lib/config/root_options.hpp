@@ -19,6 +19,9 @@ std::string_view volatile_mode_name(VolatileMode m);
 // --overlay an empty UPPER is a tmpfs of the container's own.
 Result<OverlayMount> parse_overlay(std::string_view s, bool read_only);
 
+// --root-hash: hex digits, at least 128 bits, as nspawn takes it.
+Result<std::string> parse_root_hash(std::string_view s);
+
 // What cannot be combined: -x with --template (as nspawn), and a throwaway
 // root with ownership by chown (it would copy every file of the tree up).
 Result<void> validate_root_options(const Config& c);
