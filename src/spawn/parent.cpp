@@ -1,7 +1,7 @@
 // The host side of a container's life, as a list of stages (start/plan.hpp
 // says what each does; each returns an RAII object, so every way out tears
-// down what was set up, in reverse): the disk image mounted (-i), the tree
-// made from its template (--template), the tree checked, the start planned
+// down what was set up, in reverse): the disk image mounted (-i), the btrfs
+// snapshot of -x, the tree made from its template (--template), the tree checked, the start planned
 // (bad input fails here, before anything exists), the machine name claimed,
 // the tree locked, the user namespace's range taken (-U), the guest prepared (-b), the cgroup made, the filter
 // compiled, the container cloned and placed, its network and registration,
@@ -27,6 +27,7 @@
 #include "spawn/image_stage.hpp"
 #include "spawn/launch.hpp"
 #include "spawn/signals.hpp"
+#include "spawn/snapshot_stage.hpp"
 #include "spawn/stale_stage.hpp"
 #include "spawn/template_stage.hpp"
 #include "spawn/tree.hpp"
@@ -69,7 +70,16 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
         on_image.read_only = given.read_only || (image->read_only() && writes_tree(given));
         phase("image mounted");
     }
-    const Config& cfg = image ? on_image : given;
+    const Config& base = image ? on_image : given;
+    // -x on a btrfs subvolume: a snapshot of it is the tree.
+    auto snapshot = TRY(EphemeralSnapshot::take(base));
+    Config on_snapshot;
+    if (snapshot) {
+        on_snapshot = base;
+        on_snapshot.directory = snapshot->path();
+        on_snapshot.on_snapshot = true;
+    }
+    const Config& cfg = snapshot ? on_snapshot : base;
     if (!image && (!cfg.root_hash.empty() || !cfg.root_hash_sig.empty() || !cfg.verity_data.empty()))
         log::warn("--root-hash=, --root-hash-sig= and --verity-data= apply to --image only; ignored");
     TRY(create_from_template(cfg));

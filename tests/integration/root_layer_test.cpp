@@ -220,3 +220,47 @@ TEST(RootLayers, BadInputIsOneLineAndLeavesNothing) {
     auto ok = run(spawn_cmd({"-D", t.str(), "echo", "fine"}));
     EXPECT_EQ(ok.out, "fine\n") << "no lock left: " << ok.err;
 }
+
+// -x on a btrfs subvolume runs on a snapshot of it, as nspawn does, deleted
+// afterwards; the snapshot of a killed start is removed by the next -x start.
+TEST(RootLayers, EphemeralOnABtrfsSubvolumeRunsOnASnapshot) {
+    if (read_file("/proc/filesystems").find("\tbtrfs\n") == std::string::npos) GTEST_SKIP() << "no btrfs in this kernel";
+    if (sh("command -v mkfs.btrfs && command -v btrfs").status != 0) GTEST_SKIP() << "btrfs-progs missing";
+    ScratchDir d;
+    const fs::path img = d.path() / "btrfs.img", mnt = d.path() / "mnt", tree = mnt / "deb";
+    fs::create_directories(mnt);
+    auto made = sh("truncate -s 300M '" + img.string() + "' && mkfs.btrfs -q '" + img.string() + "' && mount -o loop '" +
+                   img.string() + "' '" + mnt.string() + "' && btrfs subvolume create '" + tree.string() +
+                   "' >/dev/null && tar -xf '" + fixture_tarball("busybox").string() + "' -C '" + tree.string() + "'");
+    struct Unmount {
+        fs::path p;
+        ~Unmount() { sh("umount -l '" + p.string() + "'"); }
+    } unmount{mnt};
+    ASSERT_EQ(made.status, 0) << made.err;
+    auto snapshots = [&] {
+        std::vector<std::string> out;
+        for (const auto& e : fs::directory_iterator(mnt))
+            if (e.path().filename().string().starts_with(".#spawn-x.")) out.push_back(e.path().filename().string());
+        return out;
+    };
+    auto r = run(spawn_cmd({"-x", "-D", tree.string(), "/bin/sh", "-c",
+                            "grep ' / ' /proc/mounts | cut -d' ' -f3; echo x > /written && echo wrote"}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "btrfs\nwrote\n") << "a snapshot, not an overlay";
+    EXPECT_FALSE(fs::exists(tree / "written"));
+    EXPECT_EQ(snapshots(), std::vector<std::string>{}) << "the snapshot is deleted";
+
+    const std::string marker = "spawn-btrfs-marker-" + std::to_string(getpid());
+    Background bg(spawn_cmd({"-x", "-D", tree.string(), "/bin/sh", "-c", "sleep 1000; : " + marker}));
+    ASSERT_TRUE(eventually([&] { return !pids_with_marker(marker).empty(); }, std::chrono::seconds(10))) << bg.err();
+    EXPECT_EQ(snapshots().size(), 1u);
+    // A writer of the tree is refused while the snapshot is taken from it.
+    EXPECT_NE(run(spawn_cmd({"-D", tree.string(), "true"})).err.find("is currently busy"), std::string::npos);
+    kill(bg.pid(), SIGKILL);
+    EXPECT_EQ(bg.wait(std::chrono::seconds(5)), 128 + SIGKILL);
+    EXPECT_TRUE(eventually([&] { return pids_with_marker(marker).empty(); }, std::chrono::seconds(5)));
+    EXPECT_EQ(snapshots().size(), 1u) << "a killed start leaves its snapshot";
+    auto next = run(spawn_cmd({"-x", "-D", tree.string(), "true"}));
+    EXPECT_EQ(next.status, 0) << next.err;
+    EXPECT_EQ(snapshots(), std::vector<std::string>{}) << "the next -x start removes it";
+}

@@ -183,6 +183,8 @@ struct Config {
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal
     bool read_only = false;             // --read-only
     bool ephemeral = false;             // -x: the container runs on a throwaway overlay of the tree
+    bool on_snapshot = false;           // -x made by a btrfs snapshot (spawn/snapshot_stage.hpp): the
+                                        // directory is that snapshot, no overlay over it
     VolatileMode volatile_mode = VolatileMode::No;  // --volatile
     std::string template_dir;           // --template: the tree is made from it when missing or empty
     std::vector<BindMount> binds;       // --bind / --bind-ro

@@ -128,7 +128,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     mount_facts.apifs_label = cfg.selinux_apifs_context;
     p.bound_users = host.bound_users;
     for (const auto& u : p.bound_users) mount_facts.user_homes.emplace_back(u.home, container::bound_home(u));
-    p.root_layer = container::root_layer_of(cfg.ephemeral, cfg.volatile_mode);
+    p.root_layer = container::root_layer_of(cfg.ephemeral && !cfg.on_snapshot, cfg.volatile_mode);
     p.writes_tree = writes_tree(cfg);
     p.mounts = container::plan_mounts(cfg, mount_facts);
     TRY(plan_cgroups(p, cfg, host));

@@ -1,0 +1,93 @@
+#include "spawn/snapshot_stage.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/btrfs.h>
+#include <linux/magic.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "util/copy_tree.hpp"
+#include "util/log.hpp"
+
+namespace spawn {
+namespace {
+
+constexpr const char* kPrefix = ".#spawn-x.";
+constexpr ino_t kSubvolumeRoot = 256;  // BTRFS_FIRST_FREE_OBJECTID: the root directory of a subvolume
+
+bool is_subvolume(int fd) {
+    struct statfs sfs {};
+    struct stat st {};
+    return fstatfs(fd, &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC && fstat(fd, &st) == 0 && st.st_ino == kSubvolumeRoot;
+}
+
+// Deletes the snapshot name in parent: the subvolume at once, or (nested
+// subvolumes made inside it) everything in it first.
+void delete_snapshot(int parent, const std::string& name, const std::string& path) {
+    struct btrfs_ioctl_vol_args args {};
+    std::strncpy(args.name, name.c_str(), sizeof args.name - 1);
+    if (ioctl(parent, BTRFS_IOC_SNAP_DESTROY, &args) == 0) return;
+    if (auto r = remove_tree(path); !r) log::warn("removing the snapshot {}: {}", path, r.error().message());
+}
+
+// Snapshots of killed starts: no one holds their lock.
+void remove_stale(int parent, const std::string& dir) {
+    int dup = fcntl(parent, F_DUPFD_CLOEXEC, 3);
+    DIR* d = dup < 0 ? nullptr : fdopendir(dup);
+    if (!d) {
+        if (dup >= 0) close(dup);
+        return;
+    }
+    std::vector<std::string> stale;
+    while (struct dirent* e = readdir(d)) {
+        if (std::strncmp(e->d_name, kPrefix, std::strlen(kPrefix)) != 0) continue;
+        UniqueFd fd(openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) == 0) stale.emplace_back(e->d_name);
+    }
+    closedir(d);
+    for (const auto& name : stale) {
+        log::debug("-x: removing the snapshot {}/{} of a start that was killed", dir, name);
+        delete_snapshot(parent, name, dir + "/" + name);
+    }
+}
+
+}  // namespace
+
+Result<std::optional<EphemeralSnapshot>> EphemeralSnapshot::take(const Config& cfg) {
+    if (!cfg.ephemeral || !cfg.image.empty()) return std::optional<EphemeralSnapshot>();
+    UniqueFd tree(open(cfg.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!tree || !is_subvolume(tree.get())) return std::optional<EphemeralSnapshot>();  // the overlay then
+    const std::string dir = cfg.directory.substr(0, cfg.directory.rfind('/'));
+    EphemeralSnapshot s(TRY(container::TreeLock::acquire(tree.get(), cfg.directory, true)));
+    s.parent_.reset(open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!s.parent_) return Error::errno_("-x: opening {}", dir);
+    remove_stale(s.parent_.get(), dir);
+    const std::string name = kPrefix + cfg.machine;
+    struct btrfs_ioctl_vol_args_v2 args {};
+    args.fd = tree.get();
+    std::strncpy(args.name, name.c_str(), sizeof args.name - 1);
+    if (ioctl(s.parent_.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) < 0)
+        return Error::errno_("-x: snapshotting {} as {}/{}", cfg.directory, dir, name);
+    s.name_ = name;
+    s.path_ = dir + "/" + name;
+    s.lock_.reset(openat(s.parent_.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // Shared: the start's own tree lock on it (shared for -x) must not conflict.
+    if (!s.lock_ || flock(s.lock_.get(), LOCK_SH | LOCK_NB) < 0) return Error::errno_("-x: locking {}", s.path_);
+    log::debug("-x: a btrfs snapshot of {} at {}", cfg.directory, s.path_);
+    return std::optional<EphemeralSnapshot>(std::move(s));
+}
+
+EphemeralSnapshot::~EphemeralSnapshot() {
+    if (name_.empty()) return;
+    lock_.reset();
+    delete_snapshot(parent_.get(), name_, path_);
+}
+
+}  // namespace spawn
