@@ -2,17 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/btrfs.h>
-#include <linux/magic.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <vector>
 
+#include "util/btrfs.hpp"
 #include "util/copy_tree.hpp"
 #include "util/log.hpp"
 
@@ -20,20 +17,10 @@ namespace spawn {
 namespace {
 
 constexpr const char* kPrefix = ".#spawn-x.";
-constexpr ino_t kSubvolumeRoot = 256;  // BTRFS_FIRST_FREE_OBJECTID: the root directory of a subvolume
-
-bool is_subvolume(int fd) {
-    struct statfs sfs {};
-    struct stat st {};
-    return fstatfs(fd, &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC && fstat(fd, &st) == 0 && st.st_ino == kSubvolumeRoot;
-}
-
 // Deletes the snapshot name in parent: the subvolume at once, or (nested
 // subvolumes made inside it) everything in it first.
 void delete_snapshot(int parent, const std::string& name, const std::string& path) {
-    struct btrfs_ioctl_vol_args args {};
-    std::strncpy(args.name, name.c_str(), sizeof args.name - 1);
-    if (ioctl(parent, BTRFS_IOC_SNAP_DESTROY, &args) == 0) return;
+    if (btrfs::remove(parent, name)) return;
     if (auto r = remove_tree(path); !r) log::warn("removing the snapshot {}: {}", path, r.error().message());
 }
 
@@ -63,18 +50,15 @@ void remove_stale(int parent, const std::string& dir) {
 Result<std::optional<EphemeralSnapshot>> EphemeralSnapshot::take(const Config& cfg) {
     if (!cfg.ephemeral || !cfg.image.empty()) return std::optional<EphemeralSnapshot>();
     UniqueFd tree(open(cfg.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!tree || !is_subvolume(tree.get())) return std::optional<EphemeralSnapshot>();  // the overlay then
+    if (!tree || !btrfs::is_subvolume(tree.get())) return std::optional<EphemeralSnapshot>();  // the overlay then
     const std::string dir = cfg.directory.substr(0, cfg.directory.rfind('/'));
     EphemeralSnapshot s(TRY(container::TreeLock::acquire(tree.get(), cfg.directory, true)));
     s.parent_.reset(open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!s.parent_) return Error::errno_("-x: opening {}", dir);
     remove_stale(s.parent_.get(), dir);
     const std::string name = kPrefix + cfg.machine;
-    struct btrfs_ioctl_vol_args_v2 args {};
-    args.fd = tree.get();
-    std::strncpy(args.name, name.c_str(), sizeof args.name - 1);
-    if (ioctl(s.parent_.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) < 0)
-        return Error::errno_("-x: snapshotting {} as {}/{}", cfg.directory, dir, name);
+    if (auto r = btrfs::snapshot(tree.get(), s.parent_.get(), name); !r)
+        return std::move(r).error().context("-x: " + cfg.directory + " in " + dir);
     s.name_ = name;
     s.path_ = dir + "/" + name;
     s.lock_.reset(openat(s.parent_.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "container/lock.hpp"
+#include "util/btrfs.hpp"
 #include "util/copy_tree.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
@@ -53,14 +54,27 @@ Result<void> create_from_template(const Config& cfg) {
         fmt::format("Directory tree {} is being made from its template by another start.", cfg.directory)));
     if (TRY(tree_has_content(cfg.directory))) return ok();  // the other start made it meanwhile
     const std::string tmp = parent + "/.#" + name + ".template";
-    TRY(remove_tree(tmp));  // a killed start's leftover
-    log::debug("making {} from the template {}", cfg.directory, cfg.template_dir);
-    auto copied = copy_tree(cfg.template_dir, tmp);
-    if (!copied) {
-        (void)remove_tree(tmp);
-        return std::move(copied).error().context("--template=" + cfg.template_dir);
+    {  // a killed start's leftover: a snapshot, or a partial copy
+        UniqueFd dir(open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (dir) (void)btrfs::remove(dir.get(), ".#" + name + ".template");
     }
-    log::debug("{} files, {} bytes ({} shared with the template)", copied->files, copied->bytes, copied->reflinked);
+    TRY(remove_tree(tmp));
+    // A btrfs subvolume on the tree's file system: a snapshot of it, at once.
+    UniqueFd from(open(cfg.template_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd into(open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!from || !into) return Error::errno_("--template={}", cfg.template_dir);
+    const std::string tmp_name = ".#" + name + ".template";
+    if (btrfs::is_subvolume(from.get()) && btrfs::snapshot(from.get(), into.get(), tmp_name)) {
+        log::debug("made {} as a btrfs snapshot of the template {}", cfg.directory, cfg.template_dir);
+    } else {
+        log::debug("making {} as a copy of the template {}", cfg.directory, cfg.template_dir);
+        auto copied = copy_tree(cfg.template_dir, tmp);
+        if (!copied) {
+            (void)remove_tree(tmp);
+            return std::move(copied).error().context("--template=" + cfg.template_dir);
+        }
+        log::debug("{} files, {} bytes ({} shared with the template)", copied->files, copied->bytes, copied->reflinked);
+    }
     // A new machine: the template's id stays with the template.
     UniqueFd id(open((tmp + "/etc/machine-id").c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC));
     if (rename(tmp.c_str(), cfg.directory.c_str()) < 0) {

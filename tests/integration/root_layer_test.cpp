@@ -263,4 +263,13 @@ TEST(RootLayers, EphemeralOnABtrfsSubvolumeRunsOnASnapshot) {
     auto next = run(spawn_cmd({"-x", "-D", tree.string(), "true"}));
     EXPECT_EQ(next.status, 0) << next.err;
     EXPECT_EQ(snapshots(), std::vector<std::string>{}) << "the next -x start removes it";
+
+    // --template from a subvolume on the same file system: a snapshot of it.
+    std::ofstream(tree / "etc/machine-id") << "0123456789abcdef0123456789abcdef\n";
+    auto snap = run(spawn_cmd({"--template=" + tree.string(), "-D", (mnt / "made").string(), "/bin/sh", "-c",
+                               "wc -c < /etc/machine-id"}));
+    EXPECT_EQ(snap.out, "0\n") << snap.err;
+    struct stat st {};
+    ASSERT_EQ(stat((mnt / "made").c_str(), &st), 0);
+    EXPECT_EQ(st.st_ino, 256u) << "the tree is a subvolume: a snapshot, not a copy";
 }

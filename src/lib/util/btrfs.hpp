@@ -1,0 +1,20 @@
+// btrfs subvolumes: is a directory one, snapshot it, delete one.
+#pragma once
+
+#include <string>
+
+#include "util/result.hpp"
+
+namespace spawn::btrfs {
+
+// fd's directory is the root of a btrfs subvolume.
+bool is_subvolume(int fd);
+
+// A writable snapshot of the subvolume src as name in the directory parent
+// (same file system).
+Result<void> snapshot(int src, int parent, const std::string& name);
+
+// Deletes the subvolume name in parent (an error when it holds others).
+Result<void> remove(int parent, const std::string& name);
+
+}  // namespace spawn::btrfs
