@@ -34,20 +34,29 @@ FsProbe real_fs_probe() {
     return p;
 }
 
+namespace {
+
+// The machine name given (checked), or derived from the tree's or image's
+// path (source: that path; from: the part to derive it from).
+Result<void> name_machine(Config& cfg, const std::string& source, const std::string& from) {
+    if (!cfg.machine.empty()) {
+        if (!machine_name_is_valid(cfg.machine)) return Error::msg("Invalid machine name: '{}'", cfg.machine);
+        return ok();
+    }
+    cfg.machine = machine_name_from_path(from);
+    cfg.machine_from_path = true;
+    if (!machine_name_is_valid(cfg.machine)) return Error::msg("Cannot derive a machine name from '{}'; use -M NAME", source);
+    return ok();
+}
+
+}  // namespace
+
 Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
     if (!cfg.image.empty()) {
         if (!cfg.directory.empty()) return Error::msg("--directory= and --image= may not be combined.");
-        if (cfg.machine.empty()) {
-            std::string base = cfg.image.substr(cfg.image.rfind('/') + 1);
-            if (base.size() > 4 && base.ends_with(".raw")) base.resize(base.size() - 4);
-            cfg.machine = machine_name_from_path("/" + base);
-            cfg.machine_from_path = true;
-            if (!machine_name_is_valid(cfg.machine))
-                return Error::msg("Cannot derive a machine name from '{}'; use -M NAME", cfg.image);
-        } else if (!machine_name_is_valid(cfg.machine)) {
-            return Error::msg("Invalid machine name: '{}'", cfg.machine);
-        }
-        return ok();
+        std::string base = cfg.image.substr(cfg.image.rfind('/') + 1);
+        if (base.size() > 4 && base.ends_with(".raw")) base.resize(base.size() - 4);
+        return name_machine(cfg, cfg.image, "/" + base);
     }
     if (cfg.directory.empty()) {
         if (!cfg.machine.empty()) {
@@ -60,7 +69,7 @@ Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
                 // NAME.raw: a disk image (-i), as nspawn finds it.
                 if (probe.is_file && probe.is_file(candidate + ".raw")) {
                     cfg.image = candidate + ".raw";
-                    return ok();
+                    return name_machine(cfg, cfg.image, cfg.machine);
                 }
             }
             if (cfg.directory.empty())
@@ -77,15 +86,7 @@ Result<void> resolve_names(Config& cfg, const FsProbe& probe) {
     if (cfg.directory == "/")
         return Error::msg("Invalid --directory: '/' (spawning a container on the host's root directory is not supported)");
 
-    if (cfg.machine.empty()) {
-        cfg.machine = machine_name_from_path(cfg.directory);
-        cfg.machine_from_path = true;
-        if (!machine_name_is_valid(cfg.machine))
-            return Error::msg("Cannot derive a machine name from '{}'; use -M NAME", cfg.directory);
-    } else if (!machine_name_is_valid(cfg.machine)) {
-        return Error::msg("Invalid machine name: '{}'", cfg.machine);
-    }
-    return ok();
+    return name_machine(cfg, cfg.directory, cfg.directory);
 }
 
 Result<void> finalize_config(Config& cfg, const FsProbe& probe) {
