@@ -48,12 +48,17 @@ void help() {
         "  list-images                 Show available container images\n"
         "  image-status [NAME...]      Show image details (no name: the pool)\n"
         "  show-image [NAME...]        Show properties of an image (no name: the pool)\n"
+        "  clone NAME NAME             Clone an image\n"
+        "  rename NAME NAME            Rename an image\n"
+        "  read-only NAME [BOOL]       Mark or unmark image read-only\n"
+        "  remove NAME...              Remove an image\n"
         "\n"
         "Options:\n"
         "  -h --help                   Show this help\n"
         "     --version                Show package version\n"
         "     --no-pager               Do not pipe output into a pager (never done anyway)\n"
         "     --no-legend              Do not show the headers and footers\n"
+        "     --read-only              Create read-only clone\n"
         "  -H --host=[USER@]HOST[:PORT]\n"
         "                              Operate on the machines of a remote host (over ssh;\n"
         "                              list, status, show, poweroff, reboot, terminate, kill)\n"
@@ -105,7 +110,8 @@ int main(int argc, char** argv) {
     if (const char* s = getenv("SPAWN_BIN"); s && *s) o.spawn_bin = s;
     set_target(o);
     static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "start", "enable",
-                                                  "disable", "list-images", "image-status", "show-image"};
+                                                  "disable", "list-images", "image-status", "show-image",
+                                                  "clone", "rename", "remove", "read-only"};
     for (const char* v : kLocalVerbs)
         if (std::string_view(inv->verb->name) == v)
             if (auto r = local_only(v); !r) return fail(r.error());

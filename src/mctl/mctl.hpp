@@ -20,6 +20,7 @@ struct Options {
     journal::Format journal_format = journal::Format::Short;  // -o for journal and status
     std::vector<std::string> properties; // -p/--property
     bool value = false;                  // --value
+    bool read_only = false;              // --read-only (clone)
     bool all = false;                    // -a/--all
     std::optional<int> signal;           // -s/--signal
     std::string kill_whom;               // --kill-whom
@@ -70,6 +71,10 @@ int verb_shell(const Options&, const std::vector<std::string>&);
 int verb_login(const Options&, const std::vector<std::string>&);
 int verb_journal(const Options&, const std::vector<std::string>&);
 int verb_list_images(const Options&, const std::vector<std::string>&);
+int verb_clone(const Options&, const std::vector<std::string>&);
+int verb_rename(const Options&, const std::vector<std::string>&);
+int verb_remove(const Options&, const std::vector<std::string>&);
+int verb_read_only(const Options&, const std::vector<std::string>&);
 int verb_image_status(const Options&, const std::vector<std::string>&);
 int verb_show_image(const Options&, const std::vector<std::string>&);
 int verb_start(const Options&, const std::vector<std::string>&);

@@ -25,6 +25,19 @@ Result<void> snapshot(int src, int parent, const std::string& name) {
     return ok();
 }
 
+Result<void> set_read_only(int fd, bool read_only) {
+    uint64_t flags = 0;
+    if (ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0) return Error::errno_("reading the subvolume's flags");
+    flags = read_only ? flags | BTRFS_SUBVOL_RDONLY : flags & ~static_cast<uint64_t>(BTRFS_SUBVOL_RDONLY);
+    if (ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags) < 0) return Error::errno_("setting the subvolume's flags");
+    return ok();
+}
+
+bool is_read_only(int fd) {
+    uint64_t flags = 0;
+    return ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) == 0 && (flags & BTRFS_SUBVOL_RDONLY);
+}
+
 Result<void> remove(int parent, const std::string& name) {
     struct btrfs_ioctl_vol_args args {};
     std::strncpy(args.name, name.c_str(), sizeof args.name - 1);

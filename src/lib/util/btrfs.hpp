@@ -14,6 +14,10 @@ bool is_subvolume(int fd);
 // (same file system).
 Result<void> snapshot(int src, int parent, const std::string& name);
 
+// Sets or clears a subvolume's read-only flag (fd: its root directory).
+Result<void> set_read_only(int fd, bool read_only);
+bool is_read_only(int fd);
+
 // Deletes the subvolume name in parent (an error when it holds others).
 Result<void> remove(int parent, const std::string& name);
 

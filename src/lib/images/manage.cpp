@@ -1,0 +1,176 @@
+#include "images/manage.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "config/names.hpp"
+#include "util/btrfs.hpp"
+#include "util/copy_tree.hpp"
+#include "util/fd.hpp"
+
+namespace spawn::images {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kSettingsSuffixes[] = {".nspawn", ".spawn"};
+
+std::string dir_of(const std::string& path) { return fs::path(path).parent_path().string(); }
+
+Result<void> check_new_name(const std::string& name) {
+    if (!machine_name_is_valid(name)) return Error::msg("Invalid image name '{}'", name);
+    if (find_image(name)) return Error(EEXIST, fmt::format("Image '{}' already exists", name));
+    return ok();
+}
+
+Result<void> check_changeable(const ImageInfo& im) {
+    if (im.path.starts_with("/usr/"))
+        return Error(EROFS, fmt::format("Image '{}' is a vendor image ({}): it is never changed", im.name, im.path));
+    return ok();
+}
+
+// The image locked as spawn locks a tree it runs: exclusively to change it
+// (fails while a machine uses it, and keeps one from starting meanwhile),
+// shared to copy it (as machinectl: a read-only or -x machine may run).
+Result<UniqueFd> lock_image(const ImageInfo& im, bool shared = false) {
+    UniqueFd fd(open(im.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (im.type == "raw" ? 0 : O_DIRECTORY)));
+    if (!fd) return Error::errno_("Image '{}': {}", im.name, im.path);
+    if (flock(fd.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK) return Error(EBUSY, fmt::format("Image '{}' is in use by a running machine", im.name));
+        return Error::errno_("Image '{}': locking it", im.name);
+    }
+    return fd;
+}
+
+Result<void> set_immutable(int fd, bool on, const std::string& what) {
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) return Error::errno_("{}: reading its attributes", what);
+    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+    if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) return Error::errno_("{}: setting its attributes", what);
+    return ok();
+}
+
+Result<void> copy_file(const std::string& from, const std::string& to, mode_t mode) {
+    UniqueFd in(open(from.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in) return Error::errno_("opening {}", from);
+    UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!out) return Error::errno_("creating {}", to);
+    if (ioctl(out.get(), FICLONE, in.get()) < 0) {
+        for (;;) {
+            ssize_t n = copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
+            if (n < 0) return Error::errno_("copying {}", from);
+            if (n == 0) break;
+        }
+    }
+    if (fchmod(out.get(), mode) < 0) return Error::errno_("setting the mode of {}", to);
+    return ok();
+}
+
+// Settings files beside the image: each that exists, with its suffix.
+std::vector<std::pair<std::string, const char*>> settings_files(const ImageInfo& im) {
+    std::vector<std::pair<std::string, const char*>> out;
+    for (const char* suffix : kSettingsSuffixes) {
+        std::string p = dir_of(im.path) + "/" + im.name + suffix;
+        if (fs::exists(p)) out.emplace_back(p, suffix);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool read_only, const std::string& pool) {
+    TRY(check_new_name(new_name));
+    auto lock = TRY(lock_image(im, true));
+    const bool raw = im.type == "raw";
+    const std::string target = pool + "/" + new_name + (raw ? ".raw" : "");
+    const std::string tmp_name = ".#" + new_name + ".clone";
+    const std::string tmp = pool + "/" + tmp_name;
+    std::error_code ec;
+    fs::create_directories(pool, ec);
+    UniqueFd pool_fd(open(pool.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!pool_fd) return Error::errno_("{}", pool);
+    (void)btrfs::remove(pool_fd.get(), tmp_name);  // a killed clone's leftover
+    TRY(remove_tree(tmp));
+    auto made = [&]() -> Result<void> {
+        if (raw) return copy_file(im.path, tmp, read_only ? 0444 : 0644);
+        if (btrfs::is_subvolume(lock.get()) && btrfs::snapshot(lock.get(), pool_fd.get(), tmp_name)) return ok();
+        TRY(copy_tree(im.path, tmp));
+        return ok();
+    }();
+    if (!made) {
+        (void)btrfs::remove(pool_fd.get(), tmp_name);
+        (void)remove_tree(tmp);
+        return std::move(made).error().context(fmt::format("Could not clone image '{}'", im.name));
+    }
+    if (rename(tmp.c_str(), target.c_str()) < 0) {
+        int err = errno;
+        (void)remove_tree(tmp);
+        return Error::sys(err, "Could not clone image '{}': moving it to {}", im.name, target);
+    }
+    for (const auto& [path, suffix] : settings_files(im)) {
+        std::string copy = pool + "/" + new_name + suffix;
+        if (!fs::exists(copy)) (void)copy_file(path, copy, 0644);
+    }
+    if (read_only && !raw) {
+        auto copy = find_image(new_name, {pool});
+        if (copy) TRY(set_image_read_only(*copy, true));
+    }
+    return ok();
+}
+
+Result<void> rename_image(const ImageInfo& im, const std::string& new_name) {
+    TRY(check_changeable(im));
+    TRY(check_new_name(new_name));
+    auto lock = TRY(lock_image(im));
+    const std::string dir = dir_of(im.path);
+    const std::string target = dir + "/" + new_name + (im.type == "raw" ? ".raw" : "");
+    // An immutable directory cannot be renamed: the attribute is lifted for it.
+    const bool immutable = im.type == "directory" && im.read_only;
+    if (immutable) TRY(set_immutable(lock.get(), false, im.path));
+    int r = rename(im.path.c_str(), target.c_str());
+    int err = errno;
+    if (immutable) (void)set_immutable(lock.get(), true, target);
+    if (r < 0) return Error::sys(err, "Could not rename image '{}' to '{}'", im.name, new_name);
+    for (const auto& [path, suffix] : settings_files(im)) (void)rename(path.c_str(), (dir + "/" + new_name + suffix).c_str());
+    return ok();
+}
+
+Result<void> remove_image(const ImageInfo& im) {
+    TRY(check_changeable(im));
+    auto lock = TRY(lock_image(im));
+    const auto settings = settings_files(im);
+    if (im.type == "raw") {
+        if (unlink(im.path.c_str()) < 0) return Error::errno_("Could not remove image '{}'", im.name);
+    } else {
+        if (im.type == "directory") (void)set_immutable(lock.get(), false, im.path);  // read-only ones too
+        bool removed = false;
+        if (im.type == "subvolume") {
+            UniqueFd parent(open(dir_of(im.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            (void)btrfs::set_read_only(lock.get(), false);
+            removed = parent && btrfs::remove(parent.get(), fs::path(im.path).filename().string());
+        }
+        if (!removed)
+            if (auto r = remove_tree(im.path); !r) return std::move(r).error().context("Could not remove image '" + im.name + "'");
+    }
+    for (const auto& [path, suffix] : settings) (void)unlink(path.c_str());
+    return ok();
+}
+
+Result<void> set_image_read_only(const ImageInfo& im, bool read_only) {
+    TRY(check_changeable(im));
+    auto lock = TRY(lock_image(im));
+    if (im.type == "subvolume") return btrfs::set_read_only(lock.get(), read_only);
+    if (im.type == "directory") return set_immutable(lock.get(), read_only, im.path);
+    struct stat st {};
+    if (fstat(lock.get(), &st) < 0) return Error::errno_("{}", im.path);
+    if (fchmod(lock.get(), (st.st_mode & 0444) | (read_only ? 0 : 0200)) < 0)
+        return Error::errno_("Could not mark image '{}' {}", im.name, read_only ? "read-only" : "writable");
+    return ok();
+}
+
+}  // namespace spawn::images

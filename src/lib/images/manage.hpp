@@ -1,0 +1,35 @@
+// Changing images in the search path, as machinectl 252's clone, rename,
+// remove and read-only do (systemd's discover-image.c), done by mctl itself
+// (no image-aware machined is needed). An image a running machine uses is
+// left alone: spawn holds an flock on its tree (or raw file) while it runs,
+// and these take it exclusively first. Vendor images (below /usr) are never
+// changed. A settings file beside the image (NAME.nspawn, NAME.spawn)
+// follows it.
+#pragma once
+
+#include <string>
+
+#include "images/store.hpp"
+#include "util/result.hpp"
+
+namespace spawn::images {
+
+// A copy of im named new_name in pool (machinectl: /var/lib/machines): a
+// btrfs snapshot where im is a subvolume on the pool's file system, else a
+// faithful copy (util/copy_tree: reflinked where possible; a raw file's data
+// too), written as .#NEW.clone and renamed when complete. read_only: the copy
+// is made read-only (as read-only below).
+Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool read_only, const std::string& pool);
+
+// Renames im (and its settings files) in its directory.
+Result<void> rename_image(const ImageInfo& im, const std::string& new_name);
+
+// Removes im (read-only ones too) and its settings files.
+Result<void> remove_image(const ImageInfo& im);
+
+// Marks im read-only or writable: a subvolume's btrfs read-only flag, a
+// directory's immutable attribute (its top directory only, as machinectl),
+// a raw file's write bits.
+Result<void> set_image_read_only(const ImageInfo& im, bool read_only);
+
+}  // namespace spawn::images

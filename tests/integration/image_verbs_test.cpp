@@ -1,0 +1,185 @@
+// mctl clone, rename, read-only and remove on real images in
+// /var/lib/machines (and, in a private mount namespace, on a loop-mounted
+// btrfs pool there): what each leaves (compared by listing), the settings
+// file following the image, an image in use refused, and bad input.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "core_util.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kPool = "/var/lib/machines";
+
+RunResult mctl(std::vector<std::string> args) {
+    args.insert(args.begin(), mctl_bin());
+    return run(args);
+}
+
+std::string listing(const fs::path& dir) {
+    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
+}
+
+// The RO column of list-images for name ("" when not listed).
+std::string ro_of(const std::string& name) {
+    auto l = mctl({"list-images", "--no-legend"});
+    std::istringstream in(l.out);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream w(line);
+        std::string n, type, ro;
+        w >> n >> type >> ro;
+        if (n == name) return ro;
+    }
+    return "";
+}
+
+// Unique image names in the pool, removed afterwards whatever happens.
+struct PoolNames {
+    std::string a, b, c, d;
+    PoolNames() {
+        const std::string p = "spawn-t-iv" + std::to_string(getpid()) + "-";
+        a = p + "a", b = p + "b", c = p + "c", d = p + "d";
+    }
+    ~PoolNames() {
+        for (const auto& n : {a, b, c, d}) {
+            sh("chattr -i '" + (kPool / n).string() + "' 2>/dev/null; rm -rf '" + (kPool / n).string() + "' '" +
+               (kPool / (n + ".raw")).string() + "' '" + (kPool / (n + ".nspawn")).string() + "'");
+        }
+    }
+};
+
+}  // namespace
+
+TEST(ImageVerbs, CloneRenameReadOnlyAndRemoveADirectoryImage) {
+    PoolNames n;
+    fs::create_directories(kPool / n.a);
+    ASSERT_EQ(sh("tar -xf '" + fixture_tarball("busybox").string() + "' -C '" + (kPool / n.a).string() + "'").status, 0);
+    std::ofstream(kPool / (n.a + ".nspawn")) << "[Exec]\nHostname=cloned\n";
+    const std::string original = listing(kPool / n.a);
+
+    auto c = mctl({"clone", n.a, n.b});
+    ASSERT_EQ(c.status, 0) << c.err;
+    EXPECT_EQ(listing(kPool / n.b), original) << "a faithful copy";
+    EXPECT_EQ(read_file(kPool / (n.b + ".nspawn")), "[Exec]\nHostname=cloned\n") << "the settings file follows";
+    EXPECT_FALSE(fs::exists(kPool / (".#" + n.b + ".clone")));
+    EXPECT_EQ(ro_of(n.b), "no");
+
+    ASSERT_EQ(mctl({"clone", "--read-only", n.a, n.c}).status, 0);
+    EXPECT_EQ(ro_of(n.c), "yes");
+    ASSERT_EQ(mctl({"read-only", n.b}).status, 0);
+    EXPECT_EQ(ro_of(n.b), "yes");
+    ASSERT_EQ(mctl({"read-only", n.b, "no"}).status, 0);
+    EXPECT_EQ(ro_of(n.b), "no");
+
+    ASSERT_EQ(mctl({"read-only", n.b}).status, 0);
+    auto r = mctl({"rename", n.b, n.d});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_FALSE(fs::exists(kPool / n.b));
+    EXPECT_TRUE(fs::exists(kPool / (n.d + ".nspawn")));
+    EXPECT_EQ(ro_of(n.d), "yes") << "a read-only image stays read-only when renamed";
+
+    auto rm = mctl({"remove", n.c, n.d});
+    EXPECT_EQ(rm.status, 0) << rm.err;
+    EXPECT_FALSE(fs::exists(kPool / n.c));
+    EXPECT_FALSE(fs::exists(kPool / n.d));
+    EXPECT_FALSE(fs::exists(kPool / (n.d + ".nspawn")));
+    EXPECT_EQ(listing(kPool / n.a), original) << "the source is untouched";
+}
+
+TEST(ImageVerbs, RawImages) {
+    PoolNames n;
+    ASSERT_EQ(sh("head -c 3000000 /dev/urandom > '" + (kPool / (n.a + ".raw")).string() + "'").status, 0);
+    ASSERT_EQ(mctl({"clone", n.a, n.b}).status, 0);
+    EXPECT_EQ(sh("cmp '" + (kPool / (n.a + ".raw")).string() + "' '" + (kPool / (n.b + ".raw")).string() + "'").status, 0);
+    ASSERT_EQ(mctl({"read-only", n.b}).status, 0);
+    struct stat st {};
+    ASSERT_EQ(stat((kPool / (n.b + ".raw")).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0444u);
+    EXPECT_EQ(ro_of(n.b), "yes");
+    ASSERT_EQ(mctl({"remove", n.b}).status, 0);
+    EXPECT_FALSE(fs::exists(kPool / (n.b + ".raw")));
+}
+
+TEST(ImageVerbs, AnImageInUseIsLeftAlone) {
+    PoolNames n;
+    fs::create_directories(kPool / n.a);
+    ASSERT_EQ(sh("tar -xf '" + fixture_tarball("busybox").string() + "' -C '" + (kPool / n.a).string() + "'").status, 0);
+    const std::string marker = "spawn-iv-marker-" + std::to_string(getpid());
+    Background bg(spawn_cmd({"-D", (kPool / n.a).string(), "/bin/sh", "-c", "sleep 1000; : " + marker}));
+    ASSERT_TRUE(eventually([&] { return !pids_with_marker(marker).empty(); }, std::chrono::seconds(10))) << bg.err();
+    const std::string busy = "mctl: Image '" + n.a + "' is in use by a running machine\n";
+    for (std::vector<std::string> args : {std::vector<std::string>{"remove", n.a}, {"rename", n.a, n.b}, {"read-only", n.a},
+                                          {"clone", n.a, n.b}}) {
+        auto r = mctl(args);
+        EXPECT_EQ(r.status, 1) << args[0];
+        EXPECT_EQ(r.err, busy) << args[0];
+    }
+    EXPECT_TRUE(fs::exists(kPool / n.a));
+    EXPECT_FALSE(fs::exists(kPool / n.b));
+    kill(bg.pid(), SIGTERM);
+    bg.wait(std::chrono::seconds(10));
+    EXPECT_EQ(mctl({"remove", n.a}).status, 0);
+}
+
+TEST(ImageVerbs, BadInputIsOneLineAndChangesNothing) {
+    PoolNames n;
+    fs::create_directories(kPool / n.a / "usr");
+    fs::create_directories(kPool / n.b / "usr");
+    const std::string before = listing(kPool);
+    struct Case {
+        std::vector<std::string> args;
+        std::string err;
+    } cases[] = {
+        {{"clone", n.c, n.d}, "mctl: No image '" + n.c + "' known\n"},
+        {{"clone", n.a, n.b}, "mctl: Image '" + n.b + "' already exists\n"},
+        {{"rename", n.a, "a/b"}, "mctl: Invalid image name 'a/b'\n"},
+        {{"clone", n.a, ".hidden"}, "mctl: Invalid image name '.hidden'\n"},
+        {{"read-only", n.a, "maybe"}, "mctl: Failed to parse read-only boolean: maybe\n"},
+        {{"remove", n.c}, "mctl: No image '" + n.c + "' known\n"},
+    };
+    for (const auto& c : cases) {
+        auto r = mctl(c.args);
+        EXPECT_EQ(r.status, 1) << c.args[0];
+        EXPECT_EQ(r.err, c.err);
+    }
+    EXPECT_EQ(listing(kPool), before);
+}
+
+// On a btrfs pool, clone snapshots a subvolume, and read-only sets its flag.
+TEST(ImageVerbs, ABtrfsPoolClonesBySnapshot) {
+    if (read_file("/proc/filesystems").find("\tbtrfs\n") == std::string::npos) GTEST_SKIP() << "no btrfs in this kernel";
+    if (sh("command -v mkfs.btrfs && command -v btrfs").status != 0) GTEST_SKIP() << "btrfs-progs missing";
+    ScratchDir d;
+    const std::string img = (d.path() / "pool.img").string();
+    ASSERT_EQ(sh("truncate -s 300M '" + img + "' && mkfs.btrfs -q '" + img + "'").status, 0);
+    // A pool of its own, in a mount namespace of the test's: the host's stays as it is.
+    auto r = sh("unshare -m sh -ec 'mount --make-rprivate /; mount -o loop " + img + " /var/lib/machines;"
+                " btrfs subvolume create /var/lib/machines/src >/dev/null;"
+                " tar -xf " + fixture_tarball("busybox").string() + " -C /var/lib/machines/src;"
+                " " + mctl_bin() + " clone src dst; stat -c %i /var/lib/machines/dst;"
+                " " + mctl_bin() + " read-only dst; btrfs property get -ts /var/lib/machines/dst ro;"
+                " " + mctl_bin() + " list-images --no-legend | grep ^dst | tr -s \" \"; " + mctl_bin() + " remove dst;"
+                " ls /var/lib/machines'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::istringstream in(r.out);
+    std::string ino, ro, row, rest;
+    std::getline(in, ino);
+    std::getline(in, ro);
+    std::getline(in, row);
+    std::getline(in, rest);
+    EXPECT_EQ(ino, "256") << "a subvolume: a snapshot, not a copy";
+    EXPECT_EQ(ro, "ro=true");
+    EXPECT_NE(row.find("subvolume yes"), std::string::npos) << row;
+    EXPECT_EQ(rest, "src");
+}
