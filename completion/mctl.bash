@@ -38,7 +38,7 @@ _mctl() {
     case $verb in
         status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats)
             names=$("$prog" list --no-legend 2>/dev/null | awk '{print $1}') ;;
-        start|enable|disable|image-status|show-image|clone|rename|remove|read-only)
+        start|enable|disable|image-status|show-image|clone|rename|remove|read-only|set-limit)
             names=$("$prog" list-images --no-legend 2>/dev/null | awk '{print $1}') ;;
     esac
     COMPREPLY=($(compgen -W "$names" -- "$cur"))

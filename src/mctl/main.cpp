@@ -52,6 +52,9 @@ void help() {
         "  rename NAME NAME            Rename an image\n"
         "  read-only NAME [BOOL]       Mark or unmark image read-only\n"
         "  remove NAME...              Remove an image\n"
+        "  set-limit [NAME] BYTES      Set image or pool size limit (disk quota; btrfs)\n"
+        "  clean                       Remove hidden leftovers (or, with --all, every image\n"
+        "                              not in use: asks first unless --force)\n"
         "\n"
         "Options:\n"
         "  -h --help                   Show this help\n"
@@ -59,6 +62,7 @@ void help() {
         "     --no-pager               Do not pipe output into a pager (never done anyway)\n"
         "     --no-legend              Do not show the headers and footers\n"
         "     --read-only              Create read-only clone\n"
+        "     --force                  clean --all: do not ask\n"
         "  -H --host=[USER@]HOST[:PORT]\n"
         "                              Operate on the machines of a remote host (over ssh;\n"
         "                              list, status, show, poweroff, reboot, terminate, kill)\n"
@@ -111,7 +115,8 @@ int main(int argc, char** argv) {
     set_target(o);
     static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "start", "enable",
                                                   "disable", "list-images", "image-status", "show-image",
-                                                  "clone", "rename", "remove", "read-only"};
+                                                  "clone", "rename", "remove", "read-only", "set-limit",
+                                                  "clean"};
     for (const char* v : kLocalVerbs)
         if (std::string_view(inv->verb->name) == v)
             if (auto r = local_only(v); !r) return fail(r.error());

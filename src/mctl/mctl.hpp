@@ -21,6 +21,7 @@ struct Options {
     std::vector<std::string> properties; // -p/--property
     bool value = false;                  // --value
     bool read_only = false;              // --read-only (clone)
+    bool force = false;                  // --force (clean --all without asking)
     bool all = false;                    // -a/--all
     std::optional<int> signal;           // -s/--signal
     std::string kill_whom;               // --kill-whom
@@ -75,6 +76,8 @@ int verb_clone(const Options&, const std::vector<std::string>&);
 int verb_rename(const Options&, const std::vector<std::string>&);
 int verb_remove(const Options&, const std::vector<std::string>&);
 int verb_read_only(const Options&, const std::vector<std::string>&);
+int verb_set_limit(const Options&, const std::vector<std::string>&);
+int verb_clean(const Options&, const std::vector<std::string>&);
 int verb_image_status(const Options&, const std::vector<std::string>&);
 int verb_show_image(const Options&, const std::vector<std::string>&);
 int verb_start(const Options&, const std::vector<std::string>&);

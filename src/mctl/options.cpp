@@ -12,7 +12,7 @@ namespace spawn::mctl {
 namespace {
 
 enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID, ARG_NO_ASK_PASSWORD,
-       ARG_MAX_ADDRESSES, ARG_READ_ONLY };
+       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE };
 constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
@@ -38,6 +38,7 @@ const struct option kLongOptions[] = {
     {"no-ask-password", no_argument, nullptr, ARG_NO_ASK_PASSWORD},
     {"max-addresses", required_argument, nullptr, ARG_MAX_ADDRESSES},
     {"read-only", no_argument, nullptr, ARG_READ_ONLY},
+    {"force", no_argument, nullptr, ARG_FORCE},
     {"machine", required_argument, nullptr, ARG_MACHINE},
     {nullptr, 0, nullptr, 0},
 };
@@ -70,6 +71,7 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
     case ARG_NO_LEGEND: o.legend = false; break;
     case ARG_VALUE: o.value = true; break;
     case ARG_READ_ONLY: o.read_only = true; break;
+    case ARG_FORCE: o.force = true; break;
     case 'a': o.all = true; break;
     case 'q': o.quiet = true; break;
     case 'f': o.follow = true; break;

@@ -23,6 +23,8 @@ const Verb kVerbs[] = {
     {"rename", 2, 2, verb_rename, false, true},
     {"remove", 1, kMany, verb_remove, false, true},
     {"read-only", 1, 2, verb_read_only, false, true},
+    {"set-limit", 1, 2, verb_set_limit, false, true},
+    {"clean", 0, 0, verb_clean, false, true},
     {"start", 1, kMany, verb_start, false, true},
     {"enable", 1, kMany, verb_enable, false, true},
     {"disable", 1, kMany, verb_disable, false, true},

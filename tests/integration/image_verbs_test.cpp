@@ -169,17 +169,48 @@ TEST(ImageVerbs, ABtrfsPoolClonesBySnapshot) {
                 " tar -xf " + fixture_tarball("busybox").string() + " -C /var/lib/machines/src;"
                 " " + mctl_bin() + " clone src dst; stat -c %i /var/lib/machines/dst;"
                 " " + mctl_bin() + " read-only dst; btrfs property get -ts /var/lib/machines/dst ro;"
+                " " + mctl_bin() + " set-limit dst 100M; " + mctl_bin() + " set-limit 200M;"
+                " btrfs qgroup show -re --raw /var/lib/machines | grep -c -E \" (104857600|209715200) \";"
                 " " + mctl_bin() + " list-images --no-legend | grep ^dst | tr -s \" \"; " + mctl_bin() + " remove dst;"
                 " ls /var/lib/machines'");
     ASSERT_EQ(r.status, 0) << r.err;
     std::istringstream in(r.out);
-    std::string ino, ro, row, rest;
+    std::string ino, ro, limits, row, rest;
     std::getline(in, ino);
     std::getline(in, ro);
+    std::getline(in, limits);
     std::getline(in, row);
     std::getline(in, rest);
     EXPECT_EQ(ino, "256") << "a subvolume: a snapshot, not a copy";
     EXPECT_EQ(ro, "ro=true");
+    EXPECT_EQ(limits, "2") << "the image's and the pool's quota group limits";
     EXPECT_NE(row.find("subvolume yes"), std::string::npos) << row;
     EXPECT_EQ(rest, "src");
+}
+
+// clean removes the hidden leftovers no one holds; --all every image not in
+// use, asking first (without a terminal: --force). In a private mount
+// namespace with a tmpfs pool: the host's images are never at stake.
+TEST(ImageVerbs, CleanRemovesLeftoversAndWithAllImagesNotInUse) {
+    const std::string m = mctl_bin();
+    auto r = sh("unshare -m sh -ec 'mount --make-rprivate /; mount -t tmpfs none /var/lib/machines; cd /var/lib/machines;"
+                " mkdir -p .#a.clone/usr keep/usr gone/usr; touch .#b.partial .#held;"
+                " exec 9< .#held; flock -s 9;"  // a start holding its leftover
+                " " + m + " clean; ls -A | tr \"\\n\" \" \"; echo;"
+                " " + m + " clean --all < /dev/null 2>&1 || echo refused; ls -A | tr \"\\n\" \" \"; echo;"
+                " " + m + " set-limit 1G 2>&1 || echo no-quota;"
+                " " + m + " clean --all --force; ls -A | tr \"\\n\" \" \"; echo'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out,
+              "Removed image '.#a.clone'.\n"
+              "Removed image '.#b.partial'.\n"
+              ".#held gone keep \n"
+              "mctl: clean --all removes every image not in use: it asks first, on a terminal; add --force to skip that\n"
+              "refused\n"
+              ".#held gone keep \n"
+              "mctl: The image pool /var/lib/machines is not a btrfs subvolume: disk quotas need btrfs\n"
+              "no-quota\n"
+              "Removed image 'gone'.\n"
+              "Removed image 'keep'.\n"
+              ".#held \n");
 }

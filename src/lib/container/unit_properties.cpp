@@ -20,20 +20,9 @@ Result<uint64_t> parse_size(const std::string& name, const std::string& v) {
         long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
         return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 100 * *pct;
     }
-    size_t i = 0;
-    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
-    auto n = str::parse_uint(v.substr(0, i));
-    if (i == 0 || !n) return Error::msg("--property={}={}: expected a size (bytes, K, M, G, T) or \"infinity\"", name, v);
-    std::string suf = v.substr(i);
-    int shift = 0;
-    if (suf.empty() || suf == "B") shift = 0;
-    else if (suf == "K") shift = 10;
-    else if (suf == "M") shift = 20;
-    else if (suf == "G") shift = 30;
-    else if (suf == "T") shift = 40;
-    else return Error::msg("--property={}={}: unknown size suffix \"{}\"", name, v, suf);
-    if (shift && *n > (kInfinity >> shift)) return Error::msg("--property={}={}: too large", name, v);
-    return *n << shift;
+    auto n = str::parse_bytes(v);
+    if (!n) return Error::msg("--property={}={}: expected a size (bytes, K, M, G, T) or \"infinity\"", name, v);
+    return *n;
 }
 
 Result<uint64_t> parse_ranged(const std::string& name, const std::string& v, uint64_t lo, uint64_t hi) {

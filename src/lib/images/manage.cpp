@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "config/names.hpp"
@@ -170,6 +171,57 @@ Result<void> set_image_read_only(const ImageInfo& im, bool read_only) {
     if (fstat(lock.get(), &st) < 0) return Error::errno_("{}", im.path);
     if (fchmod(lock.get(), (st.st_mode & 0444) | (read_only ? 0 : 0200)) < 0)
         return Error::errno_("Could not mark image '{}' {}", im.name, read_only ? "read-only" : "writable");
+    return ok();
+}
+
+Result<std::vector<std::string>> clean_hidden(const std::string& pool) {
+    std::vector<std::string> removed;
+    UniqueFd dir(open(pool.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) {
+        if (errno == ENOENT) return removed;
+        return Error::errno_("{}", pool);
+    }
+    std::error_code ec;
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(pool, ec))
+        if (e.path().filename().string().starts_with(".#")) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+        // Held by a start, a clone or a machine running on it: left alone.
+        UniqueFd fd(openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+        if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) < 0) continue;
+        const std::string path = pool + "/" + name;
+        if (fd && btrfs::is_subvolume(fd.get())) {
+            (void)btrfs::set_read_only(fd.get(), false);
+            if (btrfs::remove(dir.get(), name)) {
+                removed.push_back(name);
+                continue;
+            }
+        }
+        if (fd) (void)set_immutable(fd.get(), false, path);
+        TRY(remove_tree(path));
+        removed.push_back(name);
+    }
+    return removed;
+}
+
+Result<void> set_image_limit(const ImageInfo& im, uint64_t bytes) {
+    TRY(check_changeable(im));
+    auto lock = TRY(lock_image(im, true));
+    if (im.type != "subvolume")
+        return Error(EOPNOTSUPP, fmt::format("Image '{}' is a {}: disk quotas need a btrfs subvolume", im.name, im.type));
+    if (auto r = btrfs::set_size_limit(lock.get(), bytes); !r)
+        return std::move(r).error().context(fmt::format("Could not set the limit of image '{}'", im.name));
+    return ok();
+}
+
+Result<void> set_pool_limit(const std::string& pool, uint64_t bytes) {
+    UniqueFd fd(open(pool.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::errno_("{}", pool);
+    if (!btrfs::on_btrfs(fd.get()) || !btrfs::is_subvolume(fd.get()))
+        return Error(EOPNOTSUPP, fmt::format("The image pool {} is not a btrfs subvolume: disk quotas need btrfs", pool));
+    if (auto r = btrfs::set_size_limit(fd.get(), bytes); !r)
+        return std::move(r).error().context("Could not set the limit of the pool " + pool);
     return ok();
 }
 

@@ -32,4 +32,15 @@ Result<void> remove_image(const ImageInfo& im);
 // a raw file's write bits.
 Result<void> set_image_read_only(const ImageInfo& im, bool read_only);
 
+// clean: the hidden leftovers of interrupted work in pool (".#..." entries:
+// clones, templates, transfers, -x snapshots) that no one holds; returns
+// their names.
+Result<std::vector<std::string>> clean_hidden(const std::string& pool);
+
+// set-limit: the most the image (or, with path instead, the pool there)
+// may hold on disk, as a btrfs quota group limit; UINT64_MAX: no limit.
+// Elsewhere: one line saying that quotas need btrfs.
+Result<void> set_image_limit(const ImageInfo& im, uint64_t bytes);
+Result<void> set_pool_limit(const std::string& pool, uint64_t bytes);
+
 }  // namespace spawn::images

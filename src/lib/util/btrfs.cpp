@@ -10,6 +10,23 @@
 
 namespace spawn::btrfs {
 
+bool on_btrfs(int fd) {
+    struct statfs sfs {};
+    return fstatfs(fd, &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC;
+}
+
+Result<void> set_size_limit(int fd, uint64_t bytes) {
+    struct btrfs_ioctl_quota_ctl_args quota {};
+    quota.cmd = BTRFS_QUOTA_CTL_ENABLE;
+    if (ioctl(fd, BTRFS_IOC_QUOTA_CTL, &quota) < 0 && errno != EEXIST) return Error::errno_("enabling btrfs quotas");
+    struct btrfs_ioctl_qgroup_limit_args limit {};
+    limit.qgroupid = 0;  // the subvolume of fd
+    limit.lim.flags = BTRFS_QGROUP_LIMIT_MAX_RFER;
+    limit.lim.max_rfer = bytes;
+    if (ioctl(fd, BTRFS_IOC_QGROUP_LIMIT, &limit) < 0) return Error::errno_("setting the quota group's limit");
+    return ok();
+}
+
 bool is_subvolume(int fd) {
     constexpr ino_t kSubvolumeRoot = 256;  // BTRFS_FIRST_FREE_OBJECTID
     struct statfs sfs {};

@@ -57,4 +57,21 @@ int hex_value(char c) {
     return -1;
 }
 
+std::optional<uint64_t> parse_bytes(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    auto n = parse_uint(s.substr(0, i));
+    if (i == 0 || !n) return std::nullopt;
+    std::string_view suffix = s.substr(i);
+    int shift = 0;
+    if (suffix.empty() || suffix == "B") shift = 0;
+    else if (suffix == "K") shift = 10;
+    else if (suffix == "M") shift = 20;
+    else if (suffix == "G") shift = 30;
+    else if (suffix == "T") shift = 40;
+    else return std::nullopt;
+    if (shift && *n > (UINT64_MAX >> shift)) return std::nullopt;
+    return *n << shift;
+}
+
 }  // namespace spawn::str

@@ -15,6 +15,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::optional<bool> parse_bool(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
 std::optional<uint64_t> parse_uint(std::string_view s);
+// "512", "4K", "10M", "2G", "1T" (base 1024; a "B" suffix allowed); nullopt
+// when malformed or too large.
+std::optional<uint64_t> parse_bytes(std::string_view s);
 // s without a leading prefix; *had tells whether it was there.
 std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had);
 // The value of a hexadecimal digit (either case), or -1.
