@@ -36,7 +36,7 @@ _mctl() {
     fi
     local names=""
     case $verb in
-        status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats)
+        status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats|copy-to|copy-from)
             names=$("$prog" list --no-legend 2>/dev/null | awk '{print $1}') ;;
         start|enable|disable|image-status|show-image|clone|rename|remove|read-only|set-limit)
             names=$("$prog" list-images --no-legend 2>/dev/null | awk '{print $1}') ;;

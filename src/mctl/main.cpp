@@ -41,6 +41,8 @@ void help() {
         "  journal NAME                Show the guest's journal (as journalctl -M NAME)\n"
         "  stats [NAME...]             Tasks, CPU time and memory of machines, from their cgroups\n"
         "  start NAME...               Start a container from an image as a system service\n"
+        "  copy-to NAME PATH [PATH]    Copy files from the host to a container\n"
+        "  copy-from NAME PATH [PATH]  Copy files from a container to the host\n"
         "  enable NAME...              Enable automatic container start at boot\n"
         "  disable NAME...             Disable automatic container start at boot\n"
         "\n"
@@ -116,7 +118,7 @@ int main(int argc, char** argv) {
     static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "start", "enable",
                                                   "disable", "list-images", "image-status", "show-image",
                                                   "clone", "rename", "remove", "read-only", "set-limit",
-                                                  "clean"};
+                                                  "clean", "copy-to", "copy-from"};
     for (const char* v : kLocalVerbs)
         if (std::string_view(inv->verb->name) == v)
             if (auto r = local_only(v); !r) return fail(r.error());

@@ -78,6 +78,8 @@ int verb_remove(const Options&, const std::vector<std::string>&);
 int verb_read_only(const Options&, const std::vector<std::string>&);
 int verb_set_limit(const Options&, const std::vector<std::string>&);
 int verb_clean(const Options&, const std::vector<std::string>&);
+int verb_copy_to(const Options&, const std::vector<std::string>&);
+int verb_copy_from(const Options&, const std::vector<std::string>&);
 int verb_image_status(const Options&, const std::vector<std::string>&);
 int verb_show_image(const Options&, const std::vector<std::string>&);
 int verb_start(const Options&, const std::vector<std::string>&);

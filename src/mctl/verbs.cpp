@@ -25,6 +25,8 @@ const Verb kVerbs[] = {
     {"read-only", 1, 2, verb_read_only, false, true},
     {"set-limit", 1, 2, verb_set_limit, false, true},
     {"clean", 0, 0, verb_clean, false, true},
+    {"copy-to", 2, 3, verb_copy_to, false, true},
+    {"copy-from", 2, 3, verb_copy_from, false, true},
     {"start", 1, kMany, verb_start, false, true},
     {"enable", 1, kMany, verb_enable, false, true},
     {"disable", 1, kMany, verb_disable, false, true},

@@ -16,6 +16,8 @@
 
 #include "util/fd.hpp"
 
+#include <fmt/format.h>
+
 namespace spawn {
 namespace {
 
@@ -23,6 +25,7 @@ struct Copier {
     std::map<std::pair<dev_t, ino_t>, std::pair<int, std::string>> links;  // first copy of a hard-linked file
     std::vector<UniqueFd> link_dirs;  // directories the first copies are in
     CopyStats stats;
+    bool untrusted = false;  // the source may be hostile (copy_entry_at)
 
     // Extended attributes, from an fd to another, through /proc/self/fd (O_PATH
     // fds of device nodes too; the magic link leads to the inode itself).
@@ -37,6 +40,9 @@ struct Copier {
         for (size_t i = 0; i < names.size();) {
             const char* name = names.c_str() + i;
             i += std::strlen(name) + 1;
+            // From a hostile source only what grants nothing: no file
+            // capabilities, no trusted.* (security.* and trusted.* skipped).
+            if (untrusted && (std::strncmp(name, "security.", 9) == 0 || std::strncmp(name, "trusted.", 8) == 0)) continue;
             ssize_t len = getxattr(fp.c_str(), name, nullptr, 0);
             if (len < 0) return Error::errno_("reading attribute {} of {}", name, what);
             std::string value(static_cast<size_t>(len), '\0');
@@ -85,7 +91,9 @@ struct Copier {
         if (!S_ISLNK(st.st_mode)) {
             TRY(copy_xattrs(from, to, what));
             std::string tp = "/proc/self/fd/" + std::to_string(to);
-            if (chmod(tp.c_str(), st.st_mode & 07777) < 0) return Error::errno_("setting the mode of the copy of {}", what);
+            // From a hostile source no set-ID bits.
+            const mode_t mode = st.st_mode & (untrusted ? 01777 : 07777);
+            if (chmod(tp.c_str(), mode) < 0) return Error::errno_("setting the mode of the copy of {}", what);
         }
         struct timespec times[2] = {st.st_atim, st.st_mtim};
         if (utimensat(to, "", times, AT_EMPTY_PATH) < 0 && !S_ISLNK(st.st_mode))
@@ -93,30 +101,48 @@ struct Copier {
         return ok();
     }
 
+    // An fd of what name was when it was looked at: the source may change
+    // under us (a hostile one on purpose), so the opened file must be it.
+    Result<UniqueFd> open_same(int dir, const char* name, int flags, const struct stat& st, const std::string& what) {
+        UniqueFd fd(openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+        if (!fd) return Error::errno_("opening {}", what);
+        struct stat now {};
+        if (fstat(fd.get(), &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino ||
+            (now.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
+            return Error(ESTALE, fmt::format("{} changed while being copied", what));
+        if (flags & O_ACCMODE) return fd;  // O_RDONLY is 0: reading fds get O_NONBLOCK cleared below
+        int fl = fcntl(fd.get(), F_GETFL);
+        if (fl >= 0) fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+        return fd;
+    }
+
     Result<void> entry(int from_dir, int to_dir, const char* name, const std::string& what) {
+        return entry(from_dir, name, to_dir, name, what);
+    }
+
+    Result<void> entry(int from_dir, const char* name, int to_dir, const char* to_name, const std::string& what) {
         struct stat st {};
         if (fstatat(from_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return Error::errno_("stat {}", what);
         ++stats.files;
         if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
             auto it = links.find({st.st_dev, st.st_ino});
             if (it != links.end()) {
-                if (linkat(it->second.first, it->second.second.c_str(), to_dir, name, 0) < 0)
+                if (linkat(it->second.first, it->second.second.c_str(), to_dir, to_name, 0) < 0)
                     return Error::errno_("linking {}", what);
                 return ok();
             }
         }
         if (S_ISDIR(st.st_mode)) {
-            if (mkdirat(to_dir, name, 0700) < 0) return Error::errno_("making {}", what);
-            UniqueFd from(openat(from_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            UniqueFd to(openat(to_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!from || !to) return Error::errno_("opening {}", what);
+            UniqueFd from = TRY(open_same(from_dir, name, O_RDONLY | O_DIRECTORY, st, what));
+            if (mkdirat(to_dir, to_name, 0700) < 0) return Error::errno_("making the copy of {}", what);
+            UniqueFd to(openat(to_dir, to_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!to) return Error::errno_("opening the copy of {}", what);
             TRY(directory(from.get(), to.get(), what));
             return finish(from.get(), to.get(), st, what);
         }
         if (S_ISREG(st.st_mode)) {
-            UniqueFd in(openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-            if (!in) return Error::errno_("opening {}", what);
-            UniqueFd out(openat(to_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+            UniqueFd in = TRY(open_same(from_dir, name, O_RDONLY, st, what));
+            UniqueFd out(openat(to_dir, to_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
             if (!out) return Error::errno_("creating the copy of {}", what);
             TRY(copy_data(in.get(), out.get(), st, what));
             TRY(finish(in.get(), out.get(), st, what));
@@ -125,20 +151,22 @@ struct Copier {
             ssize_t n = readlinkat(from_dir, name, target.data(), target.size());
             if (n < 0) return Error::errno_("reading the link {}", what);
             target.resize(static_cast<size_t>(n));
-            if (symlinkat(target.c_str(), to_dir, name) < 0) return Error::errno_("making the link {}", what);
-            UniqueFd to(openat(to_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+            if (symlinkat(target.c_str(), to_dir, to_name) < 0) return Error::errno_("making the link {}", what);
+            UniqueFd to(openat(to_dir, to_name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
             if (!to) return Error::errno_("opening the link {}", what);
             TRY(finish(-1, to.get(), st, what));
         } else {
-            if (mknodat(to_dir, name, st.st_mode & S_IFMT, st.st_rdev) < 0) return Error::errno_("making the node {}", what);
+            if (untrusted && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+                return Error::msg("{}: a device node; not copied out of a machine", what);
+            if (mknodat(to_dir, to_name, st.st_mode & S_IFMT, st.st_rdev) < 0) return Error::errno_("making the node {}", what);
             UniqueFd from(openat(from_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-            UniqueFd to(openat(to_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+            UniqueFd to(openat(to_dir, to_name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
             if (!from || !to) return Error::errno_("opening the node {}", what);
             TRY(finish(from.get(), to.get(), st, what));
         }
         if (st.st_nlink > 1) {
             link_dirs.emplace_back(fcntl(to_dir, F_DUPFD_CLOEXEC, 3));
-            links[{st.st_dev, st.st_ino}] = {link_dirs.back().get(), name};
+            links[{st.st_dev, st.st_ino}] = {link_dirs.back().get(), to_name};
         }
         return ok();
     }
@@ -173,6 +201,14 @@ Result<CopyStats> copy_tree(const std::string& from, const std::string& to) {
     Copier c;
     TRY(c.directory(src.get(), dst.get(), from));
     TRY(c.finish(src.get(), dst.get(), st, from));
+    return c.stats;
+}
+
+Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int to_dir, const std::string& to_name,
+                                bool untrusted_source) {
+    Copier c;
+    c.untrusted = untrusted_source;
+    TRY(c.entry(from_dir, from_name.c_str(), to_dir, to_name.c_str(), from_name));
     return c.stats;
 }
 

@@ -20,6 +20,15 @@ struct CopyStats {
 // the caller copies into a temporary name (see spawn/template_stage).
 Result<CopyStats> copy_tree(const std::string& from, const std::string& to);
 
+// Copies the entry from_name of the directory from_dir (a file, a directory
+// with everything below it, a link, a node) as to_name in to_dir, which must
+// not have it. Every name is opened without following symlinks, and what
+// is opened is checked to be what was looked at. untrusted_source (copying
+// out of a machine): no set-ID bits, no security.* or trusted.* attributes
+// (file capabilities), no device nodes.
+Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int to_dir, const std::string& to_name,
+                                bool untrusted_source);
+
 // Removes path and everything below it, without following symlinks (missing: fine).
 Result<void> remove_tree(const std::string& path);
 

@@ -1,0 +1,93 @@
+// copy-to NAME HOST [MACHINE], copy-from NAME MACHINE [HOST]: files in and
+// out of a running machine. The machine's side is reached only through its
+// root directory as machined opens it (OpenMachineRootDirectory: the root
+// of the machine's own mount namespace), resolved with openat2
+// RESOLVE_IN_ROOT, and below that name by name without following any
+// symlink (util/copy_tree): a symlink the guest planted cannot make mctl
+// read or write a host file. What comes out of a machine carries no set-ID
+// bits, file capabilities or device nodes.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "container/in_root.hpp"
+#include "mctl.hpp"
+#include "util/copy_tree.hpp"
+#include "util/fd.hpp"
+
+namespace spawn::mctl {
+namespace {
+
+struct Place {
+    UniqueFd dir;       // the directory it is in
+    std::string name;   // its last component
+    std::string shown;  // for messages
+};
+
+// path split into its directory and last component; the last component
+// must name something (not "/", ".", "..").
+Result<std::pair<std::string, std::string>> split(const std::string& path) {
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    auto slash = p.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : p.substr(0, slash));
+    std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..") return Error::msg("{}: not a file name", path);
+    return std::make_pair(dir, name);
+}
+
+Result<Place> in_machine(int root, const std::string& machine, const std::string& path) {
+    if (path.empty() || path.front() != '/')
+        return Error::msg("{}: a path in machine '{}' must be absolute", path, machine);
+    auto [dir, name] = TRY(split(path));
+    int fd = container::openat2_in_root(root, dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return Error::errno_("{} in machine '{}'", dir, machine);
+    return Place{UniqueFd(fd), name, path + " in machine '" + machine + "'"};
+}
+
+Result<Place> on_host(const std::string& path) {
+    auto [dir, name] = TRY(split(path));
+    UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::errno_("{}", dir);
+    return Place{std::move(fd), name, path};
+}
+
+// The machine runs in a user namespace of its own (its leader's uid_map is
+// not the identity).
+bool in_user_namespace(uint32_t leader) {
+    std::ifstream in("/proc/" + std::to_string(leader) + "/uid_map");
+    uint64_t inside = 0, outside = 0, count = 0;
+    return in >> inside >> outside >> count && !(inside == 0 && outside == 0 && count == 4294967295ULL);
+}
+
+int copy(const Options&, const std::vector<std::string>& args, bool to_machine) {
+    const std::string& machine = args[0];
+    const std::string& from = args[1];
+    const std::string& to = args.size() > 2 ? args[2] : args[1];
+    auto m = connect();
+    if (!m) return fail(m.error());
+    auto info = m->get(machine);
+    if (!info) return fail(info.error());
+    if (in_user_namespace(info->leader))
+        return fail(Error(EOPNOTSUPP, fmt::format("Machine '{}' runs in a user namespace: copy-to and copy-from do not "
+                                                  "map its owners yet", machine)));
+    auto root = m->open_root_directory(machine);
+    if (!root) return fail(root.error());
+    auto src = to_machine ? on_host(from) : in_machine(root->get(), machine, from);
+    if (!src) return fail(src.error());
+    auto dst = to_machine ? in_machine(root->get(), machine, to) : on_host(to);
+    if (!dst) return fail(dst.error());
+    if (faccessat(dst->dir.get(), dst->name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return fail(Error(EEXIST, fmt::format("{}: already exists", dst->shown)));
+    auto r = copy_entry_at(src->dir.get(), src->name, dst->dir.get(), dst->name, /*untrusted_source=*/!to_machine);
+    if (!r) return fail(std::move(r).error().context(fmt::format("copying {} to {}", src->shown, dst->shown)));
+    return 0;
+}
+
+}  // namespace
+
+int verb_copy_to(const Options& o, const std::vector<std::string>& args) { return copy(o, args, true); }
+int verb_copy_from(const Options& o, const std::vector<std::string>& args) { return copy(o, args, false); }
+
+}  // namespace spawn::mctl

@@ -1,0 +1,118 @@
+// mctl copy-to / copy-from against a running machine registered with the real
+// machined: files and trees in and out, and the guest's attacks: a symlinked
+// directory or file that points at a host path, a set-ID file, a device node.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "bus_fixture.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunResult mctl(std::vector<std::string> args) {
+    args.insert(args.begin(), mctl_bin());
+    return run(args);
+}
+
+class Copy : public ::testing::Test {
+protected:
+    void SetUp() override {
+        BusFixture::ensure_machined();
+        machine_ = "spawn-t-copy" + std::to_string(getpid());
+        bg_ = std::make_unique<BackgroundSpawn>(std::vector<std::string>{
+            "-q", "-D", tree_.str(), "-M", machine_, "--register=yes", "/bin/sleep", "600"});
+        ASSERT_TRUE(bg_->wait_registered(machine_)) << bg_->output();
+    }
+    TempTree tree_{"busybox"};
+    ScratchDir host_;
+    std::string machine_;
+    std::unique_ptr<BackgroundSpawn> bg_;
+};
+
+}  // namespace
+
+TEST_F(Copy, FilesAndTreesGoInAndComeOut) {
+    fs::create_directories(host_.path() / "dir/sub");
+    std::ofstream(host_.path() / "dir/sub/f") << "data\n";
+    ASSERT_EQ(link((host_.path() / "dir/sub/f").c_str(), (host_.path() / "dir/hard").c_str()), 0);
+    fs::create_symlink("sub/f", host_.path() / "dir/rel");
+    auto in = mctl({"copy-to", machine_, (host_.path() / "dir").string(), "/srv-copied"});
+    ASSERT_EQ(in.status, 0) << in.err;
+    EXPECT_EQ(read_file(tree_.path() / "srv-copied/sub/f"), "data\n");
+    EXPECT_EQ(fs::read_symlink(tree_.path() / "srv-copied/rel"), "sub/f");
+    EXPECT_TRUE(fs::equivalent(tree_.path() / "srv-copied/hard", tree_.path() / "srv-copied/sub/f"));
+
+    auto out = mctl({"copy-from", machine_, "/srv-copied", (host_.path() / "back").string()});
+    ASSERT_EQ(out.status, 0) << out.err;
+    EXPECT_EQ(read_file(host_.path() / "back/sub/f"), "data\n");
+    // The same path on both sides when the second is left out.
+    auto same = mctl({"copy-from", machine_, "/etc/os-release", (host_.path() / "os-release").string()});
+    EXPECT_EQ(same.status, 0) << same.err;
+    EXPECT_EQ(read_file(host_.path() / "os-release"), read_file(tree_.path() / "etc/os-release"));
+}
+
+TEST_F(Copy, APlantedSymlinkNeverReachesTheHost) {
+    // The guest's /evil points at /etc, its /link at /etc/hostname: on the
+    // host both name host files, which mctl must neither write nor read.
+    fs::create_symlink("/etc", tree_.path() / "evil");
+    fs::create_symlink("/etc/hostname", tree_.path() / "link");
+    const std::string host_hostname = read_file("/etc/hostname");
+    std::ofstream(host_.path() / "payload") << "payload\n";
+    auto in = mctl({"copy-to", machine_, (host_.path() / "payload").string(), "/evil/spawn-copy-payload"});
+    EXPECT_EQ(in.status, 0) << in.err;
+    EXPECT_FALSE(fs::exists("/etc/spawn-copy-payload")) << "written through the guest's symlink onto the host";
+    EXPECT_EQ(read_file(tree_.path() / "etc/spawn-copy-payload"), "payload\n") << "the guest's own /etc";
+    fs::remove("/etc/spawn-copy-payload");
+
+    auto out = mctl({"copy-from", machine_, "/evil/passwd", (host_.path() / "passwd").string()});
+    EXPECT_EQ(out.status, 0) << out.err;
+    EXPECT_EQ(read_file(host_.path() / "passwd"), read_file(tree_.path() / "etc/passwd")) << "the guest's, not the host's";
+    auto link = mctl({"copy-from", machine_, "/link", (host_.path() / "link").string()});
+    EXPECT_EQ(link.status, 0) << link.err;
+    EXPECT_TRUE(fs::is_symlink(host_.path() / "link")) << "the link itself, never followed";
+    EXPECT_EQ(read_file("/etc/hostname"), host_hostname);
+}
+
+TEST_F(Copy, WhatComesOutGrantsNothing) {
+    std::ofstream(tree_.path() / "suid") << "#!/bin/sh\n";
+    ASSERT_EQ(chmod((tree_.path() / "suid").c_str(), 04755), 0);
+    ASSERT_EQ(mknod((tree_.path() / "disk").c_str(), S_IFBLK | 0600, makedev(8, 0)), 0);
+    auto r = mctl({"copy-from", machine_, "/suid", (host_.path() / "suid").string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    struct stat st {};
+    ASSERT_EQ(stat((host_.path() / "suid").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0755u) << "no set-ID bits from a machine";
+    auto dev = mctl({"copy-from", machine_, "/disk", (host_.path() / "disk").string()});
+    EXPECT_EQ(dev.status, 1);
+    EXPECT_FALSE(fs::exists(host_.path() / "disk"));
+}
+
+TEST_F(Copy, BadInputIsOneLine) {
+    std::ofstream(host_.path() / "f") << "x\n";
+    struct Case {
+        std::vector<std::string> args;
+        std::string err;
+    } cases[] = {
+        {{"copy-to", "spawn-t-nosuch", (host_.path() / "f").string(), "/f"}, "No machine 'spawn-t-nosuch' known"},
+        {{"copy-to", machine_, (host_.path() / "f").string(), "relative"}, "relative: a path in machine '" + machine_ + "' must be absolute"},
+        {{"copy-to", machine_, (host_.path() / "f").string(), "/etc/passwd"}, "/etc/passwd in machine '" + machine_ + "': already exists"},
+        {{"copy-from", machine_, "/nonexistent", (host_.path() / "g").string()}, "No such file or directory"},
+        {{"copy-from", machine_, "/", (host_.path() / "g").string()}, "/: not a file name"},
+    };
+    for (const auto& c : cases) {
+        auto r = mctl(c.args);
+        EXPECT_EQ(r.status, 1) << c.args[1] << " " << c.args[3];
+        EXPECT_NE(r.err.find(c.err), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(host_.path() / "g"));
+}
