@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -21,9 +22,15 @@ namespace {
 
 constexpr const char* kImageMounts = "/run/spawn/images";
 
+// The kernel mounts fstype (vfat) now, or has it as a module.
 bool kernel_has(const std::string& fstype) {
     auto text = read_file("/proc/filesystems");
-    return text && text->find("\t" + fstype + "\n") != std::string::npos;
+    if (text && text->find("\t" + fstype + "\n") != std::string::npos) return true;
+    struct utsname u {};
+    if (uname(&u) < 0) return false;
+    for (const char* ext : {".ko", ".ko.xz", ".ko.zst"})
+        if (access(fmt::format("/lib/modules/{}/kernel/fs/fat/{}{}", u.release, fstype, ext).c_str(), F_OK) == 0) return true;
+    return false;
 }
 
 }  // namespace
@@ -92,10 +99,11 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
             if (stat(target.c_str(), &t) < 0 && mkdir(target.c_str(), 0755) < 0)
                 return Error::errno_("{}: making {} in the root file system", what, part.target);
         }
-        if (!kernel_has(part.fstype))
-            return Error::msg("{}: the kernel cannot mount {} file systems", what, part.fstype);
-        if (::mount(loop.path().c_str(), target.c_str(), part.fstype.c_str(), MS_NODEV | (ro ? MS_RDONLY : 0), nullptr) < 0)
+        // (A module not loaded yet is loaded by the mount: no /proc/filesystems check first.)
+        if (::mount(loop.path().c_str(), target.c_str(), part.fstype.c_str(), MS_NODEV | (ro ? MS_RDONLY : 0), nullptr) < 0) {
+            if (errno == ENODEV) return Error::msg("{}: the kernel cannot mount {} file systems", what, part.fstype);
             return Error::errno_("{}: mounting its {} file system", what, part.fstype);
+        }
         log::debug("{}: {} ({}) on {}{}", path, loop.path(), part.fstype, part.target, ro ? " read-only" : "");
     }
     return m;
