@@ -5,12 +5,15 @@
 // RESOLVE_IN_ROOT, and below that name by name without following any
 // symlink (util/copy_tree): a symlink the guest planted cannot make mctl
 // read or write a host file. What comes out of a machine carries no set-ID
-// bits, file capabilities or device nodes.
+// bits, file capabilities or device nodes. Into a machine in a user
+// namespace the copy is made as its root, owners shifted into its range.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 
+#include "container/fs_ids.hpp"
 #include "container/in_root.hpp"
 #include "mctl.hpp"
 #include "util/copy_tree.hpp"
@@ -53,12 +56,17 @@ Result<Place> on_host(const std::string& path) {
     return Place{std::move(fd), name, path};
 }
 
-// The machine runs in a user namespace of its own (its leader's uid_map is
-// not the identity).
-bool in_user_namespace(uint32_t leader) {
+// The host ID of the machine's root when it runs in a user namespace of its
+// own (its leader's uid_map "0 BASE COUNT"), else 0.
+Result<uint32_t> user_namespace_base(uint32_t leader, const std::string& machine) {
     std::ifstream in("/proc/" + std::to_string(leader) + "/uid_map");
     uint64_t inside = 0, outside = 0, count = 0;
-    return in >> inside >> outside >> count && !(inside == 0 && outside == 0 && count == 4294967295ULL);
+    if (!(in >> inside >> outside >> count)) return Error::msg("Machine '{}': cannot read its leader's uid_map", machine);
+    if (inside == 0 && outside == 0 && count == 4294967295ULL) return 0u;
+    if (inside != 0 || outside == 0 || outside > UINT32_MAX || count < 65536)
+        return Error(EOPNOTSUPP, fmt::format("Machine '{}': a user namespace spawn does not map owners into "
+                                             "(uid_map {} {} {})", machine, inside, outside, count));
+    return static_cast<uint32_t>(outside);
 }
 
 int copy(const Options&, const std::vector<std::string>& args, bool to_machine) {
@@ -69,9 +77,8 @@ int copy(const Options&, const std::vector<std::string>& args, bool to_machine) 
     if (!m) return fail(m.error());
     auto info = m->get(machine);
     if (!info) return fail(info.error());
-    if (in_user_namespace(info->leader))
-        return fail(Error(EOPNOTSUPP, fmt::format("Machine '{}' runs in a user namespace: copy-to and copy-from do not "
-                                                  "map its owners yet", machine)));
+    auto base = user_namespace_base(info->leader, machine);
+    if (!base) return fail(base.error());
     auto root = m->open_root_directory(machine);
     if (!root) return fail(root.error());
     auto src = to_machine ? on_host(from) : in_machine(root->get(), machine, from);
@@ -80,7 +87,18 @@ int copy(const Options&, const std::vector<std::string>& args, bool to_machine) 
     if (!dst) return fail(dst.error());
     if (faccessat(dst->dir.get(), dst->name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         return fail(Error(EEXIST, fmt::format("{}: already exists", dst->shown)));
-    auto r = copy_entry_at(src->dir.get(), src->name, dst->dir.get(), dst->name, /*untrusted_source=*/!to_machine);
+    // Into a machine in a user namespace: created as its root and owned as
+    // the machine sees the host's owners (host root its root). Out of one:
+    // the owners as the host sees them (its root's files stay base's).
+    std::optional<container::CreateAsContainerRoot> as_root;
+    if (to_machine && *base) {
+        auto r = container::CreateAsContainerRoot::enter(*base);
+        if (!r) return fail(r.error());
+        as_root.emplace(std::move(*r));
+    }
+    auto r = copy_entry_at(src->dir.get(), src->name, dst->dir.get(), dst->name, /*untrusted_source=*/!to_machine,
+                           to_machine ? *base : 0);
+    as_root.reset();
     if (!r) return fail(std::move(r).error().context(fmt::format("copying {} to {}", src->shown, dst->shown)));
     return 0;
 }

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "container/fs_ids.hpp"
 #include "container/root_layer.hpp"
 #include "container/credentials.hpp"
 #include "container/etc_files.hpp"
@@ -61,43 +62,6 @@ std::vector<MountStep> owned_by_container_root(std::vector<MountStep> steps, uin
     return steps;
 }
 
-// While it lives, what the outer child creates belongs to the container's
-// root: its file system IDs are the range's base (which also keeps the
-// idmapped tree writable: host root is no ID there), with the capabilities
-// such a change clears from the effective set (mknod, DAC) raised again.
-class CreateAsContainerRoot {
-public:
-    static Result<CreateAsContainerRoot> enter(uint32_t base) {
-        setfsgid(base);
-        setfsuid(base);
-        if (static_cast<uint32_t>(setfsuid(static_cast<uid_t>(-1))) != base)
-            return Error::msg("switching to the container root's file system IDs failed");
-        TRY(raise_effective());
-        return CreateAsContainerRoot();
-    }
-    CreateAsContainerRoot(CreateAsContainerRoot&& o) noexcept : active_(std::exchange(o.active_, false)) {}
-    CreateAsContainerRoot& operator=(CreateAsContainerRoot&&) = delete;
-    ~CreateAsContainerRoot() {
-        if (!active_) return;
-        setfsuid(0);
-        setfsgid(0);
-        (void)raise_effective();
-    }
-
-private:
-    CreateAsContainerRoot() = default;
-    static Result<void> raise_effective() {
-        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-        struct __user_cap_data_struct d[2] = {};
-        if (syscall(SYS_capget, &h, d) < 0) return Error::errno_("capget");
-        d[0].effective = d[0].permitted;
-        d[1].effective = d[1].permitted;
-        if (syscall(SYS_capset, &h, d) < 0) return Error::errno_("capset");
-        return ok();
-    }
-    bool active_ = true;
-};
-
 Result<void> setup_outer(const Launch& l) {
     const auto& plan = *l.plan;
     const uint32_t base = l.users->base;
@@ -112,8 +76,8 @@ Result<void> setup_outer(const Launch& l) {
         // rest of the tree: by the range's root in a shifted (chown) tree.
         struct stat st {};
         if (fstat(tree_dir.get(), &st) < 0) return Error::errno_("stat {}", plan.root);
-        std::optional<CreateAsContainerRoot> as_root;
-        if (st.st_uid == base) as_root.emplace(TRY(CreateAsContainerRoot::enter(base)));
+        std::optional<container::CreateAsContainerRoot> as_root;
+        if (st.st_uid == base) as_root.emplace(TRY(container::CreateAsContainerRoot::enter(base)));
         TRY(boot::make_journal_guest_dirs(l.boot->journal, tree_dir.get()));
     }
     UniqueFd idmapped;
@@ -121,7 +85,7 @@ Result<void> setup_outer(const Launch& l) {
     auto top = TRY(container::layer_root(plan.root_layer, TRY(mount_root(l, tree_dir, std::move(idmapped))), base, base));
     if (l.boot && layered) {
         // A throwaway root: the directories go to its layer, as the container's root.
-        auto as_root = TRY(CreateAsContainerRoot::enter(base));
+        auto as_root = TRY(container::CreateAsContainerRoot::enter(base));
         TRY(boot::make_journal_guest_dirs(l.boot->journal, top.get()));
     }
     auto root = TRY(pivot_into_subtree(l, std::move(top)));
@@ -131,7 +95,7 @@ Result<void> setup_outer(const Launch& l) {
     for (const auto& step : container::prepared_binds(plan.mounts))
         prepared.push_back(TRY(container::prepared_bind(step, l.idmap_userns_fd, *l.users)));
     {
-        auto as_root = TRY(CreateAsContainerRoot::enter(base));
+        auto as_root = TRY(container::CreateAsContainerRoot::enter(base));
         TRY(container::apply_mount_plan(root.get(),
                                         owned_by_container_root(container::userns_part(plan.mounts, false), base),
                                         &prepared));

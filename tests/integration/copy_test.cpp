@@ -116,3 +116,40 @@ TEST_F(Copy, BadInputIsOneLine) {
     }
     EXPECT_FALSE(fs::exists(host_.path() / "g"));
 }
+
+// A machine in a user namespace (-U): what goes in is made as its root and
+// owned as it sees the host's owners; its tree (idmapped) keeps them unshifted.
+TEST(CopyUserns, OwnersAreMappedIntoTheMachine) {
+    BusFixture::ensure_machined();
+    TempTree tree("busybox");
+    ScratchDir host;
+    const std::string machine = "spawn-t-copyu" + std::to_string(getpid());
+    BackgroundSpawn bg({"-q", "-U", "-D", tree.str(), "-M", machine, "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(bg.wait_registered(machine)) << bg.output();
+    auto leader = mctl({"show", machine, "-p", "Leader", "--value"});
+    ASSERT_EQ(leader.status, 0) << leader.err;
+    const std::string root = "/proc/" + leader.out.substr(0, leader.out.find('\n')) + "/root";
+    std::ifstream map("/proc/" + leader.out.substr(0, leader.out.find('\n')) + "/uid_map");
+    uint64_t inside = 0, base = 0, count = 0;
+    ASSERT_TRUE(map >> inside >> base >> count);
+    ASSERT_NE(base, 0u) << "not in a user namespace";
+
+    fs::create_directories(host.path() / "d");
+    std::ofstream(host.path() / "d/f") << "f\n";
+    ASSERT_EQ(chown((host.path() / "d/f").c_str(), 1000, 1000), 0);
+    auto in = mctl({"copy-to", machine, (host.path() / "d").string(), "/copied"});
+    ASSERT_EQ(in.status, 0) << in.err;
+    struct stat inside_view {}, on_disk {}, file {};
+    ASSERT_EQ(stat((root + "/copied").c_str(), &inside_view), 0);
+    ASSERT_EQ(stat((tree.path() / "copied").c_str(), &on_disk), 0);
+    ASSERT_EQ(stat((root + "/copied/f").c_str(), &file), 0);
+    EXPECT_EQ(inside_view.st_uid, base) << "the machine's root owns what host root owned";
+    EXPECT_EQ(on_disk.st_uid, 0u) << "the idmapped tree stores it unshifted";
+    EXPECT_EQ(file.st_uid, base + 1000);
+
+    auto out = mctl({"copy-from", machine, "/etc/passwd", (host.path() / "passwd").string()});
+    ASSERT_EQ(out.status, 0) << out.err;
+    struct stat copied {};
+    ASSERT_EQ(stat((host.path() / "passwd").c_str(), &copied), 0);
+    EXPECT_EQ(copied.st_uid, base) << "out of the machine: owners as the host sees them, never host root";
+}

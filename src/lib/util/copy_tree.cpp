@@ -26,6 +26,12 @@ struct Copier {
     std::vector<UniqueFd> link_dirs;  // directories the first copies are in
     CopyStats stats;
     bool untrusted = false;  // the source may be hostile (copy_entry_at)
+    uint32_t owner_base = 0;   // owners shifted into a user namespace's range (copy_entry_at)
+
+    uid_t owner(uint32_t id) const {
+        if (!owner_base) return id;
+        return owner_base + (id < 65536 ? id : 65534);  // the range's nobody for what it cannot map
+    }
 
     // Extended attributes, from an fd to another, through /proc/self/fd (O_PATH
     // fds of device nodes too; the magic link leads to the inode itself).
@@ -86,7 +92,7 @@ struct Copier {
     // Owner, mode, attributes and times of the copy (an O_PATH or open fd):
     // owner first, since chown clears the set-ID bits.
     Result<void> finish(int from, int to, const struct stat& st, const std::string& what) {
-        if (fchownat(to, "", st.st_uid, st.st_gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+        if (fchownat(to, "", owner(st.st_uid), owner(st.st_gid), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
             return Error::errno_("setting the owner of the copy of {}", what);
         if (!S_ISLNK(st.st_mode)) {
             TRY(copy_xattrs(from, to, what));
@@ -205,9 +211,10 @@ Result<CopyStats> copy_tree(const std::string& from, const std::string& to) {
 }
 
 Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int to_dir, const std::string& to_name,
-                                bool untrusted_source) {
+                                bool untrusted_source, uint32_t owner_base) {
     Copier c;
     c.untrusted = untrusted_source;
+    c.owner_base = owner_base;
     TRY(c.entry(from_dir, from_name.c_str(), to_dir, to_name.c_str(), from_name));
     return c.stats;
 }

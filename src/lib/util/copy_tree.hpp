@@ -25,9 +25,11 @@ Result<CopyStats> copy_tree(const std::string& from, const std::string& to);
 // not have it. Every name is opened without following symlinks, and what
 // is opened is checked to be what was looked at. untrusted_source (copying
 // out of a machine): no set-ID bits, no security.* or trusted.* attributes
-// (file capabilities), no device nodes.
+// (file capabilities), no device nodes. owner_base (copying into a machine
+// in a user namespace): owners u become base + u, as the machine sees them
+// (65534 for what its 65536 IDs cannot hold).
 Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int to_dir, const std::string& to_name,
-                                bool untrusted_source);
+                                bool untrusted_source, uint32_t owner_base = 0);
 
 // Removes path and everything below it, without following symlinks (missing: fine).
 Result<void> remove_tree(const std::string& path);

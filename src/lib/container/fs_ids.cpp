@@ -1,0 +1,39 @@
+#include "container/fs_ids.hpp"
+
+#include <linux/capability.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace spawn::container {
+namespace {
+
+Result<void> raise_effective() {
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2] = {};
+    if (syscall(SYS_capget, &h, d) < 0) return Error::errno_("capget");
+    d[0].effective = d[0].permitted;
+    d[1].effective = d[1].permitted;
+    if (syscall(SYS_capset, &h, d) < 0) return Error::errno_("capset");
+    return ok();
+}
+
+}  // namespace
+
+Result<CreateAsContainerRoot> CreateAsContainerRoot::enter(uint32_t base) {
+    setfsgid(base);
+    setfsuid(base);
+    if (static_cast<uint32_t>(setfsuid(static_cast<uid_t>(-1))) != base)
+        return Error::msg("switching to the container root's file system IDs failed");
+    TRY(raise_effective());
+    return CreateAsContainerRoot();
+}
+
+CreateAsContainerRoot::~CreateAsContainerRoot() {
+    if (!active_) return;
+    setfsuid(0);
+    setfsgid(0);
+    (void)raise_effective();
+}
+
+}  // namespace spawn::container
