@@ -439,6 +439,8 @@ TEST(Boot, ARawDiskImageBoots) {
         p.type("poweroff\r");
         EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
         EXPECT_TRUE(spawn::test::eventually([&] { return !backed_by_image(); }, 5s)) << "the loop device is left";
-        if (*mode) EXPECT_EQ(spawn::test::sh("sha256sum '" + image + "'").out, sum) << "-x wrote the image";
+        if (*mode) {
+            EXPECT_EQ(spawn::test::sh("sha256sum '" + image + "'").out, sum) << "-x wrote the image";
+        }
     }
 }
