@@ -185,7 +185,9 @@ protected:
     void SetUp() override {
         if (!tree_) GTEST_SKIP() << kJournalRemote << " or journalctl is missing (packages systemd-journal-remote, systemd)";
         BusFixture::ensure_machined();
-        if (!machine_listed(kName)) ASSERT_TRUE(register_fake(*leader_, kName, tree_->str()));
+        if (!machine_listed(kName)) {
+            ASSERT_TRUE(register_fake(*leader_, kName, tree_->str()));
+        }
     }
 
     // mctl journal NAME ARGS and journalctl --root=TREE ARGS, in the same zone.
@@ -244,7 +246,9 @@ TEST_F(JournalModes, JsonModesHoldTheSameMembers) {
             EXPECT_EQ(ours.status, 0) << ours.err;
             auto a = records(ours.out, m.prefix, m.suffix), b = records(ref.out, m.prefix, m.suffix);
             EXPECT_EQ(a, b) << m.mode << (sel.empty() ? "" : " " + sel[0]);
-            if (sel.empty()) EXPECT_EQ(b.size(), 25u) << m.mode;
+            if (sel.empty()) {
+                EXPECT_EQ(b.size(), 25u) << m.mode;
+            }
         }
     }
     auto [ours, ref] = both({"-o", "json-pretty"});

@@ -118,7 +118,9 @@ TEST(RootLayers, EveryVolatileModeKeepsTheTreeAsItWas) {
         else EXPECT_NE(out[i], "etc");
         ASSERT_LT(i, out.size()) << r.out;
         EXPECT_NE(std::string(m.root_fs).find(out[i]), std::string::npos) << "/ is " << out[i];
-        if (*m.usr) EXPECT_EQ(out[i + 1].rfind(m.usr, 0), 0u) << "/usr: " << out[i + 1];
+        if (*m.usr) {
+            EXPECT_EQ(out[i + 1].rfind(m.usr, 0), 0u) << "/usr: " << out[i + 1];
+        }
         EXPECT_EQ(out.back(), "usr");
         EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
     }

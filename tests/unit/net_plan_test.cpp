@@ -232,7 +232,7 @@ Result<NetPlan> plan_argv(std::vector<std::string> args) {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     auto cfg = TRY(parse_spawn_options(static_cast<int>(args.size()), argv.data()));
-    FsProbe probe{[](const std::string&) { return true; }, [] { return std::string("/"); }};
+    FsProbe probe{[](const std::string&) { return true; }, [] { return std::string("/"); }, {}, {}};
     TRY(finalize_config(cfg, probe));
     return plan_network(cfg);
 }

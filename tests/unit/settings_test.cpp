@@ -381,7 +381,9 @@ TEST(SettingsFile, EveryKeyHasAWorkingOption) {
         auto r = parse_settings_file("[" + key.substr(0, dot) + "]\n" + key.substr(dot + 1) + "=" + value + "\n",
                                      "/etc/systemd/nspawn/m.nspawn", true);
         EXPECT_TRUE(r.ok()) << key << ": " << (r.ok() ? "" : r.error().message());
-        if (r.ok() && key != "Exec.Parameters") EXPECT_TRUE(r->warnings.empty()) << key << ": " << r->warnings[0];
+        if (r.ok() && key != "Exec.Parameters") {
+            EXPECT_TRUE(r->warnings.empty()) << key << ": " << r->warnings[0];
+        }
         covered.push_back(key);
     }
     covered.insert(covered.end(), {"Files.Overlay", "Files.OverlayReadOnly"});  // below
