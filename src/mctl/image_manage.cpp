@@ -22,6 +22,20 @@ std::optional<images::ImageInfo> image_or_fail(const std::string& name, int& rc)
     return std::move(*im);
 }
 
+// clean --all asks first on a terminal; without one it needs --force.
+Result<bool> confirmed(const std::vector<images::ImageInfo>& list, bool force) {
+    if (force || list.empty()) return true;
+    if (!isatty(STDIN_FILENO))
+        return Error::msg("clean --all removes every image not in use: it asks first, on a terminal; add --force to skip that");
+    std::string names;
+    for (const auto& im : list) names += (names.empty() ? "" : ", ") + im.name;
+    std::fprintf(stderr, "Remove every image in %s not in use (%zu: %s)? [y/N] ", kImageSearchPath[0], list.size(),
+                 names.c_str());
+    char answer[16] = "";
+    if (!std::fgets(answer, sizeof answer, stdin)) return false;
+    return answer[0] == 'y' || answer[0] == 'Y';
+}
+
 }  // namespace
 
 int verb_clone(const Options& o, const std::vector<std::string>& args) {
@@ -83,23 +97,6 @@ int verb_set_limit(const Options&, const std::vector<std::string>& args) {
     return r ? 0 : fail(r.error());
 }
 
-namespace {
-
-// clean --all asks first on a terminal; without one it needs --force.
-Result<bool> confirmed(const std::vector<images::ImageInfo>& list, bool force) {
-    if (force || list.empty()) return true;
-    if (!isatty(STDIN_FILENO))
-        return Error::msg("clean --all removes every image not in use: it asks first, on a terminal; add --force to skip that");
-    std::string names;
-    for (const auto& im : list) names += (names.empty() ? "" : ", ") + im.name;
-    std::fprintf(stderr, "Remove every image in %s not in use (%zu: %s)? [y/N] ", kImageSearchPath[0], list.size(),
-                 names.c_str());
-    char answer[16] = "";
-    if (!std::fgets(answer, sizeof answer, stdin)) return false;
-    return answer[0] == 'y' || answer[0] == 'Y';
-}
-
-}  // namespace
 
 int verb_clean(const Options& o, const std::vector<std::string>&) {
     int rc = 0;

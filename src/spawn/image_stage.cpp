@@ -22,14 +22,14 @@ namespace {
 
 constexpr const char* kImageMounts = "/run/spawn/images";
 
-// The kernel mounts fstype (vfat) now, or has it as a module.
-bool kernel_has(const std::string& fstype) {
+// The kernel mounts vfat (the ESP, XBOOTLDR) now, or has it as a module.
+bool kernel_has_vfat() {
     auto text = read_file("/proc/filesystems");
-    if (text && text->find("\t" + fstype + "\n") != std::string::npos) return true;
+    if (text && text->find("\tvfat\n") != std::string::npos) return true;
     struct utsname u {};
     if (uname(&u) < 0) return false;
     for (const char* ext : {".ko", ".ko.xz", ".ko.zst"})
-        if (access(fmt::format("/lib/modules/{}/kernel/fs/fat/{}{}", u.release, fstype, ext).c_str(), F_OK) == 0) return true;
+        if (access(fmt::format("/lib/modules/{}/kernel/fs/fat/vfat{}", u.release, ext).c_str(), F_OK) == 0) return true;
     return false;
 }
 
@@ -46,14 +46,14 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
     if (S_ISDIR(st.st_mode)) return Error::msg("Disk image {}: a directory (use -D for a tree)", path);
     // A file no one may write is used read-only, as a read-only file system is.
     if ((st.st_mode & 0222) == 0) m.read_only_ = true;
-    const bool ro_open = m.read_only_ || untouched || cfg.read_only;
-    m.file_.reset(open(path.c_str(), (ro_open ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY));
-    if (!m.file_ && !ro_open && (errno == EROFS || errno == EACCES || errno == EPERM)) {
-        m.read_only_ = true;
+    bool ro = m.read_only_ || untouched || cfg.read_only;  // opened, locked and mounted so
+    m.file_.reset(open(path.c_str(), (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY));
+    if (!m.file_ && !ro && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+        m.read_only_ = ro = true;
         m.file_.reset(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
     }
     if (!m.file_) return Error::errno_("Disk image {}", path);
-    if (flock(m.file_.get(), (ro_open || m.read_only_ ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+    if (flock(m.file_.get(), (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK) return Error(EBUSY, fmt::format("Disk image {} is currently busy.", path));
         return Error::errno_("Disk image {}: locking it", path);
     }
@@ -67,7 +67,7 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
                                              "--root-hash-sig=, --verity-data=) is not supported by spawn yet", path));
     }
     const auto probed = TRY(disk::probe_image(m.file_.get(), path));
-    const bool vfat = kernel_has("vfat");
+    const bool vfat = kernel_has_vfat();
     auto mounts = TRY(disk::plan_image_mounts(probed, path, vfat, false));
 
     // Our own mount namespace: what is mounted here is never the host's.
@@ -82,17 +82,17 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
     m.root_ = root;  // from here the destructor unmounts and removes it
 
     for (size_t i = 0; i < mounts.size(); ++i) {
-        const auto& part = mounts[i];
         if (i == 1 && vfat) {
-            // The ESP goes to /efi when the root has it.
+            // The root is mounted: the ESP goes to /efi when the root has it.
             struct stat efi {};
             bool esp_at_efi = stat((root + "/efi").c_str(), &efi) == 0 && S_ISDIR(efi.st_mode);
             if (esp_at_efi) mounts = TRY(disk::plan_image_mounts(probed, path, vfat, true));
         }
-        const bool ro = ro_open || m.read_only_ || part.read_only;
+        const auto& part = mounts[i];  // (after a new plan: a reference into the old one would dangle)
+        const bool part_ro = ro || part.read_only;
         const std::string what = part.number ? fmt::format("Disk image {}: partition {} ({})", path, part.number, part.target)
                                              : fmt::format("Disk image {}", path);
-        auto loop = TRY(disk::LoopDevice::attach(m.file_.get(), part.offset, part.size, ro, what));
+        auto loop = TRY(disk::LoopDevice::attach(m.file_.get(), part.offset, part.size, part_ro, what));
         const std::string target = part.target == "/" ? root : root + part.target;
         if (part.target != "/") {
             struct stat t {};
@@ -100,11 +100,11 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
                 return Error::errno_("{}: making {} in the root file system", what, part.target);
         }
         // (A module not loaded yet is loaded by the mount: no /proc/filesystems check first.)
-        if (::mount(loop.path().c_str(), target.c_str(), part.fstype.c_str(), MS_NODEV | (ro ? MS_RDONLY : 0), nullptr) < 0) {
+        if (::mount(loop.path().c_str(), target.c_str(), part.fstype.c_str(), MS_NODEV | (part_ro ? MS_RDONLY : 0), nullptr) < 0) {
             if (errno == ENODEV) return Error::msg("{}: the kernel cannot mount {} file systems", what, part.fstype);
             return Error::errno_("{}: mounting its {} file system", what, part.fstype);
         }
-        log::debug("{}: {} ({}) on {}{}", path, loop.path(), part.fstype, part.target, ro ? " read-only" : "");
+        log::debug("{}: {} ({}) on {}{}", path, loop.path(), part.fstype, part.target, part_ro ? " read-only" : "");
     }
     return m;
 }

@@ -60,26 +60,22 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     phase("start");
     // -i: the image's file systems, mounted in spawn's own mount namespace,
     // are the tree the rest of the start sees.
+    // The configuration as the stages below see it: with the tree these two made.
+    Config cfg = given;
     std::optional<ImageMount> image;
-    Config on_image;
     if (!given.image.empty()) {
         image.emplace(TRY(ImageMount::mount(given)));
-        on_image = given;
-        on_image.directory = image->root();
+        cfg.directory = image->root();
         // A read-only image file makes the run read-only, unless the root is throwaway anyway.
-        on_image.read_only = given.read_only || (image->read_only() && writes_tree(given));
+        cfg.read_only = given.read_only || (image->read_only() && writes_tree(given));
         phase("image mounted");
     }
-    const Config& base = image ? on_image : given;
     // -x on a btrfs subvolume: a snapshot of it is the tree.
-    auto snapshot = TRY(EphemeralSnapshot::take(base));
-    Config on_snapshot;
+    auto snapshot = TRY(EphemeralSnapshot::take(cfg));
     if (snapshot) {
-        on_snapshot = base;
-        on_snapshot.directory = snapshot->path();
-        on_snapshot.on_snapshot = true;
+        cfg.directory = snapshot->path();
+        cfg.on_snapshot = true;
     }
-    const Config& cfg = snapshot ? on_snapshot : base;
     if (!image && (!cfg.root_hash.empty() || !cfg.root_hash_sig.empty() || !cfg.verity_data.empty()))
         log::warn("--root-hash=, --root-hash-sig= and --verity-data= apply to --image only; ignored");
     TRY(create_from_template(cfg));

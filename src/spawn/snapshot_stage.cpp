@@ -17,11 +17,8 @@ namespace spawn {
 namespace {
 
 constexpr const char* kPrefix = ".#spawn-x.";
-// Deletes the snapshot name in parent: the subvolume at once, or (nested
-// subvolumes made inside it) everything in it first.
 void delete_snapshot(int parent, const std::string& name, const std::string& path) {
-    if (btrfs::remove(parent, name)) return;
-    if (auto r = remove_tree(path); !r) log::warn("removing the snapshot {}: {}", path, r.error().message());
+    if (auto r = remove_tree_at(parent, name, path); !r) log::warn("removing the snapshot {}: {}", path, r.error().message());
 }
 
 // Snapshots of killed starts: no one holds their lock.

@@ -53,17 +53,12 @@ Result<void> create_from_template(const Config& cfg) {
         parent + "/.#" + name + ".template.lock", false,
         fmt::format("Directory tree {} is being made from its template by another start.", cfg.directory)));
     if (TRY(tree_has_content(cfg.directory))) return ok();  // the other start made it meanwhile
-    const std::string tmp = parent + "/.#" + name + ".template";
-    {  // a killed start's leftover: a snapshot, or a partial copy
-        UniqueFd dir(open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (dir) (void)btrfs::remove(dir.get(), ".#" + name + ".template");
-    }
-    TRY(remove_tree(tmp));
-    // A btrfs subvolume on the tree's file system: a snapshot of it, at once.
+    const std::string tmp_name = ".#" + name + ".template", tmp = parent + "/" + tmp_name;
     UniqueFd from(open(cfg.template_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     UniqueFd into(open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!from || !into) return Error::errno_("--template={}", cfg.template_dir);
-    const std::string tmp_name = ".#" + name + ".template";
+    TRY(remove_tree_at(into.get(), tmp_name, tmp));  // a killed start's leftover: a snapshot, or a partial copy
+    // A btrfs subvolume on the tree's file system: a snapshot of it, at once.
     if (btrfs::is_subvolume(from.get()) && btrfs::snapshot(from.get(), into.get(), tmp_name)) {
         log::debug("made {} as a btrfs snapshot of the template {}", cfg.directory, cfg.template_dir);
     } else {
@@ -79,7 +74,7 @@ Result<void> create_from_template(const Config& cfg) {
     UniqueFd id(open((tmp + "/etc/machine-id").c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC));
     if (rename(tmp.c_str(), cfg.directory.c_str()) < 0) {
         int err = errno;
-        (void)remove_tree(tmp);
+        (void)remove_tree_at(into.get(), tmp_name, tmp);  // a copy or a snapshot
         return Error::sys(err, "--template={}: moving the copy to {}", cfg.template_dir, cfg.directory);
     }
     return ok();

@@ -61,13 +61,9 @@ Result<void> copy_file(const std::string& from, const std::string& to, mode_t mo
     if (!in) return Error::errno_("opening {}", from);
     UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!out) return Error::errno_("creating {}", to);
-    if (ioctl(out.get(), FICLONE, in.get()) < 0) {
-        for (;;) {
-            ssize_t n = copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
-            if (n < 0) return Error::errno_("copying {}", from);
-            if (n == 0) break;
-        }
-    }
+    struct stat st {};
+    if (fstat(in.get(), &st) < 0) return Error::errno_("stat {}", from);
+    TRY(copy_file_data(in.get(), out.get(), static_cast<uint64_t>(st.st_size), from));
     if (fchmod(out.get(), mode) < 0) return Error::errno_("setting the mode of {}", to);
     return ok();
 }
@@ -95,8 +91,7 @@ Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool 
     fs::create_directories(pool, ec);
     UniqueFd pool_fd(open(pool.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!pool_fd) return Error::errno_("{}", pool);
-    (void)btrfs::remove(pool_fd.get(), tmp_name);  // a killed clone's leftover
-    TRY(remove_tree(tmp));
+    TRY(remove_tree_at(pool_fd.get(), tmp_name, tmp));  // a killed clone's leftover
     auto made = [&]() -> Result<void> {
         if (raw) return copy_file(im.path, tmp, read_only ? 0444 : 0644);
         if (btrfs::is_subvolume(lock.get()) && btrfs::snapshot(lock.get(), pool_fd.get(), tmp_name)) return ok();
@@ -104,13 +99,12 @@ Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool 
         return ok();
     }();
     if (!made) {
-        (void)btrfs::remove(pool_fd.get(), tmp_name);
-        (void)remove_tree(tmp);
+        (void)remove_tree_at(pool_fd.get(), tmp_name, tmp);
         return std::move(made).error().context(fmt::format("Could not clone image '{}'", im.name));
     }
     if (rename(tmp.c_str(), target.c_str()) < 0) {
         int err = errno;
-        (void)remove_tree(tmp);
+        (void)remove_tree_at(pool_fd.get(), tmp_name, tmp);
         return Error::sys(err, "Could not clone image '{}': moving it to {}", im.name, target);
     }
     for (const auto& [path, suffix] : settings_files(im)) {
@@ -149,14 +143,10 @@ Result<void> remove_image(const ImageInfo& im) {
         if (unlink(im.path.c_str()) < 0) return Error::errno_("Could not remove image '{}'", im.name);
     } else {
         if (im.type == "directory") (void)set_immutable(lock.get(), false, im.path);  // read-only ones too
-        bool removed = false;
-        if (im.type == "subvolume") {
-            UniqueFd parent(open(dir_of(im.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-            (void)btrfs::set_read_only(lock.get(), false);
-            removed = parent && btrfs::remove(parent.get(), fs::path(im.path).filename().string());
-        }
-        if (!removed)
-            if (auto r = remove_tree(im.path); !r) return std::move(r).error().context("Could not remove image '" + im.name + "'");
+        UniqueFd parent(open(dir_of(im.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!parent) return Error::errno_("Could not remove image '{}': {}", im.name, dir_of(im.path));
+        if (auto r = remove_tree_at(parent.get(), fs::path(im.path).filename().string(), im.path); !r)
+            return std::move(r).error().context("Could not remove image '" + im.name + "'");
     }
     for (const auto& [path, suffix] : settings) (void)unlink(path.c_str());
     return ok();
@@ -191,15 +181,8 @@ Result<std::vector<std::string>> clean_hidden(const std::string& pool) {
         UniqueFd fd(openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
         if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) < 0) continue;
         const std::string path = pool + "/" + name;
-        if (fd && btrfs::is_subvolume(fd.get())) {
-            (void)btrfs::set_read_only(fd.get(), false);
-            if (btrfs::remove(dir.get(), name)) {
-                removed.push_back(name);
-                continue;
-            }
-        }
         if (fd) (void)set_immutable(fd.get(), false, path);
-        TRY(remove_tree(path));
+        TRY(remove_tree_at(dir.get(), name, path));
         removed.push_back(name);
     }
     return removed;
@@ -218,7 +201,7 @@ Result<void> set_image_limit(const ImageInfo& im, uint64_t bytes) {
 Result<void> set_pool_limit(const std::string& pool, uint64_t bytes) {
     UniqueFd fd(open(pool.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return Error::errno_("{}", pool);
-    if (!btrfs::on_btrfs(fd.get()) || !btrfs::is_subvolume(fd.get()))
+    if (!btrfs::is_subvolume(fd.get()))
         return Error(EOPNOTSUPP, fmt::format("The image pool {} is not a btrfs subvolume: disk quotas need btrfs", pool));
     if (auto r = btrfs::set_size_limit(fd.get(), bytes); !r)
         return std::move(r).error().context("Could not set the limit of the pool " + pool);

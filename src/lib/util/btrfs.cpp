@@ -10,11 +10,6 @@
 
 namespace spawn::btrfs {
 
-bool on_btrfs(int fd) {
-    struct statfs sfs {};
-    return fstatfs(fd, &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC;
-}
-
 Result<void> set_size_limit(int fd, uint64_t bytes) {
     struct btrfs_ioctl_quota_ctl_args quota {};
     quota.cmd = BTRFS_QUOTA_CTL_ENABLE;

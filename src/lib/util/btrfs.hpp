@@ -18,9 +18,6 @@ Result<void> snapshot(int src, int parent, const std::string& name);
 Result<void> set_read_only(int fd, bool read_only);
 bool is_read_only(int fd);
 
-// The btrfs file system fd is on (any directory of it).
-bool on_btrfs(int fd);
-
 // Limits what the subvolume (fd: its root) may hold, with btrfs quota groups
 // (enabled on the file system first); UINT64_MAX lifts the limit.
 Result<void> set_size_limit(int fd, uint64_t bytes);

@@ -14,11 +14,39 @@
 #include <utility>
 #include <vector>
 
+#include "util/btrfs.hpp"
 #include "util/fd.hpp"
 
 #include <fmt/format.h>
 
 namespace spawn {
+
+Result<FileCopied> copy_file_data(int in, int out, uint64_t size, const std::string& what) {
+    FileCopied c;
+    if (size > 0 && ioctl(out, FICLONE, in) == 0) return FileCopied{size, true};
+    for (;;) {
+        ssize_t n = copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) break;
+        if (n < 0) return Error::errno_("copying {}", what);
+        if (n == 0) return c;
+        c.bytes += static_cast<uint64_t>(n);
+    }
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error::errno_("reading {}", what);
+        if (n == 0) return c;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = ::write(out, buf + off, static_cast<size_t>(n - off));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) return Error::errno_("writing the copy of {}", what);
+            off += w;
+        }
+        c.bytes += static_cast<uint64_t>(n);
+    }
+}
+
 namespace {
 
 struct Copier {
@@ -61,32 +89,10 @@ struct Copier {
     }
 
     Result<void> copy_data(int in, int out, const struct stat& st, const std::string& what) {
-        if (st.st_size > 0 && ioctl(out, FICLONE, in) == 0) {
-            ++stats.reflinked;
-            stats.bytes += static_cast<uint64_t>(st.st_size);
-            return ok();
-        }
-        for (;;) {
-            ssize_t n = copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
-            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) break;
-            if (n < 0) return Error::errno_("copying {}", what);
-            if (n == 0) return ok();
-            stats.bytes += static_cast<uint64_t>(n);
-        }
-        char buf[1 << 16];
-        for (;;) {
-            ssize_t n = ::read(in, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return Error::errno_("reading {}", what);
-            if (n == 0) return ok();
-            for (ssize_t off = 0; off < n;) {
-                ssize_t w = ::write(out, buf + off, static_cast<size_t>(n - off));
-                if (w < 0 && errno == EINTR) continue;
-                if (w < 0) return Error::errno_("writing the copy of {}", what);
-                off += w;
-            }
-            stats.bytes += static_cast<uint64_t>(n);
-        }
+        auto copied = TRY(copy_file_data(in, out, static_cast<uint64_t>(st.st_size), what));
+        stats.bytes += copied.bytes;
+        if (copied.reflinked) ++stats.reflinked;
+        return ok();
     }
 
     // Owner, mode, attributes and times of the copy (an O_PATH or open fd):
@@ -116,8 +122,7 @@ struct Copier {
         if (fstat(fd.get(), &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino ||
             (now.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
             return Error(ESTALE, fmt::format("{} changed while being copied", what));
-        if (flags & O_ACCMODE) return fd;  // O_RDONLY is 0: reading fds get O_NONBLOCK cleared below
-        int fl = fcntl(fd.get(), F_GETFL);
+        int fl = fcntl(fd.get(), F_GETFL);  // read normally from here on
         if (fl >= 0) fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
         return fd;
     }
@@ -217,6 +222,15 @@ Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int 
     c.owner_base = owner_base;
     TRY(c.entry(from_dir, from_name.c_str(), to_dir, to_name.c_str(), from_name));
     return c.stats;
+}
+
+Result<void> remove_tree_at(int parent, const std::string& name, const std::string& path) {
+    UniqueFd fd(openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd && btrfs::is_subvolume(fd.get())) {
+        (void)btrfs::set_read_only(fd.get(), false);
+        if (btrfs::remove(parent, name)) return ok();  // else it holds subvolumes of its own: removed one by one
+    }
+    return remove_tree(path);
 }
 
 Result<void> remove_tree(const std::string& path) {

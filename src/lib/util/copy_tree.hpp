@@ -34,4 +34,18 @@ Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int 
 // Removes path and everything below it, without following symlinks (missing: fine).
 Result<void> remove_tree(const std::string& path);
 
+// The same for the entry name of the directory parent (path: the same
+// entry), and a btrfs subvolume (a snapshot, say) with the subvolume ioctl,
+// read-only or not, when it holds no other.
+Result<void> remove_tree_at(int parent, const std::string& name, const std::string& path);
+
+// The data of the regular file in (size bytes) written to out: shared
+// (FICLONE) where the file system can, else copy_file_range, else read and
+// write. what names the file in errors.
+struct FileCopied {
+    uint64_t bytes = 0;
+    bool reflinked = false;
+};
+Result<FileCopied> copy_file_data(int in, int out, uint64_t size, const std::string& what);
+
 }  // namespace spawn
