@@ -132,9 +132,10 @@ TEST(CoreFault, SigkillOfSpawnLeavesNoContainerProcessAndNoMount) {
     TempTree t("busybox");
     auto before = host_mount_points();
     const std::string marker = "spawn-core-marker-" + std::to_string(getpid());
-    Background bg(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "sh -c 'sleep 1000; : " + marker + "' & sleep 1000; : " + marker}));
-    // spawn, the container's sh (PID 1) and its child sh.
-    ASSERT_TRUE(eventually([&] { return pids_with_marker(marker).size() >= 3; }, std::chrono::seconds(5)))
+    Background bg(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "sh -c 'echo ready; sleep 1000; : " + marker + "' & sleep 1000; : " + marker}));
+    // The container's sh (PID 1) and its child sh run (spawn's own command
+    // line has the marker from the start, so the output tells).
+    ASSERT_TRUE(eventually([&] { return bg.out() == "ready\n"; }, std::chrono::seconds(5)))
         << "container did not start: " << bg.err();
     auto container_pids = pids_with_marker(marker);
     kill(bg.pid(), SIGKILL);

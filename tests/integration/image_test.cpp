@@ -134,8 +134,9 @@ TEST_F(Image, AnImageInUseIsBusyAndFreeAfterSigkill) {
     const fs::path image = dir_.path() / "busy.raw";
     make_gpt(image, {{kRoot, 40, tree_.str()}});
     const std::string marker = "spawn-image-marker-" + std::to_string(getpid());
-    Background bg(spawn_cmd({"-i", image.string(), "/bin/sh", "-c", "sleep 1000; : " + marker}));
-    ASSERT_TRUE(eventually([&] { return !pids_with_marker(marker).empty(); }, std::chrono::seconds(10))) << bg.err();
+    Background bg(spawn_cmd({"-i", image.string(), "/bin/sh", "-c", "echo ready; sleep 1000; : " + marker}));
+    // (Not the marker: spawn's own command line has it before spawn locks the image.)
+    ASSERT_TRUE(eventually([&] { return bg.out() == "ready\n"; }, std::chrono::seconds(10))) << bg.err();
     auto busy = run(spawn_cmd({"-i", image.string(), "-M", "other", "true"}));
     EXPECT_EQ(busy.status, 1);
     EXPECT_EQ(busy.err, "spawn: Disk image " + image.string() + " is currently busy.\n");

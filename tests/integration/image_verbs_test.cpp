@@ -116,8 +116,9 @@ TEST(ImageVerbs, AnImageInUseIsLeftAlone) {
     fs::create_directories(kPool / n.a);
     ASSERT_EQ(sh("tar -xf '" + fixture_tarball("busybox").string() + "' -C '" + (kPool / n.a).string() + "'").status, 0);
     const std::string marker = "spawn-iv-marker-" + std::to_string(getpid());
-    Background bg(spawn_cmd({"-D", (kPool / n.a).string(), "/bin/sh", "-c", "sleep 1000; : " + marker}));
-    ASSERT_TRUE(eventually([&] { return !pids_with_marker(marker).empty(); }, std::chrono::seconds(10))) << bg.err();
+    Background bg(spawn_cmd({"-D", (kPool / n.a).string(), "/bin/sh", "-c", "echo ready; sleep 1000; : " + marker}));
+    // (Not the marker: spawn's own command line has it before spawn locks the tree.)
+    ASSERT_TRUE(eventually([&] { return bg.out() == "ready\n"; }, std::chrono::seconds(10))) << bg.err();
     const std::string busy = "mctl: Image '" + n.a + "' is in use by a running machine\n";
     for (std::vector<std::string> args : {std::vector<std::string>{"remove", n.a}, {"rename", n.a, n.b}, {"read-only", n.a},
                                           {"clone", n.a, n.b}}) {

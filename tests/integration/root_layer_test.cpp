@@ -74,9 +74,10 @@ TEST(RootLayers, ManyEphemeralMachinesOfOneTreeAtOnceAndNothingLeftAfterSigkill)
     const std::string before = listing(t.path());
     auto mounts = host_mount_points();
     const std::string marker = "spawn-x-marker-" + std::to_string(getpid());
-    Background a(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo a > /f; sleep 1000; : " + marker}));
-    Background b(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo b > /f; sleep 1000; : " + marker}));
-    ASSERT_TRUE(eventually([&] { return pids_with_marker(marker).size() >= 4; }, std::chrono::seconds(10)))
+    Background a(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo a > /f; echo ready; sleep 1000; : " + marker}));
+    Background b(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo b > /f; echo ready; sleep 1000; : " + marker}));
+    // (Not the marker: spawn's own command line has it before spawn locks the tree.)
+    ASSERT_TRUE(eventually([&] { return a.out() == "ready\n" && b.out() == "ready\n"; }, std::chrono::seconds(10)))
         << "both did not start: " << a.err() << b.err();
     // The tree is shared by throwaway machines and refused to one that writes it.
     auto w = run(spawn_cmd({"-D", t.str(), "true"}));
@@ -253,8 +254,8 @@ TEST(RootLayers, EphemeralOnABtrfsSubvolumeRunsOnASnapshot) {
     EXPECT_EQ(snapshots(), std::vector<std::string>{}) << "the snapshot is deleted";
 
     const std::string marker = "spawn-btrfs-marker-" + std::to_string(getpid());
-    Background bg(spawn_cmd({"-x", "-D", tree.string(), "/bin/sh", "-c", "sleep 1000; : " + marker}));
-    ASSERT_TRUE(eventually([&] { return !pids_with_marker(marker).empty(); }, std::chrono::seconds(10))) << bg.err();
+    Background bg(spawn_cmd({"-x", "-D", tree.string(), "/bin/sh", "-c", "echo ready; sleep 1000; : " + marker}));
+    ASSERT_TRUE(eventually([&] { return bg.out() == "ready\n"; }, std::chrono::seconds(10))) << bg.err();
     EXPECT_EQ(snapshots().size(), 1u);
     // A writer of the tree is refused while the snapshot is taken from it.
     EXPECT_NE(run(spawn_cmd({"-D", tree.string(), "true"})).err.find("is currently busy"), std::string::npos);
