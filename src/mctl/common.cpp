@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -29,6 +30,27 @@ Result<void> local_only(const char* verb) {
     if (g_target.local()) return ok();
     return Error::msg("{}: only supported on the local host, not with {}", verb,
                       g_target.host.empty() ? "-M/--machine=" + g_target.machine : "-H/--host=" + g_target.host);
+}
+
+Result<LiveMachine> live_machine(machined::Machined& m, const std::string& name) {
+    LiveMachine lm{TRY(m.get(name)), std::nullopt};
+    if (!g_target.local() || name == ".host") return lm;
+    auto pinned = machined::PinnedLeader::pin(lm.info);
+    if (pinned) {
+        lm.leader.emplace(std::move(*pinned));
+        return lm;
+    }
+    if (pinned.error().code() == ESRCH && cleared_ghost(m, lm.info))
+        return Error(ESRCH, pinned.error().message() + " (its spawn died; what it left is cleared now)");
+    return std::move(pinned).error();
+}
+
+bool cleared_ghost(machined::Machined& m, const machined::MachineInfo& info) {
+    // (Only root can: the name locks, cgroups and state files are root's.)
+    if (!g_target.local() || info.name == ".host" || geteuid() != 0 || machined::has_running_leader(info)) return false;
+    auto r = machined::clear_ghost(m, info);
+    if (!r) log::warn("Could not clear machine '{}', left by a spawn that died: {}", info.name, r.error().message());
+    return r && *r;
 }
 
 std::string format_timestamp(uint64_t usec) {

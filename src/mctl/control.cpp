@@ -29,13 +29,22 @@ static int machine_signal(const std::string& name, const char* key, int fallback
     return fallback;
 }
 
+// Sends sig to the machine's leader: locally through its pinned pidfd (never
+// to a process that took over a dead leader's PID), remotely through machined.
+static Result<void> signal_leader(machined::Machined& m, const std::string& name, int sig) {
+    if (!target_is_local()) return m.kill(name, "leader", sig);
+    auto live = TRY(live_machine(m, name));
+    if (!live.leader) return m.kill(name, "leader", sig);  // .host
+    return live.leader->signal(sig);
+}
+
 static int send_leader(const Options& o, const std::vector<std::string>& names, const char* key, int def, const char* what) {
     auto m = connect();
     if (!m) return fail(m.error());
     int rc = 0;
     for (const auto& n : names) {
         int sig = o.signal ? *o.signal : machine_signal(n, key, def);
-        auto r = m->kill(n, "leader", sig);
+        auto r = signal_leader(*m, n, sig);
         if (!r) rc = fail(std::move(r).error().context(fmt::format("Could not {} machine '{}'", what, n)));
     }
     return rc;
@@ -63,6 +72,8 @@ int verb_terminate(const Options&, const std::vector<std::string>& args) {
     if (!m) return fail(m.error());
     int rc = 0;
     for (const auto& n : args) {
+        // A ghost's registration and what its spawn left are all there is to end.
+        if (auto info = m->get(n); info && cleared_ghost(*m, *info)) continue;
         auto r = m->terminate(n);
         if (r) continue;
         if (r.error().code() == machined::kNoSuchMachine || machined::systemd_booted() || !target_is_local()) {
@@ -87,8 +98,8 @@ int verb_terminate(const Options&, const std::vector<std::string>& args) {
                 rc = fail(Error::msg("Could not terminate machine '{}': processes remain in {}", n, *cg));
                 continue;
             }
-        } else if (machined::leader_alive(static_cast<pid_t>(info->leader), info->unit)) {
-            ::kill(static_cast<pid_t>(info->leader), SIGKILL);
+        } else if (auto leader = machined::PinnedLeader::pin(*info)) {
+            (void)leader->signal(SIGKILL);
         }
         auto u = m->unregister(n);
         if (!u && u.error().code() != machined::kNoSuchMachine) rc = fail(u.error());
@@ -103,6 +114,17 @@ int verb_kill(const Options& o, const std::vector<std::string>& args) {
     int sig = o.signal ? *o.signal : SIGTERM;
     int rc = 0;
     for (const auto& n : args) {
+        if (whom == "leader") {
+            if (auto r = signal_leader(*m, n, sig); !r)
+                rc = fail(std::move(r).error().context(fmt::format("Could not kill machine '{}'", n)));
+            continue;
+        }
+        if (target_is_local()) {
+            if (auto live = live_machine(*m, n); !live) {
+                rc = fail(std::move(live).error().context(fmt::format("Could not kill machine '{}'", n)));
+                continue;
+            }
+        }
         auto r = m->kill(n, whom, sig);
         if (r) continue;
         if (r.error().code() == machined::kNoSuchMachine || whom != "all" || machined::systemd_booted() ||

@@ -75,11 +75,12 @@ int copy(const Options&, const std::vector<std::string>& args, bool to_machine) 
     const std::string& to = args.size() > 2 ? args[2] : args[1];
     auto m = connect();
     if (!m) return fail(m.error());
-    auto info = m->get(machine);
-    if (!info) return fail(info.error());
-    auto base = user_namespace_base(info->leader, machine);
+    auto live = live_machine(*m, machine);
+    if (!live) return fail(live.error());
+    // Through the pinned leader (.host: the host's root, as machined opens it).
+    auto base = user_namespace_base(live->info.leader, machine);
     if (!base) return fail(base.error());
-    auto root = m->open_root_directory(machine);
+    auto root = live->leader ? live->leader->open_root() : m->open_root_directory(machine);
     if (!root) return fail(root.error());
     auto src = to_machine ? on_host(from) : in_machine(root->get(), machine, from);
     if (!src) return fail(src.error());

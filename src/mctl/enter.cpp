@@ -40,7 +40,7 @@ namespace {
 struct Target {
     std::string name;
     pid_t leader = 0;
-    UniqueFd pidfd;
+    UniqueFd pidfd;                        // the leader, pinned (machined/ghost.hpp)
     std::vector<std::string> procs_files;  // cgroup.procs of the leader's cgroups
     int ns_flags = 0;
     uint64_t bounding = 0;           // what joiners may keep: the machine's bounding set
@@ -48,17 +48,13 @@ struct Target {
 };
 
 Result<Target> open_target(machined::Machined& m, const std::string& name) {
-    auto info = TRY(m.get(name));
+    auto live = TRY(live_machine(m, name));
+    if (!live.leader) return Error::msg("{}: not a machine to enter directly", name);
     Target t;
     t.name = name;
-    t.leader = static_cast<pid_t>(info.leader);
-    // Pin the process first, then check it is the machine's leader: a PID
-    // reused after the check could otherwise slip in.
-    int fd = static_cast<int>(syscall(SYS_pidfd_open, t.leader, 0));
-    if (fd < 0 && errno != ESRCH) return Error::errno_("opening the leader (PID {}) of machine '{}'", t.leader, name);
-    t.pidfd.reset(fd);
-    if (fd < 0 || !machined::leader_alive(t.leader, info.unit))
-        return Error::msg("machine '{}' has no running leader (PID {} is gone)", name, info.leader);
+    t.leader = live.leader->pid();
+    t.pidfd.reset(fcntl(live.leader->fd(), F_DUPFD_CLOEXEC, 3));
+    if (!t.pidfd) return Error::errno_("duplicating the pidfd of machine '{}'", name);
     for (const auto& c : TRY(machined::cgroups_of(t.leader))) t.procs_files.push_back(c.mount + c.path + "/cgroup.procs");
     // The machine's own confinement, from the state file spawn wrote before
     // registering it: right after registration the leader has not dropped its
@@ -79,9 +75,8 @@ Result<Target> open_target(machined::Machined& m, const std::string& name) {
             continue;
         t.ns_flags |= n.flag;
     }
-    // The pidfd pins the process we checked: if the PID was reused since, it no longer refers to it.
-    if (syscall(SYS_pidfd_send_signal, t.pidfd.get(), 0, nullptr, 0) < 0)
-        return Error::errno_("machine '{}': leader PID {} went away", name, t.leader);
+    // What was read above through /proc/PID was the pinned process's only if it still runs.
+    if (!live.leader->alive()) return Error(ESRCH, fmt::format("Machine '{}' is not running: its leader (PID {}) went away", name, t.leader));
     return t;
 }
 
@@ -275,6 +270,8 @@ int verb_shell(const Options& o, const std::vector<std::string>& args) {
         log::error("shell: command \"{}\" must be an absolute path (as with machinectl)", path);
         return 1;
     }
+    // machined opens the shell in the namespaces of whatever has the leader's PID: not for a ghost.
+    if (auto live = live_machine(*m, target); !live && live.error().code() == ESRCH) return fail(live.error());
     auto pty = m->open_shell(target, user, path, cmd, env);
     if (pty) {
         auto end = forward_pty(pty->master.get(), target, -1, nullptr, PtyPeer::Program);
@@ -299,6 +296,7 @@ int verb_login(const Options& o, const std::vector<std::string>& args) {
     std::string name = args.empty() ? ".host" : args[0];
     auto m = connect();
     if (!m) return fail(m.error());
+    if (auto live = live_machine(*m, name); !live && live.error().code() == ESRCH) return fail(live.error());
     auto pty = m->open_login(name);
     if (pty) {
         auto end = forward_pty(pty->master.get(), name);

@@ -16,7 +16,10 @@ int verb_journal(const Options& o, const std::vector<std::string>& args) {
     q.this_boot = o.this_boot;
     auto m = connect();
     if (!m) return fail(m.error());
-    auto root = m->open_root_directory(args[0]);
+    // The root of the pinned leader (machined would open whatever process has its PID now).
+    auto live = live_machine(*m, args[0]);
+    if (!live) return fail(live.error());
+    auto root = live->leader ? live->leader->open_root() : m->open_root_directory(args[0]);
     if (!root) return fail(root.error());
     auto r = journal::print_journal(root->get(), q, STDOUT_FILENO);
     if (!r) return fail(std::move(r).error().context(fmt::format("machine '{}'", args[0])));

@@ -28,6 +28,16 @@ Result<std::vector<Row>> collect(machined::Machined& m) {
     for (auto& e : list) {
         if (e.name == ".host") continue;
         Row r{e, "", "", {}};
+        // A ghost is cleared, not listed; one that cannot be cleared (a start
+        // of the name holds it) is listed without what only a live leader tells.
+        if (target_is_local()) {
+            auto info = m.get(e.name);
+            if (!info) continue;  // gone meanwhile
+            if (!machined::has_running_leader(*info)) {
+                if (!cleared_ghost(m, *info)) rows.push_back(std::move(r));
+                continue;
+            }
+        }
         if (auto os = m.os_release(e.name); os) {
             r.os = (*os)["ID"];
             r.version = (*os)["VERSION_ID"];
@@ -89,8 +99,9 @@ static std::string ifname(int idx) {
 }
 
 static int status_one(machined::Machined& m, const Options& o, const std::string& name, bool first) {
-    auto info = m.get(name);
-    if (!info) return fail(info.error());
+    auto live = live_machine(m, name);
+    if (!live) return fail(live.error());
+    const auto* info = &live->info;
     if (!first) std::printf("\n");
     std::string id = uuid_is_null(info->id) ? "" : uuid_to_string(info->id);
     std::printf("%s%s\n", info->name.c_str(), id.empty() ? "" : ("(" + id + ")").c_str());
@@ -132,7 +143,7 @@ static int status_one(machined::Machined& m, const Options& o, const std::string
     }
     std::fflush(stdout);
     // Recent lines of the guest's own journal (as journalctl -M NAME -n 10).
-    if (auto root = target_is_local() ? m.open_root_directory(name) : Result<UniqueFd>(Error::msg("remote")); root) {
+    if (auto root = live->leader ? live->leader->open_root() : Result<UniqueFd>(Error::msg("remote")); root) {
         journal::Query q;
         q.lines = o.lines >= 0 ? o.lines : 10;
         q.format = o.journal_format;

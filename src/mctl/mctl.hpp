@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "journal/format.hpp"
+#include "machined/ghost.hpp"
 #include "machined/registry.hpp"
 #include "util/json.hpp"
 #include "util/result.hpp"
@@ -52,6 +53,20 @@ void set_target(const Options& o);
 Result<void> local_only(const char* verb);
 // No -H/-M: this host's /proc, cgroups and /run/spawn describe the machines.
 bool target_is_local();
+
+// Machine NAME as machined has it and, on the local host, its leader pinned
+// (machined/ghost.hpp): what the verbs send or open through the leader goes
+// through the pin. A ghost (its spawn died, its leader PID is gone or
+// reused) is cleared on the way and is an error (ESRCH) "Machine 'NAME' is
+// not running: ...".
+struct LiveMachine {
+    machined::MachineInfo info;
+    std::optional<machined::PinnedLeader> leader;  // local targets, not .host
+};
+Result<LiveMachine> live_machine(machined::Machined& m, const std::string& name);
+// Clears machine `info` if it is a ghost (local targets): true when it was one
+// and is gone now. A failure to clear is a warning.
+bool cleared_ghost(machined::Machined& m, const machined::MachineInfo& info);
 
 // Formatting helpers shared by the verbs.
 // The ADDRESSES cell of `list`: at most MAX of them, "…" when some were left out.

@@ -74,6 +74,17 @@ Result<Stats> collect(const machined::MachineInfo& info) {
     return s;
 }
 
+// The stats of machine NAME, read through its pinned leader and kept only if
+// that process still runs afterwards (ESRCH when it does not).
+Result<Stats> machine_stats(machined::Machined& m, const std::string& name) {
+    auto live = TRY(live_machine(m, name));
+    auto s = collect(live.info);
+    if (!s) s = std::move(s).error().context(fmt::format("machine '{}'", name));
+    if (live.leader && !live.leader->alive())
+        return Error(ESRCH, fmt::format("Machine '{}' is not running: it stopped", name));
+    return s;
+}
+
 std::string human_bytes(uint64_t b) {
     const char* units[] = {"B", "K", "M", "G", "T"};
     double v = static_cast<double>(b);
@@ -98,15 +109,14 @@ int verb_stats(const Options& o, const std::vector<std::string>& args) {
     Table t({"MACHINE", "TASKS", "CPU", "MEMORY"});
     std::string json = "[";
     int rc = 0;
+    const bool every = args.empty();
     for (const auto& n : names) {
-        auto info = m->get(n);
-        if (!info) {
-            rc = fail(info.error());
-            continue;
-        }
-        auto s = collect(*info);
+        auto s = machine_stats(*m, n);
         if (!s) {
-            rc = fail(std::move(s).error().context(fmt::format("machine '{}'", n)));
+            // Listing them all, a machine that is gone or goes meanwhile is skipped.
+            const int code = s.error().code();
+            if (!every || (code != ESRCH && code != machined::kNoSuchMachine))
+                rc = fail(s.error());
             continue;
         }
         std::string cpu = s->cpu_usec ? fmt::format("{:.3f}s", *s->cpu_usec / 1e6) : "";

@@ -89,6 +89,36 @@ TEST_F(SpawnRegistration, SigkillOfSpawnThenANewStartOfTheSameNameSucceeds) {
     EXPECT_FALSE(machine_listed("spawn-s-crash"));
 }
 
+TEST_F(SpawnRegistration, AMachineWhoseSpawnWasKilledIsClearedByTheNextMctlVerb) {
+    TempTree tree("busybox");
+    const std::string n = "spawn-s-ghost";
+    const std::string state = machined::machine_state_path(n), lock = "/run/spawn/names/" + n + ".lock";
+    pid_t leader = 0;
+    {
+        BackgroundSpawn s({"-q", "-D", tree.str(), "-M", n, "--register=yes", "--kill-signal=SIGTERM", "/bin/sleep", "600"});
+        ASSERT_TRUE(s.wait_registered(n)) << s.output();
+        leader = static_cast<pid_t>(machined::Machined::connect()->get(n)->leader);
+        EXPECT_TRUE(fs::exists(state));
+        EXPECT_TRUE(fs::exists(lock));
+        s.stop(SIGKILL);
+    }
+    ASSERT_TRUE(eventually([&] { return ::kill(leader, 0) != 0; }, std::chrono::seconds(5))) << "the container outlived spawn";
+    // What the dead spawn left: all of it, until a verb finds it.
+    EXPECT_TRUE(machine_listed(n));
+    EXPECT_TRUE(cgroup_exists(n));
+    EXPECT_TRUE(fs::exists(state));
+    auto list = run({mctl_bin(), "list", "--no-legend"});
+    EXPECT_EQ(list.status, 0) << list.err;
+    EXPECT_EQ(list.err, "");
+    EXPECT_EQ(list.out.find(n), std::string::npos) << list.out;
+    EXPECT_FALSE(machine_listed(n));
+    EXPECT_FALSE(cgroup_exists(n));
+    EXPECT_FALSE(fs::exists(state));
+    EXPECT_FALSE(fs::exists(lock));
+    auto again = spawn_run({"-q", "-D", tree.str(), "-M", n, "--register=yes", "/bin/echo", "again"});
+    EXPECT_EQ(again.out, "again\n") << again.err;
+}
+
 TEST_F(SpawnRegistration, TwoLiveMachinesWithOneNameAreRefused) {
     TempTree a("busybox"), b("busybox");
     BackgroundSpawn s({"-q", "-D", a.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/sleep", "600"});
@@ -355,7 +385,10 @@ TEST_F(SpawnRegistration, KillAndStatusNeverReachBeyondTheMachineWhenItsLeaderIs
 
     auto k = run_mctl({"kill", "spawn-s-zomb", "--signal=SIGCONT"});
     EXPECT_NE(k.status, 0) << k.out;
-    EXPECT_NE(k.err.find("has gone"), std::string::npos) << k.err;
+    EXPECT_NE(k.err.find("Machine 'spawn-s-zomb' is not running: its leader (PID " + std::to_string(leader) + ") is gone\n"),
+              std::string::npos)
+        << k.err;
+    EXPECT_TRUE(machine_listed("spawn-s-zomb")) << "cleared while its spawn (stopped) still holds it";
     EXPECT_EQ(proc_state(guard), 'T') << "mctl kill signalled a host process";
     auto st = run_mctl({"status", "spawn-s-zomb"});
     EXPECT_EQ(st.out.find(std::to_string(guard)), std::string::npos) << st.out;

@@ -1,7 +1,9 @@
 // Registration with the real systemd-machined and the mctl verbs, against
 // stand-in leaders (bus_fixture.hpp FakeLeader) until the spawn runtime lands.
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -473,6 +475,71 @@ TEST_F(Machined, UnreachableMachinedIsOneClearLine) {
     EXPECT_EQ(r.status, 1);
     EXPECT_EQ(count_lines(r.err), 1u) << r.err;
     EXPECT_NE(r.err.find("system bus"), std::string::npos) << r.err;
+}
+
+// --- ghosts: machines whose spawn died without tearing down ------------------
+
+namespace {
+
+// A `sleep` placed on PID pid (clone3 with set_tid), our child: what a dead
+// leader's PID may be given to next. -1 when the PID is taken.
+pid_t impostor_on(pid_t pid) {
+    struct clone_args a {};
+    pid_t tid = pid;
+    a.set_tid = reinterpret_cast<uint64_t>(&tid);
+    a.set_tid_size = 1;
+    a.exit_signal = SIGCHLD;
+    long r = syscall(SYS_clone3, &a, sizeof a);
+    if (r == 0) {
+        execl("/bin/sleep", "sleep", "1000", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    return static_cast<pid_t>(r);
+}
+
+bool still_running(pid_t child) { return waitpid(child, nullptr, WNOHANG) == 0; }
+
+}  // namespace
+
+TEST_F(Machined, NoVerbActsThroughADeadLeadersReusedPidAndTheFirstClearsTheGhost) {
+    const std::string n = "spawn-t-ghost";
+    struct Case {
+        std::vector<std::string> args;
+        int status;
+    } cases[] = {
+        {{"poweroff", n}, 1}, {{"reboot", n}, 1}, {{"kill", n, "--kill-whom=leader", "-s", "KILL"}, 1},
+        {{"kill", n, "-s", "KILL"}, 1}, {{"status", n}, 1}, {{"journal", n}, 1}, {{"login", n}, 1},
+        {{"shell", n}, 1}, {{"exec", n, "/bin/true"}, 1}, {{"copy-from", n, "/etc/os-release", "/tmp/spawn-t-ghost-copy"}, 1},
+        {{"terminate", n}, 0}, {{"list"}, 0}, {{"stats"}, 0},
+    };
+    for (const auto& c : cases) {
+        const std::string verb = c.args[0] + (c.args.size() > 2 && c.args[2].starts_with("--kill") ? " --kill-whom=leader" : "");
+        FakeLeader dead(n);
+        ASSERT_TRUE(register_fake(dead, n)) << verb;
+        const pid_t pid = dead.pid();
+        dead.kill_now();  // as after SIGKILL of its spawn: machined keeps the entry
+        pid_t impostor = impostor_on(pid);
+        if (impostor < 0) GTEST_SKIP() << "PID " << pid << " was taken before the test could place a process on it";
+        ASSERT_EQ(impostor, pid);
+        auto r = mctl(c.args, input("", 10));
+        ::kill(impostor, SIGCONT);
+        EXPECT_TRUE(still_running(impostor)) << verb << ": the process that took the leader's PID was signalled";
+        EXPECT_EQ(r.status, c.status) << verb << ": " << r.err;
+        if (c.status) {
+            EXPECT_NE(r.err.find("Machine '" + n + "' is not running: its leader (PID " + std::to_string(pid) + ") is gone"),
+                      std::string::npos)
+                << verb << ": " << r.err;
+            EXPECT_EQ(count_lines(r.err), 1u) << verb << ": " << r.err;
+        }
+        EXPECT_EQ(r.out.find(n), std::string::npos) << verb << " shows the ghost: " << r.out;
+        EXPECT_EQ(r.out.find("Debian"), std::string::npos) << verb << " shows the host's OS: " << r.out;
+        EXPECT_FALSE(fs::exists("/tmp/spawn-t-ghost-copy")) << verb;
+        // Cleared: registration and cgroups.
+        EXPECT_FALSE(machine_listed(n)) << verb;
+        for (const auto& d : dead.dirs()) EXPECT_FALSE(fs::exists(d)) << verb << ": " << d;
+        ::kill(impostor, SIGKILL);
+        waitpid(impostor, nullptr, 0);
+    }
 }
 
 // --- interoperability with the real machinectl -------------------------------

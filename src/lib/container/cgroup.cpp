@@ -47,6 +47,10 @@ bool remove_tree(const fs::path& dir) {
     return ::rmdir(dir.c_str()) == 0 || errno == ENOENT;
 }
 
+Error busy_cgroup(std::string_view machine, const std::string& dir) {
+    return Error(EBUSY, fmt::format("Machine {} is already running (its cgroup {} has processes)", machine, dir));
+}
+
 void kill_all(const fs::path& dir, bool v2) {
     if (v2) {
         std::ofstream k(dir / "cgroup.kill");
@@ -112,21 +116,24 @@ Result<void> make_cgroup(const CgroupDir& d, std::string_view machine) {
 
 }  // namespace
 
+Result<bool> remove_stale_cgroup(const std::string& dir, std::string_view machine) {
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return false;
+    if (!cgroup_empty(dir)) return busy_cgroup(machine, dir);
+    log::debug("removing stale cgroup {}", dir);
+    if (!remove_tree(dir)) return Error::errno_("removing stale cgroup {}", dir);
+    return true;
+}
+
 Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
     Cgroup cg;
     cg.plan_ = std::move(plan);
     // First make sure no hierarchy has a live cgroup of this name, then clear stale ones.
     for (const auto& d : cg.plan_.dirs) {
         std::error_code ec;
-        if (fs::exists(d.path, ec) && !cgroup_empty(d.path))
-            return Error(EBUSY, fmt::format("Machine {} is already running (its cgroup {} has processes)", machine, d.path));
+        if (fs::exists(d.path, ec) && !cgroup_empty(d.path)) return busy_cgroup(machine, d.path);
     }
-    for (const auto& d : cg.plan_.dirs) {
-        std::error_code ec;
-        if (!fs::exists(d.path, ec)) continue;
-        log::debug("removing stale cgroup {}", d.path);
-        if (!remove_tree(d.path)) return Error::errno_("removing stale cgroup {}", d.path);
-    }
+    for (const auto& d : cg.plan_.dirs) TRY(remove_stale_cgroup(d.path, machine));
     cg.made_.assign(cg.plan_.dirs.size(), false);  // destroy() removes what this start made, nothing else
     for (size_t i = 0; i < cg.plan_.dirs.size(); ++i) {
         const auto& d = cg.plan_.dirs[i];

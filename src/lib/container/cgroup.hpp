@@ -51,6 +51,10 @@ private:
     UniqueFd v2_fd_;
 };
 
+// Removes the cgroup dir and those below it, left by a machine that is gone:
+// false when it does not exist, EBUSY (naming machine) when a process is in it.
+Result<bool> remove_stale_cgroup(const std::string& dir, std::string_view machine);
+
 // Gives the container's root (host UID and GID root_id) what a delegated
 // cgroup gives, as nspawn with a user namespace: the cgroup2 and name=systemd
 // directories of plan and the files a delegate may write in them
