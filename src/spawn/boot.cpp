@@ -9,6 +9,7 @@
 #include "boot/guest.hpp"
 #include "boot/init.hpp"
 #include "util/log.hpp"
+#include "util/fault.hpp"
 
 namespace spawn {
 
@@ -49,8 +50,10 @@ Result<BootLaunch> prepare_boot(const Config& cfg, const start::StartPlan& plan,
     auto facts = TRY(boot::gather_journal_facts(plan.root, uuid_to_string(plan.uuid), host_id));
     b.journal = TRY(boot::plan_link_journal(cfg.link_journal, facts));
     TRY(boot::apply_journal_host(b.journal, users ? std::optional<uid_t>(users->base) : std::nullopt));
+    TRY(fault::at("journal link"));
 
     b.relay = TRY(boot::NotifyRelay::create());
+    TRY(fault::at("notify relay"));
     return b;
 }
 

@@ -38,6 +38,7 @@
 #include "spawn/child_parts.hpp"
 #include "spawn/launch.hpp"
 #include "util/file.hpp"
+#include "util/fault.hpp"
 
 namespace spawn {
 
@@ -249,6 +250,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
         auto [m, s] = TRY(container::open_container_pty(root.get()));
         master = std::move(m);
         pty_slave = std::move(s);
+        TRY(fault::at("console"));
     }
     // BOOT hook (child side): guest interface files (/run/host/container-manager,
     // /run/systemd/container, machine-id, the notify socket) are written here,
@@ -256,6 +258,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // plan's last step has already made / read-only: write below /run, or plan a
     // step before that remount (container/mount_plan.cpp).
     if (l.boot) TRY_CTX(boot_child_setup(*l.boot, root_path, root.get()), "setting up the guest interface");
+    TRY(fault::at("guest interface"));
     TRY(pivot(root.get()));
     return master;
 }

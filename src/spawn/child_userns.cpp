@@ -43,6 +43,7 @@
 #include "container/userns.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/child_parts.hpp"
+#include "util/fault.hpp"
 
 namespace spawn {
 namespace {
@@ -150,9 +151,11 @@ Result<UniqueFd> setup_inner(const Launch& l, UniqueFd& pty_slave) {
         auto [m, s] = TRY(container::open_container_pty(root.get()));
         master = std::move(m);
         pty_slave = std::move(s);
+        TRY(fault::at("console"));
     }
     TRY_CTX(container::write_userdb("/run", plan.bound_users), "--bind-user");
     if (l.boot) TRY_CTX(boot_guest_interface(*l.boot, ""), "setting up the guest interface");
+    TRY(fault::at("guest interface"));
     return master;
 }
 

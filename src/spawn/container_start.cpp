@@ -15,6 +15,7 @@
 #include "spawn/users_stage.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/fault.hpp"
 
 namespace spawn {
 
@@ -93,6 +94,7 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     UserPrep users;
     if (in.users) {
         users = TRY(prepare_users(plan, *in.users, in.root_fd, cfg.read_only));
+        TRY(fault::at("idmapped tree"));
         l.users = in.users;
         l.idmap_userns_fd = users.userns.get();
         l.idmapped_tree_fd = users.tree ? users.tree.get() : -1;
@@ -111,6 +113,7 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     ContainerStart c(std::move(parent_end), std::move(child));
     if (in.users) {
         if (auto m = map_users(c.pid(), plan, *in.users); !m.ok()) return c.first_cause(std::move(m).error());
+        if (auto f = fault::at("user namespace maps"); !f.ok()) return c.first_cause(std::move(f).error());
         if (auto s = c.parent_end_.signal(Barrier::UsersMapped); !s.ok()) return c.first_cause(std::move(s).error());
     }
     if (plan.transient) {

@@ -35,6 +35,7 @@
 #include "start/host_facts.hpp"
 #include "start/plan.hpp"
 #include "util/log.hpp"
+#include "util/fault.hpp"
 
 namespace spawn {
 namespace {
@@ -65,6 +66,7 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     std::optional<ImageMount> image;
     if (!given.image.empty()) {
         image.emplace(TRY(ImageMount::mount(given)));
+        TRY(fault::at("image"));
         cfg.directory = image->root();
         // A read-only image file makes the run read-only, unless the root is throwaway anyway.
         cfg.read_only = given.read_only || (image->read_only() && writes_tree(given));
@@ -75,10 +77,12 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     if (snapshot) {
         cfg.directory = snapshot->path();
         cfg.on_snapshot = true;
+        TRY(fault::at("snapshot"));
     }
     if (!image && (!cfg.root_hash.empty() || !cfg.root_hash_sig.empty() || !cfg.verity_data.empty()))
         log::warn("--root-hash=, --root-hash-sig= and --verity-data= apply to --image only; ignored");
     TRY(create_from_template(cfg));
+    if (!cfg.template_dir.empty()) TRY(fault::at("template"));
     auto tree = TRY(open_tree(cfg));
     start::HostFacts host = probed;
     host.bound_users = TRY(container::resolve_bound_users(cfg.bind_users));
@@ -89,18 +93,22 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     // registration cleared; then the name is claimed: of two starts of it at
     // the same instant the second fails here, touching nothing of the first's.
     TRY(machined::Registration::preflight(plan.machine, cfg.register_mode));
-    auto name = TRY(container::NameLock::acquire(plan.machine));
+    auto name = TRY(container::NameLock::claim(plan.machine));
+    TRY(fault::at("name lock"));
     clear_dead_machines_leftovers(plan.machine);
     UniqueFd netns;
     if (plan.netns == NetNamespace::Joined) netns = TRY_CTX(net::open_netns(plan.network.netns_path), "--network-namespace-path");
     auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, !plan.writes_tree));
+    TRY(fault::at("tree lock"));
     const auto uid_range = TRY(take_uid_range(plan));
+    if (uid_range) TRY(fault::at("uid range"));
     phase("tree checked and locked");
 
     std::optional<BootLaunch> boot;
     const container::IdRange* users = uid_range ? &uid_range->range() : nullptr;
     if (cfg.boot) boot = TRY(prepare_boot(cfg, plan, users));
     auto cgroup = TRY(create_cgroup(plan, users));
+    TRY(fault::at("cgroup"));
     phase("cgroup created");
     const auto seccomp = TRY(container::compile_seccomp_cached(plan.seccomp));
     phase("filter compiled");
@@ -108,6 +116,7 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     ChildInputs in{tree.fd.get(), netns.get(), boot ? &*boot : nullptr, &seccomp, &signals.saved_mask(),
                    users};
     auto container = TRY(ContainerStart::clone(cfg, plan, in, cgroup));
+    TRY(fault::at("clone"));
     phase("cloned and placed");
     std::optional<net::NetworkSetup> network;
     if (plan.netns == NetNamespace::Private) network.emplace(TRY(net::NetworkSetup::setup(plan.network, container.pid())));
@@ -115,6 +124,7 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     registration_params.leader = container.pid();
     if (network) registration_params.ifindices = network->host_ifindices();
     auto registration = TRY(machined::Registration::create(registration_params));
+    if (registration_params.mode != RegisterMode::No) TRY(fault::at("registration"));
     std::optional<net::AddressMonitor> addresses;  // opened while the container waits: its namespace exists
     if (plan.follow_guest_address) addresses.emplace(TRY(net::AddressMonitor::open(container.pid())));
 

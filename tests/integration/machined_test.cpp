@@ -512,6 +512,7 @@ TEST_F(Machined, NoVerbActsThroughADeadLeadersReusedPidAndTheFirstClearsTheGhost
         {{"shell", n}, 1}, {{"exec", n, "/bin/true"}, 1}, {{"copy-from", n, "/etc/os-release", "/tmp/spawn-t-ghost-copy"}, 1},
         {{"terminate", n}, 0}, {{"list"}, 0}, {{"stats"}, 0},
     };
+    fs::remove("/tmp/spawn-t-ghost-copy");
     for (const auto& c : cases) {
         const std::string verb = c.args[0] + (c.args.size() > 2 && c.args[2].starts_with("--kill") ? " --kill-whom=leader" : "");
         FakeLeader dead(n);

@@ -121,6 +121,8 @@ TEST(BootInit, ParseOsRelease) {
     auto m = parse_os_release("# c\nID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME='Deb \\\"x'\n\nBAD\n");
     EXPECT_EQ(m["ID"], "debian");
     EXPECT_EQ(m["VERSION_ID"], "12");
+    EXPECT_EQ(m["PRETTY_NAME"], "Deb \\\"x") << "a backslash is literal in single quotes, as in the shell";
+    EXPECT_EQ(parse_os_release("X=\"a\\\"b\"\n")["X"], "a\"b");
     EXPECT_EQ(m.count("BAD"), 0u);
 }
 

@@ -254,14 +254,6 @@ TEST(CgroupApply, V1WritesGoToTheControllersHierarchy) {
     std::filesystem::remove_all(root);
 }
 
-TEST(OsRelease, ParsesQuotedValues) {
-    auto m = images::parse_os_release("# c\nID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nX='a\\\"b'\nbad\n");
-    EXPECT_EQ(m["ID"], "debian");
-    EXPECT_EQ(m["PRETTY_NAME"], "Debian GNU/Linux 12 (bookworm)");
-    EXPECT_EQ(m["X"], "a\"b");
-    EXPECT_EQ(m.count("bad"), 0u);
-}
-
 TEST(Journal, UnitNamesAndFormats) {
     EXPECT_EQ(journal::unit_name("sshd"), "sshd.service");
     EXPECT_EQ(journal::unit_name("init.scope"), "init.scope");

@@ -1,11 +1,13 @@
 #include "container/lock.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 
 namespace spawn::container {
 
@@ -29,14 +31,19 @@ Result<void> make_lock_dir(const std::string& dir) {
     }
 }
 
-Result<PathLock> PathLock::acquire(const std::string& path, bool shared, const std::string& busy) {
+Result<PathLock> PathLock::acquire(const std::string& path, bool shared, const std::string& busy,
+                                   std::chrono::milliseconds patience) {
     PathLock l;
+    const auto deadline = std::chrono::steady_clock::now() + patience;
     for (;;) {
         l.fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (!l.fd_) return Error::errno_("opening {}", path);
         if (flock(l.fd_.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-            if (errno == EWOULDBLOCK) return Error(EBUSY, busy);
-            return Error::errno_("locking {}", path);
+            if (errno != EWOULDBLOCK) return Error::errno_("locking {}", path);
+            if (std::chrono::steady_clock::now() >= deadline) return Error(EBUSY, busy);
+            // (The file is opened again: a cleaner releasing it removes it.)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            continue;
         }
         // The holder before us may have removed the file after we opened it:
         // then ours is a lock on nothing; take the file that is there now.
@@ -54,10 +61,28 @@ PathLock::~PathLock() {
     if (flock(fd_.get(), LOCK_EX | LOCK_NB) == 0) ::unlink(path_.c_str());
 }
 
-Result<NameLock> NameLock::acquire(const std::string& machine) {
+std::vector<std::string> remove_free_lock_files(const std::string& dir, std::string_view keep) {
+    std::vector<std::string> removed;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return removed;
+    while (auto* e = ::readdir(d)) {
+        const std::string_view n = e->d_name;
+        if (n == "." || n == ".." || n == keep || e->d_type != DT_REG) continue;
+        // Taken and dropped at once: the release removes the file.
+        if (PathLock::acquire(dir + "/" + std::string(n), false, "busy").ok()) removed.emplace_back(n);
+    }
+    ::closedir(d);
+    return removed;
+}
+
+Result<NameLock> NameLock::take(const std::string& machine, std::chrono::milliseconds patience) {
     TRY(make_lock_dir(kNameLockDir));
     return NameLock(TRY(PathLock::acquire(std::string(kNameLockDir) + "/" + machine + ".lock", false,
-                                          fmt::format("Machine {} is already running.", machine))));
+                                          fmt::format("Machine {} is already running.", machine), patience)));
 }
+
+Result<NameLock> NameLock::claim(const std::string& machine) { return take(machine, kCleanerPatience); }
+
+Result<NameLock> NameLock::acquire(const std::string& machine) { return take(machine, std::chrono::milliseconds(0)); }
 
 }  // namespace spawn::container

@@ -4,7 +4,10 @@
 // dies (even by SIGKILL): nothing to clean up after a crash.
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "util/fd.hpp"
 #include "util/result.hpp"
@@ -27,8 +30,12 @@ private:
 // notices and takes the new one); after a SIGKILL the next holder reuses it.
 class PathLock {
 public:
-    // Fails with EBUSY (message busy) when another holder's lock conflicts.
-    static Result<PathLock> acquire(const std::string& path, bool shared, const std::string& busy);
+    // Fails with EBUSY (message busy) when another holder's lock conflicts,
+    // at once or, with patience, when it still does after that long (what
+    // cleans up dead machines' locks takes a free one for a moment: a start
+    // must not take that for a running machine).
+    static Result<PathLock> acquire(const std::string& path, bool shared, const std::string& busy,
+                                    std::chrono::milliseconds patience = std::chrono::milliseconds(0));
     PathLock(PathLock&& o) noexcept : fd_(std::move(o.fd_)), path_(std::move(o.path_)) { o.path_.clear(); }
     PathLock& operator=(PathLock&&) = delete;
     ~PathLock();
@@ -46,12 +53,24 @@ private:
 // once with "Machine NAME is already running."
 class NameLock {
 public:
+    // For the start of the machine: waits out a cleaner's momentary hold.
+    static Result<NameLock> claim(const std::string& machine);
+    // For cleaners: at once, or EBUSY.
     static Result<NameLock> acquire(const std::string& machine);
 
 private:
     explicit NameLock(PathLock l) : lock_(std::move(l)) {}
+    static Result<NameLock> take(const std::string& machine, std::chrono::milliseconds patience);
     PathLock lock_;
 };
+
+// How long a start waits out a lock a cleaner holds for a moment.
+inline constexpr std::chrono::milliseconds kCleanerPatience{1000};
+
+// The names of the files in dir whose lock no one holds: what processes that
+// died (SIGKILL) left. Each is removed, as its holder would have on release,
+// unless it is `keep` (or another process takes it meanwhile). Returns them.
+std::vector<std::string> remove_free_lock_files(const std::string& dir, std::string_view keep = {});
 
 // mkdir -p of a directory for lock files (mode 0755).
 Result<void> make_lock_dir(const std::string& dir);

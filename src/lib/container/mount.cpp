@@ -19,6 +19,7 @@
 #include "container/in_root.hpp"
 #include "container/new_mount.hpp"
 #include "container/overlay.hpp"
+#include "util/fault.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::container {
@@ -299,9 +300,10 @@ Result<void> apply_mount_plan(int root_fd, const std::vector<MountStep>& plan, s
             UniqueFd tree = std::move(prepared->front());
             prepared->erase(prepared->begin());
             TRY(do_prepared_bind(root_fd, s, std::move(tree)));
-            continue;
+        } else {
+            TRY(apply_step(root_fd, s));
         }
-        TRY(apply_step(root_fd, s));
+        TRY(fault::at("mount " + s.target));
     }
     return ok();
 }

@@ -24,10 +24,12 @@ bool in_use(const IdRange& r, const std::vector<IdRange>& used) {
     return false;
 }
 
-Result<PathLock> lock_range(const IdRange& r, bool shared) {
-    TRY(make_lock_dir("/run/systemd/nspawn-uid"));
+// patience: for a range the machine needs (given, or the tree's own), not
+// for a pick candidate, which a busy range just skips.
+Result<PathLock> lock_range(const IdRange& r, bool shared, std::chrono::milliseconds patience = std::chrono::milliseconds(0)) {
+    TRY(make_lock_dir(kRangeLockDir));
     return PathLock::acquire(range_lock_path(r.base), shared,
-                             fmt::format("UID range {}:{} is in use by another machine", r.base, r.count));
+                             fmt::format("UID range {}:{} is in use by another machine", r.base, r.count), patience);
 }
 
 // The extents of one process's uid_map that are not the identity map of
@@ -70,24 +72,24 @@ Result<UidRangeLock> UidRangeLock::acquire(const UsernsPlan& plan) {
     UidRangeLock l;
     if (plan.range) {
         l.range_ = *plan.range;
-        if (plan.mode != UserNsMode::Identity) l.lock_.emplace(TRY(lock_range(l.range_, true)));
+        if (plan.mode != UserNsMode::Identity) l.lock_.emplace(TRY(lock_range(l.range_, true, kCleanerPatience)));
         return l;
     }
     // Pick: the tree's own range first (no shift needed), then from the
     // machine's slot on; each free of host users and running namespaces,
     // and not locked by another machine.
     const auto used = host_ids_in_use();
-    auto try_range = [&](const IdRange& r) -> bool {
+    auto try_range = [&](const IdRange& r, std::chrono::milliseconds patience) -> bool {
         if (in_use(r, used)) return false;
-        auto lock = lock_range(r, false);
+        auto lock = lock_range(r, false, patience);
         if (!lock) return false;
         l.range_ = r;
         l.lock_.emplace(std::move(*lock));
         return true;
     };
-    if (plan.tree_base && try_range(IdRange{*plan.tree_base, kRangeSize})) return l;
+    if (plan.tree_base && try_range(IdRange{*plan.tree_base, kRangeSize}, kCleanerPatience)) return l;
     for (uint32_t i = 0; i < kPickSlots; ++i)
-        if (try_range(pick_candidate(plan, i))) return l;
+        if (try_range(pick_candidate(plan, i), std::chrono::milliseconds(0))) return l;
     return Error(EBUSY, "--private-users=pick: no free UID range left between 524288 and 1879048191");
 }
 

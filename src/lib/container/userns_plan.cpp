@@ -59,6 +59,6 @@ std::string id_map_text(const IdRange& r) {
     return "0 " + std::to_string(r.base) + " " + std::to_string(r.count) + "\n";
 }
 
-std::string range_lock_path(uint32_t base) { return "/run/systemd/nspawn-uid/" + std::to_string(base); }
+std::string range_lock_path(uint32_t base) { return std::string(kRangeLockDir) + "/" + std::to_string(base); }
 
 }  // namespace spawn::container

@@ -59,6 +59,8 @@ std::string id_map_text(const IdRange& r);
 inline uint32_t shifted_id(uint32_t id, uint32_t base) { return base | (id & 0xFFFFu); }
 
 // The lock file of a range (shared with systemd-nspawn, which takes the same one).
+// Where the UID range locks live (nspawn's directory: the two never pick one range).
+inline constexpr const char* kRangeLockDir = "/run/systemd/nspawn-uid";
 std::string range_lock_path(uint32_t base);
 
 }  // namespace spawn::container

@@ -14,30 +14,12 @@
 #include <set>
 #include <sstream>
 
+#include "boot/init.hpp"
 #include "config/config.hpp"
 #include "util/file.hpp"
 
 namespace spawn::images {
 namespace fs = std::filesystem;
-
-std::map<std::string, std::string> parse_os_release(const std::string& text) {
-    std::map<std::string, std::string> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto eq = line.find('=');
-        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-        std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-        if (v.size() >= 2 && (v[0] == '"' || v[0] == '\'') && v.back() == v[0]) v = v.substr(1, v.size() - 2);
-        std::string unescaped;
-        for (size_t i = 0; i < v.size(); ++i) {
-            if (v[i] == '\\' && i + 1 < v.size()) ++i;
-            unescaped += v[i];
-        }
-        out[k] = unescaped;
-    }
-    return out;
-}
 
 std::map<std::string, std::string> tree_os_release(const std::string& root) {
     // Read through the tree without following absolute symlinks out of it.
@@ -56,7 +38,7 @@ std::map<std::string, std::string> tree_os_release(const std::string& root) {
         } else if (!S_ISREG(st.st_mode)) {
             continue;
         }
-        return parse_os_release(read_text_file(p));
+        return boot::parse_os_release(read_text_file(p));
     }
     return {};
 }

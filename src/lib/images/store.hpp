@@ -30,9 +30,7 @@ std::vector<ImageInfo> list_images(const std::vector<std::string>& search = {});
 // One image by name; "No image 'NAME' known" when absent.
 Result<ImageInfo> find_image(const std::string& name, const std::vector<std::string>& search = {});
 
-// Parses an os-release file (KEY=VALUE, quotes removed).
-std::map<std::string, std::string> parse_os_release(const std::string& text);
-// os-release of a tree: etc/os-release, else usr/lib/os-release.
+// os-release of a tree (boot::parse_os_release): etc/os-release, else usr/lib/os-release.
 std::map<std::string, std::string> tree_os_release(const std::string& root);
 
 }  // namespace spawn::images

@@ -34,6 +34,8 @@ void find_scope(const fs::path& dir, const std::string& scope, int depth, std::v
         if (e.path().filename().string().ends_with(".slice") && e.is_directory(ec)) find_scope(e.path(), scope, depth - 1, out);
 }
 
+}  // namespace
+
 Result<void> remove_scope_cgroups(const std::string& name) {
     const std::string scope = scope_unit_name(name);
     for (const auto& h : TRY(container::discover_cgroup_hierarchies())) {
@@ -43,8 +45,6 @@ Result<void> remove_scope_cgroups(const std::string& name) {
     }
     return ok();
 }
-
-}  // namespace
 
 Result<PinnedLeader> PinnedLeader::pin(const MachineInfo& info) {
     PinnedLeader l;

@@ -41,6 +41,11 @@ private:
 // Whether machine `info` has a running leader (see PinnedLeader).
 bool has_running_leader(const MachineInfo& info);
 
+// Removes the scope cgroups of machine NAME (below machine.slice or another
+// slice) in every hierarchy: for a machine that is gone; EBUSY when one still
+// has a process.
+Result<void> remove_scope_cgroups(const std::string& name);
+
 // Clears machine `info`, a ghost: unregisters it, removes its scope's empty
 // cgroups in every hierarchy, its state file, its port forwarding rules and
 // its name lock. Only while no start of the name runs (its name lock is

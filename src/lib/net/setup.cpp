@@ -14,6 +14,7 @@
 #include "net/link.hpp"
 #include "net/netns.hpp"
 #include "net/port.hpp"
+#include "util/fault.hpp"
 #include "util/log.hpp"
 
 #include <systemd/sd-id128.h>
@@ -214,6 +215,27 @@ Result<NetworkSetup> NetworkSetup::setup(const NetPlan& plan, pid_t pid) {
     return s;
 }
 
+namespace {
+
+const char* step_kind_name(StepKind k) {
+    switch (k) {
+        case StepKind::CheckLinkExists: return "check link";
+        case StepKind::CreateVeth: return "veth";
+        case StepKind::JoinBridge: return "join bridge";
+        case StepKind::MoveInterface: return "move interface";
+        case StepKind::CreateMacvlan: return "macvlan";
+        case StepKind::CreateIpvlan: return "ipvlan";
+        case StepKind::LoopbackUp: return "loopback";
+        case StepKind::AddAddress: return "address";
+        case StepKind::AddGateway: return "gateway";
+        case StepKind::HostLinkUp: return "host link up";
+        case StepKind::PortForward: return "port rules";
+    }
+    return "step";
+}
+
+}  // namespace
+
 Result<void> NetworkSetup::run_steps(pid_t pid) {
     auto host = TRY(Netlink::open());
     auto guest = TRY(Netlink::open_in(container_netns_.get()));
@@ -297,6 +319,7 @@ Result<void> NetworkSetup::run_steps(pid_t pid) {
                 break;
             }
         }
+        TRY(fault::at(fmt::format("network {}", step_kind_name(st.kind))));
     }
     return ok();
 }

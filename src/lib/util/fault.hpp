@@ -1,0 +1,31 @@
+// fault: fault injection for the tests (meson -Dfault_injection=true, which
+// tools/test uses; compiled out of normal builds). Every stage of a start
+// that changes the host or the container's namespaces passes a named fault
+// point; the environment of a test-built spawn picks what happens there:
+//
+//   SPAWN_FAULT=POINT       fault::at(POINT) fails with "POINT: injected fault"
+//   SPAWN_FAULT_STOP=POINT  the process stops itself there (SIGSTOP) after
+//                           writing "spawn: stopped at POINT" to stderr, so a
+//                           test can SIGKILL spawn at that exact point
+//   SPAWN_FAULT_RECORD=1    "spawn: fault point POINT" on stderr for each point
+//                           passed (the test learns every point of a start)
+//
+// A point a process passes again is named POINT#2, POINT#3, ... (a child
+// continues its parent's count from the clone).
+#pragma once
+
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace spawn::fault {
+
+#ifdef SPAWN_FAULT_INJECTION
+inline constexpr bool kEnabled = true;
+Result<void> at(std::string_view point);
+#else
+inline constexpr bool kEnabled = false;
+inline Result<void> at(std::string_view) { return {}; }
+#endif
+
+}  // namespace spawn::fault
