@@ -7,19 +7,11 @@
 #include <vector>
 
 #include "config/options.hpp"
+#include "nul_split.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<std::string> args = {"spawn"};
-    std::string cur;
-    for (size_t i = 0; i < size && args.size() < 64; ++i) {
-        if (data[i] == 0) {
-            args.push_back(cur);
-            cur.clear();
-        } else {
-            cur.push_back(static_cast<char>(data[i]));
-        }
-    }
-    if (!cur.empty()) args.push_back(cur);
+    for (auto& a : nul_split(data, size, 63)) args.push_back(std::move(a));
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

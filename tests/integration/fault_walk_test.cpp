@@ -29,18 +29,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    size_t at = 0;
-    while (at < text.size()) {
-        size_t nl = text.find('\n', at);
-        if (nl == std::string::npos) nl = text.size();
-        out.push_back(text.substr(at, nl - at));
-        at = nl + 1;
-    }
-    return out;
-}
-
 // Files below dir (recursively), but not the caches every start may fill.
 void files_below(const fs::path& dir, std::vector<std::string>& out) {
     std::error_code ec;

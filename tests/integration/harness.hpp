@@ -115,6 +115,8 @@ std::vector<std::string> host_mount_points();
 // Mount points at or below prefix.
 std::vector<std::string> mounts_under(const std::filesystem::path& prefix);
 
+// The lines of text, without their newlines (a last line without one counts).
+std::vector<std::string> lines_of(const std::string& text);
 // Reads a whole file ("" if missing).
 std::string read_file(const std::filesystem::path& p);
 

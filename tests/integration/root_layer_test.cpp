@@ -30,20 +30,11 @@ std::string listing(const fs::path& dir) {
     return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
 }
 
-std::vector<std::string> lines_of(const std::string& s);
-
 // The lines of one listing that the other lacks (empty when equal).
 std::vector<std::string> changed(const std::string& before, const std::string& after) {
     auto a = lines_of(before), b = lines_of(after);
     std::vector<std::string> out;
     std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-    return out;
-}
-
-std::vector<std::string> lines_of(const std::string& s) {
-    std::vector<std::string> out;
-    std::istringstream in(s);
-    for (std::string l; std::getline(in, l);) out.push_back(l);
     return out;
 }
 

@@ -51,18 +51,6 @@ fs::path beside(const TempTree& t, const char* ext = ".nspawn") {
     return t.path().parent_path() / (tree_name(t) + ext);
 }
 
-// The lines of out, without the trailing newline.
-std::vector<std::string> lines(const std::string& out) {
-    std::vector<std::string> v;
-    size_t b = 0;
-    while (b < out.size()) {
-        auto e = out.find('\n', b);
-        if (e == std::string::npos) e = out.size();
-        v.push_back(out.substr(b, e - b));
-        b = e + 1;
-    }
-    return v;
-}
 
 size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -91,7 +79,7 @@ TEST(Settings, TrustedPlacesApplyEverySection) {
         SettingsFileAt f(where, every_section(data));
         auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", kProbe}));
         ASSERT_EQ(r.status, 0) << where << ": " << r.err;
-        EXPECT_EQ(lines(r.out), (std::vector<std::string>{"env=yes", "host=fromfile", "bind=marked", "links=lo"}))
+        EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"env=yes", "host=fromfile", "bind=marked", "links=lo"}))
             << where;
         EXPECT_EQ(r.err, "") << where;
     }
@@ -104,7 +92,7 @@ TEST(Settings, FileBesideTheTreeIsUntrustedUnlessSaidSo) {
     // Default: the harmless keys apply; the bind and the network are ignored with a warning each.
     auto r = run(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", kProbe}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto out = lines(r.out);
+    auto out = lines_of(r.out);
     ASSERT_EQ(out.size(), 4u) << r.out;
     EXPECT_EQ(out[0], "env=yes");
     EXPECT_EQ(out[1], "host=fromfile");
@@ -117,7 +105,7 @@ TEST(Settings, FileBesideTheTreeIsUntrustedUnlessSaidSo) {
     // --settings=trusted: all of it.
     auto tr = run(spawn_cmd({"--settings=trusted", "-D", t.str(), "/bin/sh", "-c", kProbe}));
     ASSERT_EQ(tr.status, 0) << tr.err;
-    EXPECT_EQ(lines(tr.out), (std::vector<std::string>{"env=yes", "host=fromfile", "bind=marked", "links=lo"}));
+    EXPECT_EQ(lines_of(tr.out), (std::vector<std::string>{"env=yes", "host=fromfile", "bind=marked", "links=lo"}));
     EXPECT_EQ(tr.err, "");
 }
 
@@ -159,7 +147,7 @@ TEST(Settings, EachModeDecidesWhoWins) {
     // yes (the default): the command line's hostname and command win; the rest is the file's.
     auto yes = go({"--settings=yes", "/bin/sh", "-c", kProbe});
     ASSERT_EQ(yes.status, 0) << yes.err;
-    EXPECT_EQ(lines(yes.out), (std::vector<std::string>{"env=yes", "host=cmdline", "bind=marked", "links=lo"}));
+    EXPECT_EQ(lines_of(yes.out), (std::vector<std::string>{"env=yes", "host=cmdline", "bind=marked", "links=lo"}));
     // override: the file's hostname, and its Parameters= replace the command.
     auto over = go({"--settings=override", "/bin/sh", "-c", kProbe});
     ASSERT_EQ(over.status, 0) << over.err;
@@ -167,7 +155,7 @@ TEST(Settings, EachModeDecidesWhoWins) {
     // no: the file is not read at all.
     auto no = go({"--settings=no", "/bin/sh", "-c", kProbe});
     ASSERT_EQ(no.status, 0) << no.err;
-    auto out = lines(no.out);
+    auto out = lines_of(no.out);
     ASSERT_EQ(out.size(), 4u);
     EXPECT_EQ(out[0], "env=");
     EXPECT_EQ(out[1], "host=cmdline");
@@ -226,7 +214,7 @@ TEST(Settings, UntrustedFileTryingEachPrivilegedKeyGetsNone) {
                             "grep ^CapBnd /proc/self/status; ulimit -n; cat /proc/self/oom_score_adj;"
                             " cat /proc/self/uid_map; echo mnt=$(ls /mnt 2>/dev/null); echo links=$(ls /sys/class/net | tr '\\n' ' ')"}));
     ASSERT_EQ(r.status, 0) << r.err;
-    auto out = lines(r.out);
+    auto out = lines_of(r.out);
     ASSERT_EQ(out.size(), 6u) << r.out;
     unsigned long long capbnd = std::stoull(out[0].substr(out[0].find('\t') + 1), nullptr, 16);
     EXPECT_EQ(capbnd & (1ull << 16), 0u) << "CAP_SYS_MODULE kept: " << out[0];
@@ -326,7 +314,7 @@ TEST(Settings, TheUnitsCommandLineLetsTheFileWin) {
                                 "[Network]\nVirtualEthernet=no\n");
     auto r = run(args);
     EXPECT_EQ(r.status, 0) << r.err;
-    auto out = lines(r.out);
+    auto out = lines_of(r.out);
     ASSERT_FALSE(out.empty()) << r.err;
     EXPECT_EQ(out[0], "ran");
     // VirtualEthernet=no replaced the unit's --network-veth: no host0.
