@@ -80,6 +80,16 @@ void BusFixture::ensure_machined() {
     ASSERT_TRUE(machined_on_bus()) << "systemd-machined (pid " << pid << ") did not take org.freedesktop.machine1";
 }
 
+bool BusFixture::restart_machined() {
+    if (machined_pid_ <= 0) return false;
+    ::kill(machined_pid_, SIGTERM);
+    waitpid(machined_pid_, nullptr, 0);
+    machined_pid_ = -1;
+    eventually([] { return !machined_on_bus(); }, std::chrono::seconds(10));
+    ensure_machined();
+    return machined_on_bus();
+}
+
 void BusFixture::TearDown() {
     // What the FakeLeaders and tests left that is not in use any more.
     for (const auto& h : host_leader_hierarchies()) ::rmdir((h + "/machine.slice").c_str());

@@ -27,6 +27,9 @@ public:
     // leaves: machined keeps them on a host without systemd, across restarts).
     static void clear_stale_machines();
     static bool machined_on_bus();
+    // Stops the machined this fixture started and starts a new one (false,
+    // and nothing done, when machined was not ours to restart).
+    static bool restart_machined();
 
 private:
     static pid_t dbus_pid_;

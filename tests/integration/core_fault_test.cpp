@@ -318,3 +318,25 @@ TEST(CoreFault, AStopBeforePid1CatchesTheKillSignalIsNotLost) {
     ASSERT_TRUE(eventually([&] { return fs::exists(flag); }, std::chrono::seconds(10)));
     EXPECT_EQ(bg.wait(std::chrono::seconds(10)), 7) << bg.err();
 }
+
+TEST(CoreFault, AForkBombStopsAtTheMachinesTasksLimitAndTheHostGoesOn) {
+    if (!fs::exists("/sys/fs/cgroup/pids/cgroup.procs") && !fs::exists("/sys/fs/cgroup/unified/cgroup.procs") &&
+        !fs::exists("/sys/fs/cgroup/cgroup.procs"))
+        GTEST_SKIP() << "no pids controller on this host";
+    TempTree t("busybox");
+    // A subshell forks until the kernel refuses (the shell gives up there);
+    // PID 1 counts the processes with the shell's own glob (no fork left for
+    // ls), then ends (PID 1's exit ends them all).
+    auto r = run(spawn_cmd({"-D", t.str(), "--property=TasksMax=20", "/bin/sh", "-c",
+                            "(i=0; while [ $i -lt 60 ]; do sleep 60 & i=$((i+1)); done) 2>/dev/null; "
+                            "set -- /proc/[0-9]*; echo $#"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    ASSERT_FALSE(r.out.empty()) << r.err;
+    const int tasks = std::stoi(r.out);
+    EXPECT_LE(tasks, 20) << "the limit did not hold";
+    EXPECT_GE(tasks, 15) << "the loop never reached the limit";
+    // The host goes on: it forks, and a new machine starts.
+    EXPECT_EQ(sh("true").status, 0);
+    auto again = run(spawn_cmd({"-D", t.str(), "echo", "again"}));
+    EXPECT_EQ(again.out, "again\n") << again.err;
+}

@@ -215,3 +215,24 @@ TEST(ImageVerbs, CleanRemovesLeftoversAndWithAllImagesNotInUse) {
               "Removed image 'keep'.\n"
               ".#held \n");
 }
+
+// A pool with no room (issue 15, disk full): the clone fails in one line naming the image, and no
+// partial image is left, hidden or not; the source is untouched. In a private
+// mount namespace with a tiny tmpfs as the pool.
+TEST(ImageVerbs, AFullPoolFailsACloneInOneLineAndLeavesNoPartialImage) {
+    const std::string m = mctl_bin();
+    auto r = sh("unshare -m sh -ec 'mount --make-rprivate /; mount -t tmpfs -o size=2m none /var/lib/machines;"
+                " cd /var/lib/machines; mkdir -p src/usr; head -c 1500000 /dev/urandom > src/usr/blob;"
+                " sum=$(md5sum src/usr/blob);"
+                " " + m + " clone src dst 2>&1 && echo cloned; echo status=$?; ls -A | tr \"\\n\" \" \"; echo;"
+                " echo \"$sum\" | md5sum -c --quiet && echo intact'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto out = lines_of(r.out);
+    ASSERT_EQ(out.size(), 4u) << r.out;
+    EXPECT_EQ(out[0].rfind("mctl: ", 0), 0u) << out[0];
+    EXPECT_NE(out[0].find("No space left on device"), std::string::npos) << out[0];
+    EXPECT_NE(out[0].find("Could not clone image 'src'"), std::string::npos) << "names the image: " << out[0];
+    EXPECT_EQ(out[1], "status=1");
+    EXPECT_EQ(out[2], "src ") << "a partial image was left";
+    EXPECT_EQ(out[3], "intact");
+}

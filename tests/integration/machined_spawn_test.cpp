@@ -119,6 +119,25 @@ TEST_F(SpawnRegistration, AMachineWhoseSpawnWasKilledIsClearedByTheNextMctlVerb)
     EXPECT_EQ(again.out, "again\n") << again.err;
 }
 
+TEST_F(SpawnRegistration, AMachineOutlivesARestartOfMachinedAndIsStillManaged) {
+    TempTree tree("busybox");
+    const std::string n = "spawn-s-mrestart";
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", n, "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered(n)) << s.output();
+    if (!BusFixture::restart_machined()) GTEST_SKIP() << "machined was not started by the test fixture: not ours to restart";
+    // machined reads its machines back from /run/systemd/machines.
+    EXPECT_TRUE(eventually([&] { return machine_listed(n); }, std::chrono::seconds(10)));
+    auto list = run({mctl_bin(), "list", "--no-legend"});
+    EXPECT_NE(machine_row(list.out, n).find(n + " container spawn"), std::string::npos) << list.out << list.err;
+    auto status = run({mctl_bin(), "status", n});
+    EXPECT_EQ(status.status, 0) << status.err;
+    EXPECT_EQ(::kill(s.pid(), 0), 0) << "spawn stopped with machined";
+    // Stopped, it unregisters from the new machined.
+    const int ws = s.stop(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(ws)) << ws;
+    EXPECT_FALSE(machine_listed(n));
+}
+
 TEST_F(SpawnRegistration, TwoLiveMachinesWithOneNameAreRefused) {
     TempTree a("busybox"), b("busybox");
     BackgroundSpawn s({"-q", "-D", a.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/sleep", "600"});
