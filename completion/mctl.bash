@@ -16,8 +16,9 @@ _mctl() {
     case $prev in
         -s|--signal) COMPREPLY=($(compgen -W "$(kill -l 2>/dev/null | tr -s '[:space:]' '\n' | grep -E '^SIG')" -- "$cur")); return ;;
         --kill-whom) COMPREPLY=($(compgen -W "leader all" -- "$cur")); return ;;
+        --order) COMPREPLY=($(compgen -W "cpu memory tasks io net name" -- "$cur")); return ;;
         -o|--output) COMPREPLY=($(compgen -W "short short-iso short-iso-precise short-precise short-monotonic short-unix short-full short-delta verbose export json json-pretty json-sse json-seq cat with-unit" -- "$cur")); return ;;
-        -p|--property|-n|--lines|-u|--unit|-E|--setenv|--uid|-H|--host|-M|--machine|--max-addresses) return ;;
+        -p|--property|-n|--lines|-u|--unit|-E|--setenv|--uid|-H|--host|-M|--machine|--max-addresses|--delay|--iterations) return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(printf '%s\n' "$help" | grep -oE -- '(^| )-(-[a-z][a-z0-9-]*|[a-zA-Z])' | tr -d ' ' | sort -u)" -- "$cur"))
@@ -36,7 +37,7 @@ _mctl() {
     fi
     local names=""
     case $verb in
-        status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats|copy-to|copy-from)
+        status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats|top|copy-to|copy-from)
             names=$("$prog" list --no-legend 2>/dev/null | awk '{print $1}') ;;
         start|enable|disable|image-status|show-image|clone|rename|remove|read-only|set-limit)
             names=$("$prog" list-images --no-legend 2>/dev/null | awk '{print $1}') ;;

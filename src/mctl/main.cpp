@@ -39,7 +39,9 @@ void help() {
         "  terminate NAME...           Terminate one or more machines\n"
         "  kill NAME...                Send a signal to processes of a machine\n"
         "  journal NAME                Show the guest's journal (as journalctl -M NAME)\n"
-        "  stats [NAME...]             Tasks, CPU time and memory of machines, from their cgroups\n"
+        "  stats [NAME...]             Tasks, CPU time, memory, block IO and network bytes of\n"
+        "                              machines, from their cgroups and host-side links\n"
+        "  top [NAME...]               The same, refreshing, with CPU %, busiest first\n"
         "  start NAME...               Start a container from an image as a system service\n"
         "  copy-to NAME PATH [PATH]    Copy files from the host to a container\n"
         "  copy-from NAME PATH [PATH]  Copy files from a container to the host\n"
@@ -82,13 +84,17 @@ void help() {
         "  -o --output=MODE            journal, status: journalctl's modes (short, short-precise,\n"
         "                              short-iso, short-iso-precise, short-full, short-monotonic,\n"
         "                              short-unix, short-delta, verbose, export, json, json-pretty,\n"
-        "                              json-sse, json-seq, cat, with-unit); list, list-images, stats:\n"
-        "                              json, json-pretty\n"
+        "                              json-sse, json-seq, cat, with-unit); list, list-images, stats,\n"
+        "                              top: json, json-pretty\n"
         "  -n --lines=N                Number of journal entries to show\n"
         "  -f --follow                 journal: follow new entries\n"
         "  -u --unit=UNIT              journal: only entries of this unit\n"
         "  -b --boot                   journal: only entries of the current boot\n"
         "  -E --setenv=VAR[=VALUE]     Add an environment variable for shell/exec\n"
+        "     --order=KEY              top: sort by cpu (default), memory, tasks, io, net or name\n"
+        "     --delay=SECONDS          top: refresh interval (default 1)\n"
+        "     --iterations=N           top: stop after N refreshes\n"
+        "     --no-stream              stats: print once (what stats does; top refreshes)\n"
         "     --uid=USER               Specify user ID to invoke shell as\n"
         "\n"
         "See the mctl(1) man page for details.\n",
@@ -115,7 +121,7 @@ int main(int argc, char** argv) {
     log::set_quiet(o.quiet);
     if (const char* s = getenv("SPAWN_BIN"); s && *s) o.spawn_bin = s;
     set_target(o);
-    static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "start", "enable",
+    static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "top", "start", "enable",
                                                   "disable", "list-images", "image-status", "show-image",
                                                   "clone", "rename", "remove", "read-only", "set-limit",
                                                   "clean", "copy-to", "copy-from"};

@@ -36,6 +36,9 @@ struct Options {
     std::string spawn_bin;               // path of spawn for `start` ($SPAWN_BIN or next to mctl)
     std::string host;                    // -H/--host=[USER@]HOST[:PORT]
     std::string machine;                 // -M/--machine=CONTAINER
+    uint64_t iterations = 0;             // top --iterations=N (0: until stopped)
+    int delay_ms = 1000;                 // top --delay=SECONDS
+    std::string order = "cpu";           // top --order=
     size_t max_addresses = 1;            // --max-addresses=N|all: addresses `list` shows (SIZE_MAX: all)
 };
 
@@ -101,6 +104,7 @@ int verb_start(const Options&, const std::vector<std::string>&);
 int verb_enable(const Options&, const std::vector<std::string>&);
 int verb_disable(const Options&, const std::vector<std::string>&);
 int verb_stats(const Options&, const std::vector<std::string>&);
+int verb_top(const Options&, const std::vector<std::string>&);
 
 // Column table as machinectl prints it: columns padded to their widest
 // cell, one space apart, "-" for empty cells, legend optional.

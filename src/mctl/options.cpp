@@ -12,7 +12,7 @@ namespace spawn::mctl {
 namespace {
 
 enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID, ARG_NO_ASK_PASSWORD,
-       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE };
+       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM };
 constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
@@ -40,6 +40,10 @@ const struct option kLongOptions[] = {
     {"read-only", no_argument, nullptr, ARG_READ_ONLY},
     {"force", no_argument, nullptr, ARG_FORCE},
     {"machine", required_argument, nullptr, ARG_MACHINE},
+    {"iterations", required_argument, nullptr, ARG_ITERATIONS},
+    {"delay", required_argument, nullptr, ARG_DELAY},
+    {"order", required_argument, nullptr, ARG_ORDER},
+    {"no-stream", no_argument, nullptr, ARG_NO_STREAM},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -72,6 +76,25 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
     case ARG_VALUE: o.value = true; break;
     case ARG_READ_ONLY: o.read_only = true; break;
     case ARG_FORCE: o.force = true; break;
+    case ARG_NO_STREAM: break;  // stats prints once anyway (top is the live view)
+    case ARG_ITERATIONS: {
+        auto n = str::parse_uint(v);
+        if (!n || *n == 0 || *n > 1000000000) return Error::msg("--iterations={}: expected a positive number", v);
+        o.iterations = *n;
+        break;
+    }
+    case ARG_DELAY: {
+        char* end = nullptr;
+        const double s = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end || !(s >= 0.05 && s <= 3600)) return Error::msg("--delay={}: expected seconds between 0.05 and 3600", v);
+        o.delay_ms = static_cast<int>(s * 1000);
+        break;
+    }
+    case ARG_ORDER:
+        if (v != "cpu" && v != "memory" && v != "tasks" && v != "io" && v != "net" && v != "name")
+            return Error::msg("--order={}: expected cpu, memory, tasks, io, net or name", v);
+        o.order = v;
+        break;
     case 'a': o.all = true; break;
     case 'q': o.quiet = true; break;
     case 'f': o.follow = true; break;

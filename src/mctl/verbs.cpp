@@ -16,6 +16,7 @@ const Verb kVerbs[] = {
     {"kill", 1, kMany, verb_kill, false, true},
     {"journal", 1, 1, verb_journal, false, true},
     {"stats", 0, kMany, verb_stats, false, false},
+    {"top", 0, kMany, verb_top, false, false},
     {"list-images", 0, 0, verb_list_images, false, false},
     {"image-status", 0, kMany, verb_image_status, false, false},
     {"show-image", 0, kMany, verb_show_image, false, false},

@@ -305,6 +305,81 @@ TEST_F(SpawnRegistration, StatsShowsTasksCpuAndMemoryFromTheCgroup) {
     EXPECT_EQ(none.err, "mctl: No machine 'spawn-s-none' known\n");
 }
 
+namespace {
+
+// The number KEY of machine NAME's object in mctl's JSON (null: nullopt).
+std::optional<double> json_number(const std::string& json, const std::string& name, const std::string& key) {
+    const auto obj = json.find("{\"machine\":\"" + name + "\"");
+    if (obj == std::string::npos) return std::nullopt;
+    const auto end = json.find('}', obj);
+    const auto at = json.find("\"" + key + "\":", obj);
+    if (at == std::string::npos || at > end) return std::nullopt;
+    const std::string v = json.substr(at + key.size() + 3, end - at - key.size() - 3);
+    if (v.rfind("null", 0) == 0) return std::nullopt;
+    return std::stod(v);
+}
+
+// A counter file of the machine's cgroup in the first hierarchy that has it
+// ("HIERARCHY|FILE"; CPU time in usec).
+std::optional<double> cgroup_counter(const std::string& name, const std::vector<std::string>& files) {
+    const std::string dir = "/machine.slice/" + machined::scope_unit_name(name) + "/";
+    for (const auto& f : files) {
+        std::string text = read_file("/sys/fs/cgroup" + f.substr(0, f.find('|')) + dir + f.substr(f.find('|') + 1));
+        if (text.empty()) continue;
+        if (f.ends_with("cpu.stat")) text = text.substr(text.find("usage_usec ") + 11);
+        return f.ends_with("cpuacct.usage") ? std::stod(text) / 1000 : std::stod(text);  // (ns: as usec)
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+// mctl stats and top against the kernel's own counters of a machine that
+// burns a CPU and holds 40 MB, and one that sleeps.
+TEST_F(SpawnRegistration, StatsAndTopShowWhatTheCgroupsCount) {
+    TempTree tree("busybox");
+    BackgroundSpawn busy({"-q", "-D", tree.str(), "--read-only", "-M", "spawn-s-busy", "--register=yes", "--network-veth",
+                          "/bin/sh", "-c", "x=$(head -c 40000000 /dev/zero | tr '\\0' a); echo held; while :; do :; done"});
+    BackgroundSpawn idle({"-q", "-D", tree.str(), "--read-only", "-M", "spawn-s-idle", "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(busy.wait_registered("spawn-s-busy")) << busy.output();
+    ASSERT_TRUE(idle.wait_registered("spawn-s-idle")) << idle.output();
+    ASSERT_TRUE(eventually([&] { return busy.output().find("held\n") != std::string::npos; }, std::chrono::seconds(60)))
+        << busy.output();
+
+    auto j = run_mctl({"stats", "spawn-s-busy", "spawn-s-idle", "-o", "json"});
+    ASSERT_EQ(j.status, 0) << j.err;
+    const auto cpu = cgroup_counter("spawn-s-busy", {"/cpu,cpuacct|cpuacct.usage", "/cpuacct|cpuacct.usage", "/unified|cpu.stat", "|cpu.stat"});
+    const auto mem = cgroup_counter("spawn-s-busy", {"/memory|memory.usage_in_bytes", "/unified|memory.current", "|memory.current"});
+    ASSERT_TRUE(cpu && mem) << "no cpu or memory counters for the machine's cgroup";
+    const double cpu_usec = *cpu;
+    const auto m_cpu = json_number(j.out, "spawn-s-busy", "cpu_usec");
+    const auto m_mem = json_number(j.out, "spawn-s-busy", "memory_bytes");
+    ASSERT_TRUE(m_cpu && m_mem) << j.out;
+    // mctl read first: its figures are a little below the later reading.
+    EXPECT_LE(*m_cpu, cpu_usec * 1.0 + 1) << j.out;
+    EXPECT_GE(*m_cpu, cpu_usec * 0.5) << j.out;
+    EXPECT_GE(*m_mem, 40e6) << j.out;
+    EXPECT_NEAR(*m_mem, *mem, *mem * 0.2) << j.out;
+    EXPECT_TRUE(json_number(j.out, "spawn-s-busy", "net_rx_bytes")) << "a veth: its host side is counted\n" << j.out;
+    EXPECT_TRUE(json_number(j.out, "spawn-s-busy", "io_read_bytes")) << j.out;
+
+    // top: CPU % over the interval, the busiest first.
+    auto t = run_mctl({"top", "spawn-s-idle", "spawn-s-busy", "--iterations=1", "--delay=0.5", "-o", "json"});
+    ASSERT_EQ(t.status, 0) << t.err;
+    EXPECT_EQ(t.out.rfind("[{\"machine\":\"spawn-s-busy\"", 0), 0u) << t.out;
+    const auto busy_pct = json_number(t.out, "spawn-s-busy", "cpu_percent");
+    const auto idle_pct = json_number(t.out, "spawn-s-idle", "cpu_percent");
+    ASSERT_TRUE(busy_pct && idle_pct) << t.out;
+    EXPECT_GT(*busy_pct, 20) << t.out;  // one CPU spinning (shared with the suite's load)
+    EXPECT_LT(*idle_pct, 5) << t.out;
+    auto by_name = run_mctl({"top", "spawn-s-idle", "spawn-s-busy", "--iterations=2", "--delay=0.2", "--order=name", "--no-legend"});
+    ASSERT_EQ(by_name.status, 0) << by_name.err;
+    const auto lines = lines_of(by_name.out);
+    ASSERT_EQ(lines.size(), 4u) << by_name.out;  // two frames of two rows
+    EXPECT_EQ(lines[0].rfind("spawn-s-busy ", 0), 0u) << by_name.out;
+    EXPECT_EQ(lines[3].rfind("spawn-s-idle ", 0), 0u) << by_name.out;
+}
+
 TEST_F(SpawnRegistration, TerminateStopsASpawnContainer) {
     TempTree tree("busybox");
     BackgroundSpawn s({"-q", "-D", tree.str(), "-M", "spawn-s-term", "--register=yes", "/bin/sleep", "600"});

@@ -10,6 +10,7 @@
 #include "mctl.hpp"
 #include "options.hpp"
 #include "pty_forward.hpp"
+#include "usage.hpp"
 
 using namespace spawn;
 using namespace spawn::mctl;
@@ -139,4 +140,22 @@ TEST(Addresses, ListShowsAtMostMaxThenAnEllipsis) {
     EXPECT_EQ(shown_addresses(a, SIZE_MAX), "10.0.0.2 fd00::2 192.168.1.5");
     EXPECT_EQ(shown_addresses({}, 1), "");
     EXPECT_EQ(shown_addresses(a, 0), "…");
+}
+
+TEST(MctlUsage, BlockIoAndCpuPercent) {
+    using spawn::mctl::cpu_percent;
+    using spawn::mctl::parse_blkio_bytes;
+    using spawn::mctl::parse_io_stat;
+    EXPECT_EQ(parse_io_stat("8:0 rbytes=4096 wbytes=512 rios=1 wios=1 dbytes=0 dios=0\n"
+                            "253:1 rbytes=100 wbytes=28 rios=1 wios=1\n"),
+              std::make_pair(uint64_t{4196}, uint64_t{540}));
+    EXPECT_EQ(parse_io_stat(""), std::make_pair(uint64_t{0}, uint64_t{0}));
+    EXPECT_EQ(parse_blkio_bytes("8:0 Read 4096\n8:0 Write 512\n8:0 Sync 10\n8:0 Async 0\n8:0 Total 4608\n"
+                                "253:1 Read 4\n253:1 Write 8\nTotal 4620\n"),
+              std::make_pair(uint64_t{4100}, uint64_t{520}));
+    EXPECT_EQ(parse_blkio_bytes("Total 0\n"), std::make_pair(uint64_t{0}, uint64_t{0}));
+    EXPECT_DOUBLE_EQ(cpu_percent(1000, 501000, 1000000), 50.0);
+    EXPECT_DOUBLE_EQ(cpu_percent(0, 2000000, 1000000), 200.0);  // two CPUs busy
+    EXPECT_DOUBLE_EQ(cpu_percent(5, 4, 1000), 0.0);               // a counter reset
+    EXPECT_DOUBLE_EQ(cpu_percent(0, 10, 0), 0.0);
 }
