@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -433,4 +434,45 @@ TEST_F(NetSpawn, DebianGuestGetsAddressFromNetworkd) {
     EXPECT_TRUE(ended);
     EXPECT_FALSE(host_has_link("ve-nsdeb"));
     std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// Whether the spawn running machine MACHINE has libnftables mapped.
+std::optional<bool> spawn_maps_nftables(const std::string& machine) {
+    const std::string pid = sh("pgrep -o -f -- '-M " + machine + " '").out;
+    if (pid.empty()) return std::nullopt;
+    return read_file("/proc/" + pid.substr(0, pid.size() - 1) + "/maps").find("libnftables") != std::string::npos;
+}
+
+}  // namespace
+
+// libnftables (and the five libraries it pulls in) is loaded by the starts
+// that forward ports, not by every start; without it, -p is one line.
+TEST_F(NetSpawn, OnlyAStartWithPortsLoadsNftables) {
+    TempTree t("busybox");
+    {
+        Background bg(spawn_argv(t, "nsnolib", {"--network-veth"}, "touch /up; " + kUntilReleased));
+        Release release{t};
+        ASSERT_TRUE(eventually([&] { return std::filesystem::exists(t.path() / "up"); })) << failed(bg.wait());
+        EXPECT_EQ(spawn_maps_nftables("nsnolib"), std::optional<bool>(false));
+    }
+    std::filesystem::remove(t.path() / "up");
+    std::filesystem::remove(t.path() / "release");
+    {
+        Background bg(spawn_argv(t, "nslib", {"--network-veth", "--network-address=10.8.9.2/24", "-p", "8089:80"},
+                                 "touch /up; " + kUntilReleased));
+        Release release{t};
+        ASSERT_TRUE(eventually([&] { return std::filesystem::exists(t.path() / "up"); })) << failed(bg.wait());
+        EXPECT_EQ(spawn_maps_nftables("nslib"), std::optional<bool>(true));
+    }
+    // Without the library (hidden in a mount namespace of the test's).
+    auto r = sh("unshare -m sh -c 'mount --bind /dev/null \"$(readlink -f /usr/lib/x86_64-linux-gnu/libnftables.so.1)\" && " +
+                spawn_bin() + " -q --register=no -D " + t.str() +
+                " -M nsnolib2 --network-veth --network-address=10.8.9.2/24 -p 8089:80 /bin/true'");
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("cannot load libnftables.so.1"), std::string::npos) << r.err;
+    EXPECT_EQ(nft_tables(), "");
+    EXPECT_EQ(sh("ip -o link show | grep -c 've-nsnolib' || true").out, "0\n");
 }

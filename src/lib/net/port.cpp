@@ -1,11 +1,14 @@
 #include "net/port.hpp"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
+
+#include <memory>
+#include <type_traits>
 
 #include <nftables/libnftables.h>
 
 #include "net/plan.hpp"
-#include "util/cptr.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::net {
@@ -68,23 +71,63 @@ std::string port_ruleset(const std::string& machine, const std::vector<PortForwa
     return s;
 }
 
-using NftCtx = CPtr<nft_ctx, nft_ctx_free>;
-
 namespace {
 
+// libnftables, loaded when a start first needs nftables (-p, or the rules of
+// a dead machine to clear): it and the five libraries it pulls in (libmnl,
+// libnftnl, libxtables, libjansson, libgmp) are not loaded by every start.
+struct NftLib {
+    decltype(&nft_ctx_new) ctx_new = nullptr;
+    decltype(&nft_ctx_free) ctx_free = nullptr;
+    decltype(&nft_ctx_buffer_error) buffer_error = nullptr;
+    decltype(&nft_ctx_buffer_output) buffer_output = nullptr;
+    decltype(&nft_run_cmd_from_buffer) run_cmd = nullptr;
+    decltype(&nft_ctx_get_error_buffer) error_buffer = nullptr;
+    decltype(&nft_ctx_get_output_buffer) output_buffer = nullptr;
+};
+
+constexpr const char* kNftSoname = "libnftables.so.1";
+
+Result<const NftLib*> nft_lib() {
+    static NftLib lib;
+    static std::string failed;
+    static bool loaded = false;
+    if (loaded) return failed.empty() ? Result<const NftLib*>(&lib) : Error(ENOENT, failed);
+    loaded = true;
+    void* h = dlopen(kNftSoname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    auto sym = [&](auto& fn, const char* name) {
+        if (h && !(fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name)))) failed = name;
+    };
+    sym(lib.ctx_new, "nft_ctx_new");
+    sym(lib.ctx_free, "nft_ctx_free");
+    sym(lib.buffer_error, "nft_ctx_buffer_error");
+    sym(lib.buffer_output, "nft_ctx_buffer_output");
+    sym(lib.run_cmd, "nft_run_cmd_from_buffer");
+    sym(lib.error_buffer, "nft_ctx_get_error_buffer");
+    sym(lib.output_buffer, "nft_ctx_get_output_buffer");
+    if (!h) failed = fmt::format("nftables: cannot load {} ({}): port forwarding needs it", kNftSoname, dlerror());
+    else if (!failed.empty()) failed = fmt::format("nftables: {} has no {}", kNftSoname, failed);
+    return failed.empty() ? Result<const NftLib*>(&lib) : Error(ENOENT, failed);
+}
+
 Result<std::string> nft_exec(const std::string& script, bool want_output) {
-    NftCtx ctx(nft_ctx_new(NFT_CTX_DEFAULT));
+    const NftLib& nft = *TRY(nft_lib());
+    struct Free {
+        const NftLib* lib;
+        void operator()(nft_ctx* c) const { lib->ctx_free(c); }
+    };
+    std::unique_ptr<nft_ctx, Free> ctx(nft.ctx_new(NFT_CTX_DEFAULT), Free{&nft});
     if (!ctx) return Error(ENOMEM, "creating an nftables context: out of memory");
-    nft_ctx_buffer_error(ctx.get());
-    if (want_output) nft_ctx_buffer_output(ctx.get());
-    int r = nft_run_cmd_from_buffer(ctx.get(), script.c_str());
+    nft.buffer_error(ctx.get());
+    if (want_output) nft.buffer_output(ctx.get());
+    int r = nft.run_cmd(ctx.get(), script.c_str());
     if (r != 0) {
-        std::string err = nft_ctx_get_error_buffer(ctx.get());
+        std::string err = nft.error_buffer(ctx.get());
         auto lines = str::split(err, '\n');
         std::string first = lines.empty() ? "failed" : lines[0];
         return Error(EINVAL, "nftables: " + first);
     }
-    return want_output ? std::string(nft_ctx_get_output_buffer(ctx.get())) : std::string();
+    return want_output ? std::string(nft.output_buffer(ctx.get())) : std::string();
 }
 
 }  // namespace
