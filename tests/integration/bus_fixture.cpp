@@ -38,7 +38,7 @@ bool BusFixture::machined_on_bus() {
     return has && *has;
 }
 
-void BusFixture::SetUp() {
+void BusFixture::start_bus() {
     if (!bus_answers()) {
         fs::create_directories("/run/dbus");
         // A pid file left by a dead daemon makes dbus-daemon refuse to start.
@@ -50,8 +50,22 @@ void BusFixture::SetUp() {
         eventually(bus_answers, std::chrono::seconds(30));
         ASSERT_TRUE(bus_answers()) << "dbus-daemon started (pid " << dbus_pid_ << ") but the system bus does not answer";
     }
+}
+
+void BusFixture::SetUp() {
+    start_bus();
     ensure_machined();
     clear_stale_machines();
+}
+
+bool BusFixture::restart_bus() {
+    if (dbus_pid_ <= 0 || machined_pid_ <= 0) return false;
+    // machined stays up without a bus: stop it as the bus's unit would.
+    stop_machined();
+    stop_bus();
+    start_bus();
+    ensure_machined();
+    return bus_answers() && machined_on_bus();
 }
 
 void BusFixture::clear_stale_machines() {
@@ -82,9 +96,7 @@ void BusFixture::ensure_machined() {
 
 bool BusFixture::restart_machined() {
     if (machined_pid_ <= 0) return false;
-    ::kill(machined_pid_, SIGTERM);
-    waitpid(machined_pid_, nullptr, 0);
-    machined_pid_ = -1;
+    stop_machined();
     eventually([] { return !machined_on_bus(); }, std::chrono::seconds(10));
     ensure_machined();
     return machined_on_bus();
@@ -96,19 +108,25 @@ void BusFixture::TearDown() {
     for (const char* d : {"/run/spawn/machines", "/run/spawn"}) ::rmdir(d);
     std::error_code ec;
     fs::remove_all("/run/spawn-test-fake-systemd", ec);
-    if (machined_pid_ > 0) {
-        ::kill(machined_pid_, SIGTERM);
-        waitpid(machined_pid_, nullptr, 0);
-        machined_pid_ = -1;
-    }
-    if (dbus_pid_ > 0) {
-        ::kill(dbus_pid_, SIGTERM);
-        eventually([] { return ::kill(dbus_pid_, 0) != 0; }, std::chrono::seconds(10));
-        std::error_code ec;
-        fs::remove("/run/dbus/pid", ec);
-        fs::remove("/run/dbus/system_bus_socket", ec);  // the daemon leaves it behind
-        dbus_pid_ = -1;
-    }
+    stop_machined();
+    stop_bus();
+}
+
+void BusFixture::stop_machined() {
+    if (machined_pid_ <= 0) return;
+    ::kill(machined_pid_, SIGTERM);
+    waitpid(machined_pid_, nullptr, 0);
+    machined_pid_ = -1;
+}
+
+void BusFixture::stop_bus() {
+    if (dbus_pid_ <= 0) return;
+    ::kill(dbus_pid_, SIGTERM);
+    eventually([] { return ::kill(dbus_pid_, 0) != 0; }, std::chrono::seconds(10));
+    std::error_code ec;
+    fs::remove("/run/dbus/pid", ec);
+    fs::remove("/run/dbus/system_bus_socket", ec);  // the daemon leaves it behind
+    dbus_pid_ = -1;
 }
 
 FakeLeader::FakeLeader(const std::string& name, const std::string& tree) : name_(name) {

@@ -30,8 +30,13 @@ public:
     // Stops the machined this fixture started and starts a new one (false,
     // and nothing done, when machined was not ours to restart).
     static bool restart_machined();
+    // The same for the dbus-daemon and machined this fixture started.
+    static bool restart_bus();
 
 private:
+    static void start_bus();
+    static void stop_bus();
+    static void stop_machined();
     static pid_t dbus_pid_;
     static pid_t machined_pid_;
 };

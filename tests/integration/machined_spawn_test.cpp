@@ -138,6 +138,21 @@ TEST_F(SpawnRegistration, AMachineOutlivesARestartOfMachinedAndIsStillManaged) {
     EXPECT_FALSE(machine_listed(n));
 }
 
+TEST_F(SpawnRegistration, AMachineOutlivesARestartOfTheBusAndUnregistersAfter) {
+    TempTree tree("busybox");
+    const std::string n = "spawn-s-brestart";
+    BackgroundSpawn s({"-q", "-D", tree.str(), "-M", n, "--register=yes", "/bin/sleep", "600"});
+    ASSERT_TRUE(s.wait_registered(n)) << s.output();
+    if (!BusFixture::restart_bus()) GTEST_SKIP() << "the bus and machined were not started by the test fixture: not ours to restart";
+    EXPECT_TRUE(eventually([&] { return machine_listed(n); }, std::chrono::seconds(10)));
+    EXPECT_EQ(::kill(s.pid(), 0), 0) << "spawn stopped with the bus";
+    // Its connection died with the old bus: it connects again to unregister.
+    const int ws = s.stop(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(ws)) << ws << s.output();
+    EXPECT_FALSE(machine_listed(n)) << s.output();
+    EXPECT_EQ(s.output().find("warning"), std::string::npos) << s.output();
+}
+
 TEST_F(SpawnRegistration, TwoLiveMachinesWithOneNameAreRefused) {
     TempTree a("busybox"), b("busybox");
     BackgroundSpawn s({"-q", "-D", a.str(), "-M", "spawn-s-dup", "--register=yes", "/bin/sleep", "600"});

@@ -41,6 +41,18 @@ Result<Machined*> shared() {
     return &*cached;
 }
 
+// The shared connection dropped (the bus was restarted while the machine
+// ran): the next shared() connects again.
+void forget_connection() {
+    cached.reset();
+    cached_failure.reset();
+}
+
+bool connection_lost(const Error& e) {
+    const int c = e.code();
+    return c == kUnreachable || c == ECONNRESET || c == ENOTCONN || c == EPIPE || c == ESHUTDOWN;
+}
+
 void warn_once(const Error& e) {
     if (warned) return;
     warned = true;
@@ -71,6 +83,13 @@ Result<void> Registration::unregister() {
     if (std::exchange(wrote_state_, false)) ::unlink(machine_state_path(name).c_str());
     auto m = TRY(shared().context(fmt::format("unregistering machine '{}'", name)));
     auto r = m->unregister(name);
+    if (!r && connection_lost(r.error())) {
+        // A bus restarted since the registration: machined has the machine
+        // back from its state files; tell it on a new connection.
+        forget_connection();
+        m = TRY(shared().context(fmt::format("unregistering machine '{}'", name)));
+        r = m->unregister(name);
+    }
     if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
     return {};
 }
