@@ -30,7 +30,7 @@ inline constexpr size_t kMaxFrameMessage = 4000;
 inline size_t encode_frame(char* buf, FrameHeader h, std::string_view message) {
     h.len = static_cast<uint32_t>(std::min(message.size(), kMaxFrameMessage));
     std::memcpy(buf, &h, sizeof h);
-    std::memcpy(buf + sizeof h, message.data(), h.len);
+    if (h.len > 0) std::memcpy(buf + sizeof h, message.data(), h.len);  // data() may be null when empty
     return sizeof h + h.len;
 }
 
