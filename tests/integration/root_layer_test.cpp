@@ -119,6 +119,30 @@ TEST(RootLayers, EveryVolatileModeKeepsTheTreeAsItWas) {
     EXPECT_TRUE(mounts_under(t.path()).empty());
 }
 
+// A throwaway root's memory is capped as nspawn caps it (systemd's
+// TMPFS_LIMITS_ROOTFS: a quarter of RAM, 1M inodes): a guest writing to /
+// (or to /var under state) stops at ENOSPC, not at the host's memory.
+TEST(RootLayers, ThrowawayRootsAreCappedAtAQuarterOfMemoryAsNspawnCapsThem) {
+    TempTree t("busybox");
+    long long mem_kb = 0;
+    {
+        std::ifstream in("/proc/meminfo");
+        std::string key;
+        in >> key >> mem_kb;
+        ASSERT_EQ(key, "MemTotal:");
+    }
+    for (auto [option, path] : {std::pair{"-x", "/"}, {"--volatile=yes", "/"}, {"--volatile=overlay", "/"},
+                                {"--volatile=state", "/var"}}) {
+        SCOPED_TRACE(option);
+        auto r = run(spawn_cmd({option, "-D", t.str(), "/bin/stat", "-f", "-c", "%b %S %c", path}));
+        ASSERT_EQ(r.status, 0) << r.err;
+        long long blocks = 0, block_size = 0, inodes = 0;
+        std::istringstream(r.out) >> blocks >> block_size >> inodes;
+        EXPECT_EQ(blocks * block_size / 1024, mem_kb / 4 / 4 * 4) << r.out;  // whole pages of 25%
+        EXPECT_EQ(inodes, 1 << 20) << r.out;
+    }
+}
+
 TEST(RootLayers, OverlaysStackHostAndTreeDirectories) {
     TempTree t("busybox");
     ScratchDir d;
@@ -181,6 +205,28 @@ TEST(RootLayers, TemplateMakesTheTreeOnceAsAFaithfulCopy) {
                                 "cat /mark; test -e /etc/later || echo not-copied-again"}));
     EXPECT_EQ(again.out, "first\nnot-copied-again\n") << again.err;
     EXPECT_EQ(leaked_mounts(mounts, tree.string()), std::vector<std::string>{});
+}
+
+// Disk full: a template that does not fit the machines' file system (a
+// 512 KiB tmpfs) is one line, and the partial copy and the lock go.
+TEST(RootLayers, ATemplateThatDoesNotFitIsOneLineAndLeavesThePoolAsItWas) {
+    TempTree tpl("busybox");
+    ScratchDir d;
+    const fs::path pool = d.path() / "pool";
+    fs::create_directories(pool);
+    ASSERT_EQ(sh("mount -t tmpfs -o size=512k spawn-test-full " + pool.string()).status, 0);
+    struct Unmount {
+        std::string dir;
+        ~Unmount() { sh("umount " + dir); }
+    } unmount{pool.string()};
+    auto mounts = host_mount_points();
+    auto r = run(spawn_cmd({"--template=" + tpl.str(), "-D", (pool / "m").string(), "true"}));
+    EXPECT_NE(r.status, 0);
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find("--template=" + tpl.str()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+    EXPECT_EQ(sh("ls -A " + pool.string()).out, "") << "a partial copy or a lock is left";
+    EXPECT_EQ(leaked_mounts(mounts, pool.string()), std::vector<std::string>{});
 }
 
 TEST(RootLayers, BadInputIsOneLineAndLeavesNothing) {

@@ -24,4 +24,15 @@ Result<UniqueFd> new_mount(const char* fstype, const std::vector<std::pair<std::
     return mnt;
 }
 
+MountOptions machine_tmpfs_options(std::string_view mode) {
+    return {{"source", "tmpfs"}, {"mode", std::string(mode)}, {"size", "25%"}, {"nr_inodes", "1m"}};
+}
+
+MountOptions machine_tmpfs_options(std::string_view mode, uid_t uid, gid_t gid) {
+    MountOptions o = machine_tmpfs_options(mode);
+    o.push_back({"uid", std::to_string(uid)});
+    o.push_back({"gid", std::to_string(gid)});
+    return o;
+}
+
 }  // namespace spawn::container

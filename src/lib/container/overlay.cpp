@@ -13,7 +13,7 @@ Result<UniqueFd> make_overlay(const OverlayLayers& layers, unsigned attrs, std::
     std::string lower;
     for (auto it = layers.lowers.rbegin(); it != layers.lowers.rend(); ++it)
         lower += (lower.empty() ? "" : ":") + fd_path(*it);
-    std::vector<std::pair<std::string, std::string>> options = {{"lowerdir", lower}};
+    MountOptions options = {{"source", "overlay"}, {"lowerdir", lower}};
     if (layers.upper >= 0) {
         options.push_back({"upperdir", fd_path(layers.upper)});
         options.push_back({"workdir", fd_path(layers.work)});
@@ -25,7 +25,7 @@ Result<TmpfsLayer> make_tmpfs_layer(int like, uid_t uid, gid_t gid, std::string_
     struct stat st {};
     if (fstat(like, &st) < 0) return Error::errno_("{}: stat of the lower layer", what);
     TmpfsLayer l;
-    l.mount = TRY(new_mount("tmpfs", {{"mode", "0700"}}, 0, what));
+    l.mount = TRY(new_mount("tmpfs", machine_tmpfs_options("0700"), 0, what));
     for (const char* dir : {"upper", "work"})
         if (mkdirat(l.mount.get(), dir, 0700) < 0) return Error::errno_("{}: making the overlay's {} directory", what, dir);
     l.upper.reset(openat(l.mount.get(), "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -77,7 +77,7 @@ Result<void> base_filesystem(int root, int usr, uid_t uid, gid_t gid, std::strin
 
 Result<UniqueFd> tmpfs_root(UniqueFd tree, uid_t uid, gid_t gid) {
     const char* what = "--volatile=yes";
-    UniqueFd root = TRY(new_mount("tmpfs", {{"mode", "0755"}, {"uid", std::to_string(uid)}, {"gid", std::to_string(gid)}},
+    UniqueFd root = TRY(new_mount("tmpfs", machine_tmpfs_options("0755", uid, gid),
                                   0, what));
     int usr_fd = openat2_in_root(tree.get(), "usr", O_PATH | O_DIRECTORY);
     if (usr_fd < 0) return Error::errno_("{}: /usr of the tree", what);
@@ -97,7 +97,7 @@ Result<UniqueFd> tmpfs_root(UniqueFd tree, uid_t uid, gid_t gid) {
 Result<UniqueFd> read_only_root(UniqueFd tree, uid_t uid, gid_t gid) {
     const char* what = "--volatile=state";
     UniqueFd var = TRY(tree_dir(tree.get(), "var", what));
-    UniqueFd tmpfs = TRY(new_mount("tmpfs", {{"mode", "0755"}, {"uid", std::to_string(uid)}, {"gid", std::to_string(gid)}},
+    UniqueFd tmpfs = TRY(new_mount("tmpfs", machine_tmpfs_options("0755", uid, gid),
                                    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, what));
     TRY(read_only(tree.get(), what));
     TRY(attach(tmpfs, var.get(), "", what));
