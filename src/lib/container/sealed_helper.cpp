@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "util/fdio.hpp"
 
@@ -24,6 +25,17 @@ namespace {
 #define F_SEAL_EXEC 0x0020
 #endif
 
+// The image is read once per start: give its pages back (they would come
+// back from the binary's file if read again), so that a spawner that runs as
+// long as its machine does not keep 0.8 MB of them resident. Only whole
+// pages inside the image: a private read-only file mapping, never written.
+void release_image_pages() {
+    const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(spawn_helper_image) + page - 1) & ~(page - 1);
+    const uintptr_t end = reinterpret_cast<uintptr_t>(spawn_helper_image_end) & ~(page - 1);
+    if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 }  // namespace
 
 size_t sealed_helper_size() { return static_cast<size_t>(spawn_helper_image_end - spawn_helper_image); }
@@ -37,6 +49,7 @@ Result<UniqueFd> open_sealed_helper() {
     UniqueFd f(fd);
     if (!write_all(fd, reinterpret_cast<const char*>(spawn_helper_image), sealed_helper_size()))
         return Error::errno_("writing the sealed helper");
+    release_image_pages();
     if (fchmod(fd, 0555) < 0) return Error::errno_("making the sealed helper read-only");
     int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
     // F_SEAL_EXEC (6.3) also freezes the mode bits; older kernels refuse it.
