@@ -17,6 +17,7 @@ _mctl() {
         -s|--signal) COMPREPLY=($(compgen -W "$(kill -l 2>/dev/null | tr -s '[:space:]' '\n' | grep -E '^SIG')" -- "$cur")); return ;;
         --kill-whom) COMPREPLY=($(compgen -W "leader all" -- "$cur")); return ;;
         --order) COMPREPLY=($(compgen -W "cpu memory tasks io net name" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "uncompressed gzip xz zstd bzip2" -- "$cur")); return ;;
         -o|--output) COMPREPLY=($(compgen -W "short short-iso short-iso-precise short-precise short-monotonic short-unix short-full short-delta verbose export json json-pretty json-sse json-seq cat with-unit" -- "$cur")); return ;;
         -p|--property|-n|--lines|-u|--unit|-E|--setenv|--uid|-H|--host|-M|--machine|--max-addresses|--delay|--iterations) return ;;
     esac
@@ -39,7 +40,7 @@ _mctl() {
     case $verb in
         status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats|top|copy-to|copy-from)
             names=$("$prog" list --no-legend 2>/dev/null | awk '{print $1}') ;;
-        start|enable|disable|image-status|show-image|clone|rename|remove|read-only|set-limit)
+        start|enable|disable|image-status|show-image|clone|rename|remove|read-only|set-limit|export-tar|export-raw)
             names=$("$prog" list-images --no-legend 2>/dev/null | awk '{print $1}') ;;
     esac
     COMPREPLY=($(compgen -W "$names" -- "$cur"))

@@ -60,13 +60,23 @@ void help() {
         "  clean                       Remove hidden leftovers (or, with --all, every image\n"
         "                              not in use: asks first unless --force)\n"
         "\n"
+        "Image Transfer Commands:\n"
+        "  import-tar FILE [NAME]      Import a local tar container image (- : stdin)\n"
+        "  import-raw FILE [NAME]      Import a local raw container or VM image (- : stdin)\n"
+        "  import-fs DIRECTORY [NAME]  Import a local directory container image\n"
+        "  export-tar NAME [FILE]      Export a tar container image locally (no FILE: stdout)\n"
+        "  export-raw NAME [FILE]      Export a raw container or VM image locally\n"
+        "\n"
         "Options:\n"
         "  -h --help                   Show this help\n"
         "     --version                Show package version\n"
         "     --no-pager               Do not pipe output into a pager (never done anyway)\n"
         "     --no-legend              Do not show the headers and footers\n"
-        "     --read-only              Create read-only clone\n"
-        "     --force                  clean --all: do not ask\n"
+        "     --read-only              Create read-only clone or import\n"
+        "     --force                  clean --all: do not ask; imports and exports: replace\n"
+        "                              an existing image or file\n"
+        "     --format=FORMAT          export-tar, export-raw: uncompressed, xz, gzip, bzip2 or\n"
+        "                              zstd (default: by the file's suffix)\n"
         "  -H --host=[USER@]HOST[:PORT]\n"
         "                              Operate on the machines of a remote host (over ssh;\n"
         "                              list, status, show, poweroff, reboot, terminate, kill)\n"
@@ -124,7 +134,8 @@ int main(int argc, char** argv) {
     static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "top", "start", "enable",
                                                   "disable", "list-images", "image-status", "show-image",
                                                   "clone", "rename", "remove", "read-only", "set-limit",
-                                                  "clean", "copy-to", "copy-from"};
+                                                  "clean", "copy-to", "copy-from", "import-tar", "import-raw",
+                                                  "import-fs", "export-tar", "export-raw"};
     for (const char* v : kLocalVerbs)
         if (std::string_view(inv->verb->name) == v)
             if (auto r = local_only(v); !r) return fail(r.error());

@@ -22,7 +22,8 @@ struct Options {
     std::vector<std::string> properties; // -p/--property
     bool value = false;                  // --value
     bool read_only = false;              // --read-only (clone)
-    bool force = false;                  // --force (clean --all without asking)
+    bool force = false;                  // --force (clean --all without asking; imports and exports replace)
+    std::string format;                  // --format= of export-tar/export-raw (compression)
     bool all = false;                    // -a/--all
     std::optional<int> signal;           // -s/--signal
     std::string kill_whom;               // --kill-whom
@@ -97,6 +98,11 @@ int verb_read_only(const Options&, const std::vector<std::string>&);
 int verb_set_limit(const Options&, const std::vector<std::string>&);
 int verb_clean(const Options&, const std::vector<std::string>&);
 int verb_copy_to(const Options&, const std::vector<std::string>&);
+int verb_import_tar(const Options&, const std::vector<std::string>&);
+int verb_import_raw(const Options&, const std::vector<std::string>&);
+int verb_import_fs(const Options&, const std::vector<std::string>&);
+int verb_export_tar(const Options&, const std::vector<std::string>&);
+int verb_export_raw(const Options&, const std::vector<std::string>&);
 int verb_copy_from(const Options&, const std::vector<std::string>&);
 int verb_image_status(const Options&, const std::vector<std::string>&);
 int verb_show_image(const Options&, const std::vector<std::string>&);

@@ -12,7 +12,7 @@ namespace spawn::mctl {
 namespace {
 
 enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID, ARG_NO_ASK_PASSWORD,
-       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM };
+       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM, ARG_FORMAT };
 constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
@@ -44,6 +44,7 @@ const struct option kLongOptions[] = {
     {"delay", required_argument, nullptr, ARG_DELAY},
     {"order", required_argument, nullptr, ARG_ORDER},
     {"no-stream", no_argument, nullptr, ARG_NO_STREAM},
+    {"format", required_argument, nullptr, ARG_FORMAT},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -76,6 +77,7 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
     case ARG_VALUE: o.value = true; break;
     case ARG_READ_ONLY: o.read_only = true; break;
     case ARG_FORCE: o.force = true; break;
+    case ARG_FORMAT: o.format = v; break;  // checked by the export verbs (mctl/transfer_names)
     case ARG_NO_STREAM: break;  // stats prints once anyway (top is the live view)
     case ARG_ITERATIONS: {
         auto n = str::parse_uint(v);

@@ -9,7 +9,9 @@
 
 #include "mctl.hpp"
 #include "options.hpp"
+#include "progress.hpp"
 #include "pty_forward.hpp"
+#include "transfer_names.hpp"
 #include "usage.hpp"
 
 using namespace spawn;
@@ -158,4 +160,37 @@ TEST(MctlUsage, BlockIoAndCpuPercent) {
     EXPECT_DOUBLE_EQ(cpu_percent(0, 2000000, 1000000), 200.0);  // two CPUs busy
     EXPECT_DOUBLE_EQ(cpu_percent(5, 4, 1000), 0.0);               // a counter reset
     EXPECT_DOUBLE_EQ(cpu_percent(0, 10, 0), 0.0);
+}
+
+TEST(TransferNames, CompressionFromFormatAndSuffix) {
+    EXPECT_EQ(parse_compression("uncompressed"), Compression::None);
+    EXPECT_EQ(parse_compression("zstd"), Compression::Zstd);
+    EXPECT_EQ(parse_compression("lzma"), std::nullopt);
+    EXPECT_EQ(parse_compression(""), std::nullopt);
+    EXPECT_EQ(compression_name(Compression::Bzip2), "bzip2");
+    EXPECT_EQ(compression_of("/srv/deb.tar.xz"), Compression::Xz);
+    EXPECT_EQ(compression_of("deb.tgz"), Compression::Gzip);
+    EXPECT_EQ(compression_of("deb.tar.zst"), Compression::Zstd);
+    EXPECT_EQ(compression_of("deb.raw.bz2"), Compression::Bzip2);
+    EXPECT_EQ(compression_of("deb.tar"), Compression::None);
+    EXPECT_EQ(compression_of("gz"), Compression::None);
+}
+
+TEST(TransferNames, ImageNameIsTheFileNameWithoutItsSuffixes) {
+    EXPECT_EQ(image_name_of("/tmp/deb.tar.xz"), "deb");
+    EXPECT_EQ(image_name_of("fedora-40.raw.zst"), "fedora-40");
+    EXPECT_EQ(image_name_of("disk.img"), "disk");
+    EXPECT_EQ(image_name_of("dir/plain"), "plain");
+    EXPECT_EQ(image_name_of("a.b.tar"), "a.b");
+    EXPECT_EQ(image_name_of(".tar"), ".tar");  // nothing left to name it: the caller refuses
+}
+
+TEST(Progress, LineShowsBytesRateAndTimeLeft) {
+    EXPECT_EQ(format_bytes(512), "512B");
+    EXPECT_EQ(format_bytes(1536), "1.5K");
+    EXPECT_EQ(format_bytes(3ull << 30), "3.0G");
+    EXPECT_EQ(progress_line("deb.tar", 50 << 20, 100 << 20, 2.0), "deb.tar  50% 50.0M 25.0M/s 2s left");
+    EXPECT_EQ(progress_line("stdin", 10 << 20, 0, 1.0), "stdin 10.0M 10.0M/s");
+    EXPECT_EQ(progress_line("x", 0, 0, 0), "x 0B");
+    EXPECT_EQ(progress_line("x", 200, 100, 1.0), "x 100% 200B 200B/s") << "never past 100%";
 }

@@ -35,10 +35,9 @@ Result<void> check_changeable(const ImageInfo& im) {
     return ok();
 }
 
-// The image locked as spawn locks a tree it runs: exclusively to change it
-// (fails while a machine uses it, and keeps one from starting meanwhile),
-// shared to copy it (as machinectl: a read-only or -x machine may run).
-Result<UniqueFd> lock_image(const ImageInfo& im, bool shared = false) {
+}  // namespace
+
+Result<UniqueFd> lock_image(const ImageInfo& im, bool shared) {
     UniqueFd fd(open(im.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (im.type == "raw" ? 0 : O_DIRECTORY)));
     if (!fd) return Error::errno_("Image '{}': {}", im.name, im.path);
     if (flock(fd.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
@@ -47,6 +46,8 @@ Result<UniqueFd> lock_image(const ImageInfo& im, bool shared = false) {
     }
     return fd;
 }
+
+namespace {
 
 Result<void> set_immutable(int fd, bool on, const std::string& what) {
     int flags = 0;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "images/store.hpp"
+#include "util/fd.hpp"
 #include "util/result.hpp"
 
 namespace spawn::images {
@@ -20,6 +21,12 @@ namespace spawn::images {
 // too), written as .#NEW.clone and renamed when complete. read_only: the copy
 // is made read-only (as read-only below).
 Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool read_only, const std::string& pool);
+
+// The image (its tree, or its raw file) open and locked as spawn locks a
+// tree it runs: exclusively to change it (fails with EBUSY while a machine
+// uses it, and keeps one from starting meanwhile), shared to copy it (as
+// machinectl: a read-only or -x machine may run meanwhile).
+Result<UniqueFd> lock_image(const ImageInfo& im, bool shared = false);
 
 // Renames im (and its settings files) in its directory.
 Result<void> rename_image(const ImageInfo& im, const std::string& new_name);

@@ -1,0 +1,151 @@
+// import-tar, import-raw, import-fs, export-tar, export-raw: machinectl 252's
+// spellings over mctl/transfer, with a progress bar on a terminal and Ctrl-C
+// (or SIGTERM) stopping a transfer with nothing left behind.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "config/config.hpp"
+#include "config/names.hpp"
+#include "images/store.hpp"
+#include "mctl.hpp"
+#include "progress.hpp"
+#include "transfer.hpp"
+#include "util/fd.hpp"
+
+namespace spawn::mctl {
+namespace {
+
+volatile sig_atomic_t stop_requested = 0;
+
+// Ctrl-C and SIGTERM end the transfer at the next block; a blocked read or
+// write returns (no SA_RESTART), and the hidden landing is removed on the way out.
+void catch_stop_signals() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { stop_requested = 1; };
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM}) sigaction(sig, &sa, nullptr);
+}
+
+Result<Compression> compression_for(const Options& o, const std::string& file) {
+    if (o.format.empty()) return compression_of(file);
+    auto c = parse_compression(o.format);
+    if (!c) return Error::msg("--format={}: expected uncompressed, gzip, xz, zstd or bzip2", o.format);
+    return *c;
+}
+
+// The image name: given, else derived from the source as machinectl does.
+Result<std::string> import_name(const std::vector<std::string>& args) {
+    if (args.size() > 1) {
+        if (!machine_name_is_valid(args[1])) return Error::msg("Invalid image name '{}'", args[1]);
+        return args[1];
+    }
+    if (args[0] == "-") return Error::msg("Importing from stdin needs an image name: import-... - NAME");
+    std::string name = image_name_of(args[0]);
+    if (!machine_name_is_valid(name))
+        return Error::msg("Cannot derive a valid image name from '{}' ('{}'): give one", args[0], name);
+    return name;
+}
+
+ImportTarget target_of(const Options& o, std::string name) {
+    return ImportTarget{std::move(name), kImageSearchPath[0], o.read_only, o.force};
+}
+
+int import_stream(const Options& o, const std::vector<std::string>& args, bool raw) {
+    auto name = import_name(args);
+    if (!name) return fail(name.error());
+    const bool from_stdin = args[0] == "-";
+    UniqueFd file;
+    if (!from_stdin) {
+        file.reset(open(args[0].c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+        if (!file) return fail(Error::errno_("Failed to open {}", args[0]));
+    }
+    const int in = from_stdin ? STDIN_FILENO : file.get();
+    struct stat st {};
+    const uint64_t total = fstat(in, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+    const std::string source = from_stdin ? "stdin" : args[0];
+    catch_stop_signals();
+    ProgressBar bar(source, total, o.quiet);
+    uint64_t read_bytes = 0;
+    Progress progress = [&](uint64_t done) {
+        read_bytes = done;
+        bar.update(done);
+        return !stop_requested;
+    };
+    auto r = raw ? import_raw(in, source, target_of(o, *name), progress)
+                 : import_tar(in, source, target_of(o, *name), progress);
+    const std::string took = bar.finish(read_bytes);
+    if (!r) return fail(std::move(r).error().context(fmt::format("Could not import image '{}'", *name)));
+    if (!o.quiet) std::fprintf(stderr, "Imported image '%s' from %s (%s).\n", name->c_str(), source.c_str(), took.c_str());
+    return 0;
+}
+
+int export_image(const Options& o, const std::vector<std::string>& args, bool raw) {
+    auto im = images::find_image(args[0]);
+    if (!im) return fail(im.error());
+    const bool to_stdout = args.size() < 2 || args[1] == "-";
+    const std::string file = to_stdout ? "" : args[1];
+    auto c = compression_for(o, file);
+    if (!c) return fail(c.error());
+    if (to_stdout && isatty(STDOUT_FILENO))
+        return fail(Error::msg("Refusing to write an image to a terminal: give a file, or redirect stdout"));
+    // A file is written under a hidden name beside it and renamed when complete.
+    namespace fs = std::filesystem;
+    std::string partial;
+    UniqueFd out;
+    if (!to_stdout) {
+        std::error_code ec;
+        if (fs::exists(fs::symlink_status(file, ec)) && !o.force)
+            return fail(Error(EEXIST, fmt::format("{} exists (--force replaces it)", file)));
+        const fs::path p(file);
+        partial = (p.parent_path() / (".#" + p.filename().string() + ".partial")).string();
+        out.reset(open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+        if (!out) return fail(Error::errno_("Failed to create {}", partial));
+    }
+    catch_stop_signals();
+    ProgressBar bar(to_stdout ? im->name : file, im->usage.value_or(0), o.quiet);
+    uint64_t done_bytes = 0;
+    Progress progress = [&](uint64_t done) {
+        done_bytes = done;
+        bar.update(done);
+        return !stop_requested;
+    };
+    const int fd = to_stdout ? STDOUT_FILENO : out.get();
+    auto r = raw ? export_raw(*im, fd, *c, progress) : export_tar(*im, fd, *c, progress);
+    if (r && !to_stdout && (fsync(fd) < 0 || rename(partial.c_str(), file.c_str()) < 0))
+        r = Error::errno_("writing {}", file);
+    const std::string took = bar.finish(done_bytes);
+    if (!r) {
+        if (!to_stdout) unlink(partial.c_str());
+        return fail(std::move(r).error().context(fmt::format("Could not export image '{}'", im->name)));
+    }
+    if (!o.quiet)
+        std::fprintf(stderr, "Exported image '%s' to %s (%s, %s).\n", im->name.c_str(), to_stdout ? "stdout" : file.c_str(),
+                     std::string(compression_name(*c)).c_str(), took.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int verb_import_tar(const Options& o, const std::vector<std::string>& args) { return import_stream(o, args, false); }
+int verb_import_raw(const Options& o, const std::vector<std::string>& args) { return import_stream(o, args, true); }
+
+int verb_import_fs(const Options& o, const std::vector<std::string>& args) {
+    std::vector<std::string> a = args;
+    while (a[0].size() > 1 && a[0].ends_with('/')) a[0].pop_back();  // "dir/" names the image "dir"
+    auto name = import_name(a);
+    if (!name) return fail(name.error());
+    auto r = import_fs(args[0], target_of(o, *name));
+    if (!r) return fail(std::move(r).error().context(fmt::format("Could not import image '{}'", *name)));
+    if (!o.quiet) std::fprintf(stderr, "Imported image '%s' from %s.\n", name->c_str(), args[0].c_str());
+    return 0;
+}
+
+int verb_export_tar(const Options& o, const std::vector<std::string>& args) { return export_image(o, args, false); }
+int verb_export_raw(const Options& o, const std::vector<std::string>& args) { return export_image(o, args, true); }
+
+}  // namespace spawn::mctl

@@ -1,0 +1,309 @@
+// mctl import-tar, import-raw, import-fs, export-tar, export-raw on real
+// files in /var/lib/machines: round trips that keep owners, modes, times,
+// extended attributes, hard links and device nodes (compared by a tree walk
+// and by GNU tar --compare), each compression, hostile archives (absolute
+// paths, "..", writes through symlinks, hard links out of the image), a tar
+// larger than the free space, raw images, Ctrl-C and SIGKILL mid-import: one
+// line each, and nothing left but what `clean` removes.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core_util.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const fs::path kPool = "/var/lib/machines";
+
+RunResult mctl(std::vector<std::string> args) {
+    args.insert(args.begin(), mctl_bin());
+    return run(args);
+}
+
+// Every entry below dir: path, type, mode, owner, size, mtime, links, target.
+std::string listing(const fs::path& dir) {
+    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
+}
+
+// The pool's entries, hidden ones included.
+std::string pool_entries() { return sh("ls -A " + kPool.string()).out; }
+
+// Image names of this test, removed afterwards whatever happens.
+struct Names {
+    std::string prefix = "spawn-t-xfer" + std::to_string(getpid()) + "-";
+    std::string operator()(const std::string& n) const { return prefix + n; }
+    ~Names() { sh("rm -rf " + kPool.string() + "/" + prefix + "* " + kPool.string() + "/.#" + prefix + "*"); }
+};
+
+// A tree with what a faithful transfer must keep: a set-ID file with an
+// owner, an extended attribute and a second name, a device node, a symlink
+// pointing out of the tree (as /etc/localtime does) and an empty directory.
+void add_special_files(const fs::path& root) {
+    fs::create_directories(root / "srv/empty");
+    std::ofstream(root / "srv/one") << "data\n";
+    ASSERT_EQ(link((root / "srv/one").c_str(), (root / "srv/two").c_str()), 0);
+    ASSERT_EQ(chown((root / "srv/one").c_str(), 1234, 5678), 0);
+    ASSERT_EQ(chmod((root / "srv/one").c_str(), 04755), 0);
+    ASSERT_EQ(setxattr((root / "srv/one").c_str(), "user.spawn", "v", 1, 0), 0);
+    ASSERT_EQ(mknod((root / "srv/null").c_str(), S_IFCHR | 0640, makedev(1, 3)), 0);
+    fs::create_symlink("/usr/share/zoneinfo/UTC", root / "srv/localtime");
+}
+
+// The first bytes of a file, as hex.
+std::string magic(const fs::path& p, size_t n) {
+    std::ifstream in(p, std::ios::binary);
+    std::string out;
+    for (size_t i = 0; i < n; ++i) {
+        int c = in.get();
+        if (c < 0) break;
+        constexpr const char* kHex = "0123456789abcdef";
+        out += kHex[(c >> 4) & 0xf];
+        out += kHex[c & 0xf];
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(Transfer, ExportAndImportKeepEverythingInEachCompression) {
+    Names n;
+    TempTree t("busybox");
+    add_special_files(t.path());
+    ScratchDir d;
+    auto fsi = mctl({"import-fs", t.str() + "/", n("src")});
+    ASSERT_EQ(fsi.status, 0) << fsi.err;
+    EXPECT_EQ(listing(kPool / n("src")), listing(t.path())) << "import-fs is a faithful copy";
+    struct Case {
+        const char* suffix;
+        const char* magic;  // of the file export-tar writes
+    };
+    int index = 0;
+    for (Case c : {Case{".tar", ""}, Case{".tar.gz", "1f8b"}, Case{".tar.xz", "fd377a585a00"},
+                   Case{".tar.zst", "28b52ffd"}, Case{".tar.bz2", "425a68"}}) {
+        SCOPED_TRACE(c.suffix);
+        const fs::path file = d.path() / (std::string("img") + c.suffix);
+        auto ex = mctl({"export-tar", n("src"), file.string()});
+        ASSERT_EQ(ex.status, 0) << ex.err;
+        EXPECT_NE(ex.err.find("Exported image '" + n("src") + "'"), std::string::npos) << ex.err;
+        EXPECT_EQ(magic(file, std::string(c.magic).size() / 2), c.magic);
+        EXPECT_FALSE(fs::exists(d.path() / (".#" + file.filename().string() + ".partial")));
+        // GNU tar reads it back as the same tree, extended attributes too.
+        auto cmp = sh("cd '" + t.str() + "' && tar --xattrs --xattrs-include='*' -df '" + file.string() + "' 2>&1");
+        EXPECT_EQ(cmp.status, 0) << cmp.out;
+        const std::string name = n("copy") + std::to_string(index++);
+        auto im = mctl({"import-tar", file.string(), name});
+        ASSERT_EQ(im.status, 0) << im.err;
+        const fs::path copy = kPool / name;
+        EXPECT_EQ(listing(copy), listing(t.path()));
+        struct stat one {}, two {}, null {};
+        ASSERT_EQ(lstat((copy / "srv/one").c_str(), &one), 0);
+        ASSERT_EQ(lstat((copy / "srv/two").c_str(), &two), 0);
+        ASSERT_EQ(lstat((copy / "srv/null").c_str(), &null), 0);
+        EXPECT_EQ(one.st_ino, two.st_ino) << "a hard link";
+        EXPECT_TRUE(S_ISCHR(null.st_mode) && null.st_rdev == makedev(1, 3));
+        char v[4] = {};
+        EXPECT_EQ(getxattr((copy / "srv/one").c_str(), "user.spawn", v, sizeof v), 1);
+        EXPECT_EQ(fs::read_symlink(copy / "srv/localtime"), "/usr/share/zoneinfo/UTC");
+    }
+    // The name comes from the file when none is given; --read-only marks it.
+    const fs::path named = d.path() / (n("named") + ".tar.xz");
+    ASSERT_EQ(mctl({"export-tar", n("src"), named.string()}).status, 0);
+    auto im = mctl({"import-tar", "--read-only", named.string()});
+    ASSERT_EQ(im.status, 0) << im.err;
+    EXPECT_TRUE(fs::is_directory(kPool / n("named")));
+    auto st = mctl({"image-status", n("named")});
+    EXPECT_NE(st.out.find("read-only"), std::string::npos) << st.out;
+    sh("chattr -i " + (kPool / n("named")).string());
+    // To stdout, and from stdin.
+    auto piped = sh("'" + mctl_bin() + "' export-tar " + n("src") + " | '" + mctl_bin() + "' -q import-tar - " + n("piped"));
+    EXPECT_EQ(piped.status, 0) << piped.err;
+    EXPECT_EQ(listing(kPool / n("piped")), listing(t.path()));
+    EXPECT_EQ(pool_entries().find(".#"), std::string::npos) << pool_entries();
+}
+
+TEST(Transfer, HostileArchivesAreRefusedNamingTheEntryAndLeaveNothing) {
+    Names n;
+    ScratchDir d;
+    const fs::path outside = d.path() / "outside";
+    fs::create_directories(outside);
+    struct stat hostname_before {};
+    ASSERT_EQ(stat("/etc/hostname", &hostname_before), 0);
+    // Each archive: ./ then its entries (python's tarfile writes what it is told).
+    auto r = sh("cd '" + d.str() + "' && python3 - <<'EOF'\n"
+                "import tarfile, io\n"
+                "def mk(name, entries):\n"
+                "    with tarfile.open(name, 'w') as t:\n"
+                "        d = tarfile.TarInfo('./'); d.type = tarfile.DIRTYPE; t.addfile(d)\n"
+                "        for kind, n, arg in entries:\n"
+                "            ti = tarfile.TarInfo(n)\n"
+                "            if kind == 'file':\n"
+                "                ti.size = len(arg); t.addfile(ti, io.BytesIO(arg))\n"
+                "            else:\n"
+                "                ti.type = tarfile.SYMTYPE if kind == 'sym' else tarfile.LNKTYPE; ti.linkname = arg; t.addfile(ti)\n"
+                "out = '" + outside.string() + "'\n"
+                "mk('abs.tar', [('file', out + '/abs', b'x')])\n"
+                "mk('dotdot.tar', [('file', '../../../../../..' + out + '/dotdot', b'x')])\n"
+                "mk('symdir.tar', [('sym', 'link', out), ('file', 'link/through', b'x')])\n"
+                "mk('symrel.tar', [('sym', 'link', '../../../../../..' + out), ('file', 'link/through', b'x')])\n"
+                "mk('hardabs.tar', [('hard', 'hl', '/etc/hostname')])\n"
+                "mk('harddot.tar', [('hard', 'hl', '../../../../etc/hostname')])\n"
+                "mk('hardsym.tar', [('sym', 'etc', '/etc'), ('hard', 'hl', 'etc/hostname')])\n"
+                "mk('good.tar', [('sym', 'abs', '/etc/passwd'), ('file', 'f', b'x' * 20000)])\n"
+                "EOF\n"
+                "head -c 3000 good.tar > trunc.tar; echo not an archive > junk.tar; head -c 65536 /dev/urandom > noise.tar");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string before = pool_entries();
+    struct Case {
+        const char* file;
+        const char* error;
+    } cases[] = {
+        {"abs.tar", "/abs: Path is absolute"},
+        {"dotdot.tar", "/dotdot: Path contains '..'"},
+        {"symdir.tar", "link/through: Cannot extract through symlink"},
+        {"symrel.tar", "link/through: Cannot extract through symlink"},
+        {"hardabs.tar", "hl: Path is absolute"},
+        {"harddot.tar", "hl: Path contains '..'"},
+        {"hardsym.tar", "hl: Cannot extract through symlink"},
+        {"trunc.tar", "Truncated tar archive"},
+        {"junk.tar", "junk.tar: Unrecognized archive format"},
+        {"noise.tar", "noise.tar: Unrecognized archive format"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.file);
+        auto im = mctl({"import-tar", (d.path() / c.file).string(), n("evil")});
+        EXPECT_EQ(im.status, 1);
+        EXPECT_EQ(lines_of(im.err).size(), 1u) << im.err;
+        EXPECT_NE(im.err.find("Could not import image '" + n("evil") + "'"), std::string::npos) << im.err;
+        EXPECT_NE(im.err.find(c.error), std::string::npos) << im.err;
+        EXPECT_EQ(pool_entries(), before) << "an image or a landing is left";
+        EXPECT_TRUE(fs::is_empty(outside)) << "written outside the image";
+    }
+    struct stat hostname_after {};
+    ASSERT_EQ(stat("/etc/hostname", &hostname_after), 0);
+    EXPECT_EQ(hostname_after.st_nlink, hostname_before.st_nlink) << "a host file got a hard link";
+    // The good one: symlinks to absolute paths are normal in images.
+    auto good = mctl({"import-tar", (d.path() / "good.tar").string(), n("good")});
+    EXPECT_EQ(good.status, 0) << good.err;
+    EXPECT_EQ(fs::read_symlink(kPool / n("good") / "abs"), "/etc/passwd");
+}
+
+TEST(Transfer, BadNamesExistingTargetsAndMissingSourcesAreOneLine) {
+    Names n;
+    TempTree t("busybox");
+    ScratchDir d;
+    ASSERT_EQ(mctl({"import-fs", t.str(), n("a")}).status, 0);
+    ASSERT_EQ(mctl({"export-tar", n("a"), (d.path() / "a.tar").string()}).status, 0);
+    const std::string before = pool_entries();
+    struct Case {
+        std::vector<std::string> args;
+        std::string error;
+    } cases[] = {
+        {{"import-tar", (d.path() / "a.tar").string(), n("a")}, "Image '" + n("a") + "' already exists (--force replaces it)"},
+        {{"import-tar", (d.path() / "a.tar").string(), "bad/name"}, "Invalid image name 'bad/name'"},
+        {{"import-tar", "/nonexistent-spawn.tar", n("b")}, "Failed to open /nonexistent-spawn.tar: No such file or directory"},
+        {{"import-tar", "-", n("b")}, "Unrecognized archive format"},  // an empty stdin
+        {{"import-fs", "/nonexistent-spawn-dir", n("b")}, "/nonexistent-spawn-dir: No such file or directory"},
+        {{"export-tar", "spawn-no-such-image", (d.path() / "x.tar").string()}, "No image 'spawn-no-such-image' known"},
+        {{"export-tar", n("a"), (d.path() / "a.tar").string()}, "a.tar exists (--force replaces it)"},
+        {{"export-raw", n("a"), (d.path() / "x.raw").string()}, "is a directory: export-tar exports it"},
+        {{"export-tar", "--format=lzma", n("a"), (d.path() / "x.tar").string()}, "--format=lzma: expected uncompressed"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.args[0] + " " + c.args[1]);
+        auto r = mctl(c.args);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
+        EXPECT_EQ(pool_entries(), before);
+    }
+    EXPECT_FALSE(fs::exists(d.path() / "x.tar"));
+    EXPECT_FALSE(fs::exists(d.path() / "x.raw"));
+    // --force replaces the image, and the file.
+    std::ofstream(t.path() / "new-file") << "new\n";
+    ASSERT_EQ(mctl({"import-fs", "--force", t.str(), n("a")}).status, 0);
+    EXPECT_TRUE(fs::exists(kPool / n("a") / "new-file"));
+    ASSERT_EQ(mctl({"export-tar", "--force", n("a"), (d.path() / "a.tar").string()}).status, 0);
+    EXPECT_NE(sh("tar -tf " + (d.path() / "a.tar").string()).out.find("./new-file"), std::string::npos);
+}
+
+TEST(Transfer, RawImagesRoundTripCompressedAndNoiseIsRefused) {
+    Names n;
+    ScratchDir d;
+    const fs::path img = d.path() / (n("raw") + ".raw");
+    ASSERT_EQ(sh("truncate -s 8M " + img.string() + " && mkfs.ext4 -q " + img.string() + " && xz -k -T1 " + img.string()).status, 0);
+    auto im = mctl({"import-raw", img.string() + ".xz"});
+    ASSERT_EQ(im.status, 0) << im.err;
+    EXPECT_EQ(sh("cmp " + img.string() + " " + (kPool / (n("raw") + ".raw")).string()).status, 0) << "not the same bytes";
+    auto ex = mctl({"export-raw", n("raw"), (d.path() / "out.raw.zst").string()});
+    ASSERT_EQ(ex.status, 0) << ex.err;
+    EXPECT_EQ(sh("zstd -dc " + (d.path() / "out.raw.zst").string() + " | cmp - " + img.string()).status, 0);
+    auto tar = mctl({"export-tar", n("raw"), (d.path() / "x.tar").string()});
+    EXPECT_NE(tar.err.find("is a raw disk image: export-raw exports it"), std::string::npos) << tar.err;
+    ASSERT_EQ(sh("head -c 1048576 /dev/urandom > " + (d.path() / "noise.raw").string()).status, 0);
+    const std::string before = pool_entries();
+    auto noise = mctl({"import-raw", (d.path() / "noise.raw").string(), n("noise")});
+    EXPECT_EQ(noise.status, 1);
+    EXPECT_EQ(lines_of(noise.err).size(), 1u) << noise.err;
+    EXPECT_NE(noise.err.find("noise.raw is not a disk image"), std::string::npos) << noise.err;
+    EXPECT_EQ(pool_entries(), before);
+}
+
+// Disk full: the pool a 1 MiB tmpfs (in a mount namespace of the test's own),
+// the archive 3 MiB of random bytes.
+TEST(Transfer, AnArchiveLargerThanTheFreeSpaceIsOneLineAndLeavesThePoolEmpty) {
+    ScratchDir d;
+    ASSERT_EQ(sh("head -c 3145728 /dev/urandom > " + d.str() + "/big && tar -C " + d.str() + " -cf " + d.str() +
+                 "/bomb.tar big").status,
+              0);
+    auto r = sh("unshare -m sh -c 'mount -t tmpfs -o size=1m spawn-test-full " + kPool.string() + " && \"" + mctl_bin() +
+                "\" import-tar " + d.str() + "/bomb.tar bomb; echo \"rc=$?\"; ls -A " + kPool.string() + "'");
+    EXPECT_EQ(r.out, "rc=1\n") << "the pool holds more than nothing: " << r.out;
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find("big: Write failed: No space left on device"), std::string::npos) << r.err;
+}
+
+// Ctrl-C mid-import removes the landing; SIGKILL leaves it hidden, and
+// `clean` or the next import of that name removes it.
+TEST(Transfer, AnInterruptedImportLeavesNoImage) {
+    Names n;
+    TempTree t("busybox");
+    ScratchDir d;
+    ASSERT_EQ(mctl({"import-fs", t.str(), n("src")}).status, 0);
+    ASSERT_EQ(mctl({"export-tar", n("src"), (d.path() / "src.tar").string()}).status, 0);
+    const std::string tar = read_file(d.path() / "src.tar");
+    ASSERT_GT(tar.size(), 200000u);
+    const fs::path landing = kPool / (".#" + n("x") + ".import");
+    for (int sig : {SIGINT, SIGKILL}) {
+        SCOPED_TRACE(strsignal(sig));
+        Interactive im({mctl_bin(), "import-tar", "-", n("x")});
+        im.write(tar.substr(0, 100000));  // then nothing: it waits for more
+        ASSERT_TRUE(eventually([&] { return fs::exists(landing); }, 10s));
+        ASSERT_EQ(kill(im.pid(), sig), 0);
+        EXPECT_NE(im.wait_exit(10s), 0);
+        EXPECT_FALSE(fs::exists(kPool / n("x")));
+        if (sig == SIGINT) {
+            EXPECT_FALSE(fs::exists(landing)) << "Ctrl-C left the landing";
+            EXPECT_NE(im.err().find("interrupted"), std::string::npos) << im.err();
+        } else {
+            EXPECT_TRUE(fs::exists(landing));
+            auto clean = mctl({"clean"});
+            EXPECT_EQ(clean.status, 0) << clean.err;
+            EXPECT_NE(clean.out.find(landing.filename().string()), std::string::npos) << clean.out;
+            EXPECT_FALSE(fs::exists(landing));
+        }
+    }
+    auto again = mctl({"import-tar", (d.path() / "src.tar").string(), n("x")});
+    EXPECT_EQ(again.status, 0) << again.err;
+}
