@@ -18,6 +18,8 @@ _mctl() {
         --kill-whom) COMPREPLY=($(compgen -W "leader all" -- "$cur")); return ;;
         --order) COMPREPLY=($(compgen -W "cpu memory tasks io net name" -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "uncompressed gzip xz zstd bzip2" -- "$cur")); return ;;
+        --verify) COMPREPLY=($(compgen -W "no checksum signature" -- "$cur")); return ;;
+        --keyring) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o|--output) COMPREPLY=($(compgen -W "short short-iso short-iso-precise short-precise short-monotonic short-unix short-full short-delta verbose export json json-pretty json-sse json-seq cat with-unit" -- "$cur")); return ;;
         -p|--property|-n|--lines|-u|--unit|-E|--setenv|--uid|-H|--host|-M|--machine|--max-addresses|--delay|--iterations) return ;;
     esac

@@ -66,6 +66,8 @@ void help() {
         "  import-fs DIRECTORY [NAME]  Import a local directory container image\n"
         "  export-tar NAME [FILE]      Export a tar container image locally (no FILE: stdout)\n"
         "  export-raw NAME [FILE]      Export a raw container or VM image locally\n"
+        "  pull-tar URL [NAME]         Download a tar container image (http, https)\n"
+        "  pull-raw URL [NAME]         Download a raw container or VM image (http, https)\n"
         "\n"
         "Options:\n"
         "  -h --help                   Show this help\n"
@@ -77,6 +79,9 @@ void help() {
         "                              an existing image or file\n"
         "     --format=FORMAT          export-tar, export-raw: uncompressed, xz, gzip, bzip2 or\n"
         "                              zstd (default: by the file's suffix)\n"
+        "     --verify=MODE            pull-tar, pull-raw: verification mode: no, checksum or\n"
+        "                              signature (default; SHA256SUMS.gpg checked by gpgv)\n"
+        "     --keyring=FILE           pull-tar, pull-raw: the keyring gpgv checks against\n"
         "  -H --host=[USER@]HOST[:PORT]\n"
         "                              Operate on the machines of a remote host (over ssh;\n"
         "                              list, status, show, poweroff, reboot, terminate, kill)\n"
@@ -135,7 +140,7 @@ int main(int argc, char** argv) {
                                                   "disable", "list-images", "image-status", "show-image",
                                                   "clone", "rename", "remove", "read-only", "set-limit",
                                                   "clean", "copy-to", "copy-from", "import-tar", "import-raw",
-                                                  "import-fs", "export-tar", "export-raw"};
+                                                  "import-fs", "export-tar", "export-raw", "pull-tar", "pull-raw"};
     for (const char* v : kLocalVerbs)
         if (std::string_view(inv->verb->name) == v)
             if (auto r = local_only(v); !r) return fail(r.error());

@@ -24,6 +24,8 @@ struct Options {
     bool read_only = false;              // --read-only (clone)
     bool force = false;                  // --force (clean --all without asking; imports and exports replace)
     std::string format;                  // --format= of export-tar/export-raw (compression)
+    std::string verify;                  // --verify= of pull-tar/pull-raw ("": signature)
+    std::string keyring;                 // --keyring= for --verify=signature
     bool all = false;                    // -a/--all
     std::optional<int> signal;           // -s/--signal
     std::string kill_whom;               // --kill-whom
@@ -103,6 +105,8 @@ int verb_import_raw(const Options&, const std::vector<std::string>&);
 int verb_import_fs(const Options&, const std::vector<std::string>&);
 int verb_export_tar(const Options&, const std::vector<std::string>&);
 int verb_export_raw(const Options&, const std::vector<std::string>&);
+int verb_pull_tar(const Options&, const std::vector<std::string>&);
+int verb_pull_raw(const Options&, const std::vector<std::string>&);
 int verb_copy_from(const Options&, const std::vector<std::string>&);
 int verb_image_status(const Options&, const std::vector<std::string>&);
 int verb_show_image(const Options&, const std::vector<std::string>&);

@@ -12,7 +12,7 @@ namespace spawn::mctl {
 namespace {
 
 enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID, ARG_NO_ASK_PASSWORD,
-       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM, ARG_FORMAT };
+       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM, ARG_FORMAT, ARG_VERIFY, ARG_KEYRING };
 constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
@@ -45,6 +45,8 @@ const struct option kLongOptions[] = {
     {"order", required_argument, nullptr, ARG_ORDER},
     {"no-stream", no_argument, nullptr, ARG_NO_STREAM},
     {"format", required_argument, nullptr, ARG_FORMAT},
+    {"verify", required_argument, nullptr, ARG_VERIFY},
+    {"keyring", required_argument, nullptr, ARG_KEYRING},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -78,6 +80,12 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
     case ARG_READ_ONLY: o.read_only = true; break;
     case ARG_FORCE: o.force = true; break;
     case ARG_FORMAT: o.format = v; break;  // checked by the export verbs (mctl/transfer_names)
+    case ARG_VERIFY:
+        if (v != "no" && v != "checksum" && v != "signature")
+            return Error::msg("--verify={}: expected no, checksum or signature", v);
+        o.verify = v;
+        break;
+    case ARG_KEYRING: o.keyring = v; break;
     case ARG_NO_STREAM: break;  // stats prints once anyway (top is the live view)
     case ARG_ITERATIONS: {
         auto n = str::parse_uint(v);

@@ -21,6 +21,8 @@ class ProgressBar {
 public:
     // quiet: never a bar (-q); the closing line is the caller's.
     ProgressBar(std::string what, uint64_t total, bool quiet);
+    // The total, once known (a download's size comes with its headers).
+    void set_total(uint64_t total) { total_ = total; }
     // Called as bytes arrive; redraws the bar when it is time to.
     void update(uint64_t done);
     // Clears the bar; returns "120.5M in 2.0s" for the closing line.

@@ -63,4 +63,23 @@ std::string image_name_of(std::string_view file) {
     return std::string(file);
 }
 
+std::optional<std::string> find_checksum(std::string_view sums, std::string_view file) {
+    while (!sums.empty()) {
+        const size_t end = sums.find('\n');
+        std::string_view line = sums.substr(0, end);
+        sums = end == std::string_view::npos ? std::string_view() : sums.substr(end + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.size() < 66 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
+        if (line.substr(66) != file) continue;
+        std::string sum(line.substr(0, 64));
+        bool is_hex = true;
+        for (char& c : sum) {
+            if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) is_hex = false;
+        }
+        if (is_hex) return sum;
+    }
+    return std::nullopt;
+}
+
 }  // namespace spawn::mctl

@@ -24,4 +24,8 @@ Compression compression_of(std::string_view file);
 // "deb". Not checked for validity (the caller does).
 std::string image_name_of(std::string_view file);
 
+// The SHA-256 (lowercase hex) that a SHA256SUMS file gives for file, from a
+// line "HEX  NAME" or "HEX *NAME" as sha256sum writes them.
+std::optional<std::string> find_checksum(std::string_view sums, std::string_view file);
+
 }  // namespace spawn::mctl

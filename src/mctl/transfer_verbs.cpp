@@ -14,6 +14,7 @@
 #include "images/store.hpp"
 #include "mctl.hpp"
 #include "progress.hpp"
+#include "pull.hpp"
 #include "transfer.hpp"
 #include "util/fd.hpp"
 
@@ -129,7 +130,40 @@ int export_image(const Options& o, const std::vector<std::string>& args, bool ra
     return 0;
 }
 
+int pull(const Options& o, const std::vector<std::string>& args, bool raw) {
+    if (auto r = check_pull_url(args[0]); !r) return fail(r.error());
+    std::string url_file = args[0].substr(0, args[0].find_first_of("?#"));
+    url_file = url_file.substr(url_file.rfind('/') + 1);
+    auto name = args.size() > 1 ? import_name(args) : import_name({url_file});
+    if (!name) return fail(name.error());
+    if (images::find_image(*name) && !o.force)
+        return fail(Error(EEXIST, fmt::format("Could not pull image '{}': Image '{}' already exists (--force replaces it)",
+                                              *name, *name)));
+    PullRequest request{args[0], raw, Verify::Signature, o.keyring};
+    if (o.verify == "no") request.verify = Verify::No;
+    else if (o.verify == "checksum") request.verify = Verify::Checksum;
+    else if (!o.verify.empty() && o.verify != "signature")
+        return fail(Error::msg("--verify={}: expected no, checksum or signature", o.verify));
+    catch_stop_signals();
+    ProgressBar bar(url_file, 0, o.quiet);
+    uint64_t got = 0;
+    DownloadProgress progress = [&](uint64_t done, uint64_t total) {
+        got = done;
+        bar.set_total(total);
+        bar.update(done);
+        return !stop_requested;
+    };
+    auto r = pull_image(request, target_of(o, *name), progress);
+    const std::string took = bar.finish(got);
+    if (!r) return fail(std::move(r).error().context(fmt::format("Could not pull image '{}'", *name)));
+    if (!o.quiet) std::fprintf(stderr, "Pulled image '%s' from %s (%s).\n", name->c_str(), args[0].c_str(), took.c_str());
+    return 0;
+}
+
 }  // namespace
+
+int verb_pull_tar(const Options& o, const std::vector<std::string>& args) { return pull(o, args, false); }
+int verb_pull_raw(const Options& o, const std::vector<std::string>& args) { return pull(o, args, true); }
 
 int verb_import_tar(const Options& o, const std::vector<std::string>& args) { return import_stream(o, args, false); }
 int verb_import_raw(const Options& o, const std::vector<std::string>& args) { return import_stream(o, args, true); }

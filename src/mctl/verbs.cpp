@@ -32,6 +32,8 @@ const Verb kVerbs[] = {
     {"import-fs", 1, 2, verb_import_fs, false, true},
     {"export-tar", 1, 2, verb_export_tar, false, true},
     {"export-raw", 1, 2, verb_export_raw, false, true},
+    {"pull-tar", 1, 2, verb_pull_tar, false, true},
+    {"pull-raw", 1, 2, verb_pull_raw, false, true},
     {"copy-from", 2, 3, verb_copy_from, false, true},
     {"start", 1, kMany, verb_start, false, true},
     {"enable", 1, kMany, verb_enable, false, true},

@@ -137,7 +137,7 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
 }
 
 Result<void> ContainerStart::release(const Config& cfg, const start::StartPlan& plan, Console& console) {
-    TRY(parent_end_.signal(Barrier::HostReady));
+    if (auto s = parent_end_.signal(Barrier::HostReady); !s.ok()) return first_cause(std::move(s).error());
     UniqueFd master;
     TRY(parent_end_.wait(Barrier::ChildMounted, &master));
     if (master) {

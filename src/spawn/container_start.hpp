@@ -51,13 +51,14 @@ public:
     pid_t pid() const { return child_.pid(); }
     container::ChildProcess& process() { return child_; }
     Result<void> release(const Config& cfg, const start::StartPlan& plan, Console& console);
+    // A host step after clone failed (its cgroup, its links, its
+    // registration): the child's own error, when it sent one, says more than
+    // ours (the links fail because the child died first, say).
+    Error first_cause(Error ours);
 
 private:
     ContainerStart(container::SyncChannel parent_end, container::ChildProcess child)
         : parent_end_(std::move(parent_end)), child_(std::move(child)) {}
-    // The host step after clone failed: the child's own error, when it sent
-    // one, says more than ours.
-    Error first_cause(Error ours);
     container::SyncChannel parent_end_;
     container::ChildProcess child_;
 };

@@ -57,6 +57,27 @@ int report(const start::ExitDecision& d) {
 // caller starts the container again, after everything was torn down.
 constexpr int kBootAgain = -1;
 
+// What the host holds for a cloned container while it runs: its links, its
+// registration, the watch on its addresses (torn down in reverse order).
+struct HostSide {
+    std::optional<net::NetworkSetup> network;
+    machined::Registration registration;
+    std::optional<net::AddressMonitor> addresses;
+};
+
+Result<HostSide> connect_host_side(const start::StartPlan& plan, pid_t leader) {
+    HostSide h;
+    if (plan.netns == NetNamespace::Private) h.network.emplace(TRY(net::NetworkSetup::setup(plan.network, leader)));
+    auto registration_params = plan.registration;
+    registration_params.leader = leader;
+    if (h.network) registration_params.ifindices = h.network->host_ifindices();
+    h.registration = TRY(machined::Registration::create(registration_params));
+    if (registration_params.mode != RegisterMode::No) TRY(fault::at("registration"));
+    // Opened while the container waits: its namespace exists.
+    if (plan.follow_guest_address) h.addresses.emplace(TRY(net::AddressMonitor::open(leader)));
+    return h;
+}
+
 Result<int> run(const Config& given, const start::HostFacts& probed, const SignalGate& signals) {
     phase("start");
     // -i: the image's file systems, mounted in spawn's own mount namespace,
@@ -118,15 +139,9 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     auto container = TRY(ContainerStart::clone(cfg, plan, in, cgroup));
     TRY(fault::at("clone"));
     phase("cloned and placed");
-    std::optional<net::NetworkSetup> network;
-    if (plan.netns == NetNamespace::Private) network.emplace(TRY(net::NetworkSetup::setup(plan.network, container.pid())));
-    auto registration_params = plan.registration;
-    registration_params.leader = container.pid();
-    if (network) registration_params.ifindices = network->host_ifindices();
-    auto registration = TRY(machined::Registration::create(registration_params));
-    if (registration_params.mode != RegisterMode::No) TRY(fault::at("registration"));
-    std::optional<net::AddressMonitor> addresses;  // opened while the container waits: its namespace exists
-    if (plan.follow_guest_address) addresses.emplace(TRY(net::AddressMonitor::open(container.pid())));
+    auto connected = connect_host_side(plan, container.pid());
+    if (!connected) return container.first_cause(std::move(connected).error());
+    HostSide host_side = std::move(connected).value();
 
     Console console;
     TRY(container.release(cfg, plan, console));
@@ -135,8 +150,9 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     // --notify-ready=yes waits for the guest's init (the relay forwards it).
     if (!cfg.notify_ready) (void)sd_notify(0, "READY=1\nSTATUS=Container running.");
     LoopInputs loop{signals.fd(), plan.kill_signal, plan.console, cfg.quiet,
-                    boot && boot->relay ? &*boot->relay : nullptr, addresses ? &*addresses : nullptr,
-                    network ? &*network : nullptr};
+                    boot && boot->relay ? &*boot->relay : nullptr,
+                    host_side.addresses ? &*host_side.addresses : nullptr,
+                    host_side.network ? &*host_side.network : nullptr};
     const siginfo_t end = TRY(run_until_exit(container.process(), console, loop));
     phase("container exited");
     auto decision = start::decide_exit(cfg, plan, end.si_code, end.si_status);

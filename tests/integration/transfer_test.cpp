@@ -307,3 +307,100 @@ TEST(Transfer, AnInterruptedImportLeavesNoImage) {
     auto again = mctl({"import-tar", (d.path() / "src.tar").string(), n("x")});
     EXPECT_EQ(again.status, 0) << again.err;
 }
+
+namespace {
+
+// tests/integration/http_server.py serving dir on 127.0.0.1 (loopback only).
+class HttpServer {
+public:
+    explicit HttpServer(const fs::path& dir)
+        : server_({"python3", std::string(getenv("SPAWN_SOURCE_ROOT") ? getenv("SPAWN_SOURCE_ROOT") : ".") +
+                                  "/tests/integration/http_server.py",
+                   dir.string()}) {
+        if (server_.wait_out("\n", 10s)) port_ = std::stoi(server_.out());
+    }
+    // "" when the server did not start.
+    std::string url(const std::string& path) const {
+        return port_ ? "http://127.0.0.1:" + std::to_string(port_) + "/" + path : "";
+    }
+
+private:
+    Interactive server_;  // killed with the test
+    int port_ = 0;
+};
+
+}  // namespace
+
+// pull-tar and pull-raw from a real HTTP server on loopback: each
+// verification mode, and a 404, a truncated transfer, a checksum that does
+// not match, a SHA256SUMS without the file, a bad signature and a URL that
+// is not http(s): one line each, and the pool as it was.
+TEST(Transfer, PullDownloadsVerifiesAndImports) {
+    Names n;
+    TempTree t("busybox");
+    ScratchDir d;
+    const fs::path www = d.path() / "www";
+    for (const char* sub : {"", "bad", "noline", "signed", "badsig"}) fs::create_directories(www / sub);
+    ASSERT_EQ(mctl({"import-fs", t.str(), n("src")}).status, 0);
+    ASSERT_EQ(mctl({"export-tar", n("src"), (www / "img.tar.xz").string()}).status, 0);
+    const fs::path raw = www / "disk.raw";
+    ASSERT_EQ(sh("truncate -s 4M " + raw.string() + " && mkfs.ext4 -q " + raw.string() + " && gzip -k " + raw.string()).status, 0);
+    // SHA256SUMS beside them; copies with a wrong sum, without a line, signed
+    // by a key of the test's own, and signed but changed afterwards.
+    const fs::path gnupg = d.path() / "gnupg";
+    fs::create_directories(gnupg);
+    fs::permissions(gnupg, fs::perms::owner_all);
+    auto prep = sh("cd '" + www.string() + "' && sha256sum img.tar.xz disk.raw.gz > SHA256SUMS && "
+                   "for s in bad noline signed badsig; do cp img.tar.xz $s/; done && "
+                   "echo \"$(printf '%064d' 0)  img.tar.xz\" > bad/SHA256SUMS && "
+                   "sha256sum disk.raw.gz > noline/SHA256SUMS && cp SHA256SUMS signed/ && cp SHA256SUMS badsig/ && "
+                   "export GNUPGHOME='" + gnupg.string() + "' && "
+                   "gpg -q --batch --passphrase '' --quick-gen-key 'spawn test <test@spawn.invalid>' ed25519 sign never && "
+                   "gpg -q --batch --export > '" + d.str() + "/keyring.gpg' && "
+                   "gpg -q --batch --detach-sign -o signed/SHA256SUMS.gpg signed/SHA256SUMS && "
+                   "gpg -q --batch --detach-sign -o badsig/SHA256SUMS.gpg badsig/SHA256SUMS && "
+                   "echo '# changed after signing' >> badsig/SHA256SUMS; rc=$?; gpgconf --kill gpg-agent; exit $rc");
+    ASSERT_EQ(prep.status, 0) << prep.err;
+    HttpServer server(www);
+    ASSERT_NE(server.url(""), "") << "the test's HTTP server did not start";
+    const std::string keyring = "--keyring=" + d.str() + "/keyring.gpg";
+
+    auto tar = mctl({"pull-tar", "--verify=checksum", server.url("img.tar.xz"), n("tar")});
+    ASSERT_EQ(tar.status, 0) << tar.err;
+    EXPECT_NE(tar.err.find("Pulled image '" + n("tar") + "'"), std::string::npos) << tar.err;
+    EXPECT_EQ(listing(kPool / n("tar")), listing(t.path()));
+    auto rawpull = mctl({"pull-raw", "--verify=checksum", server.url("disk.raw.gz"), n("raw")});
+    ASSERT_EQ(rawpull.status, 0) << rawpull.err;
+    EXPECT_EQ(sh("cmp " + raw.string() + " " + (kPool / (n("raw") + ".raw")).string()).status, 0);
+    auto signed_pull = mctl({"pull-tar", "--verify=signature", keyring, server.url("signed/img.tar.xz"), n("signed")});
+    EXPECT_EQ(signed_pull.status, 0) << signed_pull.err;
+    auto unverified = mctl({"pull-tar", "--verify=no", server.url("bad/img.tar.xz"), n("unverified")});
+    EXPECT_EQ(unverified.status, 0) << unverified.err;
+
+    const std::string before = pool_entries();
+    struct Case {
+        std::vector<std::string> args;
+        std::string error;
+    } cases[] = {
+        {{"pull-tar", "--verify=no", server.url("missing.tar.xz"), n("x")}, "The requested URL returned error: 404"},
+        {{"pull-tar", "--verify=no", server.url("truncated/img.tar.xz"), n("x")}, "bytes remaining to read"},
+        {{"pull-tar", "--verify=checksum", server.url("bad/img.tar.xz"), n("x")}, "does not match"},
+        {{"pull-tar", "--verify=checksum", server.url("noline/img.tar.xz"), n("x")}, "SHA256SUMS has no line for img.tar.xz"},
+        {{"pull-tar", keyring, server.url("badsig/img.tar.xz"), n("x")}, "the signature of SHA256SUMS does not hold"},
+        {{"pull-tar", server.url("signed/img.tar.xz"), n("x")}, "--verify=signature needs a keyring"},
+        {{"pull-tar", "--verify=checksum", server.url("missing/img.tar.xz"), n("x")}, "SHA256SUMS: The requested URL returned error: 404"},
+        {{"pull-raw", "--verify=no", server.url("img.tar.xz"), n("x")}, "is not a disk image"},
+        {{"pull-tar", "--verify=no", "ftp://127.0.0.1/img.tar.xz", n("x")}, "is not an http:// or https:// URL"},
+        {{"pull-tar", "--verify=no", "file:///etc/passwd", n("x")}, "is not an http:// or https:// URL"},
+        {{"pull-tar", "--verify=no", server.url("img.tar.xz"), n("tar")}, "Image '" + n("tar") + "' already exists"},
+        {{"pull-tar", "--verify=sometimes", server.url("img.tar.xz"), n("x")}, "--verify=sometimes: expected no, checksum or signature"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.args[2]);
+        auto r = mctl(c.args);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
+        EXPECT_EQ(pool_entries(), before) << "a download or an image is left";
+    }
+}

@@ -194,3 +194,14 @@ TEST(Progress, LineShowsBytesRateAndTimeLeft) {
     EXPECT_EQ(progress_line("x", 0, 0, 0), "x 0B");
     EXPECT_EQ(progress_line("x", 200, 100, 1.0), "x 100% 200B 200B/s") << "never past 100%";
 }
+
+TEST(TransferNames, ChecksumLinesAsSha256sumWritesThem) {
+    const std::string a(64, 'a'), b(64, 'B');
+    const std::string sums = a + "  deb.tar.xz\n" + b + " *disk.raw\r\n" + "short  x\n" + std::string(64, 'z') + "  bad\n";
+    EXPECT_EQ(find_checksum(sums, "deb.tar.xz"), a);
+    EXPECT_EQ(find_checksum(sums, "disk.raw"), std::string(64, 'b')) << "binary mode, CRLF, upper case";
+    EXPECT_EQ(find_checksum(sums, "deb.tar"), std::nullopt) << "whole names only";
+    EXPECT_EQ(find_checksum(sums, "bad"), std::nullopt) << "not hex";
+    EXPECT_EQ(find_checksum(sums, "x"), std::nullopt);
+    EXPECT_EQ(find_checksum("", "x"), std::nullopt);
+}
