@@ -68,6 +68,8 @@ void help() {
         "  export-raw NAME [FILE]      Export a raw container or VM image locally\n"
         "  pull-tar URL [NAME]         Download a tar container image (http, https)\n"
         "  pull-raw URL [NAME]         Download a raw container or VM image (http, https)\n"
+        "  list-transfers              Show list of transfers in progress\n"
+        "  cancel-transfer ID...       Cancel a transfer\n"
         "\n"
         "Options:\n"
         "  -h --help                   Show this help\n"
@@ -140,7 +142,8 @@ int main(int argc, char** argv) {
                                                   "disable", "list-images", "image-status", "show-image",
                                                   "clone", "rename", "remove", "read-only", "set-limit",
                                                   "clean", "copy-to", "copy-from", "import-tar", "import-raw",
-                                                  "import-fs", "export-tar", "export-raw", "pull-tar", "pull-raw"};
+                                                  "import-fs", "export-tar", "export-raw", "pull-tar", "pull-raw", "list-transfers",
+                                                  "cancel-transfer"};
     for (const char* v : kLocalVerbs)
         if (std::string_view(inv->verb->name) == v)
             if (auto r = local_only(v); !r) return fail(r.error());

@@ -107,6 +107,8 @@ int verb_export_tar(const Options&, const std::vector<std::string>&);
 int verb_export_raw(const Options&, const std::vector<std::string>&);
 int verb_pull_tar(const Options&, const std::vector<std::string>&);
 int verb_pull_raw(const Options&, const std::vector<std::string>&);
+int verb_list_transfers(const Options&, const std::vector<std::string>&);
+int verb_cancel_transfer(const Options&, const std::vector<std::string>&);
 int verb_copy_from(const Options&, const std::vector<std::string>&);
 int verb_image_status(const Options&, const std::vector<std::string>&);
 int verb_show_image(const Options&, const std::vector<std::string>&);

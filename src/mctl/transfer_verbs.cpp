@@ -15,8 +15,11 @@
 #include "mctl.hpp"
 #include "progress.hpp"
 #include "pull.hpp"
+#include "transfer_registry.hpp"
+#include "util/log.hpp"
 #include "transfer.hpp"
 #include "util/fd.hpp"
+#include "util/strings.hpp"
 
 namespace spawn::mctl {
 namespace {
@@ -52,6 +55,16 @@ Result<std::string> import_name(const std::vector<std::string>& args) {
     return name;
 }
 
+// Listed by list-transfers while it runs (a failure to list it is only a warning).
+std::optional<TransferRecord> record(const std::string& type, const std::string& remote, const std::string& local) {
+    auto r = TransferRecord::open(type, remote, local);
+    if (!r) {
+        log::warn("{}", r.error().message());
+        return std::nullopt;
+    }
+    return std::move(r).value();
+}
+
 ImportTarget target_of(const Options& o, std::string name) {
     return ImportTarget{std::move(name), kImageSearchPath[0], o.read_only, o.force};
 }
@@ -70,11 +83,13 @@ int import_stream(const Options& o, const std::vector<std::string>& args, bool r
     const uint64_t total = fstat(in, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
     const std::string source = from_stdin ? "stdin" : args[0];
     catch_stop_signals();
+    auto listed = record(raw ? "import-raw" : "import-tar", source, *name);
     ProgressBar bar(source, total, o.quiet);
     uint64_t read_bytes = 0;
     Progress progress = [&](uint64_t done) {
         read_bytes = done;
         bar.update(done);
+        if (listed) listed->progress(done, total);
         return !stop_requested;
     };
     auto r = raw ? import_raw(in, source, target_of(o, *name), progress)
@@ -108,11 +123,13 @@ int export_image(const Options& o, const std::vector<std::string>& args, bool ra
         if (!out) return fail(Error::errno_("Failed to create {}", partial));
     }
     catch_stop_signals();
+    auto listed = record(raw ? "export-raw" : "export-tar", to_stdout ? "stdout" : file, im->name);
     ProgressBar bar(to_stdout ? im->name : file, im->usage.value_or(0), o.quiet);
     uint64_t done_bytes = 0;
     Progress progress = [&](uint64_t done) {
         done_bytes = done;
         bar.update(done);
+        if (listed) listed->progress(done, im->usage.value_or(0));
         return !stop_requested;
     };
     const int fd = to_stdout ? STDOUT_FILENO : out.get();
@@ -145,12 +162,14 @@ int pull(const Options& o, const std::vector<std::string>& args, bool raw) {
     else if (!o.verify.empty() && o.verify != "signature")
         return fail(Error::msg("--verify={}: expected no, checksum or signature", o.verify));
     catch_stop_signals();
+    auto listed = record(raw ? "pull-raw" : "pull-tar", args[0], *name);
     ProgressBar bar(url_file, 0, o.quiet);
     uint64_t got = 0;
     DownloadProgress progress = [&](uint64_t done, uint64_t total) {
         got = done;
         bar.set_total(total);
         bar.update(done);
+        if (listed) listed->progress(done, total);
         return !stop_requested;
     };
     auto r = pull_image(request, target_of(o, *name), progress);
@@ -177,6 +196,33 @@ int verb_import_fs(const Options& o, const std::vector<std::string>& args) {
     if (!r) return fail(std::move(r).error().context(fmt::format("Could not import image '{}'", *name)));
     if (!o.quiet) std::fprintf(stderr, "Imported image '%s' from %s.\n", name->c_str(), args[0].c_str());
     return 0;
+}
+
+int verb_list_transfers(const Options& o, const std::vector<std::string>&) {
+    auto transfers = list_transfers();
+    if (transfers.empty()) {
+        if (o.legend) std::printf("No transfers.\n");
+        return 0;
+    }
+    Table t({"ID", "PERCENT", "TYPE", "REMOTE", "LOCAL"});
+    for (const auto& x : transfers)
+        t.add({std::to_string(x.id), x.percent < 0 ? "n/a" : std::to_string(x.percent) + "%", x.type, x.remote, x.local});
+    std::fputs(t.render(o.legend).c_str(), stdout);
+    if (o.legend) std::printf("\n%zu transfers listed.\n", transfers.size());
+    return 0;
+}
+
+int verb_cancel_transfer(const Options&, const std::vector<std::string>& args) {
+    int rc = 0;
+    for (const auto& a : args) {
+        auto id = str::parse_uint(a);
+        if (!id || *id == 0 || *id > UINT32_MAX) {
+            rc = fail(Error::msg("Failed to parse transfer id: {}", a));
+            continue;
+        }
+        if (auto r = cancel_transfer(static_cast<unsigned>(*id), std::chrono::seconds(10)); !r) rc = fail(r.error());
+    }
+    return rc;
 }
 
 int verb_export_tar(const Options& o, const std::vector<std::string>& args) { return export_image(o, args, false); }

@@ -34,6 +34,8 @@ const Verb kVerbs[] = {
     {"export-raw", 1, 2, verb_export_raw, false, true},
     {"pull-tar", 1, 2, verb_pull_tar, false, true},
     {"pull-raw", 1, 2, verb_pull_raw, false, true},
+    {"list-transfers", 0, 0, verb_list_transfers, false, false},
+    {"cancel-transfer", 1, kMany, verb_cancel_transfer, false, true},
     {"copy-from", 2, 3, verb_copy_from, false, true},
     {"start", 1, kMany, verb_start, false, true},
     {"enable", 1, kMany, verb_enable, false, true},

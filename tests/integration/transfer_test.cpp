@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -403,4 +404,42 @@ TEST(Transfer, PullDownloadsVerifiesAndImports) {
         EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
         EXPECT_EQ(pool_entries(), before) << "a download or an image is left";
     }
+}
+
+// list-transfers shows a running import (from any terminal); cancel-transfer
+// stops it as Ctrl-C would, and waits until it is gone.
+TEST(Transfer, ListTransfersAndCancelTransfer) {
+    Names n;
+    TempTree t("busybox");
+    ScratchDir d;
+    ASSERT_EQ(mctl({"import-fs", t.str(), n("src")}).status, 0);
+    ASSERT_EQ(mctl({"export-tar", n("src"), (d.path() / "src.tar").string()}).status, 0);
+    const std::string tar = read_file(d.path() / "src.tar");
+    Interactive im({mctl_bin(), "import-tar", "-", n("x")});
+    im.write(tar.substr(0, 100000));  // then it waits for more
+    const fs::path landing = kPool / (".#" + n("x") + ".import");
+    ASSERT_TRUE(eventually([&] { return fs::exists(landing); }, 10s));
+    auto list = mctl({"list-transfers"});
+    ASSERT_EQ(list.status, 0) << list.err;
+    std::string id;
+    for (const auto& line : lines_of(list.out)) {
+        std::istringstream w(line);
+        std::string i, percent, type, remote, local;
+        w >> i >> percent >> type >> remote >> local;
+        if (type == "import-tar" && remote == "stdin" && local == n("x")) id = i;
+    }
+    ASSERT_FALSE(id.empty()) << list.out;
+    EXPECT_NE(list.out.find("transfers listed."), std::string::npos) << list.out;
+    auto cancel = mctl({"cancel-transfer", id});
+    EXPECT_EQ(cancel.status, 0) << cancel.err;
+    // cancel-transfer returned: the transfer has exited and cleaned up.
+    EXPECT_NE(im.wait_exit(10s), 0);
+    EXPECT_FALSE(fs::exists(landing));
+    EXPECT_FALSE(fs::exists(kPool / n("x")));
+    EXPECT_EQ(mctl({"list-transfers"}).out.find(n("x")), std::string::npos);
+    auto again = mctl({"cancel-transfer", id});
+    EXPECT_EQ(again.status, 1);
+    EXPECT_NE(again.err.find("No transfer " + id + " running"), std::string::npos) << again.err;
+    auto bad = mctl({"cancel-transfer", "nope"});
+    EXPECT_NE(bad.err.find("Failed to parse transfer id: nope"), std::string::npos) << bad.err;
 }
