@@ -40,7 +40,7 @@ _mctl() {
     fi
     local names=""
     case $verb in
-        status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats|top|copy-to|copy-from)
+        status|show|login|shell|exec|poweroff|reboot|terminate|kill|journal|stats|top|copy-to|copy-from|bind)
             names=$("$prog" list --no-legend 2>/dev/null | awk '{print $1}') ;;
         start|enable|disable|image-status|show-image|clone|rename|remove|read-only|set-limit|export-tar|export-raw)
             names=$("$prog" list-images --no-legend 2>/dev/null | awk '{print $1}') ;;

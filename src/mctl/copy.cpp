@@ -56,8 +56,8 @@ Result<Place> on_host(const std::string& path) {
     return Place{std::move(fd), name, path};
 }
 
-// The host ID of the machine's root when it runs in a user namespace of its
-// own (its leader's uid_map "0 BASE COUNT"), else 0.
+}  // namespace
+
 Result<uint32_t> user_namespace_base(uint32_t leader, const std::string& machine) {
     std::ifstream in("/proc/" + std::to_string(leader) + "/uid_map");
     uint64_t inside = 0, outside = 0, count = 0;
@@ -68,6 +68,8 @@ Result<uint32_t> user_namespace_base(uint32_t leader, const std::string& machine
                                              "(uid_map {} {} {})", machine, inside, outside, count));
     return static_cast<uint32_t>(outside);
 }
+
+namespace {
 
 int copy(const Options&, const std::vector<std::string>& args, bool to_machine) {
     const std::string& machine = args[0];

@@ -45,6 +45,7 @@ void help() {
         "  start NAME...               Start a container from an image as a system service\n"
         "  copy-to NAME PATH [PATH]    Copy files from the host to a container\n"
         "  copy-from NAME PATH [PATH]  Copy files from a container to the host\n"
+        "  bind NAME PATH [PATH]       Bind mount a path from the host into a container\n"
         "  enable NAME...              Enable automatic container start at boot\n"
         "  disable NAME...             Disable automatic container start at boot\n"
         "\n"
@@ -76,7 +77,8 @@ void help() {
         "     --version                Show package version\n"
         "     --no-pager               Do not pipe output into a pager (never done anyway)\n"
         "     --no-legend              Do not show the headers and footers\n"
-        "     --read-only              Create read-only clone or import\n"
+        "     --read-only              Create read-only clone or import, read-only bind mount\n"
+        "     --mkdir                  bind: create the destination (and its directories)\n"
         "     --force                  clean --all: do not ask; imports and exports: replace\n"
         "                              an existing image or file\n"
         "     --format=FORMAT          export-tar, export-raw: uncompressed, xz, gzip, bzip2 or\n"
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
     static constexpr const char* kLocalVerbs[] = {"exec", "shell", "login", "journal", "stats", "top", "start", "enable",
                                                   "disable", "list-images", "image-status", "show-image",
                                                   "clone", "rename", "remove", "read-only", "set-limit",
-                                                  "clean", "copy-to", "copy-from", "import-tar", "import-raw",
+                                                  "clean", "copy-to", "copy-from", "bind", "import-tar", "import-raw",
                                                   "import-fs", "export-tar", "export-raw", "pull-tar", "pull-raw", "list-transfers",
                                                   "cancel-transfer"};
     for (const char* v : kLocalVerbs)

@@ -23,6 +23,7 @@ struct Options {
     bool value = false;                  // --value
     bool read_only = false;              // --read-only (clone)
     bool force = false;                  // --force (clean --all without asking; imports and exports replace)
+    bool mkdir = false;                  // --mkdir (bind)
     std::string format;                  // --format= of export-tar/export-raw (compression)
     std::string verify;                  // --verify= of pull-tar/pull-raw ("": signature)
     std::string keyring;                 // --keyring= for --verify=signature
@@ -100,6 +101,10 @@ int verb_read_only(const Options&, const std::vector<std::string>&);
 int verb_set_limit(const Options&, const std::vector<std::string>&);
 int verb_clean(const Options&, const std::vector<std::string>&);
 int verb_copy_to(const Options&, const std::vector<std::string>&);
+int verb_bind(const Options&, const std::vector<std::string>&);
+// The host ID of the machine's root when it runs in a user namespace of its
+// own (its leader's uid_map "0 BASE COUNT"), else 0 (copy-to, bind).
+Result<uint32_t> user_namespace_base(uint32_t leader, const std::string& machine);
 int verb_import_tar(const Options&, const std::vector<std::string>&);
 int verb_import_raw(const Options&, const std::vector<std::string>&);
 int verb_import_fs(const Options&, const std::vector<std::string>&);

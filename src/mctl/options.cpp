@@ -12,7 +12,7 @@ namespace spawn::mctl {
 namespace {
 
 enum { ARG_VERSION = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VALUE, ARG_KILL_WHOM, ARG_UID, ARG_NO_ASK_PASSWORD,
-       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM, ARG_FORMAT, ARG_VERIFY, ARG_KEYRING };
+       ARG_MAX_ADDRESSES, ARG_READ_ONLY, ARG_FORCE, ARG_ITERATIONS, ARG_DELAY, ARG_ORDER, ARG_NO_STREAM, ARG_FORMAT, ARG_VERIFY, ARG_KEYRING, ARG_MKDIR };
 constexpr int ARG_HOST = 'H', ARG_MACHINE = 'M';
 
 const struct option kLongOptions[] = {
@@ -47,6 +47,7 @@ const struct option kLongOptions[] = {
     {"format", required_argument, nullptr, ARG_FORMAT},
     {"verify", required_argument, nullptr, ARG_VERIFY},
     {"keyring", required_argument, nullptr, ARG_KEYRING},
+    {"mkdir", no_argument, nullptr, ARG_MKDIR},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -86,6 +87,7 @@ Result<void> set_option(Options& o, int c, const std::string& v, const char* (*g
         o.verify = v;
         break;
     case ARG_KEYRING: o.keyring = v; break;
+    case ARG_MKDIR: o.mkdir = true; break;
     case ARG_NO_STREAM: break;  // stats prints once anyway (top is the live view)
     case ARG_ITERATIONS: {
         auto n = str::parse_uint(v);

@@ -37,6 +37,7 @@ const Verb kVerbs[] = {
     {"list-transfers", 0, 0, verb_list_transfers, false, false},
     {"cancel-transfer", 1, kMany, verb_cancel_transfer, false, true},
     {"copy-from", 2, 3, verb_copy_from, false, true},
+    {"bind", 2, 3, verb_bind, false, true},
     {"start", 1, kMany, verb_start, false, true},
     {"enable", 1, kMany, verb_enable, false, true},
     {"disable", 1, kMany, verb_disable, false, true},

@@ -152,4 +152,63 @@ TEST(CopyUserns, OwnersAreMappedIntoTheMachine) {
     struct stat copied {};
     ASSERT_EQ(stat((host.path() / "passwd").c_str(), &copied), 0);
     EXPECT_EQ(copied.st_uid, base) << "out of the machine: owners as the host sees them, never host root";
+
+    // bind --mkdir: what it makes is the machine root's, and the mount is seen inside.
+    auto bind = mctl({"bind", "--mkdir", machine, (host.path() / "d").string(), "/mnt/bound"});
+    ASSERT_EQ(bind.status, 0) << bind.err;
+    EXPECT_EQ(read_file(root + "/mnt/bound/f"), "f\n");
+    ASSERT_EQ(stat((tree.path() / "mnt/bound").c_str(), &on_disk), 0);
+    EXPECT_EQ(on_disk.st_uid, 0u) << "made as the machine's root (stored unshifted)";
+}
+
+// mctl bind: a host directory (or file) mounted into the running machine,
+// seen inside at once and live; read-only when asked; the host's own mount
+// table untouched; a symlink the guest planted in the path refused.
+TEST_F(Copy, BindMountsHostPathsIntoTheMachineAndNeverThroughASymlink) {
+    fs::create_directories(host_.path() / "shared");
+    std::ofstream(host_.path() / "shared/f") << "hello\n";
+    std::ofstream(host_.path() / "single") << "one file\n";
+    const auto host_mounts = host_mount_points();
+    auto cat = [&](const std::string& path) { return mctl({"exec", machine_, "/bin/cat", path}); };
+
+    auto b = mctl({"bind", "--mkdir", machine_, (host_.path() / "shared").string(), "/mnt/shared"});
+    ASSERT_EQ(b.status, 0) << b.err;
+    EXPECT_EQ(cat("/mnt/shared/f").out, "hello\n");
+    std::ofstream(host_.path() / "shared/later") << "later\n";
+    EXPECT_EQ(cat("/mnt/shared/later").out, "later\n") << "the mount is the host directory itself";
+
+    auto ro = mctl({"bind", "--read-only", "--mkdir", machine_, (host_.path() / "shared").string(), "/mnt/ro"});
+    ASSERT_EQ(ro.status, 0) << ro.err;
+    auto write = mctl({"exec", machine_, "/bin/sh", "-c", "echo x > /mnt/ro/new"});
+    EXPECT_NE(write.status, 0);
+    EXPECT_FALSE(fs::exists(host_.path() / "shared/new"));
+
+    auto file = mctl({"bind", "--mkdir", machine_, (host_.path() / "single").string(), "/etc/single"});
+    ASSERT_EQ(file.status, 0) << file.err;
+    EXPECT_EQ(cat("/etc/single").out, "one file\n");
+    EXPECT_EQ(host_mount_points(), host_mounts) << "the mounts are the machine's, not the host's";
+
+    // The guest points /mnt/evil at its /etc: the path is refused, not followed.
+    ASSERT_EQ(mctl({"exec", machine_, "/bin/ln", "-s", "/etc", "/mnt/evil"}).status, 0);
+    struct Case {
+        std::vector<std::string> args;
+        std::string error;
+    } cases[] = {
+        {{"bind", "--mkdir", machine_, (host_.path() / "shared").string(), "/mnt/evil/x"}, "evil is a symlink, which is not followed"},
+        {{"bind", machine_, (host_.path() / "shared").string(), "/mnt/missing"}, "/mnt/missing: No such file or directory"},
+        {{"bind", machine_, (host_.path() / "shared").string(), "relative"}, "a path in machine '" + machine_ + "' must be absolute"},
+        {{"bind", machine_, (host_.path() / "shared").string(), "/mnt/../etc"}, "\"..\" is not allowed"},
+        {{"bind", machine_, (host_.path() / "nonexistent").string(), "/mnt/x"}, "nonexistent: No such file or directory"},
+        {{"bind", machine_, (host_.path() / "single").string(), "/mnt/shared"}, "a file cannot be mounted on a directory"},
+        {{"bind", "spawn-no-such-machine", (host_.path() / "shared").string(), "/mnt/x"}, "spawn-no-such-machine"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.args.back());
+        auto r = mctl(c.args);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
+    }
+    EXPECT_NE(mctl({"exec", machine_, "/bin/ls", "/etc/x"}).status, 0) << "mounted through the guest's symlink";
+    EXPECT_EQ(host_mount_points(), host_mounts);
 }
