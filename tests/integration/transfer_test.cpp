@@ -443,3 +443,21 @@ TEST(Transfer, ListTransfersAndCancelTransfer) {
     auto bad = mctl({"cancel-transfer", "nope"});
     EXPECT_NE(bad.err.find("Failed to parse transfer id: nope"), std::string::npos) << bad.err;
 }
+
+// On a btrfs pool imports are subvolumes (as machinectl's), so a clone of
+// one is a snapshot.
+TEST(Transfer, ImportsOnABtrfsPoolAreSubvolumes) {
+    if (read_file("/proc/filesystems").find("\tbtrfs\n") == std::string::npos) GTEST_SKIP() << "no btrfs in this kernel";
+    if (sh("command -v mkfs.btrfs").status != 0) GTEST_SKIP() << "btrfs-progs missing";
+    TempTree t("busybox");
+    ScratchDir d;
+    const std::string tar = (d.path() / "t.tar").string(), img = (d.path() / "pool.img").string();
+    ASSERT_EQ(sh("tar -C '" + t.str() + "' -cf '" + tar + "' . && truncate -s 300M '" + img + "' && mkfs.btrfs -q '" + img + "'").status, 0);
+    const std::string m = "'" + mctl_bin() + "' -q ";
+    // A pool of its own, in a mount namespace of the test's.
+    auto r = sh("unshare -m sh -ec 'mount --make-rprivate /; mount -o loop " + img + " /var/lib/machines; cd /var/lib/machines;"
+                " " + m + "import-fs " + t.str() + " fs; " + m + "import-tar " + tar + " tar; " + m + "clone tar copy;"
+                " stat -c \"%n %i\" fs tar copy; ls -A | tr \"\\n\" \" \"'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "fs 256\ntar 256\ncopy 256\ncopy fs tar ") << "inode 256: the root of a subvolume";
+}

@@ -37,6 +37,13 @@ Result<void> snapshot(int src, int parent, const std::string& name) {
     return ok();
 }
 
+Result<void> make_subvolume(int parent, const std::string& name) {
+    struct btrfs_ioctl_vol_args args {};
+    std::strncpy(args.name, name.c_str(), sizeof args.name - 1);
+    if (ioctl(parent, BTRFS_IOC_SUBVOL_CREATE, &args) < 0) return Error::errno_("making the subvolume {}", name);
+    return ok();
+}
+
 Result<void> set_read_only(int fd, bool read_only) {
     uint64_t flags = 0;
     if (ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0) return Error::errno_("reading the subvolume's flags");

@@ -14,6 +14,10 @@ bool is_subvolume(int fd);
 // (same file system).
 Result<void> snapshot(int src, int parent, const std::string& name);
 
+// A new, empty subvolume name in the directory parent (ENOTTY, EOPNOTSUPP or
+// EXDEV where parent is not on btrfs).
+Result<void> make_subvolume(int parent, const std::string& name);
+
 // Sets or clears a subvolume's read-only flag (fd: its root directory).
 Result<void> set_read_only(int fd, bool read_only);
 bool is_read_only(int fd);
