@@ -5,6 +5,7 @@
 
 #include "images/store.hpp"
 #include "mctl.hpp"
+#include "progress.hpp"
 
 namespace spawn::mctl {
 
@@ -61,7 +62,14 @@ int verb_image_status(const Options&, const std::vector<std::string>& args) {
             std::printf("\t Created: %s%s\n", format_timestamp(im->crtime_usec).c_str(), rel.empty() ? "" : ("; " + rel).c_str());
         }
         if (im->mtime_usec) std::printf("\tModified: %s\n", format_timestamp(im->mtime_usec).c_str());
-        if (im->usage) std::printf("\t   Usage: %.1fM\n", *im->usage / 1048576.0);
+        // "X (exclusive: Y)" when a subvolume's quota group counts both, as machinectl.
+        auto pair = [](uint64_t all, std::optional<uint64_t> exclusive) {
+            std::string s = format_bytes(all);
+            if (exclusive && *exclusive != all) s += " (exclusive: " + format_bytes(*exclusive) + ")";
+            return s;
+        };
+        if (im->usage) std::printf("\t   Usage: %s\n", pair(*im->usage, im->usage_exclusive).c_str());
+        if (im->limit) std::printf("\t   Limit: %s\n", pair(*im->limit, im->limit_exclusive).c_str());
     }
     return rc;
 }
@@ -103,7 +111,11 @@ int verb_show_image(const Options& o, const std::vector<std::string>& args) {
         prop("ReadOnly", yes_no(im->read_only));
         if (im->crtime_usec || o.all) prop("CreationTimestamp", format_timestamp(im->crtime_usec));
         if (im->mtime_usec || o.all) prop("ModificationTimestamp", format_timestamp(im->mtime_usec));
-        prop("Usage", im->usage ? std::to_string(*im->usage) : "18446744073709551615");
+        const auto bytes = [](std::optional<uint64_t> v) { return std::to_string(v.value_or(UINT64_MAX)); };
+        prop("Usage", bytes(im->usage));
+        prop("UsageExclusive", bytes(im->usage_exclusive));
+        prop("Limit", bytes(im->limit));
+        prop("LimitExclusive", bytes(im->limit_exclusive));
     }
     return rc;
 }

@@ -172,19 +172,27 @@ TEST(ImageVerbs, ABtrfsPoolClonesBySnapshot) {
                 " " + mctl_bin() + " read-only dst; btrfs property get -ts /var/lib/machines/dst ro;"
                 " " + mctl_bin() + " set-limit dst 100M; " + mctl_bin() + " set-limit 200M;"
                 " btrfs qgroup show -re --raw /var/lib/machines | grep -c -E \" (104857600|209715200) \";"
+                " " + mctl_bin() + " image-status dst | grep -c -E \"^\\s+Usage: [0-9.]+[KM]( \\(exclusive: [0-9.]+[KM]\\))?$\";"
+                " " + mctl_bin() + " image-status dst | grep Limit: | tr -d \"\\t \"; " + mctl_bin() + " show-image dst -p Limit --value;"
                 " " + mctl_bin() + " list-images --no-legend | grep ^dst | tr -s \" \"; " + mctl_bin() + " remove dst;"
                 " ls /var/lib/machines'");
     ASSERT_EQ(r.status, 0) << r.err;
     std::istringstream in(r.out);
-    std::string ino, ro, limits, row, rest;
+    std::string ino, ro, limits, usage_lines, limit_line, limit_value, row, rest;
     std::getline(in, ino);
     std::getline(in, ro);
     std::getline(in, limits);
+    std::getline(in, usage_lines);
+    std::getline(in, limit_line);
+    std::getline(in, limit_value);
     std::getline(in, row);
     std::getline(in, rest);
     EXPECT_EQ(ino, "256") << "a subvolume: a snapshot, not a copy";
     EXPECT_EQ(ro, "ro=true");
     EXPECT_EQ(limits, "2") << "the image's and the pool's quota group limits";
+    EXPECT_EQ(usage_lines, "1") << "image-status shows the quota group's usage";
+    EXPECT_EQ(limit_line, "Limit:100.0M") << "image-status shows the limit set-limit set";
+    EXPECT_EQ(limit_value, "104857600");
     EXPECT_NE(row.find("subvolume yes"), std::string::npos) << row;
     EXPECT_EQ(rest, "src");
 }

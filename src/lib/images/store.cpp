@@ -16,6 +16,8 @@
 
 #include "boot/init.hpp"
 #include "config/config.hpp"
+#include "util/btrfs.hpp"
+#include "util/fd.hpp"
 #include "util/file.hpp"
 
 namespace spawn::images {
@@ -52,7 +54,17 @@ static std::optional<ImageInfo> inspect(const fs::path& p) {
         info.name = fname;
         info.type = "directory";
         struct statfs sfs;
-        if (statfs(p.c_str(), &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC && stx.stx_ino == 256) info.type = "subvolume";
+        if (statfs(p.c_str(), &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC && stx.stx_ino == 256) {
+            info.type = "subvolume";
+            // With quotas on, what the subvolume holds and may hold, as machinectl shows them.
+            UniqueFd fd(open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (auto q = fd ? btrfs::quota(fd.get()) : std::nullopt) {
+                info.usage = q->referenced;
+                info.usage_exclusive = q->exclusive;
+                if (q->max_referenced != UINT64_MAX) info.limit = q->max_referenced;
+                if (q->max_exclusive != UINT64_MAX) info.limit_exclusive = q->max_exclusive;
+            }
+        }
         info.os_release = tree_os_release(p.string());
     } else if (S_ISREG(stx.stx_mode) && fname.size() > 4 && fname.substr(fname.size() - 4) == ".raw") {
         info.name = fname.substr(0, fname.size() - 4);

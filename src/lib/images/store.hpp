@@ -19,7 +19,9 @@ struct ImageInfo {
     bool read_only = false;
     uint64_t crtime_usec = 0;    // birth time (statx), 0 if unknown
     uint64_t mtime_usec = 0;     // raw images only, as machinectl
-    std::optional<uint64_t> usage;  // bytes (raw images: file size)
+    std::optional<uint64_t> usage;  // bytes (raw images: file size; subvolumes: their quota group's count)
+    std::optional<uint64_t> usage_exclusive;  // subvolumes with quotas on
+    std::optional<uint64_t> limit, limit_exclusive;  // set-limit's quota group limits
     std::map<std::string, std::string> os_release;
 };
 

@@ -1,6 +1,8 @@
 #include "util/btrfs.hpp"
 
+#include <endian.h>
 #include <linux/btrfs.h>
+#include <linux/btrfs_tree.h>
 #include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -20,6 +22,48 @@ Result<void> set_size_limit(int fd, uint64_t bytes) {
     limit.lim.max_rfer = bytes;
     if (ioctl(fd, BTRFS_IOC_QGROUP_LIMIT, &limit) < 0) return Error::errno_("setting the quota group's limit");
     return ok();
+}
+
+std::optional<Quota> quota(int fd) {
+    // The subvolume's ID: the tree its root directory is in.
+    struct btrfs_ioctl_ino_lookup_args lookup {};
+    lookup.objectid = BTRFS_FIRST_FREE_OBJECTID;
+    if (ioctl(fd, BTRFS_IOC_INO_LOOKUP, &lookup) < 0) return std::nullopt;
+    // Its level-0 quota group's info and limit items, in the quota tree.
+    struct btrfs_ioctl_search_args search {};
+    auto& key = search.key;
+    key.tree_id = BTRFS_QUOTA_TREE_OBJECTID;
+    key.min_type = BTRFS_QGROUP_INFO_KEY;
+    key.max_type = BTRFS_QGROUP_LIMIT_KEY;
+    key.min_offset = key.max_offset = lookup.treeid;
+    key.max_transid = UINT64_MAX;
+    key.nr_items = 16;
+    if (ioctl(fd, BTRFS_IOC_TREE_SEARCH, &search) < 0) return std::nullopt;  // ENOENT: quotas off
+    std::optional<Quota> q;
+    size_t at = 0;
+    for (uint32_t i = 0; i < key.nr_items; ++i) {
+        if (at + sizeof(btrfs_ioctl_search_header) > sizeof search.buf) break;
+        btrfs_ioctl_search_header h;
+        std::memcpy(&h, search.buf + at, sizeof h);
+        at += sizeof h;
+        if (at + h.len > sizeof search.buf) break;
+        if (h.offset == lookup.treeid && h.type == BTRFS_QGROUP_INFO_KEY && h.len >= sizeof(btrfs_qgroup_info_item)) {
+            btrfs_qgroup_info_item info;
+            std::memcpy(&info, search.buf + at, sizeof info);
+            if (!q) q.emplace();
+            q->referenced = le64toh(info.rfer);
+            q->exclusive = le64toh(info.excl);
+        } else if (h.offset == lookup.treeid && h.type == BTRFS_QGROUP_LIMIT_KEY && h.len >= sizeof(btrfs_qgroup_limit_item)) {
+            btrfs_qgroup_limit_item limit;
+            std::memcpy(&limit, search.buf + at, sizeof limit);
+            if (!q) q.emplace();
+            const uint64_t flags = le64toh(limit.flags);
+            if (flags & BTRFS_QGROUP_LIMIT_MAX_RFER) q->max_referenced = le64toh(limit.max_rfer);
+            if (flags & BTRFS_QGROUP_LIMIT_MAX_EXCL) q->max_exclusive = le64toh(limit.max_excl);
+        }
+        at += h.len;
+    }
+    return q;
 }
 
 bool is_subvolume(int fd) {
