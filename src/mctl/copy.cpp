@@ -10,12 +10,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <fstream>
 #include <optional>
 
 #include "container/fs_ids.hpp"
 #include "container/in_root.hpp"
 #include "mctl.hpp"
+#include "progress.hpp"
 #include "util/copy_tree.hpp"
 #include "util/fd.hpp"
 
@@ -71,7 +74,7 @@ Result<uint32_t> user_namespace_base(uint32_t leader, const std::string& machine
 
 namespace {
 
-int copy(const Options&, const std::vector<std::string>& args, bool to_machine) {
+int copy(const Options& o, const std::vector<std::string>& args, bool to_machine) {
     const std::string& machine = args[0];
     const std::string& from = args[1];
     const std::string& to = args.size() > 2 ? args[2] : args[1];
@@ -99,10 +102,15 @@ int copy(const Options&, const std::vector<std::string>& args, bool to_machine) 
         if (!r) return fail(r.error());
         as_root.emplace(std::move(*r));
     }
+    ProgressBar bar(src->shown, 0, o.quiet);
+    const CopyProgress progress = [&bar](uint64_t bytes) { bar.update(bytes); };
     auto r = copy_entry_at(src->dir.get(), src->name, dst->dir.get(), dst->name, /*untrusted_source=*/!to_machine,
-                           to_machine ? *base : 0);
+                           to_machine ? *base : 0, progress);
     as_root.reset();
+    const std::string took = bar.finish(r ? r->bytes : 0);
     if (!r) return fail(std::move(r).error().context(fmt::format("copying {} to {}", src->shown, dst->shown)));
+    if (!o.quiet)
+        std::fprintf(stderr, "Copied %s to %s (%s).\n", src->shown.c_str(), dst->shown.c_str(), took.c_str());
     return 0;
 }
 

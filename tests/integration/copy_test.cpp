@@ -47,6 +47,12 @@ TEST_F(Copy, FilesAndTreesGoInAndComeOut) {
     fs::create_symlink("sub/f", host_.path() / "dir/rel");
     auto in = mctl({"copy-to", machine_, (host_.path() / "dir").string(), "/srv-copied"});
     ASSERT_EQ(in.status, 0) << in.err;
+    // Without a terminal no progress bar: one line when done.
+    EXPECT_EQ(lines_of(in.err).size(), 1u) << in.err;
+    EXPECT_NE(in.err.find("Copied " + (host_.path() / "dir").string() + " to /srv-copied in machine '" + machine_ +
+                          "' (5B in "),
+              std::string::npos)
+        << in.err;
     EXPECT_EQ(read_file(tree_.path() / "srv-copied/sub/f"), "data\n");
     EXPECT_EQ(fs::read_symlink(tree_.path() / "srv-copied/rel"), "sub/f");
     EXPECT_TRUE(fs::equivalent(tree_.path() / "srv-copied/hard", tree_.path() / "srv-copied/sub/f"));

@@ -132,6 +132,12 @@ TEST(Transfer, ExportAndImportKeepEverythingInEachCompression) {
     EXPECT_EQ(piped.status, 0) << piped.err;
     EXPECT_EQ(listing(kPool / n("piped")), listing(t.path()));
     EXPECT_EQ(pool_entries().find(".#"), std::string::npos) << pool_entries();
+    // On a terminal (script(1) gives it one) a progress line is drawn and cleared.
+    const fs::path shown = d.path() / "on-a-terminal.tar";
+    auto tty = sh("script -qec \"'" + mctl_bin() + "' export-tar " + n("src") + " " + shown.string() + "\" /dev/null");
+    EXPECT_EQ(tty.status, 0) << tty.out;
+    EXPECT_NE(tty.out.find("\r\033[K" + shown.string() + " "), std::string::npos) << tty.out;
+    EXPECT_NE(tty.out.find("Exported image"), std::string::npos) << tty.out;
 }
 
 TEST(Transfer, HostileArchivesAreRefusedNamingTheEntryAndLeaveNothing) {

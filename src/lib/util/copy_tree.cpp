@@ -55,6 +55,7 @@ struct Copier {
     CopyStats stats;
     bool untrusted = false;  // the source may be hostile (copy_entry_at)
     uint32_t owner_base = 0;   // owners shifted into a user namespace's range (copy_entry_at)
+    const CopyProgress* progress = nullptr;
 
     uid_t owner(uint32_t id) const {
         if (!owner_base) return id;
@@ -92,6 +93,7 @@ struct Copier {
         auto copied = TRY(copy_file_data(in, out, static_cast<uint64_t>(st.st_size), what));
         stats.bytes += copied.bytes;
         if (copied.reflinked) ++stats.reflinked;
+        if (progress && *progress) (*progress)(stats.bytes);
         return ok();
     }
 
@@ -201,7 +203,7 @@ struct Copier {
 
 }  // namespace
 
-Result<CopyStats> copy_tree(const std::string& from, const std::string& to) {
+Result<CopyStats> copy_tree(const std::string& from, const std::string& to, const CopyProgress& progress) {
     UniqueFd src(open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!src) return Error::errno_("opening {}", from);
     struct stat st {};
@@ -210,14 +212,16 @@ Result<CopyStats> copy_tree(const std::string& from, const std::string& to) {
     UniqueFd dst(open(to.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dst) return Error::errno_("opening {}", to);
     Copier c;
+    c.progress = &progress;
     TRY(c.directory(src.get(), dst.get(), from));
     TRY(c.finish(src.get(), dst.get(), st, from));
     return c.stats;
 }
 
 Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int to_dir, const std::string& to_name,
-                                bool untrusted_source, uint32_t owner_base) {
+                                bool untrusted_source, uint32_t owner_base, const CopyProgress& progress) {
     Copier c;
+    c.progress = &progress;
     c.untrusted = untrusted_source;
     c.owner_base = owner_base;
     TRY(c.entry(from_dir, from_name.c_str(), to_dir, to_name.c_str(), from_name));

@@ -5,6 +5,8 @@
 // copied otherwise. Never follows a symlink of the source or the copy.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "util/result.hpp"
@@ -15,10 +17,13 @@ struct CopyStats {
     uint64_t files = 0, bytes = 0, reflinked = 0;
 };
 
+// Called after each file's data with the bytes copied so far (a progress bar).
+using CopyProgress = std::function<void(uint64_t bytes)>;
+
 // Copies the directory from (its contents and its own attributes) to to,
 // which must not exist; to's parent must. On failure to is partly written:
 // the caller copies into a temporary name (see spawn/template_stage).
-Result<CopyStats> copy_tree(const std::string& from, const std::string& to);
+Result<CopyStats> copy_tree(const std::string& from, const std::string& to, const CopyProgress& progress = {});
 
 // Copies the entry from_name of the directory from_dir (a file, a directory
 // with everything below it, a link, a node) as to_name in to_dir, which must
@@ -29,7 +34,7 @@ Result<CopyStats> copy_tree(const std::string& from, const std::string& to);
 // in a user namespace): owners u become base + u, as the machine sees them
 // (65534 for what its 65536 IDs cannot hold).
 Result<CopyStats> copy_entry_at(int from_dir, const std::string& from_name, int to_dir, const std::string& to_name,
-                                bool untrusted_source, uint32_t owner_base = 0);
+                                bool untrusted_source, uint32_t owner_base = 0, const CopyProgress& progress = {});
 
 // Removes path and everything below it, without following symlinks (missing: fine).
 Result<void> remove_tree(const std::string& path);
