@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "container/fs_ids.hpp"
+#include "child_report.hpp"
 #include "mctl.hpp"
 #include "util/fd.hpp"
 #include "util/fdio.hpp"
@@ -112,19 +113,10 @@ int verb_bind(const Options& o, const std::vector<std::string>& args) {
         _exit(1);
     }
     err_write.reset();
-    std::string message;
-    char buf[1024];
-    for (ssize_t n; (n = read(err_read.get(), buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        message.append(buf, static_cast<size_t>(n));
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+    const auto report = collect_child(pid, std::move(err_read));
+    if (report.exited_with(0)) return 0;
     return fail(Error(EIO, fmt::format("Could not bind {} into machine '{}': {}", host_path, machine,
-                                       message.empty() ? "the helper process failed" : message)));
+                                       report.text.empty() ? "the helper process failed" : report.text)));
 }
 
 }  // namespace spawn::mctl

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "child_report.hpp"
 #include "transfer_names.hpp"
 #include "util/cptr.hpp"
 #include "util/fd.hpp"
@@ -152,20 +153,11 @@ Result<void> check_signature(const std::string& sums, const std::string& sig, co
         _exit(127);
     }
     err_write.reset();
-    std::string complaint;
-    char buf[4096];
-    for (ssize_t n; (n = read(err_read.get(), buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        if (complaint.size() < 65536) complaint.append(buf, static_cast<size_t>(n));
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ok();
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return Error(ENOENT, "gpgv is not installed: it checks signatures");
+    const auto report = collect_child(pid, std::move(err_read));
+    if (report.exited_with(0)) return ok();
+    if (report.exited_with(127)) return Error(ENOENT, "gpgv is not installed: it checks signatures");
     std::string last;
-    for (const auto& l : str::split(complaint, '\n'))
+    for (const auto& l : str::split(report.text, '\n'))
         if (l.find_first_not_of(" \t\r") != std::string::npos) last = l;
     return Error(EBADMSG, fmt::format("{}: the signature of SHA256SUMS does not hold: {}", what, last.empty() ? "gpgv failed" : last));
 }

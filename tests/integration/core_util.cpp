@@ -119,4 +119,8 @@ void exec_on_tty(int master, int slave, const std::vector<std::string>& argv) {
     exec_argv(argv);
 }
 
+std::string tree_listing(const std::filesystem::path& dir) {
+    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
+}
+
 }  // namespace spawn::test

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ private:
     bool reaped_ = false;
     std::string dir_;
 };
+
+// Every entry below dir, one line each, sorted: path, type, mode, owner,
+// group, size, mtime, link count, symlink target (what a faithful copy keeps).
+std::string tree_listing(const std::filesystem::path& dir);
 
 // Host pids whose command line contains marker.
 std::vector<pid_t> pids_with_marker(const std::string& marker);

@@ -27,10 +27,6 @@ RunResult mctl(std::vector<std::string> args) {
     return run(args);
 }
 
-std::string listing(const fs::path& dir) {
-    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
-}
-
 // The RO column of list-images for name ("" when not listed).
 std::string ro_of(const std::string& name) {
     auto l = mctl({"list-images", "--no-legend"});
@@ -66,11 +62,11 @@ TEST(ImageVerbs, CloneRenameReadOnlyAndRemoveADirectoryImage) {
     fs::create_directories(kPool / n.a);
     ASSERT_EQ(sh("tar -xf '" + fixture_tarball("busybox").string() + "' -C '" + (kPool / n.a).string() + "'").status, 0);
     std::ofstream(kPool / (n.a + ".nspawn")) << "[Exec]\nHostname=cloned\n";
-    const std::string original = listing(kPool / n.a);
+    const std::string original = tree_listing(kPool / n.a);
 
     auto c = mctl({"clone", n.a, n.b});
     ASSERT_EQ(c.status, 0) << c.err;
-    EXPECT_EQ(listing(kPool / n.b), original) << "a faithful copy";
+    EXPECT_EQ(tree_listing(kPool / n.b), original) << "a faithful copy";
     EXPECT_EQ(read_file(kPool / (n.b + ".nspawn")), "[Exec]\nHostname=cloned\n") << "the settings file follows";
     EXPECT_FALSE(fs::exists(kPool / (".#" + n.b + ".clone")));
     EXPECT_EQ(ro_of(n.b), "no");
@@ -94,7 +90,7 @@ TEST(ImageVerbs, CloneRenameReadOnlyAndRemoveADirectoryImage) {
     EXPECT_FALSE(fs::exists(kPool / n.c));
     EXPECT_FALSE(fs::exists(kPool / n.d));
     EXPECT_FALSE(fs::exists(kPool / (n.d + ".nspawn")));
-    EXPECT_EQ(listing(kPool / n.a), original) << "the source is untouched";
+    EXPECT_EQ(tree_listing(kPool / n.a), original) << "the source is untouched";
 }
 
 TEST(ImageVerbs, RawImages) {
@@ -137,7 +133,7 @@ TEST(ImageVerbs, BadInputIsOneLineAndChangesNothing) {
     PoolNames n;
     fs::create_directories(kPool / n.a / "usr");
     fs::create_directories(kPool / n.b / "usr");
-    const std::string before = listing(kPool);
+    const std::string before = tree_listing(kPool);
     struct Case {
         std::vector<std::string> args;
         std::string err;
@@ -154,7 +150,7 @@ TEST(ImageVerbs, BadInputIsOneLineAndChangesNothing) {
         EXPECT_EQ(r.status, 1) << c.args[0];
         EXPECT_EQ(r.err, c.err);
     }
-    EXPECT_EQ(listing(kPool), before);
+    EXPECT_EQ(tree_listing(kPool), before);
 }
 
 // On a btrfs pool, clone snapshots a subvolume, and read-only sets its flag.

@@ -25,11 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every entry below dir with its type, mode, owner, size, mtime and link count.
-std::string listing(const fs::path& dir) {
-    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
-}
-
 // The lines of one listing that the other lacks (empty when equal).
 std::vector<std::string> changed(const std::string& before, const std::string& after) {
     auto a = lines_of(before), b = lines_of(after);
@@ -42,7 +37,7 @@ std::vector<std::string> changed(const std::string& before, const std::string& a
 
 TEST(RootLayers, EphemeralWritesStayInTheContainer) {
     TempTree t("busybox");
-    const std::string before = listing(t.path());
+    const std::string before = tree_listing(t.path());
     auto mounts = host_mount_points();
     auto r = run(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c",
                             "echo hi > /written && rm /etc/hostname; echo x >> /etc/passwd;"
@@ -56,13 +51,13 @@ TEST(RootLayers, EphemeralWritesStayInTheContainer) {
     EXPECT_EQ(out[2].rfind(t.path().filename().string() + "-", 0), 0u) << "the name gets a random suffix: " << out[2];
     EXPECT_EQ(out[2].size(), t.path().filename().string().size() + 17) << out[2];
     EXPECT_EQ(out[3], "overlay");
-    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
+    EXPECT_EQ(changed(before, tree_listing(t.path())), std::vector<std::string>{}) << "the tree was written";
     EXPECT_EQ(leaked_mounts(mounts, t.str()), std::vector<std::string>{});
 }
 
 TEST(RootLayers, ManyEphemeralMachinesOfOneTreeAtOnceAndNothingLeftAfterSigkill) {
     TempTree t("busybox");
-    const std::string before = listing(t.path());
+    const std::string before = tree_listing(t.path());
     auto mounts = host_mount_points();
     const std::string marker = "spawn-x-marker-" + std::to_string(getpid());
     Background a(spawn_cmd({"-x", "-D", t.str(), "/bin/sh", "-c", "echo a > /f; echo ready; sleep 1000; : " + marker}));
@@ -80,14 +75,14 @@ TEST(RootLayers, ManyEphemeralMachinesOfOneTreeAtOnceAndNothingLeftAfterSigkill)
     EXPECT_TRUE(eventually([&] { return pids_with_marker(marker).empty(); }, std::chrono::seconds(2)));
     EXPECT_TRUE(mounts_under(t.path()).empty());
     EXPECT_EQ(leaked_mounts(mounts, t.str()), std::vector<std::string>{});
-    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
+    EXPECT_EQ(changed(before, tree_listing(t.path())), std::vector<std::string>{}) << "the tree was written";
     auto again = run(spawn_cmd({"-D", t.str(), "echo", "again"}));
     EXPECT_EQ(again.out, "again\n") << again.err;
 }
 
 TEST(RootLayers, EveryVolatileModeKeepsTheTreeAsItWas) {
     TempTree t("busybox");
-    const std::string before = listing(t.path());
+    const std::string before = tree_listing(t.path());
     struct Mode {
         const char* option;
         const char* root_fs;   // the file system type of /
@@ -114,7 +109,7 @@ TEST(RootLayers, EveryVolatileModeKeepsTheTreeAsItWas) {
             EXPECT_EQ(out[i + 1].rfind(m.usr, 0), 0u) << "/usr: " << out[i + 1];
         }
         EXPECT_EQ(out.back(), "usr");
-        EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "the tree was written";
+        EXPECT_EQ(changed(before, tree_listing(t.path())), std::vector<std::string>{}) << "the tree was written";
     }
     EXPECT_TRUE(mounts_under(t.path()).empty());
 }
@@ -153,7 +148,7 @@ TEST(RootLayers, OverlaysStackHostAndTreeDirectories) {
     const std::string l1 = (d.path() / "l1").string(), l2 = (d.path() / "l2").string(), up = (d.path() / "up").string();
     fs::create_directories(t.path() / "mnt/rw");  // mount points are made in the tree, as for --bind
     fs::create_directories(t.path() / "mnt/ro");
-    const std::string before = listing(t.path());
+    const std::string before = tree_listing(t.path());
     auto r = run(spawn_cmd({"-D", t.str(), "--overlay=" + l1 + ":" + l2 + ":" + up + ":/mnt/rw",
                             "--overlay-ro=" + l1 + ":" + l2 + ":/mnt/ro", "--overlay=+/etc::/etc", "/bin/sh", "-c",
                             "cat /mnt/rw/a /mnt/rw/only1; echo new > /mnt/rw/new; echo no > /mnt/ro/x 2>/dev/null || echo ro;"
@@ -162,7 +157,7 @@ TEST(RootLayers, OverlaysStackHostAndTreeDirectories) {
     EXPECT_EQ(r.out, "l2\nonly1\nro\nl2\netc\n");
     EXPECT_EQ(read_file(d.path() / "up/new"), "new\n") << "the upper layer takes the writes";
     EXPECT_FALSE(fs::exists(d.path() / "l2/new"));
-    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{}) << "an empty upper is a tmpfs: the tree stays as it was";
+    EXPECT_EQ(changed(before, tree_listing(t.path())), std::vector<std::string>{}) << "an empty upper is a tmpfs: the tree stays as it was";
     EXPECT_TRUE(mounts_under(t.path()).empty());
 }
 
@@ -185,7 +180,7 @@ TEST(RootLayers, TemplateMakesTheTreeOnceAsAFaithfulCopy) {
                             "echo first > /mark; wc -c < /etc/machine-id"}));
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "0\n") << "the machine id is not copied";
-    EXPECT_EQ(listing(tree / "srv"), listing(tpl.path() / "srv")) << "types, modes, owners, sizes, times, links";
+    EXPECT_EQ(tree_listing(tree / "srv"), tree_listing(tpl.path() / "srv")) << "types, modes, owners, sizes, times, links";
     struct stat one {}, two {}, null {};
     ASSERT_EQ(stat((tree / "srv/one").c_str(), &one), 0);
     ASSERT_EQ(stat((tree / "srv/two").c_str(), &two), 0);
@@ -232,7 +227,7 @@ TEST(RootLayers, ATemplateThatDoesNotFitIsOneLineAndLeavesThePoolAsItWas) {
 TEST(RootLayers, BadInputIsOneLineAndLeavesNothing) {
     TempTree t("busybox");
     ScratchDir d;
-    const std::string before = listing(t.path());
+    const std::string before = tree_listing(t.path());
     const std::string missing_tree = (d.path() / "never").string();
     struct Case {
         std::vector<std::string> args;
@@ -255,7 +250,7 @@ TEST(RootLayers, BadInputIsOneLineAndLeavesNothing) {
     }
     EXPECT_FALSE(fs::exists(missing_tree));
     EXPECT_TRUE(fs::is_empty(d.path())) << "no template copy or lock left";
-    EXPECT_EQ(changed(before, listing(t.path())), std::vector<std::string>{});
+    EXPECT_EQ(changed(before, tree_listing(t.path())), std::vector<std::string>{});
     EXPECT_EQ(leaked_mounts(mounts, t.str()), std::vector<std::string>{});
     auto ok = run(spawn_cmd({"-D", t.str(), "echo", "fine"}));
     EXPECT_EQ(ok.out, "fine\n") << "no lock left: " << ok.err;

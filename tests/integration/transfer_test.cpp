@@ -33,9 +33,10 @@ RunResult mctl(std::vector<std::string> args) {
     return run(args);
 }
 
-// Every entry below dir: path, type, mode, owner, size, mtime, links, target.
-std::string listing(const fs::path& dir) {
-    return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
+std::string str_join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
 }
 
 // The pool's entries, hidden ones included.
@@ -47,6 +48,32 @@ struct Names {
     std::string operator()(const std::string& n) const { return prefix + n; }
     ~Names() { sh("rm -rf " + kPool.string() + "/" + prefix + "* " + kPool.string() + "/.#" + prefix + "*"); }
 };
+
+// mctl invocations that must fail: exit 1, one line with the error, the pool
+// as it was before.
+struct Refused {
+    std::vector<std::string> args;
+    std::string error;
+};
+void expect_refused(const std::vector<Refused>& cases, const std::string& pool_before) {
+    for (const auto& c : cases) {
+        SCOPED_TRACE(str_join(c.args));
+        auto r = mctl(c.args);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
+        EXPECT_EQ(pool_entries(), pool_before) << "an image, a landing or a download is left";
+    }
+}
+
+// The busybox tree imported as n("src") and exported to dir/src.tar: the
+// archive's bytes (empty when either failed: the caller asserts).
+std::string exported_busybox(const Names& n, const fs::path& dir) {
+    TempTree t("busybox");
+    if (mctl({"import-fs", t.str(), n("src")}).status != 0) return "";
+    if (mctl({"export-tar", n("src"), (dir / "src.tar").string()}).status != 0) return "";
+    return read_file(dir / "src.tar");
+}
 
 // A tree with what a faithful transfer must keep: a set-ID file with an
 // owner, an extended attribute and a second name, a device node, a symlink
@@ -85,7 +112,7 @@ TEST(Transfer, ExportAndImportKeepEverythingInEachCompression) {
     ScratchDir d;
     auto fsi = mctl({"import-fs", t.str() + "/", n("src")});
     ASSERT_EQ(fsi.status, 0) << fsi.err;
-    EXPECT_EQ(listing(kPool / n("src")), listing(t.path())) << "import-fs is a faithful copy";
+    EXPECT_EQ(tree_listing(kPool / n("src")), tree_listing(t.path())) << "import-fs is a faithful copy";
     struct Case {
         const char* suffix;
         const char* magic;  // of the file export-tar writes
@@ -107,7 +134,7 @@ TEST(Transfer, ExportAndImportKeepEverythingInEachCompression) {
         auto im = mctl({"import-tar", file.string(), name});
         ASSERT_EQ(im.status, 0) << im.err;
         const fs::path copy = kPool / name;
-        EXPECT_EQ(listing(copy), listing(t.path()));
+        EXPECT_EQ(tree_listing(copy), tree_listing(t.path()));
         struct stat one {}, two {}, null {};
         ASSERT_EQ(lstat((copy / "srv/one").c_str(), &one), 0);
         ASSERT_EQ(lstat((copy / "srv/two").c_str(), &two), 0);
@@ -130,7 +157,7 @@ TEST(Transfer, ExportAndImportKeepEverythingInEachCompression) {
     // To stdout, and from stdin.
     auto piped = sh("'" + mctl_bin() + "' export-tar " + n("src") + " | '" + mctl_bin() + "' -q import-tar - " + n("piped"));
     EXPECT_EQ(piped.status, 0) << piped.err;
-    EXPECT_EQ(listing(kPool / n("piped")), listing(t.path()));
+    EXPECT_EQ(tree_listing(kPool / n("piped")), tree_listing(t.path()));
     EXPECT_EQ(pool_entries().find(".#"), std::string::npos) << pool_entries();
     // On a terminal (script(1) gives it one) a progress line is drawn and cleared.
     const fs::path shown = d.path() / "on-a-terminal.tar";
@@ -213,10 +240,7 @@ TEST(Transfer, BadNamesExistingTargetsAndMissingSourcesAreOneLine) {
     ASSERT_EQ(mctl({"import-fs", t.str(), n("a")}).status, 0);
     ASSERT_EQ(mctl({"export-tar", n("a"), (d.path() / "a.tar").string()}).status, 0);
     const std::string before = pool_entries();
-    struct Case {
-        std::vector<std::string> args;
-        std::string error;
-    } cases[] = {
+    expect_refused({
         {{"import-tar", (d.path() / "a.tar").string(), n("a")}, "Image '" + n("a") + "' already exists (--force replaces it)"},
         {{"import-tar", (d.path() / "a.tar").string(), "bad/name"}, "Invalid image name 'bad/name'"},
         {{"import-tar", "/nonexistent-spawn.tar", n("b")}, "Failed to open /nonexistent-spawn.tar: No such file or directory"},
@@ -226,15 +250,7 @@ TEST(Transfer, BadNamesExistingTargetsAndMissingSourcesAreOneLine) {
         {{"export-tar", n("a"), (d.path() / "a.tar").string()}, "a.tar exists (--force replaces it)"},
         {{"export-raw", n("a"), (d.path() / "x.raw").string()}, "is a directory: export-tar exports it"},
         {{"export-tar", "--format=lzma", n("a"), (d.path() / "x.tar").string()}, "--format=lzma: expected uncompressed"},
-    };
-    for (const auto& c : cases) {
-        SCOPED_TRACE(c.args[0] + " " + c.args[1]);
-        auto r = mctl(c.args);
-        EXPECT_EQ(r.status, 1);
-        EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
-        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
-        EXPECT_EQ(pool_entries(), before);
-    }
+    }, before);
     EXPECT_FALSE(fs::exists(d.path() / "x.tar"));
     EXPECT_FALSE(fs::exists(d.path() / "x.raw"));
     // --force replaces the image, and the file.
@@ -285,11 +301,8 @@ TEST(Transfer, AnArchiveLargerThanTheFreeSpaceIsOneLineAndLeavesThePoolEmpty) {
 // `clean` or the next import of that name removes it.
 TEST(Transfer, AnInterruptedImportLeavesNoImage) {
     Names n;
-    TempTree t("busybox");
     ScratchDir d;
-    ASSERT_EQ(mctl({"import-fs", t.str(), n("src")}).status, 0);
-    ASSERT_EQ(mctl({"export-tar", n("src"), (d.path() / "src.tar").string()}).status, 0);
-    const std::string tar = read_file(d.path() / "src.tar");
+    const std::string tar = exported_busybox(n, d.path());
     ASSERT_GT(tar.size(), 200000u);
     const fs::path landing = kPool / (".#" + n("x") + ".import");
     for (int sig : {SIGINT, SIGKILL}) {
@@ -375,7 +388,7 @@ TEST(Transfer, PullDownloadsVerifiesAndImports) {
     auto tar = mctl({"pull-tar", "--verify=checksum", server.url("img.tar.xz"), n("tar")});
     ASSERT_EQ(tar.status, 0) << tar.err;
     EXPECT_NE(tar.err.find("Pulled image '" + n("tar") + "'"), std::string::npos) << tar.err;
-    EXPECT_EQ(listing(kPool / n("tar")), listing(t.path()));
+    EXPECT_EQ(tree_listing(kPool / n("tar")), tree_listing(t.path()));
     auto rawpull = mctl({"pull-raw", "--verify=checksum", server.url("disk.raw.gz"), n("raw")});
     ASSERT_EQ(rawpull.status, 0) << rawpull.err;
     EXPECT_EQ(sh("cmp " + raw.string() + " " + (kPool / (n("raw") + ".raw")).string()).status, 0);
@@ -385,10 +398,7 @@ TEST(Transfer, PullDownloadsVerifiesAndImports) {
     EXPECT_EQ(unverified.status, 0) << unverified.err;
 
     const std::string before = pool_entries();
-    struct Case {
-        std::vector<std::string> args;
-        std::string error;
-    } cases[] = {
+    expect_refused({
         {{"pull-tar", "--verify=no", server.url("missing.tar.xz"), n("x")}, "The requested URL returned error: 404"},
         {{"pull-tar", "--verify=no", server.url("truncated/img.tar.xz"), n("x")}, "bytes remaining to read"},
         {{"pull-tar", "--verify=checksum", server.url("bad/img.tar.xz"), n("x")}, "does not match"},
@@ -401,26 +411,16 @@ TEST(Transfer, PullDownloadsVerifiesAndImports) {
         {{"pull-tar", "--verify=no", "file:///etc/passwd", n("x")}, "is not an http:// or https:// URL"},
         {{"pull-tar", "--verify=no", server.url("img.tar.xz"), n("tar")}, "Image '" + n("tar") + "' already exists"},
         {{"pull-tar", "--verify=sometimes", server.url("img.tar.xz"), n("x")}, "--verify=sometimes: expected no, checksum or signature"},
-    };
-    for (const auto& c : cases) {
-        SCOPED_TRACE(c.args[2]);
-        auto r = mctl(c.args);
-        EXPECT_EQ(r.status, 1);
-        EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
-        EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
-        EXPECT_EQ(pool_entries(), before) << "a download or an image is left";
-    }
+    }, before);
 }
 
 // list-transfers shows a running import (from any terminal); cancel-transfer
 // stops it as Ctrl-C would, and waits until it is gone.
 TEST(Transfer, ListTransfersAndCancelTransfer) {
     Names n;
-    TempTree t("busybox");
     ScratchDir d;
-    ASSERT_EQ(mctl({"import-fs", t.str(), n("src")}).status, 0);
-    ASSERT_EQ(mctl({"export-tar", n("src"), (d.path() / "src.tar").string()}).status, 0);
-    const std::string tar = read_file(d.path() / "src.tar");
+    const std::string tar = exported_busybox(n, d.path());
+    ASSERT_GT(tar.size(), 200000u);
     Interactive im({mctl_bin(), "import-tar", "-", n("x")});
     im.write(tar.substr(0, 100000));  // then it waits for more
     const fs::path landing = kPool / (".#" + n("x") + ".import");
