@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 // Polls f() every 200 ms until it holds or the deadline passes; returns f().
 template <typename F>
@@ -147,6 +148,31 @@ TEST_F(DebianGuest, UsesTheHostsResolversAndZone) {
     auto z = run_mctl({"exec", name_, "sh", "-c", "date +%Z; md5sum < /etc/localtime"});
     EXPECT_EQ(z.status, 0) << z.err;
     EXPECT_EQ(z.out, sh("date +%Z; md5sum < /etc/localtime").out);
+}
+
+// copy-to, copy-from and bind with a booted systemd guest: what goes in is
+// seen by the guest's services too (the bind propagates into the mount
+// namespaces systemd gives them).
+TEST_F(DebianGuest, CopyAndBindReachTheBootedGuest) {
+    ScratchDir host;
+    std::ofstream(host.path() / "in") << "copied in\n";
+    fs::create_directories(host.path() / "shared");
+    std::ofstream(host.path() / "shared/f") << "bound\n";
+    auto in = run_mctl({"copy-to", name_, (host.path() / "in").string(), "/root/in"});
+    ASSERT_EQ(in.status, 0) << in.err;
+    EXPECT_EQ(run_mctl({"exec", name_, "cat", "/root/in"}).out, "copied in\n");
+    // (/etc/os-release is a symlink, copied as it is: the file is below /usr.)
+    auto out = run_mctl({"copy-from", name_, "/usr/lib/os-release", (host.path() / "os-release").string()});
+    ASSERT_EQ(out.status, 0) << out.err;
+    EXPECT_EQ(read_file(host.path() / "os-release"), read_file(tree_->path() / "usr/lib/os-release"));
+    auto bind = run_mctl({"bind", "--read-only", "--mkdir", name_, (host.path() / "shared").string(), "/srv/shared"});
+    ASSERT_EQ(bind.status, 0) << bind.err;
+    EXPECT_EQ(run_mctl({"exec", name_, "cat", "/srv/shared/f"}).out, "bound\n");
+    // A transient service of the guest's systemd, with a mount namespace of its own, sees it too.
+    auto svc = run_mctl({"exec", name_, "systemd-run", "--wait", "--pipe", "--quiet", "-p", "PrivateTmp=yes",
+                         "cat", "/srv/shared/f"});
+    EXPECT_EQ(svc.out, "bound\n") << svc.err;
+    EXPECT_NE(run_mctl({"exec", name_, "sh", "-c", "echo x > /srv/shared/new"}).status, 0) << "read-only";
 }
 
 TEST_F(DebianGuest, ExecReturnsStatusAndSeparateStreams) {
