@@ -406,19 +406,11 @@ Result<void> import_fs(const std::string& dir, const ImportTarget& target) {
     if (btrfs::is_subvolume(from.get()) && btrfs::snapshot(from.get(), land.pool(), land.name())) {
         TRY(land.adopt());
     } else if (btrfs::make_subvolume(land.pool(), land.name())) {
-        // A btrfs pool: a subvolume holding a copy of each entry, then the
-        // top directory's own owner, mode and times.
+        // A btrfs pool: a subvolume holding the copy.
         TRY(land.adopt());
         UniqueFd top(openat(land.pool(), land.name().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!top) return Error::errno_("{}", land.path());
-        for (const auto& e : std::filesystem::directory_iterator(dir))
-            TRY(copy_entry_at(from.get(), e.path().filename().string(), top.get(), e.path().filename().string(), false));
-        struct stat st {};
-        if (fstat(from.get(), &st) < 0) return Error::errno_("{}", dir);
-        const timespec times[2] = {st.st_atim, st.st_mtim};
-        if (fchown(top.get(), st.st_uid, st.st_gid) < 0 || fchmod(top.get(), st.st_mode & 07777) < 0 ||
-            futimens(top.get(), times) < 0)
-            return Error::errno_("{}: setting its owner, mode and times", land.path());
+        TRY(copy_tree_into(dir, top.get()));
     } else {
         auto copied = copy_tree(dir, land.path());
         TRY(land.adopt());  // whatever was copied goes if the copy failed

@@ -463,7 +463,9 @@ TEST(Transfer, ImportsOnABtrfsPoolAreSubvolumes) {
     // A pool of its own, in a mount namespace of the test's.
     auto r = sh("unshare -m sh -ec 'mount --make-rprivate /; mount -o loop " + img + " /var/lib/machines; cd /var/lib/machines;"
                 " " + m + "import-fs " + t.str() + " fs; " + m + "import-tar " + tar + " tar; " + m + "clone tar copy;"
-                " stat -c \"%n %i\" fs tar copy; ls -A | tr \"\\n\" \" \"'");
+                " mkdir plain; tar -xf " + tar + " -C plain; " + m + "clone plain plaincopy;"
+                " stat -c \"%n %i\" fs tar copy plain plaincopy; ls -A | tr \"\\n\" \" \"'");
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "fs 256\ntar 256\ncopy 256\ncopy fs tar ") << "inode 256: the root of a subvolume";
+    EXPECT_EQ(r.out, "fs 256\ntar 256\ncopy 256\nplain 257\nplaincopy 256\ncopy fs plain plaincopy tar ")
+        << "inode 256: the root of a subvolume (a plain directory's clone is one too)";
 }

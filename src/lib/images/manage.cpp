@@ -96,6 +96,14 @@ Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool 
     auto made = [&]() -> Result<void> {
         if (raw) return copy_file(im.path, tmp, read_only ? 0444 : 0644);
         if (btrfs::is_subvolume(lock.get()) && btrfs::snapshot(lock.get(), pool_fd.get(), tmp_name)) return ok();
+        // A btrfs pool: the copy a subvolume of its own (as machinectl's), so
+        // that clone, read-only and set-limit work on it as on one.
+        if (btrfs::make_subvolume(pool_fd.get(), tmp_name)) {
+            UniqueFd top(openat(pool_fd.get(), tmp_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!top) return Error::errno_("{}", tmp);
+            TRY(copy_tree_into(im.path, top.get()));
+            return ok();
+        }
         TRY(copy_tree(im.path, tmp));
         return ok();
     }();

@@ -204,17 +204,21 @@ struct Copier {
 }  // namespace
 
 Result<CopyStats> copy_tree(const std::string& from, const std::string& to, const CopyProgress& progress) {
+    if (mkdir(to.c_str(), 0700) < 0) return Error::errno_("making {}", to);
+    UniqueFd dst(open(to.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dst) return Error::errno_("opening {}", to);
+    return copy_tree_into(from, dst.get(), progress);
+}
+
+Result<CopyStats> copy_tree_into(const std::string& from, int to, const CopyProgress& progress) {
     UniqueFd src(open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!src) return Error::errno_("opening {}", from);
     struct stat st {};
     if (fstat(src.get(), &st) < 0) return Error::errno_("stat {}", from);
-    if (mkdir(to.c_str(), 0700) < 0) return Error::errno_("making {}", to);
-    UniqueFd dst(open(to.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!dst) return Error::errno_("opening {}", to);
     Copier c;
     c.progress = &progress;
-    TRY(c.directory(src.get(), dst.get(), from));
-    TRY(c.finish(src.get(), dst.get(), st, from));
+    TRY(c.directory(src.get(), to, from));
+    TRY(c.finish(src.get(), to, st, from));
     return c.stats;
 }
 

@@ -24,6 +24,9 @@ using CopyProgress = std::function<void(uint64_t bytes)>;
 // which must not exist; to's parent must. On failure to is partly written:
 // the caller copies into a temporary name (see spawn/template_stage).
 Result<CopyStats> copy_tree(const std::string& from, const std::string& to, const CopyProgress& progress = {});
+// The same into the empty directory to (a new btrfs subvolume, say): its
+// contents, then its own owner, mode, attributes and times.
+Result<CopyStats> copy_tree_into(const std::string& from, int to, const CopyProgress& progress = {});
 
 // Copies the entry from_name of the directory from_dir (a file, a directory
 // with everything below it, a link, a node) as to_name in to_dir, which must
