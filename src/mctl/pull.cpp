@@ -164,11 +164,13 @@ Result<void> check_signature(const std::string& sums, const std::string& sig, co
 
 }  // namespace
 
+std::string url_file_name(const std::string& url) { return split_url(url).second; }
+
 Result<void> check_pull_url(const std::string& url) {
     const bool http = url.starts_with("http://") || url.starts_with("https://");
     const std::string rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
     if (!http || rest.empty() || rest[0] == '/') return Error::msg("URL '{}' is not an http:// or https:// URL", url);
-    if (split_url(url).second.empty()) return Error::msg("URL '{}' names no file", url);
+    if (url_file_name(url).empty()) return Error::msg("URL '{}' names no file", url);
     return ok();
 }
 

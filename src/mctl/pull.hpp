@@ -25,6 +25,9 @@ struct PullRequest {
     std::string keyring;  // for Verify::Signature
 };
 
+// The file a URL names: its last path component, without query or fragment.
+std::string url_file_name(const std::string& url);
+
 // The URL's scheme is checked here: one line for anything but http(s).
 Result<void> check_pull_url(const std::string& url);
 

@@ -14,6 +14,7 @@
 #include <array>
 #include <filesystem>
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -71,19 +72,26 @@ private:
     UniqueFd back_;
 };
 
-// The hidden .#NAME.import an import is written as: locked while it is,
-// removed unless commit() renamed it to the image.
+}  // namespace
+
+Result<void> check_new_image(const std::string& name, bool force) {
+    if (!machine_name_is_valid(name)) return Error::msg("Invalid image name '{}'", name);
+    if (images::find_image(name) && !force)
+        return Error(EEXIST, fmt::format("Image '{}' already exists (--force replaces it)", name));
+    return ok();
+}
+
+namespace {
+
+// The hidden .#NAME.import an import is written as: reserved by begin(),
+// made by make_directory() or make_file() (or by the caller, then adopt()),
+// locked while it is written, removed unless commit() renamed it to the image.
 class Landing {
 public:
-    enum class Kind { Directory, File, MadeByCaller };
-
-    static Result<Landing> begin(const ImportTarget& t, Kind kind) {
-        if (!machine_name_is_valid(t.name)) return Error::msg("Invalid image name '{}'", t.name);
-        if (images::find_image(t.name) && !t.force)
-            return Error(EEXIST, fmt::format("Image '{}' already exists (--force replaces it)", t.name));
+    static Result<Landing> begin(const ImportTarget& t) {
+        TRY(check_new_image(t.name, t.force));
         Landing l;
         l.target_ = t;
-        l.raw_ = kind == Kind::File;
         l.tmp_name_ = ".#" + t.name + ".import";
         l.tmp_ = t.pool + "/" + l.tmp_name_;
         if (mkdir(t.pool.c_str(), 0700) < 0 && errno != EEXIST) return Error::errno_("{}", t.pool);
@@ -95,21 +103,25 @@ public:
                 return Error(EBUSY, fmt::format("Image '{}' is being imported by another mctl", t.name));
             TRY(remove_tree_at(l.pool_.get(), l.tmp_name_, l.tmp_));
         }
-        if (kind == Kind::Directory) {
-            // A subvolume on a btrfs pool (as machinectl's imports), so that
-            // clone, read-only and set-limit work on it as on a subvolume.
-            if (!btrfs::make_subvolume(l.pool_.get(), l.tmp_name_) &&
-                mkdirat(l.pool_.get(), l.tmp_name_.c_str(), 0755) < 0)
-                return Error::errno_("making {}", l.tmp_);
-            l.made_ = true;
-            TRY(l.adopt());
-        } else if (kind == Kind::File) {
-            l.lock_.reset(openat(l.pool_.get(), l.tmp_name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-            if (!l.lock_) return Error::errno_("making {}", l.tmp_);
-            l.made_ = true;
-            if (flock(l.lock_.get(), LOCK_EX | LOCK_NB) < 0) return Error::errno_("locking {}", l.tmp_);
-        }
         return l;
+    }
+
+    // A directory image (images::make_image_directory: a subvolume on btrfs).
+    Result<void> make_directory() {
+        made_ = true;
+        lock_ = TRY(images::make_image_directory(pool_.get(), tmp_name_, tmp_));
+        if (flock(lock_.get(), LOCK_EX | LOCK_NB) < 0) return Error::errno_("locking {}", tmp_);
+        return ok();
+    }
+
+    // A raw image's file.
+    Result<void> make_file() {
+        raw_ = true;
+        lock_.reset(openat(pool_.get(), tmp_name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!lock_) return Error::errno_("making {}", tmp_);
+        made_ = true;
+        if (flock(lock_.get(), LOCK_EX | LOCK_NB) < 0) return Error::errno_("locking {}", tmp_);
+        return ok();
     }
 
     Landing(Landing&& o) noexcept
@@ -125,7 +137,7 @@ public:
     const std::string& name() const { return tmp_name_; }
     int pool() const { return pool_.get(); }
 
-    // MadeByCaller: the caller made it; from now on it is held and cleaned up.
+    // The caller made it (a snapshot); from now on it is held and cleaned up.
     Result<void> adopt() {
         made_ = true;
         lock_.reset(openat(pool_.get(), tmp_name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
@@ -213,6 +225,25 @@ Result<ArchiveReader> open_reader(Input& in, const std::string& source, bool raw
     return r;
 }
 
+// How a raw-format reader's one entry (its input, decompressed) went to an fd.
+enum class Drained { Done, ReadFailed, WriteFailed, Stopped };
+
+// Writes the entry's data to out block by block; go_on (if set) is asked
+// after each block.
+Drained drain(archive* r, int out, const std::function<bool()>& go_on) {
+    archive_entry* e = nullptr;
+    if (archive_read_next_header(r, &e) != ARCHIVE_OK) return Drained::ReadFailed;
+    const void* buf = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    int rc;
+    while ((rc = archive_read_data_block(r, &buf, &size, &offset)) == ARCHIVE_OK) {
+        if (!write_all(out, static_cast<const char*>(buf), size)) return Drained::WriteFailed;
+        if (go_on && !go_on()) return Drained::Stopped;
+    }
+    return rc == ARCHIVE_EOF ? Drained::Done : Drained::ReadFailed;
+}
+
 // Decompression in a thread of its own, feeding the tar reader through a
 // pipe: the two run at once, on two cores, as `zstd -dc | tar -x` does. Its
 // signals go to the main thread, which stops it through an eventfd.
@@ -254,17 +285,9 @@ public:
 private:
     Decompressor(int in, const Progress& progress) : input_{in, &progress} {}
     void run() {
-        archive_entry* e = nullptr;
-        int rc = archive_read_next_header(reader_.get(), &e);
-        const void* buf = nullptr;
-        size_t size = 0;
-        la_int64_t offset = 0;
-        while (rc == ARCHIVE_OK && (rc = archive_read_data_block(reader_.get(), &buf, &size, &offset)) == ARCHIVE_OK)
-            if (!write_all(write_.get(), static_cast<const char*>(buf), size)) {
-                rc = ARCHIVE_EOF;  // the reader stopped: its error says why
-                break;
-            }
-        if (rc != ARCHIVE_EOF && !stopped_) error_ = archive_failure(reader_.get(), source_);
+        // A failed write: the tar reader stopped reading, and its error says why.
+        if (drain(reader_.get(), write_.get(), {}) == Drained::ReadFailed && !stopped_)
+            error_ = archive_failure(reader_.get(), source_);
         write_.reset();  // EOF for the tar reader
     }
     Input input_;
@@ -311,25 +334,35 @@ Result<ArchiveWriter> open_writer(int out, Compression c, bool raw, const std::s
     return w;
 }
 
-bool pwrite_all(int fd, const char* data, size_t n, off_t at) {
-    while (n > 0) {
-        ssize_t w = pwrite(fd, data, n, at);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        data += w, n -= static_cast<size_t>(w), at += w;
-    }
-    return true;
-}
-
 Result<void> report(const Progress& progress, uint64_t bytes) {
     if (progress && !progress(bytes)) return Error(ECANCELED, "interrupted");
     return ok();
 }
 
+// A file's data (fd, at most size bytes, to its end if less) into the
+// archive's current entry; done counts the bytes, for progress. The bytes
+// written, for the caller to compare with what the header said.
+Result<uint64_t> archive_file_data(archive* w, int fd, uint64_t size, std::vector<char>& buf, uint64_t& done,
+                                   const Progress& progress, const std::string& what) {
+    uint64_t written = 0;
+    while (written < size) {
+        ssize_t n = read(fd, buf.data(), std::min<uint64_t>(size - written, buf.size()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error::errno_("{}", what);
+        if (n == 0) break;
+        if (archive_write_data(w, buf.data(), static_cast<size_t>(n)) != n) return archive_failure(w, "writing the archive");
+        written += static_cast<uint64_t>(n);
+        done += static_cast<uint64_t>(n);
+        TRY(report(progress, done));
+    }
+    return written;
+}
+
 }  // namespace
 
 Result<void> import_tar(int in, const std::string& source, const ImportTarget& target, const Progress& progress) {
-    auto land = TRY(Landing::begin(target, Landing::Kind::Directory));
+    auto land = TRY(Landing::begin(target));
+    TRY(land.make_directory());
     auto decompressor = TRY(Decompressor::start(in, source, progress));
     Input input{decompressor->fd(), &progress};
     auto r = TRY(open_reader(input, source, false));
@@ -377,21 +410,16 @@ Result<void> import_tar(int in, const std::string& source, const ImportTarget& t
 }
 
 Result<void> import_raw(int in, const std::string& source, const ImportTarget& target, const Progress& progress) {
-    auto land = TRY(Landing::begin(target, Landing::Kind::File));
+    auto land = TRY(Landing::begin(target));
+    TRY(land.make_file());
     Input input{in, &progress};
     auto r = TRY(open_reader(input, source, true));
-    archive_entry* e = nullptr;
-    if (archive_read_next_header(r.get(), &e) != ARCHIVE_OK) return archive_failure(r.get(), source);
-    const void* buf = nullptr;
-    size_t size = 0;
-    la_int64_t offset = 0;
-    int rc = ARCHIVE_OK;
-    while ((rc = archive_read_data_block(r.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
-        if (!pwrite_all(land.fd(), static_cast<const char*>(buf), size, static_cast<off_t>(offset)))
-            return Error::errno_("{}: writing {}", source, land.path());
-        TRY(report(progress, input.bytes.load()));
+    switch (drain(r.get(), land.fd(), [&] { return !progress || progress(input.bytes.load()); })) {
+    case Drained::Done: break;
+    case Drained::ReadFailed: return archive_failure(r.get(), source);
+    case Drained::WriteFailed: return Error::errno_("{}: writing {}", source, land.path());
+    case Drained::Stopped: return Error(ECANCELED, "interrupted");
     }
-    if (rc != ARCHIVE_EOF) return archive_failure(r.get(), source);
     auto probed = TRY(disk::probe_image(land.fd(), source));
     if (probed.table.empty() && probed.fstype.empty())
         return Error::msg("{} is not a disk image: no partition table and no file system in it", source);
@@ -402,19 +430,12 @@ Result<void> import_raw(int in, const std::string& source, const ImportTarget& t
 Result<void> import_fs(const std::string& dir, const ImportTarget& target) {
     UniqueFd from(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!from) return Error::errno_("{}", dir);
-    auto land = TRY(Landing::begin(target, Landing::Kind::MadeByCaller));
+    auto land = TRY(Landing::begin(target));
     if (btrfs::is_subvolume(from.get()) && btrfs::snapshot(from.get(), land.pool(), land.name())) {
         TRY(land.adopt());
-    } else if (btrfs::make_subvolume(land.pool(), land.name())) {
-        // A btrfs pool: a subvolume holding the copy.
-        TRY(land.adopt());
-        UniqueFd top(openat(land.pool(), land.name().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!top) return Error::errno_("{}", land.path());
-        TRY(copy_tree_into(dir, top.get()));
     } else {
-        auto copied = copy_tree(dir, land.path());
-        TRY(land.adopt());  // whatever was copied goes if the copy failed
-        if (!copied) return std::move(copied).error();
+        TRY(land.make_directory());
+        TRY(copy_tree_into(dir, land.fd()));
     }
     return land.commit();
 }
@@ -448,18 +469,9 @@ Result<void> export_tar(const images::ImageInfo& im, int out, Compression c, con
         if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) <= 0) continue;
         UniqueFd f(open(archive_entry_sourcepath(e), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
         if (!f) return Error::errno_("{}: {}", im.path, entry);
-        auto left = static_cast<uint64_t>(archive_entry_size(e));
-        while (left > 0) {
-            ssize_t n = read(f.get(), buf.data(), std::min<uint64_t>(left, buf.size()));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return Error::errno_("{}: {}", im.path, entry);
-            if (n == 0) return Error(EIO, fmt::format("{}: {}: the file shrank while it was read", im.path, entry));
-            if (archive_write_data(w.get(), buf.data(), static_cast<size_t>(n)) != n)
-                return archive_failure(w.get(), "writing the archive");
-            left -= static_cast<uint64_t>(n);
-            done += static_cast<uint64_t>(n);
-            TRY(report(progress, done));
-        }
+        const auto size = static_cast<uint64_t>(archive_entry_size(e));
+        if (TRY(archive_file_data(w.get(), f.get(), size, buf, done, progress, im.path + ": " + entry)) < size)
+            return Error(EIO, fmt::format("{}: {}: the file shrank while it was read", im.path, entry));
     }
     if (archive_write_close(w.get()) != ARCHIVE_OK) return archive_failure(w.get(), "writing the archive");
     return ok();
@@ -478,16 +490,7 @@ Result<void> export_raw(const images::ImageInfo& im, int out, Compression c, con
     if (archive_write_header(w.get(), e.get()) != ARCHIVE_OK) return archive_failure(w.get(), "writing the image");
     std::vector<char> buf(kBlock);
     uint64_t done = 0;
-    for (;;) {
-        ssize_t n = read(lock.get(), buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Error::errno_("{}", im.path);
-        if (n == 0) break;
-        if (archive_write_data(w.get(), buf.data(), static_cast<size_t>(n)) != n)
-            return archive_failure(w.get(), "writing the image");
-        done += static_cast<uint64_t>(n);
-        TRY(report(progress, done));
-    }
+    TRY(archive_file_data(w.get(), lock.get(), static_cast<uint64_t>(st.st_size), buf, done, progress, im.path));
     if (archive_write_close(w.get()) != ARCHIVE_OK) return archive_failure(w.get(), "writing the image");
     return ok();
 }

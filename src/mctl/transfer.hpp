@@ -35,6 +35,10 @@ struct ImportTarget {
 // the image, on export); false stops it (Ctrl-C), with nothing left.
 using Progress = std::function<bool(uint64_t)>;
 
+// name is a valid image name, free unless force (then the import replaces
+// the image when complete): one line otherwise.
+Result<void> check_new_image(const std::string& name, bool force);
+
 // source names the input in messages ("deb.tar.xz", "stdin").
 Result<void> import_tar(int in, const std::string& source, const ImportTarget& target, const Progress& progress);
 // A raw disk image, decompressed as it is read; refused when what arrives

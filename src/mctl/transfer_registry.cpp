@@ -110,7 +110,7 @@ std::vector<TransferInfo> list_transfers(const std::string& dir) {
     std::vector<TransferInfo> out;
     UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!d) return out;
-    DIR* it = fdopendir(dup(d.get()));
+    DIR* it = fdopendir(fcntl(d.get(), F_DUPFD_CLOEXEC, 3));
     if (!it) return out;
     while (struct dirent* e = readdir(it))
         if (auto t = read_transfer(d.get(), e->d_name)) out.push_back(std::move(*t));

@@ -55,15 +55,37 @@ Result<std::string> import_name(const std::vector<std::string>& args) {
     return name;
 }
 
-// Listed by list-transfers while it runs (a failure to list it is only a warning).
-std::optional<TransferRecord> record(const std::string& type, const std::string& remote, const std::string& local) {
-    auto r = TransferRecord::open(type, remote, local);
-    if (!r) {
-        log::warn("{}", r.error().message());
-        return std::nullopt;
+// What a running transfer shows: a progress bar on a terminal and its line
+// in list-transfers (failing to list it is only a warning). update() is
+// asked after each block whether to go on: Ctrl-C and cancel-transfer
+// (SIGTERM) say no.
+class Watch {
+public:
+    Watch(const std::string& type, const std::string& shown, const std::string& remote, const std::string& local,
+          uint64_t total, bool quiet)
+        : bar_(shown, total, quiet), total_(total) {
+        catch_stop_signals();
+        auto r = TransferRecord::open(type, remote, local);
+        if (r) listed_.emplace(std::move(r).value());
+        else log::warn("{}", r.error().message());
     }
-    return std::move(r).value();
-}
+    // total: 0 keeps the one known.
+    bool update(uint64_t done, uint64_t total = 0) {
+        done_ = done;
+        if (total) bar_.set_total(total_ = total);
+        bar_.update(done);
+        if (listed_) listed_->progress(done, total_);
+        return !stop_requested;
+    }
+    // "1.2M in 0.3s", the bar cleared.
+    std::string finish() { return bar_.finish(done_); }
+
+private:
+    ProgressBar bar_;
+    uint64_t total_;
+    uint64_t done_ = 0;
+    std::optional<TransferRecord> listed_;
+};
 
 ImportTarget target_of(const Options& o, std::string name) {
     return ImportTarget{std::move(name), kImageSearchPath[0], o.read_only, o.force};
@@ -82,19 +104,11 @@ int import_stream(const Options& o, const std::vector<std::string>& args, bool r
     struct stat st {};
     const uint64_t total = fstat(in, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
     const std::string source = from_stdin ? "stdin" : args[0];
-    catch_stop_signals();
-    auto listed = record(raw ? "import-raw" : "import-tar", source, *name);
-    ProgressBar bar(source, total, o.quiet);
-    uint64_t read_bytes = 0;
-    Progress progress = [&](uint64_t done) {
-        read_bytes = done;
-        bar.update(done);
-        if (listed) listed->progress(done, total);
-        return !stop_requested;
-    };
+    Watch watch(raw ? "import-raw" : "import-tar", source, source, *name, total, o.quiet);
+    const Progress progress = [&](uint64_t done) { return watch.update(done); };
     auto r = raw ? import_raw(in, source, target_of(o, *name), progress)
                  : import_tar(in, source, target_of(o, *name), progress);
-    const std::string took = bar.finish(read_bytes);
+    const std::string took = watch.finish();
     if (!r) return fail(std::move(r).error().context(fmt::format("Could not import image '{}'", *name)));
     if (!o.quiet) std::fprintf(stderr, "Imported image '%s' from %s (%s).\n", name->c_str(), source.c_str(), took.c_str());
     return 0;
@@ -122,21 +136,14 @@ int export_image(const Options& o, const std::vector<std::string>& args, bool ra
         out.reset(open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
         if (!out) return fail(Error::errno_("Failed to create {}", partial));
     }
-    catch_stop_signals();
-    auto listed = record(raw ? "export-raw" : "export-tar", to_stdout ? "stdout" : file, im->name);
-    ProgressBar bar(to_stdout ? im->name : file, im->usage.value_or(0), o.quiet);
-    uint64_t done_bytes = 0;
-    Progress progress = [&](uint64_t done) {
-        done_bytes = done;
-        bar.update(done);
-        if (listed) listed->progress(done, im->usage.value_or(0));
-        return !stop_requested;
-    };
+    Watch watch(raw ? "export-raw" : "export-tar", to_stdout ? im->name : file, to_stdout ? "stdout" : file, im->name,
+                im->usage.value_or(0), o.quiet);
+    const Progress progress = [&](uint64_t done) { return watch.update(done); };
     const int fd = to_stdout ? STDOUT_FILENO : out.get();
     auto r = raw ? export_raw(*im, fd, *c, progress) : export_tar(*im, fd, *c, progress);
     if (r && !to_stdout && (fsync(fd) < 0 || rename(partial.c_str(), file.c_str()) < 0))
         r = Error::errno_("writing {}", file);
-    const std::string took = bar.finish(done_bytes);
+    const std::string took = watch.finish();
     if (!r) {
         if (!to_stdout) unlink(partial.c_str());
         return fail(std::move(r).error().context(fmt::format("Could not export image '{}'", im->name)));
@@ -149,31 +156,19 @@ int export_image(const Options& o, const std::vector<std::string>& args, bool ra
 
 int pull(const Options& o, const std::vector<std::string>& args, bool raw) {
     if (auto r = check_pull_url(args[0]); !r) return fail(r.error());
-    std::string url_file = args[0].substr(0, args[0].find_first_of("?#"));
-    url_file = url_file.substr(url_file.rfind('/') + 1);
+    const std::string url_file = url_file_name(args[0]);
     auto name = args.size() > 1 ? import_name(args) : import_name({url_file});
     if (!name) return fail(name.error());
-    if (images::find_image(*name) && !o.force)
-        return fail(Error(EEXIST, fmt::format("Could not pull image '{}': Image '{}' already exists (--force replaces it)",
-                                              *name, *name)));
-    PullRequest request{args[0], raw, Verify::Signature, o.keyring};
-    if (o.verify == "no") request.verify = Verify::No;
-    else if (o.verify == "checksum") request.verify = Verify::Checksum;
-    else if (!o.verify.empty() && o.verify != "signature")
-        return fail(Error::msg("--verify={}: expected no, checksum or signature", o.verify));
-    catch_stop_signals();
-    auto listed = record(raw ? "pull-raw" : "pull-tar", args[0], *name);
-    ProgressBar bar(url_file, 0, o.quiet);
-    uint64_t got = 0;
-    DownloadProgress progress = [&](uint64_t done, uint64_t total) {
-        got = done;
-        bar.set_total(total);
-        bar.update(done);
-        if (listed) listed->progress(done, total);
-        return !stop_requested;
-    };
+    // Before the download, not after it.
+    if (auto free = check_new_image(*name, o.force); !free)
+        return fail(std::move(free).error().context(fmt::format("Could not pull image '{}'", *name)));
+    // --verify= was checked with the options: no, checksum or signature (the default).
+    const Verify verify = o.verify == "no" ? Verify::No : o.verify == "checksum" ? Verify::Checksum : Verify::Signature;
+    PullRequest request{args[0], raw, verify, o.keyring};
+    Watch watch(raw ? "pull-raw" : "pull-tar", url_file, args[0], *name, 0, o.quiet);
+    const DownloadProgress progress = [&](uint64_t done, uint64_t total) { return watch.update(done, total); };
     auto r = pull_image(request, target_of(o, *name), progress);
-    const std::string took = bar.finish(got);
+    const std::string took = watch.finish();
     if (!r) return fail(std::move(r).error().context(fmt::format("Could not pull image '{}'", *name)));
     if (!o.quiet) std::fprintf(stderr, "Pulled image '%s' from %s (%s).\n", name->c_str(), args[0].c_str(), took.c_str());
     return 0;

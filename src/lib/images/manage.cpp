@@ -81,6 +81,13 @@ std::vector<std::pair<std::string, const char*>> settings_files(const ImageInfo&
 
 }  // namespace
 
+Result<UniqueFd> make_image_directory(int pool, const std::string& name, const std::string& path) {
+    if (!btrfs::make_subvolume(pool, name) && mkdirat(pool, name.c_str(), 0755) < 0) return Error::errno_("making {}", path);
+    UniqueFd fd(openat(pool, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return Error::errno_("opening {}", path);
+    return fd;
+}
+
 Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool read_only, const std::string& pool) {
     TRY(check_new_name(new_name));
     auto lock = TRY(lock_image(im, true));
@@ -96,15 +103,8 @@ Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool 
     auto made = [&]() -> Result<void> {
         if (raw) return copy_file(im.path, tmp, read_only ? 0444 : 0644);
         if (btrfs::is_subvolume(lock.get()) && btrfs::snapshot(lock.get(), pool_fd.get(), tmp_name)) return ok();
-        // A btrfs pool: the copy a subvolume of its own (as machinectl's), so
-        // that clone, read-only and set-limit work on it as on one.
-        if (btrfs::make_subvolume(pool_fd.get(), tmp_name)) {
-            UniqueFd top(openat(pool_fd.get(), tmp_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!top) return Error::errno_("{}", tmp);
-            TRY(copy_tree_into(im.path, top.get()));
-            return ok();
-        }
-        TRY(copy_tree(im.path, tmp));
+        auto top = TRY(make_image_directory(pool_fd.get(), tmp_name, tmp));
+        TRY(copy_tree_into(im.path, top.get()));
         return ok();
     }();
     if (!made) {

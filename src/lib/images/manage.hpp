@@ -28,6 +28,12 @@ Result<void> clone_image(const ImageInfo& im, const std::string& new_name, bool 
 // machinectl: a read-only or -x machine may run meanwhile).
 Result<UniqueFd> lock_image(const ImageInfo& im, bool shared = false);
 
+// A new, empty directory image name in the pool directory pool, opened: a
+// btrfs subvolume where the pool is on btrfs (as machinectl makes them, so
+// that clone, read-only and set-limit work on it as on one), else a plain
+// directory (mode 0755; a copy into it sets its own).
+Result<UniqueFd> make_image_directory(int pool, const std::string& name, const std::string& path);
+
 // Renames im (and its settings files) in its directory.
 Result<void> rename_image(const ImageInfo& im, const std::string& new_name);
 
