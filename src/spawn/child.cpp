@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -142,14 +143,23 @@ Result<Prepared> prepare_exec(const Launch& l) {
     const Config& cfg = *l.cfg;
     Prepared p;
     std::string passwd = TRY(read_guest_etc("/etc/passwd"));
-    std::string who = cfg.user.empty() ? "root" : cfg.user;
-    auto entry = container::find_passwd(passwd, who);
-    if (!entry) {
-        if (!cfg.user.empty()) return Error(ESRCH, "User " + cfg.user + " not found in the container's /etc/passwd");
-        entry = container::PasswdEntry{"root", 0, 0, "/root", "/bin/sh"};
+    if (const auto& ids = cfg.user_ids) {
+        // An OCI bundle's numeric IDs, as given; the guest's passwd only
+        // names the user and gives HOME when it has that uid.
+        auto entry = container::find_passwd(passwd, std::to_string(ids->uid));
+        p.user = {entry ? entry->name : std::to_string(ids->uid), ids->uid, ids->gid, entry ? entry->home : "/",
+                  entry ? entry->shell : ""};
+        p.groups.assign(ids->groups.begin(), ids->groups.end());
+    } else {
+        std::string who = cfg.user.empty() ? "root" : cfg.user;
+        auto entry = container::find_passwd(passwd, who);
+        if (!entry) {
+            if (!cfg.user.empty()) return Error(ESRCH, "User " + cfg.user + " not found in the container's /etc/passwd");
+            entry = container::PasswdEntry{"root", 0, 0, "/root", "/bin/sh"};
+        }
+        p.user = *entry;
+        p.groups = container::supplementary_groups(TRY(read_guest_etc("/etc/group")), p.user.name, p.user.gid);
     }
-    p.user = *entry;
-    p.groups = container::supplementary_groups(TRY(read_guest_etc("/etc/group")), p.user.name, p.user.gid);
     container::EnvFacts facts;
     facts.term = l.plan->term;
     facts.uuid = uuid_to_dashed(l.plan->uuid);
@@ -186,13 +196,15 @@ Result<Prepared> prepare_exec(const Launch& l) {
     req.as_pid2 = cfg.as_pid2;
     req.new_session = true;
     req.ctty = pty_slave >= 0;
-    if (p.user.uid != 0 || p.user.gid != 0) {
+    // (An OCI bundle's user is already in place: become_user_keeping_capabilities.)
+    if ((p.user.uid != 0 || p.user.gid != 0) && !cfg.user_ids) {
         req.uid = p.user.uid;
         req.gid = p.user.gid;
         req.groups = p.groups;
         req.user_name = p.user.name;
     }
-    req.ambient_capabilities = l.plan->payload.ambient_capabilities;
+    // (An OCI bundle's ambient set is raised already: raise_ambient_capabilities.)
+    req.ambient_capabilities = cfg.user_ids ? 0 : l.plan->payload.ambient_capabilities;
     req.chdir = !cfg.chdir.empty() ? cfg.chdir : (cfg.command.empty() && !l.boot ? p.user.home : "/");
     req.chdir_required = !cfg.chdir.empty();
     req.listen_fds = l.plan->listen_fds;
@@ -207,7 +219,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
     close_range(static_cast<unsigned>(keep), ~0U, CLOSE_RANGE_CLOEXEC);
     req.sync_fd = l.child_end->fd();
     if (fcntl(req.sync_fd, F_SETFD, 0) < 0) fail(Error::errno_("passing the sync socket to the helper"));
-    umask(0022);
+    umask(cfg.user_ids && cfg.user_ids->umask ? *cfg.user_ids->umask : 0022);
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, &l.saved_sigmask, nullptr);
 
@@ -229,6 +241,13 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
     const std::string& hostname = l.plan->hostname;
     if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
+    // An OCI bundle's sysctls (namespaced ones only: oci/bundle.cpp checked),
+    // through the host's /proc, which shows this process's namespaces' values.
+    for (const auto& [name, value] : cfg.sysctls) {
+        std::string path = "/proc/sys/" + name;
+        std::replace(path.begin(), path.end(), '.', '/');
+        TRY_CTX(write_file(path, value), "setting sysctl " + name);
+    }
     // (A private network's loopback is brought up from the host: net's LoopbackUp step.)
     umask(0);
     auto root = TRY(pivot_into_subtree(
@@ -287,8 +306,13 @@ int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) n
     // no_new_privs, which the helper's exec and the payload's keep.
     auto secured = container::apply_payload_limits(l.plan->payload);
     if (secured.ok()) secured = container::load_seccomp(*l.seccomp);
-    if (secured.ok()) secured = container::apply_capabilities(l.plan->capabilities, prepared->user.uid);
+    if (secured.ok() && l.cfg->user_ids) secured = container::become_user_keeping_capabilities(*l.cfg->user_ids);
+    if (secured.ok()) secured = container::apply_capabilities(
+                              l.plan->capabilities, prepared->user.uid,
+                              l.cfg->capability_sets ? &*l.cfg->capability_sets : nullptr);
     if (secured.ok()) secured = container::check_ambient_available(l.plan->payload.ambient_capabilities);
+    if (secured.ok() && l.cfg->user_ids)
+        secured = container::raise_ambient_capabilities(l.plan->payload.ambient_capabilities);
     if (secured.ok() && l.plan->payload.no_new_privileges) secured = container::set_no_new_privileges();
     if (!secured.ok()) {
         l.child_end->send_error(secured.error());

@@ -1,5 +1,5 @@
 // spawn: parse the command line, finalize the Config, run the container.
-//   main.cpp    parse (config/options), settings file (config/settings_load),
+//   main.cpp    parse (config/options), OCI bundle or settings file (config/settings_load),
 //               finalize (config/finalize), run
 //   parent.cpp  the host side: tree, lock, cgroup, clone, barriers, console, exit status
 //   child.cpp   the container side: mounts, pivot_root, pty, exec
@@ -31,9 +31,11 @@ int main(int argc, char* argv[]) {
         return 0;
     }
     spawn::log::set_quiet(cfg->quiet);
-    // The tree and name first: they say which settings file applies.
-    auto r = spawn::resolve_names(*cfg);
-    if (r.ok()) r = spawn::apply_settings_file(*cfg);
+    // An OCI bundle gives the tree; the tree and name say which settings
+    // file applies (none with a bundle, as nspawn).
+    auto r = spawn::apply_oci_bundle(*cfg);
+    if (r.ok()) r = spawn::resolve_names(*cfg);
+    if (r.ok() && cfg->oci_bundle.empty()) r = spawn::apply_settings_file(*cfg);
     if (r.ok()) r = spawn::finalize_config(*cfg);
     if (!r.ok()) {
         spawn::log::error("{}", r.error().message());

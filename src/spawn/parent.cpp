@@ -131,7 +131,9 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     auto cgroup = TRY(create_cgroup(plan, users));
     TRY(fault::at("cgroup"));
     phase("cgroup created");
-    const auto seccomp = TRY(container::compile_seccomp_cached(plan.seccomp));
+    // nspawn's filter for the plan, or an OCI bundle's own profile instead.
+    const auto seccomp = cfg.seccomp_profile ? TRY(container::compile_seccomp_profile(*cfg.seccomp_profile))
+                                             : TRY(container::compile_seccomp_cached(plan.seccomp));
     phase("filter compiled");
 
     ChildInputs in{tree.fd.get(), netns.get(), boot ? &*boot : nullptr, &seccomp, &signals.saved_mask(),

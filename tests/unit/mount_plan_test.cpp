@@ -187,3 +187,30 @@ TEST(MountPlan, ProcSysNetIsWritableOnlyWithAnOwnNetworkNamespace) {
     EXPECT_TRUE(own_network(v.net));
     EXPECT_FALSE(own_network(Config{}.net));
 }
+
+// An OCI bundle's masked and read-only paths: last, over spawn's own mounts
+// and the custom ones, skipped when missing; under a user namespace those in
+// /proc and /sys are the container's own (inner) steps, after its proc.
+TEST(MountPlan, BundlePathsAreMaskedAndMadeReadOnlyLastAndOptionally) {
+    Config c;
+    c.masked_paths = {"/proc/kcore", "/etc/secret"};
+    c.read_only_paths = {"/proc/sys"};
+    c.binds.push_back({"/srv/data", "/etc", false, true, "", BindIdmap::None, 0, false});
+    auto p = plan(c);
+    long masked = find(p, StepKind::Inaccessible, "/etc/secret");
+    ASSERT_GE(masked, 0);
+    EXPECT_GT(masked, find(p, StepKind::Bind, "/etc")) << "after the bind it lies in";
+    EXPECT_TRUE(p[static_cast<size_t>(masked)].optional);
+    const MountStep& ro = p.back();
+    EXPECT_EQ(ro.kind, StepKind::Bind);
+    EXPECT_EQ(ro.target, "/proc/sys");
+    EXPECT_TRUE(ro.source_in_root && ro.read_only && ro.optional);
+    EXPECT_GT(p.size() - 1, static_cast<size_t>(find(p, StepKind::Mount, "/proc")));
+
+    MountFacts facts;
+    facts.userns = true;
+    auto u = plan_mounts(c, facts);
+    for (const auto& s : u)
+        if (s.target == "/proc/kcore" && s.kind == StepKind::Inaccessible) EXPECT_TRUE(s.inner);
+        else if (s.target == "/etc/secret") EXPECT_FALSE(s.inner);
+}

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/uuid.hpp"
@@ -66,6 +67,8 @@ struct BindMount {
     bool recursive = true;  // "norbind" clears it
     std::string options;    // the raw OPTIONS field, as given
     BindIdmap idmap = BindIdmap::None;
+    unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC: an OCI bundle's mount options
+    bool no_symlinks = false; // the target may not pass through a symlink (an OCI bundle's mounts)
 };
 
 // --overlay / --overlay-ro: an overlay file system of host (or "+/path" tree)
@@ -89,6 +92,8 @@ enum class VolatileMode {
 struct TmpfsMount {
     std::string target;   // absolute path inside the container
     std::string options;  // mount data, default "mode=0755"
+    unsigned long flags = 0;  // MS_NOSUID, MS_NOEXEC, MS_RDONLY: an OCI bundle's mount options (MS_NODEV always)
+    bool no_symlinks = false; // the target may not pass through a symlink (an OCI bundle's mounts)
 };
 
 enum class PortProtocol { Tcp, Udp };
@@ -161,6 +166,49 @@ struct NetworkConfig {
     std::vector<NetworkAddress> addresses; // --network-address (beyond nspawn)
 };
 
+// process.user of an OCI bundle: numeric IDs, used as given (no lookup in
+// the guest's /etc/passwd, unlike -u).
+struct UserIds {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::vector<uint32_t> groups;   // the supplementary groups, exactly
+    std::optional<uint32_t> umask;  // unset: 0022
+    bool operator==(const UserIds&) const = default;
+};
+
+// process.capabilities of an OCI bundle: the payload's sets, exactly (bit
+// masks, 1 << CAP_*), instead of nspawn's default bounding set.
+struct CapabilitySets {
+    uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+    bool operator==(const CapabilitySets&) const = default;
+};
+
+// linux.seccomp of an OCI bundle: a profile in the specification's terms
+// (libseccomp's action, operator and architecture names), replacing
+// nspawn's filter (container/seccomp.hpp compiles it).
+struct SeccompArg {
+    unsigned index = 0;       // 0..5
+    uint64_t value = 0;
+    uint64_t value_two = 0;   // SCMP_CMP_MASKED_EQ: the mask is value, the datum value_two
+    std::string op;           // SCMP_CMP_EQ, _NE, _LT, _LE, _GE, _GT, _MASKED_EQ
+    bool operator==(const SeccompArg&) const = default;
+};
+struct SeccompRule {
+    std::vector<std::string> names;
+    std::string action;       // SCMP_ACT_ALLOW, _ERRNO, _KILL, _KILL_PROCESS, _KILL_THREAD, _TRAP, _TRACE, _LOG
+    std::optional<uint32_t> errno_ret;
+    std::vector<SeccompArg> args;
+    bool operator==(const SeccompRule&) const = default;
+};
+struct SeccompProfile {
+    std::string default_action;
+    std::optional<uint32_t> default_errno_ret;
+    std::vector<std::string> architectures;  // SCMP_ARCH_X86_64, ... (the native one is always in)
+    std::vector<std::string> flags;          // SECCOMP_FILTER_FLAG_LOG, _SPEC_ALLOW, _TSYNC
+    std::vector<SeccompRule> syscalls;
+    bool operator==(const SeccompProfile&) const = default;
+};
+
 struct Config {
     // What to run.
     std::string directory;              // -D; resolved from -M via the image search path if empty
@@ -177,7 +225,12 @@ struct Config {
     std::string user;                   // -u
     std::string chdir;                  // --chdir
     std::vector<std::string> setenv;    // -E NAME=VALUE (validated)
+    bool exact_environment = false;     // the environment is setenv alone, and HOME (an OCI bundle's
+                                        // process.env, as runc gives it: no container=, TERM, USER, ...)
     std::optional<Uuid> uuid;           // --uuid
+    std::string oci_bundle;             // --oci-bundle: an OCI runtime bundle (oci/bundle.hpp) gives the
+                                        // tree and the settings, as a settings file would
+    std::optional<UserIds> user_ids;    // a bundle's process.user (instead of -u)
 
     // How to run it.
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal
@@ -191,6 +244,8 @@ struct Config {
     std::vector<OverlayMount> overlays; // --overlay / --overlay-ro
     std::vector<TmpfsMount> tmpfs;      // --tmpfs
     std::vector<std::string> inaccessible;  // --inaccessible=PATH (inside the container)
+    std::vector<std::string> masked_paths;  // a bundle's linux.maskedPaths: as --inaccessible, missing ones skipped
+    std::vector<std::string> read_only_paths;  // a bundle's linux.readonlyPaths: bound read-only on themselves
     std::string pivot_root_new;         // --pivot-root=NEW[:OLD]: the container's / is NEW of the tree
     std::string pivot_root_old;         //   and the tree's own root stays visible at OLD ("" = not at all)
     int kill_signal = 0;                // --kill-signal; 0 = default (SIGRTMIN+3 with -b, else SIGKILL)
@@ -201,10 +256,15 @@ struct Config {
     uint64_t capability_drop = 0;       // --drop-capability=CAP,...
     SyscallFilter syscall_filter;       // --system-call-filter=[~]NAME|@GROUP ...
     bool suppress_sync = false;         // --suppress-sync: sync calls are no-ops (container/seccomp_plan.hpp)
+    std::optional<SeccompProfile> seccomp_profile;  // a bundle's linux.seccomp: this filter instead of nspawn's
     UserNamespace userns;               // -U, --private-users, --private-users-ownership
     std::string selinux_context;        // -Z: the payload's SELinux label (needs SELinux on the host)
     std::string selinux_apifs_context;  // -L: the label of the API file systems (needs SELinux)
     std::vector<std::string> bind_users;// --bind-user=USER (host users, needs a user namespace)
+    std::optional<CapabilitySets> capability_sets;  // a bundle's process.capabilities (then
+                                        // --capability/--drop-capability change its bounding set)
+    std::vector<std::pair<std::string, std::string>> sysctls;  // a bundle's linux.sysctl (and
+                                        // domainname as kernel.domainname), written in the container
 
     // The payload process (container/payload.hpp).
     bool no_new_privileges = false;     // --no-new-privileges=BOOL

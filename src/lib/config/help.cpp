@@ -36,6 +36,9 @@ Image:
      --verity-data=PATH     Specify hash device for verity (needs dm-verity
                             in the kernel; spawn does not verify images yet
                             and refuses to run them unverified)
+     --oci-bundle=PATH      OCI runtime bundle to run: its config.json gives the
+                            root and the settings (the command line wins; no
+                            .spawn/.nspawn file is read)
      --template=PATH        Initialize root directory from template directory,
                             if missing or empty
   -x --ephemeral            Run container with snapshot of root directory, and

@@ -76,7 +76,6 @@ enum : int {
     ARG_SET_CREDENTIAL,
     ARG_LOAD_CREDENTIAL,
     ARG_TIMEZONE,
-    // Recognized, and refused until spawn has them (unsupported_option()).
     ARG_TEMPLATE,
     ARG_VOLATILE,
     ARG_OVERLAY,
@@ -201,16 +200,6 @@ constexpr const char* kNameRules =
     "expected 1-64 characters of letters, digits, '-' and '.', in dot-separated labels that neither begin nor end "
     "with '-'";
 
-// Options of nspawn spawn recognizes and refuses (unsupported_option()).
-bool is_refused(int c) {
-    switch (c) {
-    case ARG_OCI_BUNDLE:
-        return true;
-    default:
-        return false;
-    }
-}
-
 // The settings group option C belongs to (0: none: it is never in a settings
 // file, or, for --rlimit, its bit depends on the value).
 uint64_t setting_of_option(int c) {
@@ -241,6 +230,7 @@ uint64_t setting_of_option(int c) {
     case ARG_CPU_AFFINITY: return setting::CpuAffinity;
     case ARG_LINK_JOURNAL: case 'j': return setting::LinkJournal;
     case 'S': return setting::Slice;
+    case ARG_PROPERTY: return setting::Properties;
     case ARG_CONSOLE: case 'P': return setting::ConsoleMode;
     case ARG_BIND_USER: return setting::BindUser;
     case ARG_RESOLV_CONF: return setting::ResolvConf;
@@ -523,7 +513,8 @@ Result<void> apply_option(Config& cfg, int c, const char* optarg_, const char* t
         cfg.verity_data = TRY(host_path_argument("--verity-data", arg));
         break;
     case ARG_OCI_BUNDLE:
-        return unsupported_option(long_name_of(c));
+        cfg.oci_bundle = TRY(host_path_argument("--oci-bundle", arg));
+        break;
     default:
         return Error::msg("internal error: unhandled option {}", name());
     }
@@ -544,8 +535,7 @@ Result<void> apply_long_option(Config& cfg, std::string_view long_name, std::str
 
 std::vector<std::string> spawn_long_option_names() {
     std::vector<std::string> out;
-    for (const auto* o = kLongOptions; o->name; ++o)
-        if (!is_refused(o->val)) out.emplace_back(o->name);
+    for (const auto* o = kLongOptions; o->name; ++o) out.emplace_back(o->name);
     return out;
 }
 
@@ -839,11 +829,6 @@ Result<SettingsMode> parse_settings_mode(std::string_view s) {
     if (s == "trusted") return SettingsMode::Trusted;
     if (auto b = str::parse_bool(s)) return *b ? SettingsMode::Yes : SettingsMode::No;
     return Error::msg("Invalid --settings: '{}' (expected yes, no, override or trusted)", s);
-}
-
-Error unsupported_option(std::string_view option) {
-    return Error(EOPNOTSUPP, fmt::format("{} is not supported by spawn yet (systemd-nspawn has it; spawn refuses "
-                                         "it rather than run the machine without it)", option));
 }
 
 std::string_view register_mode_name(RegisterMode m) {

@@ -62,11 +62,6 @@ Result<std::string> parse_setenv(std::string_view s);
 // "foo" -> "foo.slice"; "foo.slice" kept.
 Result<std::string> parse_slice(std::string_view s);
 
-// The refusal of an option of systemd-nspawn that spawn does not have yet
-// (--ephemeral, --image, --volatile, --overlay, --template, --oci-bundle,
-// ...): one line naming it. Their settings-file keys give the same.
-Error unsupported_option(std::string_view option);
-
 // Applies the long option --LONG_NAME with VALUE (ignored for an option
 // without argument) to CFG, as if given on the command line (also recording
 // its settings group in cfg.settings_mask): the settings-file parser gives

@@ -372,14 +372,21 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
         cfg.as_pid2 = f.as_pid2;
         cfg.command = f.command;
     }
-    if (take(setting::Environment)) cfg.setenv = f.setenv;
-    if (take(setting::User)) cfg.user = f.user;
+    if (take(setting::Environment)) {
+        cfg.setenv = f.setenv;
+        cfg.exact_environment = f.exact_environment;
+    }
+    if (take(setting::User)) {
+        cfg.user = f.user;
+        cfg.user_ids = f.user_ids;
+    }
     if (take(setting::WorkingDirectory)) cfg.chdir = f.chdir;
     if (take(setting::Capability)) {
         // Added to the command line's, as nspawn does.
         cfg.capability_add |= f.capability_add;
         cfg.capability_drop |= f.capability_drop;
         cfg.ambient_capabilities |= f.ambient_capabilities;
+        if (f.capability_sets) cfg.capability_sets = f.capability_sets;
     }
     if (take(setting::KillSignal)) cfg.kill_signal = f.kill_signal;
     if (take(setting::Personality)) cfg.personality = f.personality;
@@ -390,6 +397,8 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
         cfg.tmpfs = f.tmpfs;
         cfg.inaccessible = f.inaccessible;
         cfg.overlays = f.overlays;
+        cfg.masked_paths = f.masked_paths;
+        cfg.read_only_paths = f.read_only_paths;
     }
     if (take(setting::Ephemeral)) cfg.ephemeral = f.ephemeral;
     if (take(setting::Volatile)) cfg.volatile_mode = f.volatile_mode;
@@ -403,7 +412,10 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
     if (take(setting::ExposePorts)) cfg.net.ports = f.net.ports;
     if (take(setting::UserNamespace)) cfg.userns = f.userns;
     if (take(setting::BindUser)) cfg.bind_users = f.bind_users;
-    if (take(setting::SyscallFilter)) cfg.syscall_filter = f.syscall_filter;
+    if (take(setting::SyscallFilter)) {
+        cfg.syscall_filter = f.syscall_filter;
+        cfg.seccomp_profile = f.seccomp_profile;
+    }
     for (int r = 0; r < kRlimitCount; ++r)
         if (take(setting::rlimit(r))) cfg.rlimits[static_cast<size_t>(r)] = f.rlimits[static_cast<size_t>(r)];
     if (take(setting::Hostname)) cfg.hostname = f.hostname;
@@ -420,6 +432,11 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
     }
     if (take(setting::Credentials)) cfg.credentials = f.credentials;
     if (take(setting::Timezone)) cfg.timezone = f.timezone;
+    // Only an OCI bundle (oci/bundle.hpp) gives these.
+    if (take(setting::ConsoleMode)) cfg.console = f.console;
+    if (take(setting::Slice)) cfg.slice = f.slice;
+    if (take(setting::Properties)) cfg.properties = f.properties;
+    if (take(setting::Sysctl)) cfg.sysctls = f.sysctls;
 }
 
 }  // namespace spawn

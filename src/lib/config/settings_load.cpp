@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/names.hpp"
 #include "config/settings.hpp"
+#include "oci/bundle.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
 
@@ -25,7 +27,9 @@ Result<UniqueFd> open_if_exists(const std::string& path, bool follow) {
     return fd;
 }
 
-Result<std::string> read_settings(int fd, const std::string& path) {
+}  // namespace
+
+Result<std::string> read_settings_text(int fd, const std::string& path) {
     struct stat st {};
     if (fstat(fd, &st) < 0) return Error::errno_("Failed to stat settings file {}", path);
     if (!S_ISREG(st.st_mode)) return Error::msg("Settings file {} is not a regular file", path);
@@ -44,6 +48,8 @@ Result<std::string> read_settings(int fd, const std::string& path) {
     }
     return text;
 }
+
+namespace {
 
 std::string parent_of(const std::string& dir) {
     auto slash = dir.rfind('/');
@@ -74,11 +80,36 @@ Result<void> apply_settings_file(Config& cfg) {
     if (cfg.settings == SettingsMode::No) return ok();
     auto source = TRY(find_settings_file(cfg));
     if (!source) return ok();
-    std::string text = TRY(read_settings(source->fd.get(), source->path));
+    std::string text = TRY(read_settings_text(source->fd.get(), source->path));
     log::debug("Found settings file: {} ({})", source->path, source->trusted ? "trusted" : "not trusted");
     SettingsFile file = TRY(parse_settings_file(text, source->path, source->trusted));
     for (const auto& w : file.warnings) log::warn("{}", w);
     merge_settings(cfg, file, cfg.settings == SettingsMode::Override);
+    return ok();
+}
+
+Result<void> apply_oci_bundle(Config& cfg) {
+    if (cfg.oci_bundle.empty()) return ok();
+    const std::string path = cfg.oci_bundle + "/config.json";
+    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd) {
+        if (errno == ENOENT) return Error(ENOENT, fmt::format("OCI bundle {} has no config.json", cfg.oci_bundle));
+        return Error::errno_("Failed to open {}", path);
+    }
+    std::string text = TRY(read_settings_text(fd.get(), path));
+    auto spec = oci::parse_spec(text);
+    if (!spec.ok()) return Error(spec.error().code(), fmt::format("{}: {}", path, spec.error().message()));
+    auto file = oci::bundle_settings(*spec, cfg.oci_bundle);
+    if (!file.ok()) return Error(file.error().code(), fmt::format("{}: {}", path, file.error().message()));
+    for (const auto& w : file->warnings) log::warn("{}", w);
+    // -D and -M win over the bundle's root and the bundle's name.
+    if (cfg.directory.empty()) cfg.directory = file->values.directory;
+    if (cfg.machine.empty()) {
+        cfg.machine = machine_name_from_path(cfg.oci_bundle);
+        if (!machine_name_is_valid(cfg.machine))
+            return Error::msg("Cannot derive a machine name from the bundle path {} (use -M)", cfg.oci_bundle);
+    }
+    merge_settings(cfg, *file, false);
     return ok();
 }
 

@@ -37,4 +37,15 @@ Result<std::optional<SettingsSource>> find_settings_file(const Config& cfg);
 // each) and merges it into CFG. Errors are one line naming the file.
 Result<void> apply_settings_file(Config& cfg);
 
+// A regular file of at most kSettingsFileMax bytes, open as FD, read whole
+// (PATH for messages).
+Result<std::string> read_settings_text(int fd, const std::string& path);
+
+// With --oci-bundle: reads BUNDLE/config.json (oci/spec.hpp), prints its
+// warnings and merges its settings into CFG (oci/bundle.hpp); the bundle's
+// root becomes the tree unless -D gave one, the bundle directory's name the
+// machine's unless -M gave one. Errors are one line naming the file and the
+// field. Without --oci-bundle: nothing.
+Result<void> apply_oci_bundle(Config& cfg);
+
 }  // namespace spawn

@@ -41,6 +41,8 @@ inline constexpr uint64_t ConsoleMode = 1ull << 26;
 inline constexpr uint64_t Credentials = 1ull << 27;
 inline constexpr uint64_t BindUser = 1ull << 28;
 inline constexpr uint64_t SuppressSync = 1ull << 29;
+inline constexpr uint64_t Sysctl = 1ull << 30;           // an OCI bundle's linux.sysctl
+inline constexpr uint64_t Properties = 1ull << 31;       // --property; an OCI bundle's linux.resources
 // One bit per resource limit (RLIMIT_* number r): RlimitFirst << r.
 inline constexpr uint64_t RlimitFirst = 1ull << 32;
 inline constexpr uint64_t rlimit(int resource) { return RlimitFirst << resource; }

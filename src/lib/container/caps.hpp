@@ -36,7 +36,8 @@ inline constexpr uint64_t kDefaultCapabilities =
     cap_bit(CAP_SYS_RESOURCE) | cap_bit(CAP_SYS_TTY_CONFIG);
 
 // The bounding set for the container: the default set, CAP_NET_ADMIN with a
-// private network, then --capability= added and --drop-capability= removed.
+// private network (or an OCI bundle's bounding set instead), then
+// --capability= added and --drop-capability= removed.
 uint64_t plan_capabilities(const Config& cfg);
 
 // In the child, as root, right before the payload's credential change and
@@ -44,8 +45,22 @@ uint64_t plan_capabilities(const Config& cfg);
 // the running kernel's last capability), sets effective and permitted to
 // `retain` & what the process has, inheritable to the same for uid 0 and to
 // nothing for another user (as nspawn does; setuid() to that user then clears
-// effective and permitted), and clears the ambient set.
-Result<void> apply_capabilities(uint64_t retain, uid_t uid = 0);
+// effective and permitted), and clears the ambient set. With EXACT (an OCI
+// bundle's process.capabilities) effective, permitted and inheritable are
+// its sets instead (effective and permitted within `retain`).
+Result<void> apply_capabilities(uint64_t retain, uid_t uid = 0, const CapabilitySets* exact = nullptr);
+
+// An OCI bundle's process.user, as runc applies it: the user change before
+// the capability drop (root of a bundle may lack CAP_SETUID and CAP_SETGID),
+// keeping the permitted set through it and raising effective again, so that
+// apply_capabilities() then sets the bundle's sets for that user.
+Result<void> become_user_keeping_capabilities(const UserIds& ids);
+
+// After become_user_keeping_capabilities() and apply_capabilities(): raises
+// AMBIENT (within permitted and inheritable) now, so that it survives the
+// exec of the sealed helper, which as another user than root would
+// otherwise start with no capabilities at all.
+Result<void> raise_ambient_capabilities(uint64_t ambient);
 
 // The CapBnd of a running process (/proc/PID/status), e.g. a machine's leader.
 Result<uint64_t> read_bounding_set(pid_t pid);

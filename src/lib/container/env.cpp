@@ -19,6 +19,18 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
             }
         env.push_back(prefix + std::string(value));
     };
+    if (cfg.exact_environment) {
+        // An OCI bundle's process.env, as runc runs it: HOME added when missing.
+        env = cfg.setenv;
+        if (std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HOME="); }))
+            set("HOME", facts.user && !facts.user->home.empty() ? facts.user->home : "/");
+        if (facts.listen_fds > 0) {
+            set("LISTEN_FDS", std::to_string(facts.listen_fds));
+            set("LISTEN_PID", std::to_string(facts.listen_pid));
+        }
+        if (facts.credentials) set("CREDENTIALS_DIRECTORY", "/run/host/credentials");
+        return env;
+    }
     set("PATH", kDefaultPath);
     set("container", kContainerManager);
     if (!facts.uuid.empty()) set("container_uuid", facts.uuid);

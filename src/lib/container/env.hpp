@@ -24,6 +24,8 @@ struct EnvFacts {
 
 // PATH, container=, container_uuid, TERM, HOME, USER, LOGNAME, SHELL,
 // LISTEN_FDS/LISTEN_PID, CREDENTIALS_DIRECTORY, then -E entries (which override earlier ones).
+// With cfg.exact_environment: -E's entries alone, HOME when they lack it,
+// LISTEN_FDS/LISTEN_PID and CREDENTIALS_DIRECTORY.
 std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& facts);
 
 }  // namespace spawn::container

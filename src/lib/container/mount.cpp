@@ -50,10 +50,25 @@ Result<void> set_read_only(int fd, bool recursive, std::string_view what) {
     return ok();
 }
 
+// A bind's MS_NOSUID, MS_NODEV and MS_NOEXEC (MountStep::flags), on the
+// detached mount TREE before it is attached.
+Result<void> set_bind_attributes(int tree, const MountStep& s) {
+    struct mount_attr attr {};
+    if (s.flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+    if (s.flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+    if (s.flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+    if (attr.attr_set == 0) return ok();
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | ((s.flags & MS_REC) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+        return Error::errno_("setting nosuid, nodev or noexec on {}", s.target);
+    return ok();
+}
+
 // Creates the bind target (directory or empty file, like the source) if missing.
 Result<UniqueFd> bind_target(int root_fd, const MountStep& s, bool source_is_dir) {
     int fd = openat2_in_root(root_fd, relative(s.target), O_PATH, s.no_symlinks);
     if (fd >= 0) return UniqueFd(fd);
+    if (errno == ELOOP || errno == EXDEV)
+        return Error::sys(errno, "{} in the container is (or passes through) a symlink, refusing to follow it", s.target);
     if (errno != ENOENT) return Error::errno_("resolving {} in the container", s.target);
     if (source_is_dir) return make_dirs_in_root(root_fd, s.target, 0755, s.no_symlinks);
     auto [dir, name] = TRY(parent_of(root_fd, s.target, s.no_symlinks));
@@ -96,6 +111,7 @@ Result<void> do_bind(int root_fd, const MountStep& s) {
     UniqueFd tree(open_tree(src.get(), "", tree_flags));
     if (!tree) return Error::errno_("cloning mount of {}", s.source);
     if (s.read_only) TRY(set_read_only(tree.get(), (s.flags & MS_REC) != 0, s.target));
+    TRY(set_bind_attributes(tree.get(), s));
     if (s.read_write) {
         struct mount_attr attr {};
         attr.attr_clr = MOUNT_ATTR_RDONLY;
@@ -113,6 +129,7 @@ Result<void> do_prepared_bind(int root_fd, const MountStep& s, UniqueFd tree) {
     struct stat st {};
     if (fstat(tree.get(), &st) < 0) return Error::errno_("stat of the prepared mount of {}", s.source);
     auto target = TRY(bind_target(root_fd, s, S_ISDIR(st.st_mode)));
+    TRY(set_bind_attributes(tree.get(), s));
     if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return Error::errno_("mounting {} on {}", s.source, s.target);
     return ok();
@@ -146,6 +163,7 @@ Result<void> do_symlink(int root_fd, const MountStep& s) {
 // else: a node made on a private tmpfs), read-only, nodev, noexec, nosuid.
 Result<void> do_inaccessible(int root_fd, const MountStep& s) {
     auto target = resolve_in_root(root_fd, s.target, false);
+    if (!target && target.error().code() == ENOENT && s.optional) return ok();
     if (!target) return Error::sys(target.error().code(), "--inaccessible={}", s.target);
     struct stat st {};
     if (fstat(target->get(), &st) < 0) return Error::errno_("--inaccessible={}: stat", s.target);

@@ -183,7 +183,10 @@ bool own_namespace_fs(const MountStep& s) {
     if (s.kind == StepKind::Mount)
         return s.fstype == "proc" || s.fstype == "sysfs" || s.fstype == "devpts" || s.fstype == "mqueue" ||
                s.target == "/dev/shm";
-    return s.kind == StepKind::Bind && s.source_in_root && s.target.starts_with("/proc/");  // proc's masks
+    // proc's masks and read-only subtrees, and an OCI bundle's masked and
+    // read-only paths in /proc and /sys
+    bool api = s.target.starts_with("/proc/") || s.target.starts_with("/sys/");
+    return api && ((s.kind == StepKind::Bind && s.source_in_root) || s.kind == StepKind::Inaccessible);
 }
 
 }  // namespace
@@ -234,8 +237,9 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
             s.source = b.source;
         }
         s.target = b.target.empty() ? s.source : b.target;
-        s.flags = MS_BIND | (b.recursive ? MS_REC : 0);
+        s.flags = MS_BIND | (b.recursive ? MS_REC : 0) | (b.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
         s.read_only = b.read_only;
+        s.no_symlinks = b.no_symlinks;
         s.idmap = b.idmap;
         s.host_prepared = facts.userns && !s.source_in_root;
         custom.push_back(std::move(s));
@@ -250,9 +254,9 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
         custom.push_back(std::move(s));
     }
     for (const auto& t : cfg.tmpfs) {
-        MountStep s = fs("tmpfs", "tmpfs", t.target, MS_NODEV | MS_STRICTATIME,
+        MountStep s = fs("tmpfs", "tmpfs", t.target, MS_NODEV | MS_STRICTATIME | (t.flags & (MS_NOSUID | MS_NOEXEC | MS_RDONLY)),
                          t.options.empty() ? "mode=0755" : t.options);
-        s.no_symlinks = false;
+        s.no_symlinks = t.no_symlinks;
         custom.push_back(std::move(s));
     }
     for (const auto& o : cfg.overlays) {
@@ -273,6 +277,28 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
     std::stable_sort(custom.begin(), custom.end(),
                      [](const MountStep& a, const MountStep& b) { return a.target < b.target; });
     for (auto& s : custom) out.push_back(std::move(s));
+
+    // An OCI bundle's linux.maskedPaths and linux.readonlyPaths, over
+    // everything else (as runc applies them last); a path that does not exist
+    // is skipped, as runc does.
+    for (const auto& path : cfg.masked_paths) {
+        MountStep s;
+        s.kind = StepKind::Inaccessible;
+        s.target = path;
+        s.optional = true;
+        out.push_back(std::move(s));
+    }
+    for (const auto& path : cfg.read_only_paths) {
+        MountStep s;
+        s.kind = StepKind::Bind;
+        s.source = path;
+        s.target = path;
+        s.source_in_root = true;
+        s.flags = MS_BIND | MS_REC;
+        s.read_only = true;
+        s.optional = true;
+        out.push_back(std::move(s));
+    }
 
     if (cfg.read_only) {
         MountStep ro;

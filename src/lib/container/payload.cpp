@@ -136,6 +136,10 @@ Result<PayloadPlan> plan_payload(const Config& cfg, uint64_t bounding_set, const
             "--ambient-capability: {} not in the container's bounding set (retain it with --capability=)",
             capability_mask_names(outside));
     p.ambient_capabilities = cfg.ambient_capabilities;
+    // An OCI bundle's ambient set: what the kernel lets be raised (in
+    // permitted and inheritable); runc leaves out the rest without a word.
+    if (const auto& sets = cfg.capability_sets)
+        p.ambient_capabilities |= sets->ambient & sets->permitted & sets->inheritable & bounding_set;
     return p;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -155,6 +156,90 @@ Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan) {
     // user's deny list may take away in the allow list.
     c.programs.push_back(TRY(compile_filter(TRY(build_argument_rules(plan)))));
     for (const auto& f : TRY(build_allow_lists(plan))) c.programs.push_back(TRY(compile_filter(f)));
+    return c;
+}
+
+namespace {
+
+Result<uint32_t> profile_action(const std::string& name, std::optional<uint32_t> errno_ret) {
+    if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+    if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret.value_or(EPERM));
+    if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+    if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+    if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+    if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret.value_or(EPERM));
+    if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+    return Error::msg("seccomp: unknown action {}", name);
+}
+
+Result<scmp_compare> profile_operator(const std::string& op) {
+    static const std::pair<const char*, scmp_compare> kOps[] = {
+        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+    for (auto [name, value] : kOps)
+        if (op == name) return value;
+    return Error::msg("seccomp: unknown operator {}", op);
+}
+
+// SCMP_ARCH_X86_64 -> libseccomp's token; 0 when this libseccomp does not know it.
+uint32_t profile_arch(const std::string& name) {
+    std::string lower;
+    for (char c : std::string_view(name).substr(std::string_view("SCMP_ARCH_").size()))
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return seccomp_arch_resolve_name(lower.c_str());
+}
+
+}  // namespace
+
+Result<CompiledSeccomp> compile_seccomp_profile(const SeccompProfile& p) {
+    uint32_t def = TRY(profile_action(p.default_action, p.default_errno_ret));
+    Filter f(seccomp_init(def));
+    if (!f) return Error::msg("allocating a seccomp filter failed");
+    int r;
+    // No no_new_privs here either: process.noNewPrivileges sets it, as runc does.
+    if ((r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0)) < 0)
+        return Error::sys(-r, "seccomp: clearing the no_new_privs attribute");
+    for (const auto& name : p.architectures) {
+        uint32_t arch = profile_arch(name);
+        if (arch == 0) return Error::msg("seccomp: architecture {} is unknown to libseccomp", name);
+        r = seccomp_arch_add(f.get(), arch);
+        if (r < 0 && r != -EEXIST) return Error::sys(-r, "seccomp: adding architecture {}", name);
+    }
+    for (const auto& flag : p.flags) {
+        if (flag == "SECCOMP_FILTER_FLAG_LOG") r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_LOG, 1);
+        else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_SSB, 1);
+        else r = 0;  // TSYNC: the container's PID 1 has one thread
+        if (r < 0) return Error::sys(-r, "seccomp: setting {}", flag);
+    }
+    for (const auto& rule : p.syscalls) {
+        uint32_t action = TRY(profile_action(rule.action, rule.errno_ret));
+        if (action == def) continue;  // libseccomp refuses a rule that changes nothing; runc skips it too
+        std::vector<scmp_arg_cmp> cmps;
+        for (const auto& a : rule.args) {
+            scmp_compare op = TRY(profile_operator(a.op));
+            cmps.push_back({a.index, op, a.value, a.value_two});
+        }
+        // As runc: comparisons of distinct arguments all hold (one rule);
+        // several of one argument are alternatives (a rule each).
+        bool repeated = false;
+        for (size_t i = 0; i < cmps.size(); ++i)
+            for (size_t j = i + 1; j < cmps.size(); ++j) repeated = repeated || cmps[i].arg == cmps[j].arg;
+        for (const auto& name : rule.names) {
+            int nr = seccomp_syscall_resolve_name(name.c_str());
+            if (nr == __NR_SCMP_ERROR) continue;  // unknown to this libseccomp: skipped, as runc does
+            if (repeated) {
+                for (const auto& c : cmps)
+                    if ((r = seccomp_rule_add_array(f.get(), action, nr, 1, &c)) < 0)
+                        return Error::sys(-r, "seccomp: adding the rule for {}", name);
+            } else if ((r = seccomp_rule_add_array(f.get(), action, nr, static_cast<unsigned>(cmps.size()),
+                                                   cmps.data())) < 0) {
+                return Error::sys(-r, "seccomp: adding the rule for {}", name);
+            }
+        }
+    }
+    CompiledSeccomp c;
+    c.programs.push_back(TRY(compile_filter(f)));
     return c;
 }
 

@@ -40,6 +40,14 @@ struct CompiledSeccomp {
     std::vector<BpfProgram> programs;
 };
 Result<CompiledSeccomp> compile_seccomp(const SeccompPlan& plan);
+// An OCI bundle's linux.seccomp, compiled as runc compiles it: one filter
+// with the profile's default action over the native architecture and the
+// profile's; each rule's names that this libseccomp knows (the others
+// skipped, as runc skips them); a rule whose action is the default skipped.
+// Replaces nspawn's filter (plan_seccomp()). Errors: an architecture or a
+// rule libseccomp refuses, in one line.
+Result<CompiledSeccomp> compile_seccomp_profile(const SeccompProfile& profile);
+
 // Loads them into the calling thread, as root with CAP_SYS_ADMIN (no
 // no_new_privs). A kernel without seccomp gets no filter (as nspawn does).
 Result<void> load_seccomp(const CompiledSeccomp& compiled);

@@ -1,0 +1,286 @@
+// spawn --oci-bundle: bundles made by `runc spec` and edited here, run by
+// runc and by spawn side by side (the same observable results), bundles
+// that exercise mounts, sysctls and limits, and bad bundles (one line,
+// nothing left on the host).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core_util.hpp"
+#include "machined/registry.hpp"
+#include "harness.hpp"
+
+using namespace spawn::test;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+bool have_runc() { return sh("command -v runc >/dev/null").status == 0; }
+
+// A bundle directory: runc's default config.json (`runc spec`), the busybox
+// fixture as its root file system (root.path absolute), written back after
+// the test edits it.
+class Bundle {
+public:
+    Bundle() : tree_("busybox") {
+        auto r = run({"runc", "spec", "--bundle", dir_.str()});
+        EXPECT_EQ(r.status, 0) << r.err;
+        std::ifstream in(dir_.path() / "config.json");
+        config = json::parse(in);
+        config["root"]["path"] = tree_.str();
+        config["process"]["terminal"] = false;
+    }
+    json config;
+    void save() const { std::ofstream(dir_.path() / "config.json") << config.dump(1); }
+    const fs::path& path() const { return dir_.path(); }
+    std::string str() const { return dir_.str(); }
+    const TempTree& tree() const { return tree_; }
+    std::string name() const { return dir_.path().filename().string(); }
+
+private:
+    ScratchDir dir_;
+    TempTree tree_;
+};
+
+RunResult run_spawn_bundle(const Bundle& b, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--oci-bundle=" + b.str()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(spawn_cmd(args));
+}
+
+RunResult run_runc_bundle(const Bundle& b) {
+    static int n = 0;
+    std::string id = "spawn-test-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+    auto r = run({"runc", "run", "--bundle", b.str(), id});
+    run({"runc", "delete", "--force", id});
+    return r;
+}
+
+// What the process sees of itself that runc and spawn must agree on.
+const char* kProbe =
+    "id; hostname; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ulimit -n; umask; pwd; echo HOME=$HOME; "
+    "echo FOO=$FOO; echo kcore=$(cat /proc/kcore 2>/dev/null | wc -c); "
+    "touch /written 2>/dev/null && echo root-writable || echo root-read-only; "
+    "(echo x > /proc/sys/kernel/domainname) 2>/dev/null && echo sys-writable || echo sys-read-only; "
+    "exit 7";
+
+}  // namespace
+
+TEST(OciBundle, RuncAndSpawnGiveTheSameContainerForRuncsDefaultSpec) {
+    if (!have_runc()) GTEST_SKIP() << "runc is not installed (tools/packages.txt has it)";
+    Bundle b;
+    b.config["process"]["args"] = {"sh", "-c", kProbe};
+    b.config["process"]["env"].push_back("FOO=bar");
+    b.config["hostname"] = "oci-probe";
+    b.save();
+    auto theirs = run_runc_bundle(b);
+    auto ours = run_spawn_bundle(b);
+    EXPECT_EQ(theirs.status, 7) << theirs.err;
+    EXPECT_EQ(ours.status, 7) << ours.err;
+    EXPECT_EQ(ours.out, theirs.out);
+    EXPECT_EQ(ours.err, "");
+    // And what was compared is what the bundle says, not a shared mistake.
+    auto lines = lines_of(ours.out);
+    ASSERT_GE(lines.size(), 8u) << ours.out;
+    EXPECT_EQ(lines[0], "uid=0(root) gid=0(root)");
+    EXPECT_EQ(lines[1], "oci-probe");
+    EXPECT_NE(ours.out.find("CapBnd:\t0000000020000420"), std::string::npos) << ours.out;
+    EXPECT_NE(ours.out.find("NoNewPrivs:\t1"), std::string::npos) << ours.out;
+    EXPECT_NE(ours.out.find("\n1024\n"), std::string::npos) << ours.out;
+    EXPECT_NE(ours.out.find("FOO=bar"), std::string::npos) << ours.out;
+    EXPECT_NE(ours.out.find("kcore=0\nroot-read-only\nsys-read-only"), std::string::npos) << ours.out;
+    EXPECT_FALSE(fs::exists(b.tree().path() / "written"));
+}
+
+TEST(OciBundle, RuncAndSpawnAgreeOnAnotherUserItsGroupsCapabilitiesAndLimits) {
+    if (!have_runc()) GTEST_SKIP() << "runc is not installed (tools/packages.txt has it)";
+    Bundle b;
+    b.config["process"]["args"] = {"sh", "-c", kProbe};
+    b.config["process"]["user"] = {{"uid", 1000}, {"gid", 1000}, {"additionalGids", {5, 20}}, {"umask", 077}};
+    b.config["process"]["cwd"] = "/tmp";
+    b.config["process"]["noNewPrivileges"] = false;
+    b.config["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 333}, {"hard", 444}}};
+    json caps = {"CAP_CHOWN", "CAP_KILL"};
+    b.config["process"]["capabilities"] = {
+        {"bounding", {"CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"}}, {"effective", caps}, {"permitted", caps},
+        {"inheritable", {"CAP_KILL"}}, {"ambient", {"CAP_KILL"}}};
+    b.config["root"]["readonly"] = false;
+    b.save();
+    auto theirs = run_runc_bundle(b);
+    auto ours = run_spawn_bundle(b);
+    EXPECT_EQ(theirs.status, 7) << theirs.err;
+    EXPECT_EQ(ours.status, 7) << ours.err;
+    EXPECT_EQ(ours.out, theirs.out);
+    auto lines = lines_of(ours.out);
+    ASSERT_GE(lines.size(), 3u) << ours.out;
+    EXPECT_EQ(lines[0].substr(0, 24), "uid=1000 gid=1000 groups") << lines[0];
+    EXPECT_NE(ours.out.find("CapAmb:\t0000000000000020"), std::string::npos) << ours.out;  // CAP_KILL
+    EXPECT_NE(ours.out.find("\n333\n0077\n/tmp\n"), std::string::npos) << ours.out;
+}
+
+TEST(OciBundle, MountsSysctlsAndMaskedPathsTakeEffect) {
+    Bundle b;
+    fs::create_directories(b.path() / "data");
+    std::ofstream(b.path() / "data" / "marker") << "from the bundle\n";
+    std::ofstream(b.tree().path() / "etc" / "secret") << "hidden\n";
+    b.config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", "data"},
+                                  {"options", {"rbind", "ro", "noexec"}}});
+    b.config["mounts"].push_back({{"destination", "/scratch"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                                  {"options", {"nosuid", "size=1m", "mode=700"}}});
+    b.config["linux"]["sysctl"] = {{"kernel.shmmni", "1234"}, {"net.ipv4.ip_forward", "1"}};
+    b.config["domainname"] = "example.test";
+    b.config["linux"]["maskedPaths"].push_back("/etc/secret");
+    b.config["linux"]["maskedPaths"].push_back("/does/not/exist");
+    b.config["process"]["args"] = {
+        "sh", "-c",
+        "cat /data/marker; (touch /data/x) 2>/dev/null || echo data-ro; grep -E ' /(data|scratch) ' /proc/self/mountinfo "
+        "| grep -oE '(noexec|nosuid)' | sort -u | tr '\\n' ' '; echo; "
+        "grep ' /scratch ' /proc/self/mounts | grep -o 'size=1024k'; cat /proc/sys/kernel/shmmni; "
+        "cat /proc/sys/net/ipv4/ip_forward; domainname 2>/dev/null || cat /proc/sys/kernel/domainname; "
+        "cat /etc/secret 2>/dev/null || echo secret-masked"};
+    b.save();
+    auto r = run_spawn_bundle(b);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"from the bundle", "data-ro", "noexec nosuid ", "size=1024k",
+                                                         "1234", "1", "example.test", "secret-masked"}));
+    // The host's own values did not change.
+    EXPECT_NE(read_file("/proc/sys/kernel/shmmni"), "1234\n");
+    EXPECT_NE(read_file("/proc/sys/kernel/domainname"), "example.test\n");
+}
+
+TEST(OciBundle, TheCommandLineWinsAndTheBundleNamesTheMachine) {
+    Bundle b;
+    b.config["process"]["args"] = {"sh", "-c", "hostname; echo $FOO; exit 3"};
+    b.config["process"]["env"].push_back("FOO=from-bundle");
+    b.config["hostname"] = "from-bundle";
+    b.save();
+    auto r = run_spawn_bundle(b, {"--hostname=from-cli"});
+    EXPECT_EQ(r.status, 3) << r.err;
+    EXPECT_EQ(r.out, "from-cli\nfrom-bundle\n");
+    // Another command on the command line replaces process.args.
+    auto c = run_spawn_bundle(b, {"/bin/echo", "replaced"});
+    EXPECT_EQ(c.status, 0) << c.err;
+    EXPECT_EQ(c.out, "replaced\n");
+}
+
+TEST(OciBundle, BadBundlesFailInOneLineAndLeaveNothing) {
+    auto before = host_mount_points();
+    struct Case {
+        const char* what;
+        std::function<void(Bundle&)> edit;
+        std::string message;  // a part of the one line
+    };
+    std::vector<Case> cases = {
+        {"no config.json", [](Bundle& b) { fs::remove(b.path() / "config.json"); }, "has no config.json"},
+        {"invalid JSON", [](Bundle& b) { std::ofstream(b.path() / "config.json") << "{\"ociVersion\": "; },
+         "config.json is not valid JSON: line 1, column 16"},
+        {"wrong ociVersion", [](Bundle& b) { b.config["ociVersion"] = "0.9"; b.save(); },
+         "ociVersion: '0.9' is not a version 1.x of the OCI runtime specification"},
+        {"a root that is not a directory",
+         [](Bundle& b) {
+             std::ofstream(b.path() / "file") << "x";
+             b.config["root"]["path"] = "file";
+             b.save();
+         },
+         "file"},
+        {"a mount destination through a symlink out of the root",
+         [](Bundle& b) {
+             fs::create_symlink("../../../../../../../../tmp", b.tree().path() / "escape");
+             b.config["mounts"].push_back({{"destination", "/escape/oci-escape"}, {"type", "tmpfs"}, {"source", "t"}});
+             b.save();
+         },
+         "/escape/oci-escape in the container is (or passes through) a symlink, refusing to follow it"},
+        {"an unknown namespace type",
+         [](Bundle& b) {
+             b.config["linux"]["namespaces"].push_back({{"type", "moon"}});
+             b.save();
+         },
+         "linux.namespaces[5].type: unknown namespace type 'moon'"},
+    };
+    for (auto& c : cases) {
+        Bundle b;
+        b.config["process"]["args"] = {"true"};
+        b.save();
+        c.edit(b);
+        auto r = run_spawn_bundle(b);
+        EXPECT_EQ(r.status, 1) << c.what << ": " << r.err;
+        EXPECT_EQ(lines_of(r.err).size(), 1u) << c.what << ": " << r.err;
+        EXPECT_NE(r.err.find(c.message), std::string::npos) << c.what << ": " << r.err;
+        EXPECT_EQ(leaked_mounts(before, b.tree().str()), std::vector<std::string>{}) << c.what;
+        EXPECT_EQ(machine_cgroups(b.name()), std::vector<std::string>{}) << c.what;
+        EXPECT_FALSE(fs::exists("/tmp/oci-escape")) << c.what;
+    }
+}
+
+TEST(OciBundle, ResourcesBecomeTheMachinesCgroupLimits) {
+    if (!fs::exists("/sys/fs/cgroup/memory/cgroup.procs") || !fs::exists("/sys/fs/cgroup/pids/cgroup.procs"))
+        GTEST_SKIP() << "no cgroup v1 memory and pids hierarchies to read the limits from";
+    Bundle b;
+    b.config["process"]["args"] = {"sleep", "600"};
+    b.config["linux"]["resources"]["memory"] = {{"limit", 48 * 1024 * 1024}};
+    b.config["linux"]["resources"]["pids"] = {{"limit", 33}};
+    b.save();
+    // The v1 controllers are not mounted inside: read them from the host while it runs.
+    Background s(spawn_cmd({"--oci-bundle=" + b.str()}));
+    // The bundle directory's name is the machine's.
+    std::string dir = "machine.slice/" + spawn::machined::scope_unit_name(b.name());
+    std::string pids_max = "/sys/fs/cgroup/pids/" + dir + "/pids.max";
+    ASSERT_TRUE(eventually([&] { return read_file(pids_max) == "33\n"; }, std::chrono::seconds(20)))
+        << read_file(pids_max) << s.err();
+    EXPECT_EQ(read_file("/sys/fs/cgroup/memory/" + dir + "/memory.limit_in_bytes"), "50331648\n");
+    kill(s.pid(), SIGTERM);
+    EXPECT_NE(s.wait(std::chrono::seconds(20)), -1);
+    EXPECT_EQ(machine_cgroups(b.name()), std::vector<std::string>{});
+}
+
+// linux.seccomp as runc compiles it: errno answers with and without argument
+// conditions, alternatives on one argument, a kill (of a child: busybox's sh
+// itself calls uname, chroot is safe to take away), the default action.
+TEST(OciBundle, RuncAndSpawnAgreeOnASeccompProfile) {
+    if (!have_runc()) GTEST_SKIP() << "runc is not installed (tools/packages.txt has it)";
+    Bundle b;
+    b.config["root"]["readonly"] = false;
+    b.config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ALLOW"},
+        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+        {"syscalls",
+         {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 13}},  // EACCES
+          {{"names", {"sethostname"}}, {"action", "SCMP_ACT_ERRNO"}},                          // EPERM by default
+          {{"names", {"unshare"}},
+           {"action", "SCMP_ACT_ERRNO"},
+           {"errnoRet", 22},
+           {"args", {{{"index", 0}, {"value", 0x20000}, {"op", "SCMP_CMP_EQ"}},  // CLONE_NEWNS
+                     {{"index", 0}, {"value", 0x4000000}, {"op", "SCMP_CMP_EQ"}}}}},  // CLONE_NEWUTS
+          {{"names", {"chroot"}}, {"action", "SCMP_ACT_KILL"}},
+          {{"names", {"no_such_call_anywhere"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+    b.config["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
+    b.config["process"]["capabilities"]["effective"].push_back("CAP_SYS_ADMIN");
+    b.config["process"]["capabilities"]["permitted"].push_back("CAP_SYS_ADMIN");
+    b.config["process"]["args"] = {
+        "sh", "-c",
+        "mkdir /tmp/d 2>&1; hostname other 2>&1; unshare -m true 2>&1; unshare -u true 2>&1; "
+        "unshare -i true && echo ipc-ok; touch /tmp/f && echo files-ok; chroot / /bin/true 2>/dev/null; "
+        "echo chroot=$?; exit 3"};
+    b.save();
+    auto theirs = run_runc_bundle(b);
+    auto ours = run_spawn_bundle(b);
+    EXPECT_EQ(theirs.status, 3) << theirs.err;
+    EXPECT_EQ(ours.status, 3) << ours.err;
+    EXPECT_EQ(ours.out, theirs.out);
+    EXPECT_EQ(lines_of(ours.out),
+              (std::vector<std::string>{"mkdir: can't create directory '/tmp/d': Permission denied",
+                                        "hostname: sethostname: Operation not permitted",
+                                        "unshare: unshare(0x20000): Invalid argument",
+                                        "unshare: unshare(0x4000000): Invalid argument", "ipc-ok", "files-ok",
+                                        "chroot=159"}));
+}
