@@ -66,6 +66,17 @@ RunResult run_runc_bundle(const Bundle& b) {
     return r;
 }
 
+// Runs B with runc and with spawn; both must exit with STATUS and print the
+// same. Returns spawn's run.
+RunResult same_in_runc_and_spawn(const Bundle& b, int status) {
+    auto theirs = run_runc_bundle(b);
+    auto ours = run_spawn_bundle(b);
+    EXPECT_EQ(theirs.status, status) << theirs.err;
+    EXPECT_EQ(ours.status, status) << ours.err;
+    EXPECT_EQ(ours.out, theirs.out);
+    return ours;
+}
+
 // What the process sees of itself that runc and spawn must agree on.
 const char* kProbe =
     "id; hostname; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ulimit -n; umask; pwd; echo HOME=$HOME; "
@@ -83,11 +94,7 @@ TEST(OciBundle, RuncAndSpawnGiveTheSameContainerForRuncsDefaultSpec) {
     b.config["process"]["env"].push_back("FOO=bar");
     b.config["hostname"] = "oci-probe";
     b.save();
-    auto theirs = run_runc_bundle(b);
-    auto ours = run_spawn_bundle(b);
-    EXPECT_EQ(theirs.status, 7) << theirs.err;
-    EXPECT_EQ(ours.status, 7) << ours.err;
-    EXPECT_EQ(ours.out, theirs.out);
+    auto ours = same_in_runc_and_spawn(b, 7);
     EXPECT_EQ(ours.err, "");
     // And what was compared is what the bundle says, not a shared mistake.
     auto lines = lines_of(ours.out);
@@ -116,11 +123,7 @@ TEST(OciBundle, RuncAndSpawnAgreeOnAnotherUserItsGroupsCapabilitiesAndLimits) {
         {"inheritable", {"CAP_KILL"}}, {"ambient", {"CAP_KILL"}}};
     b.config["root"]["readonly"] = false;
     b.save();
-    auto theirs = run_runc_bundle(b);
-    auto ours = run_spawn_bundle(b);
-    EXPECT_EQ(theirs.status, 7) << theirs.err;
-    EXPECT_EQ(ours.status, 7) << ours.err;
-    EXPECT_EQ(ours.out, theirs.out);
+    auto ours = same_in_runc_and_spawn(b, 7);
     auto lines = lines_of(ours.out);
     ASSERT_GE(lines.size(), 3u) << ours.out;
     EXPECT_EQ(lines[0].substr(0, 24), "uid=1000 gid=1000 groups") << lines[0];
@@ -272,11 +275,7 @@ TEST(OciBundle, RuncAndSpawnAgreeOnASeccompProfile) {
         "unshare -i true && echo ipc-ok; touch /tmp/f && echo files-ok; chroot / /bin/true 2>/dev/null; "
         "echo chroot=$?; exit 3"};
     b.save();
-    auto theirs = run_runc_bundle(b);
-    auto ours = run_spawn_bundle(b);
-    EXPECT_EQ(theirs.status, 3) << theirs.err;
-    EXPECT_EQ(ours.status, 3) << ours.err;
-    EXPECT_EQ(ours.out, theirs.out);
+    auto ours = same_in_runc_and_spawn(b, 3);
     EXPECT_EQ(lines_of(ours.out),
               (std::vector<std::string>{"mkdir: can't create directory '/tmp/d': Permission denied",
                                         "hostname: sethostname: Operation not permitted",

@@ -133,7 +133,10 @@ TEST(RootLayers, ThrowawayRootsAreCappedAtAQuarterOfMemoryAsNspawnCapsThem) {
         ASSERT_EQ(r.status, 0) << r.err;
         long long blocks = 0, block_size = 0, inodes = 0;
         std::istringstream(r.out) >> blocks >> block_size >> inodes;
-        EXPECT_EQ(blocks * block_size / 1024, mem_kb / 4 / 4 * 4) << r.out;  // whole pages of 25%
+        // As the kernel takes size=25%: a quarter of RAM in bytes (rounded
+        // down), then rounded up to whole pages.
+        long long quarter = mem_kb * 1024 * 25 / 100;
+        EXPECT_EQ(blocks * block_size, (quarter + 4095) / 4096 * 4096) << r.out << " MemTotal " << mem_kb << " kB";
         EXPECT_EQ(inodes, 1 << 20) << r.out;
     }
 }

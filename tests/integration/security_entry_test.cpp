@@ -319,11 +319,15 @@ TEST_F(SecurityEntry, FilterCachePlantedInTheMachineIsNeverLoaded) {
     ProbeTree t;
     BackgroundSpawn s({"-q", "-D", t.tree.str(), "-M", "sec-cache", "--register=yes", "/bin/sleep", "600"});
     ASSERT_TRUE(s.wait_registered("sec-cache")) << s.output();
-    const uint64_t bounding = machine_bounding_set("sec-cache");
-    ASSERT_NE(bounding, 0u);
     auto m = spawn::machined::Machined::connect();
     ASSERT_TRUE(m.ok());
     const pid_t leader = static_cast<pid_t>(m->get("sec-cache")->leader);
+    // The machine registers before its mounts are done: plant into its /run
+    // only once the payload runs (under load the gap is long enough to see).
+    ASSERT_TRUE(eventually([&] { return read_file(fmt::format("/proc/{}/comm", leader)) == "sleep\n"; },
+                           std::chrono::seconds(20)));
+    const uint64_t bounding = machine_bounding_set("sec-cache");
+    ASSERT_NE(bounding, 0u);
     const auto plan = spawn::container::plan_seccomp(bounding);
     spawn::container::CompiledSeccomp allow_all;
     allow_all.programs.push_back({sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW}});

@@ -92,20 +92,24 @@ void plan_dev(std::vector<MountStep>& out, const MountFacts& facts) {
     out.push_back(fs("mqueue", "mqueue", "/dev/mqueue", kNoSuidDevExec, ""));
 }
 
+// PATH in the container bound read-only on itself (recursively), skipped
+// when missing.
+MountStep read_only_in_place(const std::string& path, bool no_symlinks) {
+    MountStep s;
+    s.kind = StepKind::Bind;
+    s.source = path;
+    s.target = path;
+    s.source_in_root = true;
+    s.flags = MS_BIND | MS_REC;
+    s.read_only = true;
+    s.no_symlinks = no_symlinks;
+    s.optional = true;
+    return s;
+}
+
 void plan_proc(std::vector<MountStep>& out, bool own_netns) {
     out.push_back(fs("proc", "proc", "/proc", kNoSuidDevExec, ""));
-    for (const char* p : kReadOnlyProcDirs) {
-        MountStep s;
-        s.kind = StepKind::Bind;
-        s.source = p;
-        s.target = p;
-        s.source_in_root = true;
-        s.flags = MS_BIND | MS_REC;
-        s.read_only = true;
-        s.no_symlinks = true;
-        s.optional = true;
-        out.push_back(std::move(s));
-    }
+    for (const char* p : kReadOnlyProcDirs) out.push_back(read_only_in_place(p, true));
     if (own_netns) {
         // The container's own network stack: its sysctls are its business.
         MountStep s;
@@ -288,17 +292,7 @@ std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& fac
         s.optional = true;
         out.push_back(std::move(s));
     }
-    for (const auto& path : cfg.read_only_paths) {
-        MountStep s;
-        s.kind = StepKind::Bind;
-        s.source = path;
-        s.target = path;
-        s.source_in_root = true;
-        s.flags = MS_BIND | MS_REC;
-        s.read_only = true;
-        s.optional = true;
-        out.push_back(std::move(s));
-    }
+    for (const auto& path : cfg.read_only_paths) out.push_back(read_only_in_place(path, false));
 
     if (cfg.read_only) {
         MountStep ro;
