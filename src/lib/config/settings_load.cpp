@@ -97,19 +97,16 @@ Result<void> apply_oci_bundle(Config& cfg) {
         return Error::errno_("Failed to open {}", path);
     }
     std::string text = TRY(read_settings_text(fd.get(), path));
-    auto spec = oci::parse_spec(text);
-    if (!spec.ok()) return Error(spec.error().code(), fmt::format("{}: {}", path, spec.error().message()));
-    auto file = oci::bundle_settings(*spec, cfg.oci_bundle);
-    if (!file.ok()) return Error(file.error().code(), fmt::format("{}: {}", path, file.error().message()));
-    for (const auto& w : file->warnings) log::warn("{}", w);
+    SettingsFile file = TRY_CTX(oci::bundle_settings(TRY_CTX(oci::parse_spec(text), path), cfg.oci_bundle), path);
+    for (const auto& w : file.warnings) log::warn("{}", w);
     // -D and -M win over the bundle's root and the bundle's name.
-    if (cfg.directory.empty()) cfg.directory = file->values.directory;
+    if (cfg.directory.empty()) cfg.directory = file.values.directory;
     if (cfg.machine.empty()) {
         cfg.machine = machine_name_from_path(cfg.oci_bundle);
         if (!machine_name_is_valid(cfg.machine))
             return Error::msg("Cannot derive a machine name from the bundle path {} (use -M)", cfg.oci_bundle);
     }
-    merge_settings(cfg, *file, false);
+    merge_settings(cfg, file, false);
     return ok();
 }
 

@@ -19,16 +19,20 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
             }
         env.push_back(prefix + std::string(value));
     };
-    if (cfg.exact_environment) {
-        // An OCI bundle's process.env, as runc runs it: HOME added when missing.
-        env = cfg.setenv;
-        if (std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HOME="); }))
-            set("HOME", facts.user && !facts.user->home.empty() ? facts.user->home : "/");
+    // What spawn hands over to the payload: sockets and credentials.
+    auto handed_over = [&] {
         if (facts.listen_fds > 0) {
             set("LISTEN_FDS", std::to_string(facts.listen_fds));
             set("LISTEN_PID", std::to_string(facts.listen_pid));
         }
         if (facts.credentials) set("CREDENTIALS_DIRECTORY", "/run/host/credentials");
+    };
+    if (cfg.exact_environment) {
+        // An OCI bundle's process.env, as runc runs it: HOME added when missing.
+        env = cfg.setenv;
+        if (std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HOME="); }))
+            set("HOME", facts.user && !facts.user->home.empty() ? facts.user->home : "/");
+        handed_over();
         return env;
     }
     set("PATH", kDefaultPath);
@@ -41,11 +45,7 @@ std::vector<std::string> build_environment(const Config& cfg, const EnvFacts& fa
         set("LOGNAME", facts.user->name);
         if (!facts.user->shell.empty()) set("SHELL", facts.user->shell);
     }
-    if (facts.listen_fds > 0) {
-        set("LISTEN_FDS", std::to_string(facts.listen_fds));
-        set("LISTEN_PID", std::to_string(facts.listen_pid));
-    }
-    if (facts.credentials) set("CREDENTIALS_DIRECTORY", "/run/host/credentials");
+    handed_over();
     for (const auto& e : cfg.setenv) {
         auto eq = e.find('=');
         if (eq == std::string::npos) continue;  // validated by the parser

@@ -63,13 +63,19 @@ Result<void> set_bind_attributes(int tree, const MountStep& s) {
     return ok();
 }
 
+// A failed openat2_in_root() of PATH other than ENOENT, from errno: a
+// symlink refused (ELOOP, EXDEV) is said as such.
+Error resolve_error(std::string_view path) {
+    if (errno == ELOOP || errno == EXDEV)
+        return Error::sys(errno, "{} in the container is (or passes through) a symlink, refusing to follow it", path);
+    return Error::errno_("resolving {} in the container", path);
+}
+
 // Creates the bind target (directory or empty file, like the source) if missing.
 Result<UniqueFd> bind_target(int root_fd, const MountStep& s, bool source_is_dir) {
     int fd = openat2_in_root(root_fd, relative(s.target), O_PATH, s.no_symlinks);
     if (fd >= 0) return UniqueFd(fd);
-    if (errno == ELOOP || errno == EXDEV)
-        return Error::sys(errno, "{} in the container is (or passes through) a symlink, refusing to follow it", s.target);
-    if (errno != ENOENT) return Error::errno_("resolving {} in the container", s.target);
+    if (errno != ENOENT) return resolve_error(s.target);
     if (source_is_dir) return make_dirs_in_root(root_fd, s.target, 0755, s.no_symlinks);
     auto [dir, name] = TRY(parent_of(root_fd, s.target, s.no_symlinks));
     int f = openat(dir.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -255,11 +261,7 @@ Result<UniqueFd> make_dirs_in_root(int root_fd, std::string_view path, mode_t mo
     std::string rel = relative(path);
     int fd = openat2_in_root(root_fd, rel, O_PATH | O_DIRECTORY, no_symlinks);
     if (fd >= 0) return UniqueFd(fd);
-    if (errno != ENOENT) {
-        if (errno == ELOOP || errno == EXDEV)
-            return Error::sys(errno, "{} in the container is (or passes through) a symlink, refusing to follow it", path);
-        return Error::errno_("resolving {} in the container", path);
-    }
+    if (errno != ENOENT) return resolve_error(path);
     std::string prefix;
     UniqueFd cur(openat2_in_root(root_fd, ".", O_PATH | O_DIRECTORY, no_symlinks));
     if (!cur) return Error::errno_("opening the container root");

@@ -29,16 +29,23 @@ namespace {
 
 using Filter = CPtr<void, seccomp_release>;
 
-// An empty filter, loaded without no_new_privs, with default action `def`:
-// over every architecture of seccomp_filter_arches(), or over `arch` alone
-// (other architectures then pass through, for their own filter to decide).
-Result<Filter> new_filter(uint32_t def, std::optional<uint32_t> arch = std::nullopt) {
+// An empty filter over the native architecture with default action `def`,
+// loaded without no_new_privs: setuid binaries in the container keep working
+// (no_new_privs is --no-new-privileges' or process.noNewPrivileges' to set).
+Result<Filter> native_filter(uint32_t def) {
     Filter f(seccomp_init(def));
     if (!f) return Error::msg("allocating a seccomp filter failed");
-    int r;
-    // No no_new_privs: setuid binaries in the container keep working.
-    if ((r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0)) < 0)
+    if (int r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0); r < 0)
         return Error::sys(-r, "seccomp: clearing the no_new_privs attribute");
+    return f;
+}
+
+// native_filter(), over every architecture of seccomp_filter_arches(), or
+// over `arch` alone (other architectures then pass through, for their own
+// filter to decide).
+Result<Filter> new_filter(uint32_t def, std::optional<uint32_t> arch = std::nullopt) {
+    Filter f = TRY(native_filter(def));
+    int r;
     std::vector<uint32_t> arches = arch ? std::vector<uint32_t>{*arch} : seccomp_filter_arches();
     for (uint32_t a : arches) {
         if (a == seccomp_arch_native()) continue;  // in the filter from seccomp_init()
@@ -194,12 +201,8 @@ uint32_t profile_arch(const std::string& name) {
 
 Result<CompiledSeccomp> compile_seccomp_profile(const SeccompProfile& p) {
     uint32_t def = TRY(profile_action(p.default_action, p.default_errno_ret));
-    Filter f(seccomp_init(def));
-    if (!f) return Error::msg("allocating a seccomp filter failed");
+    Filter f = TRY(native_filter(def));
     int r;
-    // No no_new_privs here either: process.noNewPrivileges sets it, as runc does.
-    if ((r = seccomp_attr_set(f.get(), SCMP_FLTATR_CTL_NNP, 0)) < 0)
-        return Error::sys(-r, "seccomp: clearing the no_new_privs attribute");
     for (const auto& name : p.architectures) {
         uint32_t arch = profile_arch(name);
         if (arch == 0) return Error::msg("seccomp: architecture {} is unknown to libseccomp", name);

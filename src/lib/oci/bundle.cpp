@@ -9,6 +9,7 @@
 #include "config/options.hpp"
 #include "config/payload_options.hpp"
 #include "config/settings_mask.hpp"
+#include "container/device_policy.hpp"
 #include "container/unit_properties.hpp"
 
 namespace spawn::oci {
@@ -20,9 +21,7 @@ namespace {
 struct Options {
     Config& cfg;
     Result<void> operator()(std::string_view name, std::string_view value, std::string_view field) const {
-        auto r = apply_long_option(cfg, name, value);
-        if (!r.ok()) return Error(r.error().code(), fmt::format("{}: {}", field, r.error().message()));
-        return ok();
+        return apply_long_option(cfg, name, value).context(field);
     }
 };
 
@@ -186,19 +185,19 @@ Result<void> give_sysctls(const Spec& s, Config& c) {
     return ok();
 }
 
-// The devices spawn's closed policy (container/device_policy.hpp) allows: a
-// rule of a bundle that allows one of them asks for nothing more.
+// The devices spawn's policy allows (container/device_policy.hpp): its
+// closed set, /dev/net/tun and the pts (char-pts, major 136 on Linux), and
+// /dev/console, which in a container is a pts. A rule of a bundle that
+// allows one of them asks for nothing more. (The closed set's inaccessible
+// nodes, 0:0, are spawn's own, not devices a bundle asks for.)
 bool covered_by_default_policy(const DeviceRule& r) {
-    struct Known {
-        char type;
-        int64_t major, minor;  // minor -1: any
-    };
-    static const Known kKnown[] = {{'c', 1, 3}, {'c', 1, 5}, {'c', 1, 7}, {'c', 1, 8}, {'c', 1, 9}, {'c', 5, 0},
-                                   {'c', 5, 1}, {'c', 5, 2}, {'c', 10, 200}, {'c', 136, -1}};
     if (!r.major) return false;
-    return std::any_of(std::begin(kKnown), std::end(kKnown), [&](const Known& k) {
-        return k.type == r.type && k.major == *r.major && (k.minor == -1 || (r.minor && *r.minor == k.minor));
-    });
+    auto covers = [&](char type, int64_t major, int64_t minor) {  // minor -1: any
+        return type == r.type && major == *r.major && (minor == -1 || (r.minor && *r.minor == minor));
+    };
+    for (const auto& k : container::closed_set_rules())
+        if (k.major != 0 && covers(k.type, k.major, k.minor)) return true;
+    return covers('c', 10, 200) || covers('c', 136, -1) || covers('c', 5, 1);
 }
 
 Result<void> give_devices(const Resources& res, std::vector<std::string>& warnings) {
