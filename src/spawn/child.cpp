@@ -189,9 +189,6 @@ Result<Prepared> prepare_exec(const Launch& l) {
         l.child_end->send_error(e);
         _exit(1);
     };
-    if (pty_slave >= 0)
-        for (int fd = 0; fd < 3; ++fd)
-            if (dup2(pty_slave, fd) < 0) fail(Error::errno_("dup2 of the pty"));
     container::ExecRequest req;
     req.as_pid2 = cfg.as_pid2;
     req.new_session = true;
@@ -292,7 +289,17 @@ int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) n
     auto sent = l.child_end->signal(Barrier::ChildMounted, master->valid() ? master->get() : -1);
     if (!sent.ok()) return 1;
     master->reset();
-    if (container::console_uses_pty(l.plan->console) && !l.child_end->wait(Barrier::Go).ok()) return 1;
+    // The pty is stdio from here: a detached container's engine waits for
+    // its create's streams to close (runc's init does the same).
+    if (pty_slave)
+        for (int fd = 0; fd < 3; ++fd)
+            if (dup2(pty_slave.get(), fd) < 0) {
+                l.child_end->send_error(Error::errno_("dup2 of the pty"));
+                return 1;
+            }
+    // A detached container waits for spawn-oci start whatever its console.
+    if ((container::console_uses_pty(l.plan->console) || l.plan->detached) && !l.child_end->wait(Barrier::Go).ok())
+        return 1;
 
     auto prepared = prepare_exec(l);
     if (!prepared.ok()) {
@@ -322,10 +329,11 @@ int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) n
 }
 
 int run_child(const Launch& l) noexcept {
-    // Die with the parent, even when it is SIGKILLed. Not dumpable while it
-    // runs spawn's code: a process that joins the machine meanwhile (mctl
-    // exec) needs CAP_SYS_PTRACE to look into it.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Die with the parent, even when it is SIGKILLed (detached: the parent is
+    // spawn's; spawn going away ends it through the sync socket before Go).
+    // Not dumpable while it runs spawn's code: a process that joins the
+    // machine meanwhile (mctl exec) needs CAP_SYS_PTRACE to look into it.
+    if (!l.plan->detached) prctl(PR_SET_PDEATHSIG, SIGKILL);
     prctl(PR_SET_DUMPABLE, 0);
     l.parent_end->close();
     if (l.plan->userns.enabled()) return run_outer_child(l);

@@ -119,7 +119,7 @@ Result<void> become_container_root(const Launch& l) {
     if (setresgid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root group");
     if (setgroups(0, nullptr) < 0) return Error::errno_("dropping supplementary groups");
     if (setresuid(0, 0, 0) < 0) return Error::errno_("becoming the user namespace's root");
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!l.plan->detached) prctl(PR_SET_PDEATHSIG, SIGKILL);
     prctl(PR_SET_DUMPABLE, 0);
     struct pollfd p = {l.child_end->fd(), POLLRDHUP, 0};
     if (poll(&p, 1, 0) != 0) return Error::msg("spawn went away while the container started");
@@ -160,7 +160,7 @@ Result<UniqueFd> setup_inner(const Launch& l, UniqueFd& pty_slave) {
 }
 
 int run_inner_child(const Launch& l) noexcept {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // spawn is the parent (CLONE_PARENT)
+    if (!l.plan->detached) prctl(PR_SET_PDEATHSIG, SIGKILL);  // spawn is the parent (CLONE_PARENT)
     prctl(PR_SET_DUMPABLE, 0);
     UniqueFd pty_slave;
     auto master = setup_inner(l, pty_slave);

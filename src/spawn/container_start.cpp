@@ -44,8 +44,10 @@ private:
 };
 
 // The outer child's report: the container it cloned (spawn's child, by
-// CLONE_PARENT) becomes the ChildProcess; the outer child is reaped.
-Result<container::ChildProcess> adopt_container(container::SyncChannel& channel, container::ChildProcess outer) {
+// CLONE_PARENT; detached: spawn's parent's) becomes the ChildProcess; the
+// outer child is reaped (detached: watched until it exits).
+Result<container::ChildProcess> adopt_container(container::SyncChannel& channel, container::ChildProcess outer,
+                                                bool detached) {
     UniqueFd pidfd;
     auto cloned = channel.wait(Barrier::InnerCloned, &pidfd);
     siginfo_t ignored;
@@ -57,7 +59,7 @@ Result<container::ChildProcess> adopt_container(container::SyncChannel& channel,
         if (at != std::string::npos) pid = static_cast<pid_t>(std::strtol(info->c_str() + at + 5, nullptr, 10));
     }
     if (pid <= 0) return Error::msg("the container's pidfd names no process");
-    return container::ChildProcess(pid, std::move(pidfd));
+    return container::ChildProcess(pid, std::move(pidfd), !detached);
 }
 
 }  // namespace
@@ -104,12 +106,13 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     if (in.users && in.netns_fd >= 0) born_in.emplace(TRY(ScopedNetns::enter(in.netns_fd)));
     // With a user namespace this is the outer child (child_userns.cpp): a new
     // mount namespace only; it clones the container and reports it.
-    auto child = TRY(container::ChildProcess::clone(in.users ? CLONE_NEWNS : plan.clone_flags,
+    const uint64_t parent = plan.detached ? CLONE_PARENT : 0;
+    auto child = TRY(container::ChildProcess::clone((in.users ? CLONE_NEWNS : plan.clone_flags) | parent,
                                                     in.users ? -1 : cgroup.clone_into_fd(),
                                                     [&l]() { return run_child(l); }));
     born_in.reset();
     child_end.close();
-    if (in.users) child = TRY(adopt_container(parent_end, std::move(child)));
+    if (in.users) child = TRY(adopt_container(parent_end, std::move(child), plan.detached));
     ContainerStart c(std::move(parent_end), std::move(child));
     if (in.users) {
         if (auto m = map_users(c.pid(), plan, *in.users); !m.ok()) return c.first_cause(std::move(m).error());
@@ -136,10 +139,23 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     return c;
 }
 
-Result<void> ContainerStart::release(const Config& cfg, const start::StartPlan& plan, Console& console) {
+Result<UniqueFd> ContainerStart::mounted() {
     if (auto s = parent_end_.signal(Barrier::HostReady); !s.ok()) return first_cause(std::move(s).error());
     UniqueFd master;
     TRY(parent_end_.wait(Barrier::ChildMounted, &master));
+    return master;
+}
+
+Result<void> ContainerStart::go() {
+    TRY(parent_end_.signal(Barrier::Go));
+    // EOF: the payload was executed; an error frame: it could not be.
+    auto e = parent_end_.wait_closed();
+    parent_end_.close();
+    return e;
+}
+
+Result<void> ContainerStart::release(const Config& cfg, const start::StartPlan& plan, Console& console) {
+    UniqueFd master = TRY(mounted());
     if (master) {
         if (!cfg.quiet && plan.console != ConsoleMode::Passive)
             log::info("Spawning container {} on {}.\nPress ^] three times within 1s to kill container.",
@@ -147,12 +163,12 @@ Result<void> ContainerStart::release(const Config& cfg, const start::StartPlan& 
         if (plan.console == ConsoleMode::Interactive) TRY(console.terminal.make_raw(STDIN_FILENO));
         console.forwarder.emplace(std::move(master), plan.console);
     }
-    if (container::console_uses_pty(plan.console)) TRY(parent_end_.signal(Barrier::Go));
-    // EOF: the payload was executed; an error frame: it could not be (its
-    // exit status then ends the container as usual).
-    if (auto e = parent_end_.wait_closed(); !e.ok()) {
+    // Pipes: the child execs right after ChildMounted, without Go. A failed
+    // exec's exit status then ends the container as usual.
+    auto executed = container::console_uses_pty(plan.console) ? go() : parent_end_.wait_closed();
+    if (!executed.ok()) {
         console.terminal.restore();
-        log::error("{}", e.error().message());
+        log::error("{}", executed.error().message());
     }
     parent_end_.close();
     return ok();

@@ -10,6 +10,8 @@
 //                            ChildMounted (the console pty comes back),
 //                            console forwarding, Go, and the exec confirmed
 //                            (the sync socket closes) or its error reported
+//   mounted(), go()          the same in two halves, for a detached container
+//                            (spawn-oci): created at mounted(), started at go()
 // Dropping it before the container ended kills and reaps the process.
 #pragma once
 
@@ -51,6 +53,10 @@ public:
     pid_t pid() const { return child_.pid(); }
     container::ChildProcess& process() { return child_; }
     Result<void> release(const Config& cfg, const start::StartPlan& plan, Console& console);
+    // HostReady, then ChildMounted: the container's pty master if it has one.
+    Result<UniqueFd> mounted();
+    // Go, then the exec confirmed, or the child's error.
+    Result<void> go();
     // A host step after clone failed (its cgroup, its links, its
     // registration): the child's own error, when it sent one, says more than
     // ours (the links fail because the child died first, say).

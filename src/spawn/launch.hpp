@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <functional>
+
 #include "config/config.hpp"
 #include "container/seccomp.hpp"
 #include "container/sync.hpp"
@@ -38,5 +40,24 @@ int run_child(const Launch& l) noexcept;
 
 // The parent's whole life (parent.cpp): returns spawn's exit status.
 int run_container(const Config& cfg);
+
+class ContainerStart;  // spawn/container_start.hpp
+class SignalGate;      // spawn/signals.hpp
+
+// A container cloned, placed, networked and registered, not yet released to
+// its payload: what a driver other than spawn's own console and event loop
+// takes over (spawn-oci's supervisor). Everything the start set up is torn
+// down, in reverse, when the driver returns.
+struct Started {
+    const Config& cfg;
+    const start::StartPlan& plan;
+    ContainerStart& container;
+    const SignalGate& signals;
+};
+using Driver = std::function<Result<int>(Started&)>;
+
+// run_container with DRIVE in place of the console and event loop; its
+// result (or 1 after an error line) is the exit status.
+int run_container(const Config& cfg, const Driver& drive);
 
 }  // namespace spawn

@@ -78,7 +78,7 @@ Result<HostSide> connect_host_side(const start::StartPlan& plan, pid_t leader) {
     return h;
 }
 
-Result<int> run(const Config& given, const start::HostFacts& probed, const SignalGate& signals) {
+Result<int> run(const Config& given, const start::HostFacts& probed, const SignalGate& signals, const Driver* drive) {
     phase("start");
     // -i: the image's file systems, mounted in spawn's own mount namespace,
     // are the tree the rest of the start sees.
@@ -144,6 +144,10 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     auto connected = connect_host_side(plan, container.pid());
     if (!connected) return container.first_cause(std::move(connected).error());
     HostSide host_side = std::move(connected).value();
+    if (drive) {
+        Started started{cfg, plan, container, signals};
+        return (*drive)(started);
+    }
 
     Console console;
     TRY(container.release(cfg, plan, console));
@@ -163,7 +167,9 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
 
 }  // namespace
 
-int run_container(const Config& cfg) {
+int run_container(const Config& cfg) { return run_container(cfg, Driver()); }
+
+int run_container(const Config& cfg, const Driver& drive) {
     // Before anything changes on the host: a signal now waits for the loop.
     auto signals = SignalGate::open();
     auto host = signals ? start::probe_host() : Result<start::HostFacts>(signals.error());
@@ -172,7 +178,7 @@ int run_container(const Config& cfg) {
         return 1;
     }
     for (;;) {
-        auto r = run(cfg, *host, *signals);
+        auto r = run(cfg, *host, *signals, drive ? &drive : nullptr);
         phase("torn down");
         if (!r.ok()) {
             log::error("{}", r.error().message());

@@ -231,6 +231,7 @@ struct Config {
     std::string oci_bundle;             // --oci-bundle: an OCI runtime bundle (oci/bundle.hpp) gives the
                                         // tree and the settings, as a settings file would
     std::optional<UserIds> user_ids;    // a bundle's process.user (instead of -u)
+    bool detached = false;              // spawn-oci create: the container is an engine's (start/plan.hpp)
 
     // How to run it.
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal

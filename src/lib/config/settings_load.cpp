@@ -88,7 +88,7 @@ Result<void> apply_settings_file(Config& cfg) {
     return ok();
 }
 
-Result<void> apply_oci_bundle(Config& cfg) {
+Result<void> apply_oci_bundle(Config& cfg, bool warnings) {
     if (cfg.oci_bundle.empty()) return ok();
     const std::string path = cfg.oci_bundle + "/config.json";
     UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
@@ -98,7 +98,8 @@ Result<void> apply_oci_bundle(Config& cfg) {
     }
     std::string text = TRY(read_settings_text(fd.get(), path));
     SettingsFile file = TRY_CTX(oci::bundle_settings(TRY_CTX(oci::parse_spec(text), path), cfg.oci_bundle), path);
-    for (const auto& w : file.warnings) log::warn("{}", w);
+    if (warnings)
+        for (const auto& w : file.warnings) log::warn("{}", w);
     // -D and -M win over the bundle's root and the bundle's name.
     if (cfg.directory.empty()) cfg.directory = file.values.directory;
     if (cfg.machine.empty()) {

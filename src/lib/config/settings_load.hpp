@@ -46,6 +46,8 @@ Result<std::string> read_settings_text(int fd, const std::string& path);
 // root becomes the tree unless -D gave one, the bundle directory's name the
 // machine's unless -M gave one. Errors are one line naming the file and the
 // field. Without --oci-bundle: nothing.
-Result<void> apply_oci_bundle(Config& cfg);
+// warnings: print the bundle's warnings (spawn-oci exec reads the bundle
+// again, after create printed them).
+Result<void> apply_oci_bundle(Config& cfg, bool warnings = true);
 
 }  // namespace spawn

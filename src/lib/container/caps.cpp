@@ -66,6 +66,8 @@ Result<void> apply_capabilities(uint64_t retain, uid_t uid, const CapabilitySets
 }
 
 Result<void> become_user_keeping_capabilities(const UserIds& ids) {
+    int death_signal = 0;
+    prctl(PR_GET_PDEATHSIG, &death_signal);
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return Error::errno_("keeping the capabilities through a user change");
     std::vector<gid_t> groups(ids.groups.begin(), ids.groups.end());
     if (setgroups(groups.size(), groups.data()) < 0) return Error::errno_("setting the supplementary groups");
@@ -73,7 +75,7 @@ Result<void> become_user_keeping_capabilities(const UserIds& ids) {
     if (setresuid(ids.uid, ids.uid, ids.uid) < 0) return Error::errno_("changing to user {}", ids.uid);
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return Error::errno_("resetting keep-capabilities");
     // A credential change clears the death signal: arm it again.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (death_signal) prctl(PR_SET_PDEATHSIG, death_signal);
     // The change cleared the effective set (for a uid other than 0): raise it
     // from the permitted set, which KEEPCAPS kept.
     CPtr<std::remove_pointer_t<cap_t>, cap_free> cur(cap_get_proc());

@@ -65,8 +65,19 @@ std::string cpu_list_text(const std::vector<unsigned>& cpus) {
     return out;
 }
 
-// setrlimit(), or when raising the hard limit is not permitted, the closest
-// the process may set (nspawn's setrlimit_closest()).
+Result<void> set_cpu_affinity(const std::vector<unsigned>& cpus) {
+    constexpr size_t kBits = sizeof(unsigned long) * CHAR_BIT;
+    std::vector<unsigned long> mask(cpus.back() / kBits + 1);
+    for (unsigned c : cpus) mask[c / kBits] |= 1UL << (c % kBits);
+    if (sched_setaffinity(0, mask.size() * sizeof(unsigned long), reinterpret_cast<cpu_set_t*>(mask.data())) == 0)
+        return ok();
+    int err = errno;
+    return Error::sys(err, "--cpu-affinity={}: setting the CPU affinity{}", cpu_list_text(cpus),
+                      err == EINVAL ? " (none of these CPUs is online and allowed here)" : "");
+}
+
+}  // namespace
+
 Result<void> set_rlimit_closest(int resource, const ResourceLimit& l) {
     auto fail = [&](int err) {
         return Error::sys(err, "setting resource limit RLIMIT_{} to {}", rlimit_name(resource), format_rlimit(l));
@@ -83,18 +94,6 @@ Result<void> set_rlimit_closest(int resource, const ResourceLimit& l) {
     return ok();
 }
 
-Result<void> set_cpu_affinity(const std::vector<unsigned>& cpus) {
-    constexpr size_t kBits = sizeof(unsigned long) * CHAR_BIT;
-    std::vector<unsigned long> mask(cpus.back() / kBits + 1);
-    for (unsigned c : cpus) mask[c / kBits] |= 1UL << (c % kBits);
-    if (sched_setaffinity(0, mask.size() * sizeof(unsigned long), reinterpret_cast<cpu_set_t*>(mask.data())) == 0)
-        return ok();
-    int err = errno;
-    return Error::sys(err, "--cpu-affinity={}: setting the CPU affinity{}", cpu_list_text(cpus),
-                      err == EINVAL ? " (none of these CPUs is online and allowed here)" : "");
-}
-
-}  // namespace
 
 RlimitFacts probe_rlimit_facts() {
     RlimitFacts f;

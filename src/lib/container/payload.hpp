@@ -63,6 +63,9 @@ Result<void> adjust_oom_score(pid_t pid, int value);
 // limit above the current one without CAP_SYS_RESOURCE is lowered to it, as
 // nspawn's setrlimit_closest()).
 Result<void> apply_payload_limits(const PayloadPlan& p);
+// One of them: setrlimit(), or when raising the hard limit is not permitted,
+// the closest the process may set (nspawn's setrlimit_closest()).
+Result<void> set_rlimit_closest(int resource, const ResourceLimit& l);
 // Child side, after apply_capabilities(): each ambient capability must be in
 // the permitted set (spawn itself may lack one of the container's bounding set).
 Result<void> check_ambient_available(uint64_t ambient);

@@ -1,6 +1,7 @@
 #include "container/process.hpp"
 
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@ namespace spawn::container {
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
       pidfd_(std::move(o.pidfd_)),
+      ours_(o.ours_),
       reaped_(std::exchange(o.reaped_, false)),
       born_in_cgroup_(o.born_in_cgroup_) {}
 
@@ -22,6 +24,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
         kill_and_reap();
         pid_ = std::exchange(o.pid_, -1);
         pidfd_ = std::move(o.pidfd_);
+        ours_ = o.ours_;
         reaped_ = std::exchange(o.reaped_, false);
         born_in_cgroup_ = o.born_in_cgroup_;
     }
@@ -54,7 +57,7 @@ Result<ChildProcess> ChildProcess::clone_raw(uint64_t flags, int cgroup_fd) {
     }
     if (pid < 0) return Error::errno_("clone3 of the container process");
     if (pid == 0) return ChildProcess(0, UniqueFd());
-    ChildProcess c(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    ChildProcess c(static_cast<pid_t>(pid), UniqueFd(pidfd), !(flags & CLONE_PARENT));
     c.born_in_cgroup_ = cgroup_fd >= 0;
     return c;
 }
@@ -69,6 +72,17 @@ Result<void> ChildProcess::send_signal(int sig) {
 Result<bool> ChildProcess::reap(siginfo_t& info, bool block) {
     if (!running()) return false;
     std::memset(&info, 0, sizeof info);
+    if (!ours_) {
+        struct pollfd p = {pidfd_.get(), POLLIN, 0};
+        int n;
+        while ((n = poll(&p, 1, block ? -1 : 0)) < 0 && errno == EINTR) {
+        }
+        if (n < 0) return Error::errno_("waiting for the container");
+        if (n == 0) return false;
+        info.si_pid = pid_;
+        reaped_ = true;
+        return true;
+    }
     int r;
     do {
         r = waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | (block ? 0 : WNOHANG));

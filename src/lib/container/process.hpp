@@ -1,6 +1,9 @@
 // process: clone3() of the container's first process with a pidfd, and
 // ChildProcess, which owns it: dropping a ChildProcess that was not reaped
 // kills (SIGKILL) and reaps it, so no error path leaves a container running.
+// A process cloned with CLONE_PARENT is its caller's parent's child (spawn's
+// own user namespace path, spawn-oci's engine containers): it is watched
+// through its pidfd, and its parent reaps it.
 #pragma once
 
 #include <signal.h>
@@ -16,7 +19,8 @@ namespace spawn::container {
 class ChildProcess {
 public:
     ChildProcess() = default;
-    ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+    // ours: the caller is its parent (it can reap it and read its status).
+    ChildProcess(pid_t pid, UniqueFd pidfd, bool ours = true) : pid_(pid), pidfd_(std::move(pidfd)), ours_(ours) {}
     ChildProcess(ChildProcess&& o) noexcept;
     ChildProcess& operator=(ChildProcess&& o) noexcept;
     ~ChildProcess();
@@ -45,7 +49,8 @@ public:
 
     Result<void> send_signal(int sig);
     // Reaps the child if it has exited (WNOHANG when !block). Returns true with
-    // info filled when reaped.
+    // info filled when reaped. Not ours: true once it has exited, with
+    // info.si_code 0 (its parent has its status).
     Result<bool> reap(siginfo_t& info, bool block);
     // SIGKILL and reap (idempotent).
     void kill_and_reap() noexcept;
@@ -54,6 +59,7 @@ private:
     static Result<ChildProcess> clone_raw(uint64_t flags, int cgroup_fd);
     pid_t pid_ = -1;
     UniqueFd pidfd_;
+    bool ours_ = true;
     bool reaped_ = false;
     bool born_in_cgroup_ = false;
 };

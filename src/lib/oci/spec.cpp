@@ -443,25 +443,39 @@ Result<Spec> parse_document(const json& doc) {
 
 }  // namespace
 
-Result<Spec> parse_spec(std::string_view text) {
-    // nlohmann reports syntax errors by exception; they stay in this function.
+namespace {
+
+// The document of `what` (config.json, process.json), and PARSE of it. nlohmann
+// reports syntax errors by exception; they stay in this function.
+template <typename T, typename Parse>
+Result<T> parse_json(std::string_view text, const char* what, Parse parse) {
     json doc;
     try {
         doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        auto at = what.find("parse error at ");  // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
-        return Error::msg("config.json is not valid JSON: {}", at == std::string::npos ? what : what.substr(at + 15));
+        std::string msg = e.what();
+        auto at = msg.find("parse error at ");  // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+        return Error::msg("{} is not valid JSON: {}", what, at == std::string::npos ? msg : msg.substr(at + 15));
     } catch (const json::exception& e) {  // a number too large for a double (out_of_range.406), ...
-        std::string what = e.what();
-        auto end = what.find("] ");
-        return Error::msg("config.json is not valid JSON: {}", end == std::string::npos ? what : what.substr(end + 2));
+        std::string msg = e.what();
+        auto end = msg.find("] ");
+        return Error::msg("{} is not valid JSON: {}", what, end == std::string::npos ? msg : msg.substr(end + 2));
     }
     try {
-        return parse_document(doc);
-    } catch (const json::exception& e) {  // not expected: every access above is checked first
-        return Error::msg("config.json: {}", e.what());
+        return parse(doc);
+    } catch (const json::exception& e) {  // not expected: every access is checked first
+        return Error::msg("{}: {}", what, e.what());
     }
+}
+
+}  // namespace
+
+Result<Spec> parse_spec(std::string_view text) {
+    return parse_json<Spec>(text, "config.json", [](const json& doc) { return parse_document(doc); });
+}
+
+Result<Process> parse_process_json(std::string_view text) {
+    return parse_json<Process>(text, "process.json", [](const json& doc) { return parse_process(At{doc, "process"}); });
 }
 
 }  // namespace spawn::oci

@@ -126,6 +126,9 @@ struct Spec {
 // with its line and column, or "FIELD: PROBLEM" for a missing, mistyped,
 // invalid or unsupported field.
 Result<Spec> parse_spec(std::string_view json);
+// A process object alone (spawn-oci exec --process), as config.json's
+// "process": errors name "process.FIELD".
+Result<Process> parse_process_json(std::string_view json);
 
 // The names linux.seccomp may use (libseccomp's).
 inline constexpr const char* kSeccompActions[] = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",

@@ -104,6 +104,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     p.userns = TRY(container::plan_userns(cfg.userns, p.machine, tree.owner_uid, tree.owner_gid));
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
+    p.detached = cfg.detached;
     p.capabilities = container::plan_capabilities(cfg);
     p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter, cfg.suppress_sync);
     container::MountFacts mount_facts;

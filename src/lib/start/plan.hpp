@@ -69,6 +69,12 @@ struct StartPlan {
     int kill_signal = 0;            // sent to PID 1 on SIGTERM/SIGINT/SIGHUP/SIGQUIT
     NetNamespace netns = NetNamespace::Host;
     uint64_t clone_flags = 0;       // CLONE_NEW* of the container's first process
+    // An engine's container (spawn-oci create): every process spawn clones is
+    // its parent's child (CLONE_PARENT), so the engine's subreaper reaps the
+    // container's init once spawn-oci create exits; it does not die with
+    // spawn (no parent-death signal), and the payload waits for Go (sent at
+    // spawn-oci start) whatever the console.
+    bool detached = false;
     container::UsernsPlan userns;   // its user namespace (CLONE_NEWUSER), if any
     std::vector<container::BoundUser> bound_users;  // --bind-user: mapped, homes bound, userdb records
     uint64_t capabilities = 0;      // the bounding set

@@ -1,8 +1,11 @@
 // Logging to stderr. Messages are single lines; the program name prefixes
 // errors. set_quiet() silences info-level messages (-q/--quiet); debug
-// messages appear with SPAWN_DEBUG set in the environment.
+// messages appear with SPAWN_DEBUG set in the environment. set_file()
+// sends them to a file instead (spawn-oci's --log: an engine gives the
+// runtime's stderr to the container), as text or as runc's JSON lines.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -13,6 +16,12 @@ enum class Level { Debug, Info, Warning, Error };
 
 void set_program(std::string_view name);
 void set_quiet(bool quiet);
+enum class Format { Text, Json };
+// fd (kept open, owned by the log from now on) instead of stderr.
+void set_file(int fd, Format format);
+// One line as runc's --log-format json writes it:
+// {"level":"error","msg":"...","time":"2026-12-06T01:02:03Z"}. Pure.
+std::string json_line(Level level, std::string_view message, long long unix_seconds);
 bool quiet();
 void write(Level level, std::string_view message);
 
