@@ -10,7 +10,10 @@
 
 #include "config/options.hpp"
 #include "spawn-oci/runtime.hpp"
+#include "oci/spec.hpp"
+#include "spawn-oci/hooks.hpp"
 #include "spawn-oci/supervisor.hpp"
+#include "util/file.hpp"
 #include "spawn-oci/unix_socket.hpp"
 #include "spawn/stale_stage.hpp"
 #include "util/log.hpp"
@@ -75,6 +78,11 @@ Result<void> delete_container(const Globals& g, const std::string& id, bool forc
         return Error::msg("cannot delete container {} that is not stopped: running", id);
     if (l.status == oci::Status::Creating)
         return Error::msg("cannot delete container {} that is being created", id);
+    // poststop's hooks: the bundle's, read before anything goes.
+    oci::Hooks hooks;
+    if (l.state)
+        if (auto text = read_file(l.state->bundle + "/config.json"))
+            if (auto spec = oci::parse_spec(*text)) hooks = spec->hooks;
     if (auto init = pin_init(l)) TRY(init->signal(SIGKILL));
     if (l.state && l.dir.supervisor_alive()) {
         auto supervisor = Pinned::pin(l.state->supervisor, 0);
@@ -85,6 +93,9 @@ Result<void> delete_container(const Globals& g, const std::string& id, bool forc
         clear_dead_machines_leftovers("");
     }
     l.dir.remove();
+    if (l.state)
+        if (auto h = run_hooks(hooks.poststop, "poststop", oci::spec_state_json(*l.state, oci::Status::Stopped)); !h.ok())
+            log::warn("{}", h.error().message());
     return ok();
 }
 

@@ -86,7 +86,7 @@ std::string now_rfc3339() {
 }
 
 // The supervisor's life: its lock, spawn's start with it as the driver.
-[[noreturn]] void run_supervisor(const Config& cfg, const StateDir& dir, oci::RuntimeState state,
+[[noreturn]] void run_supervisor(const Config& cfg, const StateDir& dir, oci::RuntimeState state, oci::Hooks hooks,
                                  const std::string& console_socket, int report_fd, const sigset_t& mask) {
     setsid();
     sigprocmask(SIG_SETMASK, &mask, nullptr);  // the caller's, for the payload (run blocks what it forwards)
@@ -95,7 +95,7 @@ std::string now_rfc3339() {
         log::error("{}", Error::errno_("locking {}", dir.file("supervisor.lock")).message());
         _exit(1);
     }
-    SupervisorSetup setup{&dir, std::move(state), console_socket, report_fd};
+    SupervisorSetup setup{&dir, std::move(state), console_socket, report_fd, std::move(hooks)};
     setup.state.supervisor = getpid();
     int rc = run_container(cfg, [&setup](Started& s) { return supervise(s, setup); });
     _exit(rc);
@@ -136,7 +136,7 @@ Result<Created> create_container(const Globals& g, const CreateRequest& r, const
     }
     if (supervisor == 0) {
         read_end.reset();
-        run_supervisor(cfg, dir, std::move(state), r.console_socket, write_end.release(), mask);
+        run_supervisor(cfg, dir, std::move(state), spec.hooks, r.console_socket, write_end.release(), mask);
     }
     write_end.reset();
     // One line, not EOF: the init holds a copy of the write end until its exec.
@@ -176,8 +176,8 @@ Result<Config> bundle_config(const std::string& bundle, const std::string& id,
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     Config cfg = TRY(parse_spawn_options(static_cast<int>(argv.size()), cargv.data()));
-    TRY(apply_oci_bundle(cfg, warnings));
     cfg.detached = true;
+    TRY(apply_oci_bundle(cfg, warnings));
     if (auto a = annotations.find(kRegisterAnnotation); a != annotations.end())
         TRY_CTX(apply_long_option(cfg, "register", a->second), fmt::format("annotations.{}", kRegisterAnnotation));
     return cfg;

@@ -42,7 +42,7 @@ int cmd_features(const Globals&, const Args& args) {
     json f = {
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.1.0"},
-        {"hooks", json::array()},
+        {"hooks", {"prestart", "createRuntime", "poststart", "poststop"}},
         {"mountOptions", {"bind", "rbind", "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
                           "private", "rprivate", "slave", "rslave", "shared", "rshared", "atime", "noatime",
                           "relatime", "strictatime"}},

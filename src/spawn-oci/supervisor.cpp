@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "spawn-oci/hooks.hpp"
 #include "spawn-oci/unix_socket.hpp"
 #include "spawn/container_start.hpp"
 #include "spawn/signals.hpp"
@@ -57,6 +58,9 @@ void serve(int listener, Started& started, SupervisorSetup& setup) {
         setup.state.started = true;  // either way: its payload ran, or it is ending
         if (go.ok()) {
             if (auto w = setup.dir->write(setup.state); !w.ok()) log::warn("{}", w.error().message());
+            const std::string running = oci::spec_state_json(setup.state, oci::Status::Running);
+            if (auto h = run_hooks(setup.hooks.poststart, "poststart", running); !h.ok())
+                log::warn("{}", h.error().message());
             reply = kStartedReply;
         } else {
             reply = go.error().message();
@@ -69,6 +73,13 @@ void serve(int listener, Started& started, SupervisorSetup& setup) {
 }  // namespace
 
 Result<int> supervise(Started& started, SupervisorSetup& setup) {
+    setup.state.pid = started.container.pid();
+    setup.state.pid_start = process_start_time(setup.state.pid);
+    if (!setup.hooks.prestart.empty() || !setup.hooks.create_runtime.empty()) {
+        const std::string creating = oci::spec_state_json(setup.state, oci::Status::Creating);
+        TRY(run_hooks(setup.hooks.prestart, "prestart", creating));
+        TRY(run_hooks(setup.hooks.create_runtime, "createRuntime", creating));
+    }
     UniqueFd master = TRY(started.container.mounted());
     if (master) {
         auto console = TRY(connect_unix(setup.console_socket, SOCK_STREAM, "--console-socket"));
@@ -76,8 +87,6 @@ Result<int> supervise(Started& started, SupervisorSetup& setup) {
     }
     master.reset();
     auto listener = TRY(listen_control(*setup.dir));
-    setup.state.pid = started.container.pid();
-    setup.state.pid_start = process_start_time(setup.state.pid);
     TRY(setup.dir->write(setup.state));
     const std::string report = std::to_string(setup.state.pid) + "\n";
     if (!write_all(setup.report_fd, report.data(), report.size())) return Error::errno_("reporting to spawn-oci create");

@@ -5,10 +5,12 @@
 // shim, conmon) inherits the init, reaps it and has its exit status, as with
 // runc. The supervisor holds what the start set up (cgroups, links,
 // registration, locks) and tears it down when the init ends:
+//   hooks    prestart and createRuntime, once its namespaces exist (hooks.hpp)
 //   created  the init is mounted and pivoted and waits for Go; state.json
 //            written; the pid reported to `create` on the report pipe; the
 //            pty master sent to --console-socket
-//   start    a `start` on ctl.sock sends Go; the reply is the exec's outcome
+//   start    a `start` on ctl.sock sends Go, then poststart runs; the reply
+//            is the exec's outcome
 //   end      the init's pidfd: it ended; everything is torn down
 // A `kill` or `delete` never talks to it: they signal the init (pinned) and
 // wait for the supervisor's lock.
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "oci/runtime_state.hpp"
+#include "oci/spec.hpp"
 #include "spawn-oci/state_dir.hpp"
 #include "spawn/launch.hpp"
 
@@ -27,6 +30,7 @@ struct SupervisorSetup {
     oci::RuntimeState state;       // pid and its start time filled in when created
     std::string console_socket;    // process.terminal: where the pty master goes
     int report_fd = -1;            // `create` reads "PID\n" here once created
+    oci::Hooks hooks;              // prestart, createRuntime, poststart (hooks.hpp)
 };
 
 Result<int> supervise(Started& started, SupervisorSetup& setup);

@@ -300,6 +300,57 @@ TEST_F(OciRuntime, ContainerCannotOverwriteTheRuntimeBinary) {
     EXPECT_TRUE(read_file(copy) == before) << "the host's spawn-oci binary was modified from inside the container";
 }
 
+// The hooks of the runtime's namespaces, on the host, each with the state on
+// its standard input: createRuntime once the namespaces exist, before
+// create returns; poststart before start returns; poststop before delete
+// returns. A failing createRuntime hook fails create and leaves nothing.
+TEST_F(OciRuntime, HooksRunAroundCreateStartAndDelete) {
+    ScratchDir out;
+    auto hook = [&](const std::string& name, const std::string& then = "") {
+        return json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat > " + out.str() + "/" + name + ".json" + then}}};
+    };
+    auto seen = [&](const char* name) { return json::parse(read_file(out.path() / (std::string(name) + ".json"))); };
+    bundle_.config["hooks"] = {{"createRuntime", {hook("createRuntime")}},
+                               {"poststart", {hook("poststart")}},
+                               {"poststop", {hook("poststop")}}};
+    bundle_.set_args({"sleep", "1000"});
+    auto created = detached({"create", "--bundle", bundle_.str(), id_});
+    ASSERT_EQ(created.status, 0) << created.err;
+    auto c = seen("createRuntime");
+    EXPECT_EQ(c["status"], "creating");
+    EXPECT_EQ(c["id"], id_);
+    const int pid = state()["pid"];
+    EXPECT_EQ(c["pid"], pid);
+    EXPECT_NE(fs::read_symlink("/proc/" + std::to_string(pid) + "/ns/net"), fs::read_symlink("/proc/self/ns/net"))
+        << "the hook ran once the container's namespaces existed";
+    EXPECT_FALSE(fs::exists(out.path() / "poststart.json"));
+    ASSERT_EQ(run(oci({"start", id_})).status, 0);
+    EXPECT_EQ(seen("poststart")["status"], "running");
+    EXPECT_FALSE(fs::exists(out.path() / "poststop.json"));
+    ASSERT_EQ(run(oci({"delete", "--force", id_})).status, 0);
+    EXPECT_EQ(seen("poststop")["status"], "stopped");
+    reap_orphans();
+    expect_nothing_left();
+
+    for (const auto& [h, message] : std::vector<std::pair<json, std::string>>{
+             {hook("failing", "; exit 3"), "hooks.createRuntime[0] (/bin/sh): exited with status 3"},
+             {json{{"path", "/bin/sleep"}, {"args", {"sleep", "100"}}, {"timeout", 1}},
+              "hooks.createRuntime[0] (/bin/sleep): timed out after 1 s"}}) {
+        bundle_.config["hooks"] = {{"createRuntime", {h}}};
+        bundle_.set_args({"sleep", "1000"});
+        auto r = detached({"create", "--bundle", bundle_.str(), id_});
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(r.err, "spawn-oci: " + message + "\n");
+        reap_orphans();
+        expect_nothing_left();
+    }
+    // spawn --oci-bundle does not run them: refused, not dropped.
+    auto spawned = run({std::getenv("SPAWN_BIN"), "-q", "--register=no", "--oci-bundle=" + bundle_.str()});
+    EXPECT_EQ(spawned.status, 1);
+    EXPECT_NE(spawned.err.find("hooks: spawn --oci-bundle does not run hooks (spawn-oci does)"), std::string::npos)
+        << spawned.err;
+}
+
 // The annotation spawn.register=yes: the container is machine ID in
 // systemd-machined (mctl list shows it) while it runs, and not after delete.
 TEST_F(OciRuntime, AnnotatedContainerIsRegisteredWithMachined) {

@@ -97,7 +97,11 @@ Result<void> apply_oci_bundle(Config& cfg, bool warnings) {
         return Error::errno_("Failed to open {}", path);
     }
     std::string text = TRY(read_settings_text(fd.get(), path));
-    SettingsFile file = TRY_CTX(oci::bundle_settings(TRY_CTX(oci::parse_spec(text), path), cfg.oci_bundle), path);
+    const oci::Spec spec = TRY_CTX(oci::parse_spec(text), path);
+    // The runtime's hooks are spawn-oci's to run (around create, start and delete).
+    if (!spec.hooks.empty() && !cfg.detached)
+        return Error::msg("{}: hooks: spawn --oci-bundle does not run hooks (spawn-oci does)", path);
+    SettingsFile file = TRY_CTX(oci::bundle_settings(spec, cfg.oci_bundle), path);
     if (warnings)
         for (const auto& w : file.warnings) log::warn("{}", w);
     // -D and -M win over the bundle's root and the bundle's name.

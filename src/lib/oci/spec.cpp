@@ -50,7 +50,8 @@ Result<bool> bool_of(const At& a) {
 Result<int64_t> int_of(const At& a, int64_t min, int64_t max) {
     if (a.v.is_number_unsigned()) {
         auto u = a.v.get<uint64_t>();
-        if (u > static_cast<uint64_t>(max)) return a.bad("{} is out of range ({}..{})", u, min, max);
+        if (u > static_cast<uint64_t>(max) || (min > 0 && u < static_cast<uint64_t>(min)))
+            return a.bad("{} is out of range ({}..{})", u, min, max);
         return static_cast<int64_t>(u);
     }
     if (!a.v.is_number_integer()) return a.bad("expected an integer");
@@ -403,6 +404,35 @@ Result<void> parse_linux(const At& a, Spec& s) {
     return ok();
 }
 
+Result<std::vector<Hook>> parse_hook_list(const At& a) {
+    TRY(expect_array(a));
+    std::vector<Hook> out;
+    for (size_t i = 0; i < a.v.size(); ++i) {
+        At h = a[i];
+        TRY(expect_object(h));
+        if (!h.has("path")) return h.bad("needs path");
+        Hook hook;
+        hook.path = TRY(absolute_path_of(h["path"]));
+        if (h.has("args")) hook.args = TRY(strings_of(h["args"]));
+        if (h.has("env")) hook.env = TRY(strings_of(h["env"]));
+        if (h.has("timeout")) hook.timeout = TRY(int_of(h["timeout"], 1, INT32_MAX));
+        out.push_back(std::move(hook));
+    }
+    return out;
+}
+
+Result<Hooks> parse_hooks(const At& a) {
+    TRY(expect_object(a));
+    Hooks h;
+    if (a.has("prestart")) h.prestart = TRY(parse_hook_list(a["prestart"]));
+    if (a.has("createRuntime")) h.create_runtime = TRY(parse_hook_list(a["createRuntime"]));
+    if (a.has("poststart")) h.poststart = TRY(parse_hook_list(a["poststart"]));
+    if (a.has("poststop")) h.poststop = TRY(parse_hook_list(a["poststop"]));
+    for (const char* key : {"createContainer", "startContainer"})
+        TRY(refuse_set(a, key, "hooks that run in the container's namespaces are not supported by spawn yet"));
+    return h;
+}
+
 // "1.0.2-dev", "1.1.0", "1.2.0": the major version spawn reads is 1.
 Result<void> check_version(const At& a, const std::string& v) {
     if (!v.starts_with("1.") || v.size() < 3 || !std::isdigit(static_cast<unsigned char>(v[2])))
@@ -430,12 +460,7 @@ Result<Spec> parse_document(const json& doc) {
     if (top.has("mounts")) s.mounts = TRY(parse_mounts(top["mounts"]));
     if (top.has("linux")) TRY(parse_linux(top["linux"], s));
     if (top.has("annotations")) s.annotations = TRY(string_map_of(top["annotations"]));
-    if (top.has("hooks")) {
-        At hooks = top["hooks"];
-        TRY(expect_object(hooks));
-        for (const char* key : {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"})
-            TRY(refuse_set(hooks, key, "hooks are not supported by spawn yet"));
-    }
+    if (top.has("hooks")) s.hooks = TRY(parse_hooks(top["hooks"]));
     for (const char* key : {"solaris", "windows", "vm", "zos"})
         TRY(refuse_set(top, key, "is for another platform than Linux"));
     return s;
