@@ -236,8 +236,17 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // host side, nothing to do here.
     if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
+    bool own_uts = true;
+    if (l.joined)
+        for (const auto& j : *l.joined) {
+            if (setns(j.fd, j.type) < 0)
+                return Error::errno_("joining the {} namespace of linux.namespaces", j.type == CLONE_NEWIPC ? "IPC" : "UTS");
+            own_uts = own_uts && j.type != CLONE_NEWUTS;
+        }
+    // A joined UTS namespace keeps its owner's host name.
     const std::string& hostname = l.plan->hostname;
-    if (sethostname(hostname.data(), hostname.size()) < 0) return Error::errno_("setting the hostname to {}", hostname);
+    if (own_uts && sethostname(hostname.data(), hostname.size()) < 0)
+        return Error::errno_("setting the hostname to {}", hostname);
     // An OCI bundle's sysctls (namespaced ones only: oci/bundle.cpp checked),
     // through the host's /proc, which shows this process's namespaces' values.
     for (const auto& [name, value] : cfg.sysctls) {

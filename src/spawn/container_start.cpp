@@ -80,6 +80,7 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
     l.plan = &plan;
     l.root_fd = in.root_fd;
     l.netns_fd = in.netns_fd;
+    l.joined = in.joined;
     l.helper_fd = helper.get();
     l.seccomp = in.seccomp;
     l.saved_sigmask = *in.saved_sigmask;

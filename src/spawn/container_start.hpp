@@ -24,6 +24,7 @@
 #include "container/sync.hpp"
 #include "container/userns_plan.hpp"
 #include "spawn/boot.hpp"
+#include "spawn/launch.hpp"
 #include "start/plan.hpp"
 #include "util/result.hpp"
 
@@ -44,6 +45,7 @@ struct ChildInputs {
     const container::CompiledSeccomp* seccomp = nullptr;
     const sigset_t* saved_sigmask = nullptr;         // for the payload
     const container::IdRange* users = nullptr;       // its user namespace's range (users_stage.hpp)
+    const std::vector<JoinedNamespaceFd>* joined = nullptr;  // IPC/UTS namespaces to join (launch.hpp)
 };
 
 class ContainerStart {

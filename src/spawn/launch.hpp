@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <functional>
+#include <vector>
 
 #include "config/config.hpp"
 #include "container/seccomp.hpp"
@@ -16,11 +17,19 @@ namespace spawn {
 
 struct BootLaunch;  // spawn/boot.hpp
 
+// A namespace the container joins (plan.joined_namespaces), opened and
+// checked by the parent.
+struct JoinedNamespaceFd {
+    int type = 0;  // CLONE_NEWIPC, CLONE_NEWUTS
+    int fd = -1;
+};
+
 struct Launch {
     const Config* cfg = nullptr;
     const start::StartPlan* plan = nullptr;         // root, hostname, uuid, term, console, mounts, ...
     int root_fd = -1;                               // O_DIRECTORY fd of the tree (checked)
     int netns_fd = -1;                              // --network-namespace-path: the child joins it
+    const std::vector<JoinedNamespaceFd>* joined = nullptr;  // an OCI bundle's IPC/UTS namespaces
     int helper_fd = -1;                             // the sealed helper the child execs (sealed_helper.hpp)
     const container::CompiledSeccomp* seccomp = nullptr;  // compiled by the parent, loaded by the child
     sigset_t saved_sigmask{};                       // the mask to restore before exec

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bus_fixture.hpp"
@@ -349,6 +350,45 @@ TEST_F(OciRuntime, HooksRunAroundCreateStartAndDelete) {
     EXPECT_EQ(spawned.status, 1);
     EXPECT_NE(spawned.err.find("hooks: spawn --oci-bundle does not run hooks (spawn-oci does)"), std::string::npos)
         << spawned.err;
+}
+
+// A pod: the second container joins the first's IPC and UTS namespaces by
+// path (linux.namespaces[].path, as podman and the CRI give a pod's
+// containers), keeps its own PID, mount and network namespaces, and sees the
+// first's host name. A path that is not a namespace of that type is one line.
+TEST_F(OciRuntime, PodContainersJoinTheInfraContainersIpcAndUts) {
+    bundle_.set_args({"sleep", "1000"});
+    ASSERT_EQ(detached({"run", "--detach", "--bundle", bundle_.str(), id_}).status, 0);
+    const int infra = state()["pid"];
+    auto ns = [](int pid, const char* kind) { return fs::read_symlink(fmt::format("/proc/{}/ns/{}", pid, kind)); };
+    Bundle member;
+    const std::string member_id = id_ + "-m";
+    member.config["hostname"] = "member";
+    for (auto& n : member.config["linux"]["namespaces"])
+        if (n["type"] == "ipc" || n["type"] == "uts") n["path"] = fmt::format("/proc/{}/ns/{}", infra, std::string(n["type"]));
+    member.set_args({"sh", "-c", "hostname; exec sleep 1000"});
+    auto m = detached({"run", "--detach", "--bundle", member.str(), member_id});
+    ASSERT_EQ(m.status, 0) << m.err;
+    EXPECT_EQ(m.out, "spawn\n") << "the infra container's host name";
+    auto st = run(oci({"state", member_id}));
+    const int pid = json::parse(st.out)["pid"];
+    EXPECT_EQ(ns(pid, "ipc"), ns(infra, "ipc"));
+    EXPECT_EQ(ns(pid, "uts"), ns(infra, "uts"));
+    for (const char* own : {"pid", "mnt", "net"}) EXPECT_NE(ns(pid, own), ns(infra, own)) << own;
+    EXPECT_EQ(run(oci({"delete", "--force", member_id})).status, 0);
+
+    // Not an IPC namespace: one line, nothing left.
+    for (auto& n : member.config["linux"]["namespaces"])
+        if (n["type"] == "ipc") n["path"] = fmt::format("/proc/{}/ns/net", infra);
+    member.set_args({"true"});
+    auto bad = detached({"create", "--bundle", member.str(), member_id});
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(bad.err, fmt::format("spawn-oci: linux.namespaces (ipc): /proc/{}/ns/net is not an IPC namespace\n", infra));
+    EXPECT_FALSE(fs::exists(root_.path() / member_id));
+    EXPECT_TRUE(machine_cgroups(member_id).empty());
+    EXPECT_EQ(run(oci({"delete", "--force", id_})).status, 0);
+    reap_orphans();
+    expect_nothing_left();
 }
 
 // The annotation spawn.register=yes: the container is machine ID in

@@ -210,7 +210,11 @@ TEST(MountPlan, BundlePathsAreMaskedAndMadeReadOnlyLastAndOptionally) {
     MountFacts facts;
     facts.userns = true;
     auto u = plan_mounts(c, facts);
-    for (const auto& s : u)
-        if (s.target == "/proc/kcore" && s.kind == StepKind::Inaccessible) EXPECT_TRUE(s.inner);
-        else if (s.target == "/etc/secret") EXPECT_FALSE(s.inner);
+    for (const auto& s : u) {
+        if (s.target == "/proc/kcore" && s.kind == StepKind::Inaccessible) {
+            EXPECT_TRUE(s.inner);
+        } else if (s.target == "/etc/secret") {
+            EXPECT_FALSE(s.inner);
+        }
+    }
 }

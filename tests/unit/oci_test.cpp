@@ -1,6 +1,7 @@
 // OCI bundles: config.json -> oci::Spec (oci/spec.hpp) -> spawn's settings
 // (oci/bundle.hpp), and how they meet the command line (merge_settings).
 #include <linux/capability.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 
@@ -89,6 +90,18 @@ TEST(OciBundle, RuncsDefaultSpecBecomesSpawnsSettings) {
     EXPECT_TRUE(f.warnings.empty());
 }
 
+// A pod's shared namespaces: IPC and UTS joined by path, as the command
+// line cannot say.
+TEST(OciBundle, IpcAndUtsNamespacesAreJoinedByPath) {
+    SettingsFile f = settings_of(minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"},
+        {"type": "ipc", "path": "/proc/7/ns/ipc"}, {"type": "uts", "path": "/run/pod/uts"}])"));
+    EXPECT_EQ(f.values.joined_namespaces,
+              (std::vector<JoinedNamespace>{{CLONE_NEWIPC, "/proc/7/ns/ipc"}, {CLONE_NEWUTS, "/run/pod/uts"}}));
+    Config cfg;
+    merge_settings(cfg, f, false);
+    EXPECT_EQ(cfg.joined_namespaces, f.values.joined_namespaces);
+}
+
 TEST(OciBundle, EveryFieldSpawnTakesLandsInItsOption) {
     SettingsFile f = settings_of(corpus("full.json"));
     const Config& c = f.values;
@@ -158,6 +171,14 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
              {minimal("", R"(, "namespaces": [{"type": "pid", "path": "/proc/1/ns/pid"}, {"type": "mount"},
                                 {"type": "ipc"}, {"type": "uts"}])"),
               "linux.namespaces[0].path: joining an existing pid namespace is not supported by spawn yet"},
+             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "ns/ipc"},
+                                {"type": "uts"}])"),
+              "linux.namespaces[2].path: 'ns/ipc' is not an absolute path"},
+             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "/p/ipc"},
+                                {"type": "uts"}, {"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+                                "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}])"),
+              "linux.namespaces: joining an IPC or UTS namespace with a user namespace of the container's own is not "
+              "supported by spawn yet"},
              {minimal("", R"(, "seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"})"),
               "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY (a seccomp agent) is not supported by spawn"},
              {minimal("", R"(, "seccomp": {"defaultAction": "SCMP_ACT_ALLOW",

@@ -178,6 +178,12 @@ struct UserIds {
 
 // process.capabilities of an OCI bundle: the payload's sets, exactly (bit
 // masks, 1 << CAP_*), instead of nspawn's default bounding set.
+struct JoinedNamespace {
+    int type = 0;      // CLONE_NEWIPC or CLONE_NEWUTS
+    std::string path;  // absolute: /proc/PID/ns/ipc, a bind mount of one
+    bool operator==(const JoinedNamespace&) const = default;
+};
+
 struct CapabilitySets {
     uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
     bool operator==(const CapabilitySets&) const = default;
@@ -232,6 +238,9 @@ struct Config {
                                         // tree and the settings, as a settings file would
     std::optional<UserIds> user_ids;    // a bundle's process.user (instead of -u)
     bool detached = false;              // spawn-oci create: the container is an engine's (start/plan.hpp)
+    // An OCI bundle's linux.namespaces paths for IPC and UTS (a pod's shared
+    // namespaces): the container joins them instead of making its own.
+    std::vector<JoinedNamespace> joined_namespaces;
 
     // How to run it.
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal

@@ -46,6 +46,7 @@ inline constexpr uint64_t Properties = 1ull << 31;       // --property; an OCI b
 // One bit per resource limit (RLIMIT_* number r): RlimitFirst << r.
 inline constexpr uint64_t RlimitFirst = 1ull << 32;
 inline constexpr uint64_t rlimit(int resource) { return RlimitFirst << resource; }
+inline constexpr uint64_t JoinedNamespaces = 1ull << 48;  // an OCI bundle's IPC and UTS namespace paths
 }  // namespace setting
 
 }  // namespace spawn

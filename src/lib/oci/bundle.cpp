@@ -1,5 +1,6 @@
 #include "oci/bundle.hpp"
 
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 
@@ -141,9 +142,16 @@ Result<void> give_namespaces(const Spec& s, const Options& opt) {
         const Namespace& n = s.namespaces[i];
         std::string field = fmt::format("linux.namespaces[{}]", i);
         if (n.type == "time") return Error::msg("{}: time namespaces are not supported by spawn yet", field);
-        if (!n.path.empty() && n.type != "network")
+        if (n.path.empty() || n.type == "network") continue;
+        if (n.type != "ipc" && n.type != "uts")
             return Error::msg("{}.path: joining an existing {} namespace is not supported by spawn yet", field, n.type);
+        if (!n.path.starts_with('/')) return Error::msg("{}.path: '{}' is not an absolute path", field, n.path);
+        opt.cfg.joined_namespaces.push_back({n.type == "ipc" ? CLONE_NEWIPC : CLONE_NEWUTS, n.path});
+        opt.cfg.settings_mask |= setting::JoinedNamespaces;
     }
+    if (!opt.cfg.joined_namespaces.empty() && find_namespace(s, "user"))
+        return Error::msg("linux.namespaces: joining an IPC or UTS namespace with a user namespace of the container's "
+                          "own is not supported by spawn yet");
     if (const Namespace* net = find_namespace(s, "network")) {
         if (net->path.empty())
             TRY(opt("private-network", "", "linux.namespaces (network)"));

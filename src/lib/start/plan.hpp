@@ -75,6 +75,7 @@ struct StartPlan {
     // spawn (no parent-death signal), and the payload waits for Go (sent at
     // spawn-oci start) whatever the console.
     bool detached = false;
+    std::vector<JoinedNamespace> joined_namespaces;  // joined by the child (not in clone_flags)
     container::UsernsPlan userns;   // its user namespace (CLONE_NEWUSER), if any
     std::vector<container::BoundUser> bound_users;  // --bind-user: mapped, homes bound, userdb records
     uint64_t capabilities = 0;      // the bounding set
