@@ -4,7 +4,9 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -13,6 +15,7 @@
 
 #include "config/capabilities.hpp"
 #include "config/settings_mask.hpp"
+#include "container/mount_plan.hpp"
 #include "oci/bundle.hpp"
 #include "oci/spec.hpp"
 #include "spawn_args.hpp"
@@ -88,6 +91,32 @@ TEST(OciBundle, RuncsDefaultSpecBecomesSpawnsSettings) {
     EXPECT_EQ(c.timezone, TimezoneMode::Off);
     EXPECT_EQ(c.link_journal, LinkJournal::No);
     EXPECT_TRUE(f.warnings.empty());
+}
+
+// linux.devices: nodes in /dev, and the resources rules that allow them.
+TEST(OciBundle, DeviceNodesAreMadeAndAllowed) {
+    SettingsFile f = settings_of(minimal("", R"(, "devices": [
+        {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 432, "uid": 5, "gid": 6},
+        {"path": "/dev/sub/blk", "type": "b", "major": 7, "minor": 0}],
+        "resources": {"devices": [{"allow": false, "access": "rwm"},
+                                  {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]})"));
+    ASSERT_EQ(f.values.device_nodes.size(), 2u);
+    EXPECT_EQ(f.values.device_nodes[0], (DeviceNodeSpec{"/dev/fuse", 'c', 10, 229, 0660, 5, 6}));
+    EXPECT_EQ(f.values.device_nodes[1], (DeviceNodeSpec{"/dev/sub/blk", 'b', 7, 0, 0666, 0, 0}));
+    Config cfg;
+    merge_settings(cfg, f, false);
+    auto steps = container::plan_mounts(cfg, container::MountFacts{});
+    auto at = [&](const std::string& target) {
+        return std::find_if(steps.begin(), steps.end(), [&](const container::MountStep& s) { return s.target == target; });
+    };
+    ASSERT_NE(at("/dev/fuse"), steps.end());
+    EXPECT_EQ(at("/dev/fuse")->mode, static_cast<mode_t>(S_IFCHR | 0660));
+    EXPECT_EQ(at("/dev/fuse")->dev, makedev(10, 229));
+    EXPECT_EQ(at("/dev/fuse")->uid, 5u);
+    ASSERT_NE(at("/dev/sub"), steps.end());
+    EXPECT_EQ(at("/dev/sub")->kind, container::StepKind::MakeDir);
+    EXPECT_LT(at("/dev/sub"), at("/dev/sub/blk"));
+    EXPECT_GT(at("/dev/fuse"), at("/dev"));
 }
 
 // A pod's shared namespaces: IPC and UTS joined by path, as the command
@@ -203,7 +232,14 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
              {minimal("", R"(, "resources": {"devices": [{"allow": false, "access": "rwm"},
                              {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]})"),
               "linux.resources.devices[1]: allowing c 10:229 rwm is not supported by spawn yet (its device policy "
-              "allows /dev/null, zero, full, random, urandom, tty, ptmx, the pts, and /dev/net/tun)"},
+              "allows /dev/null, zero, full, random, urandom, tty, ptmx, the pts, /dev/net/tun, and the nodes of "
+              "linux.devices)"},
+             {minimal("", R"(, "devices": [{"path": "/etc/x", "type": "c", "major": 1, "minor": 3}])"),
+              "linux.devices[0].path: '/etc/x' is not a path below /dev"},
+             {minimal("", R"(, "devices": [{"path": "/dev/x", "type": "q", "major": 1, "minor": 3}])"),
+              "linux.devices[0].type: 'q' is not a device type (c, u, b or p)"},
+             {minimal("", R"(, "devices": [{"path": "/dev/x", "type": "c"}])"),
+              "linux.devices[0]: needs major and minor"},
              {minimal("", R"(, "resources": {"cpu": {"cpus": "x"}})"),
               "linux.resources.cpu.cpus: --property=AllowedCPUs=x: expected a list like 0-3,6"},
              {minimal("", "", R"(, "mounts": [{"destination": "/x", "type": "sysfs", "source": "sysfs"}])"),

@@ -178,6 +178,18 @@ struct UserIds {
 
 // process.capabilities of an OCI bundle: the payload's sets, exactly (bit
 // masks, 1 << CAP_*), instead of nspawn's default bounding set.
+// An OCI bundle's linux.devices[]: a node the container gets in its /dev
+// (and may use: the device policy allows it).
+struct DeviceNodeSpec {
+    std::string path;   // absolute, below /dev
+    char type = 'c';    // 'c', 'b', 'p' (a FIFO: no device numbers)
+    unsigned major = 0, minor = 0;
+    mode_t mode = 0666; // permission bits
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool operator==(const DeviceNodeSpec&) const = default;
+};
+
 struct JoinedNamespace {
     int type = 0;      // CLONE_NEWIPC or CLONE_NEWUTS
     std::string path;  // absolute: /proc/PID/ns/ipc, a bind mount of one
@@ -241,6 +253,7 @@ struct Config {
     // An OCI bundle's linux.namespaces paths for IPC and UTS (a pod's shared
     // namespaces): the container joins them instead of making its own.
     std::vector<JoinedNamespace> joined_namespaces;
+    std::vector<DeviceNodeSpec> device_nodes;  // an OCI bundle's linux.devices
 
     // How to run it.
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal

@@ -438,6 +438,7 @@ void merge_settings(Config& cfg, const SettingsFile& file, bool override) {
     if (take(setting::Properties)) cfg.properties = f.properties;
     if (take(setting::Sysctl)) cfg.sysctls = f.sysctls;
     if (take(setting::JoinedNamespaces)) cfg.joined_namespaces = f.joined_namespaces;
+    if (take(setting::DeviceNodes)) cfg.device_nodes = f.device_nodes;
 }
 
 }  // namespace spawn

@@ -47,6 +47,7 @@ inline constexpr uint64_t Properties = 1ull << 31;       // --property; an OCI b
 inline constexpr uint64_t RlimitFirst = 1ull << 32;
 inline constexpr uint64_t rlimit(int resource) { return RlimitFirst << resource; }
 inline constexpr uint64_t JoinedNamespaces = 1ull << 48;  // an OCI bundle's IPC and UTS namespace paths
+inline constexpr uint64_t DeviceNodes = 1ull << 49;       // an OCI bundle's linux.devices
 }  // namespace setting
 
 }  // namespace spawn

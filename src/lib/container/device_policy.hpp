@@ -65,7 +65,8 @@ struct BindSource {
 
 struct DevicePolicy {
     std::vector<DeviceAllow> allow;       // beyond DevicePolicy=closed: what systemd gets as DeviceAllow=
-    std::vector<DeviceAllow> bind_allow;  // the part of allow that comes from --bind/--bind-ro
+    std::vector<DeviceAllow> bind_allow;  // the part of allow that comes from --bind/--bind-ro and an OCI
+                                          // bundle's linux.devices (not from --property)
     std::vector<DeviceRule> rules;        // all the container may use (closed set included), resolved
 };
 

@@ -154,6 +154,8 @@ Result<void> do_node(int root_fd, const MountStep& s) {
     auto [dir, name] = TRY(parent_of(root_fd, s.target, s.no_symlinks));
     if (mknodat(dir.get(), name.c_str(), s.mode, s.dev) < 0 && errno != EEXIST)
         return Error::errno_("creating device node {}", s.target);
+    if ((s.uid || s.gid) && fchownat(dir.get(), name.c_str(), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return Error::errno_("changing the owner of device node {}", s.target);
     return ok();
 }
 

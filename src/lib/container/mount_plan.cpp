@@ -214,6 +214,16 @@ namespace {
 std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out;
     plan_dev(out, facts);
+    // An OCI bundle's linux.devices: its directories, then the node, owned as asked.
+    for (const auto& d : cfg.device_nodes) {
+        for (size_t at = d.path.find('/', 5); at != std::string::npos; at = d.path.find('/', at + 1))
+            out.push_back(dir(d.path.substr(0, at), 0755));
+        MountStep n = node(d.path, d.major, d.minor);
+        n.mode = (d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR) | d.mode;
+        n.uid = d.uid;
+        n.gid = d.gid;
+        out.push_back(std::move(n));
+    }
     plan_proc(out, own_network(cfg.net));
     // A sysfs of its own needs a network namespace of its user namespace: a
     // joined one (--network-namespace-path) is the host's user namespace's.

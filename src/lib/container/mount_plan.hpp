@@ -44,6 +44,8 @@ struct MountStep {
     std::string upper;             // Overlay (not read_only): the writable layer; "" a tmpfs of its own
     mode_t mode = 0;               // MakeDir / MakeNode
     dev_t dev = 0;                 // MakeNode
+    uid_t uid = 0;                 // MakeNode: its owner
+    gid_t gid = 0;
     bool host_prepared = false;    // Bind (user namespace): the outer child clones the source's
                                    // mount as host root first, idmapped and read-only as asked
                                    // (prepared_binds() lists them, in order)

@@ -208,7 +208,15 @@ bool covered_by_default_policy(const DeviceRule& r) {
     return covers('c', 10, 200) || covers('c', 136, -1) || covers('c', 5, 1);
 }
 
-Result<void> give_devices(const Resources& res, std::vector<std::string>& warnings) {
+// A rule that names one of linux.devices (which the policy allows: plan.cpp).
+bool covered_by_device_nodes(const DeviceRule& r, const std::vector<Device>& nodes) {
+    return std::any_of(nodes.begin(), nodes.end(), [&](const Device& d) {
+        char type = d.type == 'u' ? 'c' : d.type;
+        return type == r.type && r.major && *r.major == d.major && r.minor && *r.minor == d.minor;
+    });
+}
+
+Result<void> give_devices(const Resources& res, const std::vector<Device>& nodes, std::vector<std::string>& warnings) {
     if (res.devices.empty()) return ok();
     const DeviceRule& first = res.devices[0];
     if (first.allow || first.type != 'a' || first.major || first.minor)
@@ -224,7 +232,7 @@ Result<void> give_devices(const Resources& res, std::vector<std::string>& warnin
                 continue;
             return Error::msg("{}: denying {} is not supported by spawn (its default policy allows it)", field, what);
         }
-        if (covered_by_default_policy(r)) continue;
+        if (covered_by_default_policy(r) || covered_by_device_nodes(r, nodes)) continue;
         if (r.access == "m") {  // mknod only: the node made cannot be opened
             warnings.push_back(fmt::format("{}: allowing mknod of {} is ignored: spawn's device policy allows only "
                                            "its own devices",
@@ -232,13 +240,14 @@ Result<void> give_devices(const Resources& res, std::vector<std::string>& warnin
             continue;
         }
         return Error::msg("{}: allowing {} is not supported by spawn yet (its device policy allows /dev/null, zero, "
-                          "full, random, urandom, tty, ptmx, the pts, and /dev/net/tun)",
+                          "full, random, urandom, tty, ptmx, the pts, /dev/net/tun, and the nodes of linux.devices)",
                           field, what);
     }
     return ok();
 }
 
-Result<void> give_resources(const Resources& r, Config& c, std::vector<std::string>& warnings) {
+Result<void> give_resources(const Resources& r, const std::vector<Device>& nodes, Config& c,
+                            std::vector<std::string>& warnings) {
     std::vector<std::pair<std::string, std::string>> props;
     auto size = [](int64_t v) { return v < 0 ? std::string("infinity") : std::to_string(v); };
     if (r.memory_limit) props.emplace_back("memory.limit", "MemoryMax=" + size(*r.memory_limit));
@@ -270,7 +279,29 @@ Result<void> give_resources(const Resources& r, Config& c, std::vector<std::stri
         c.properties.push_back(assignment);
     }
     if (!props.empty()) c.settings_mask |= setting::Properties;
-    return give_devices(r, warnings);
+    return give_devices(r, nodes, warnings);
+}
+
+// linux.devices: made in the container's /dev, allowed by its device policy.
+// (With a user namespace of its own the container cannot make nodes.)
+Result<void> give_device_nodes(const Spec& s, Config& c) {
+    if (s.devices.empty()) return ok();
+    if (find_namespace(s, "user"))
+        return Error::msg("linux.devices: device nodes with a user namespace of the container's own are not "
+                          "supported by spawn yet");
+    for (const auto& d : s.devices) {
+        DeviceNodeSpec n;
+        n.path = d.path;
+        n.type = d.type == 'u' ? 'c' : d.type;
+        n.major = static_cast<unsigned>(d.major);
+        n.minor = static_cast<unsigned>(d.minor);
+        n.mode = d.file_mode ? static_cast<mode_t>(*d.file_mode & 07777) : 0666;
+        n.uid = d.uid.value_or(0);
+        n.gid = d.gid.value_or(0);
+        c.device_nodes.push_back(std::move(n));
+    }
+    c.settings_mask |= setting::DeviceNodes;
+    return ok();
 }
 
 }  // namespace
@@ -300,7 +331,8 @@ Result<SettingsFile> bundle_settings(const Spec& s, const std::string& bundle_di
     c.masked_paths = s.masked_paths;
     c.read_only_paths = s.readonly_paths;
     TRY(give_sysctls(s, c));
-    TRY(give_resources(s.resources, c, f.warnings));
+    TRY(give_resources(s.resources, s.devices, c, f.warnings));
+    TRY(give_device_nodes(s, c));
     if (!s.cgroups_path.empty()) {
         // systemd's form SLICE:PREFIX:NAME gives the slice; a cgroupfs path
         // has no place under systemd-machined's machine.slice.

@@ -347,6 +347,35 @@ Result<SeccompProfile> parse_seccomp(const At& a) {
     return p;
 }
 
+Result<std::vector<Device>> parse_devices(const At& a) {
+    TRY(expect_array(a));
+    std::vector<Device> out;
+    for (size_t i = 0; i < a.v.size(); ++i) {
+        At d = a[i];
+        TRY(expect_object(d));
+        Device dev;
+        if (!d.has("path")) return d.bad("needs path");
+        dev.path = TRY(absolute_path_of(d["path"]));
+        if (!dev.path.starts_with("/dev/") || dev.path.find("/..") != std::string::npos)
+            return d["path"].bad("'{}' is not a path below /dev", dev.path);
+        if (!d.has("type")) return d.bad("needs type");
+        std::string type = TRY(string_of(d["type"]));
+        if (type != "c" && type != "u" && type != "b" && type != "p")
+            return d["type"].bad("'{}' is not a device type (c, u, b or p)", type);
+        dev.type = type[0];
+        if (dev.type != 'p') {
+            if (!d.has("major") || !d.has("minor")) return d.bad("needs major and minor");
+            dev.major = TRY(int_of(d["major"], 0, 4095));
+            dev.minor = TRY(int_of(d["minor"], 0, 1048575));
+        }
+        if (d.has("fileMode")) dev.file_mode = static_cast<uint32_t>(TRY(int_of(d["fileMode"], 0, 07777)));
+        if (d.has("uid")) dev.uid = static_cast<uint32_t>(TRY(int_of(d["uid"], 0, UINT32_MAX - 1)));
+        if (d.has("gid")) dev.gid = static_cast<uint32_t>(TRY(int_of(d["gid"], 0, UINT32_MAX - 1)));
+        out.push_back(std::move(dev));
+    }
+    return out;
+}
+
 Result<void> parse_linux(const At& a, Spec& s) {
     TRY(expect_object(a));
     if (a.has("namespaces")) {
@@ -396,7 +425,7 @@ Result<void> parse_linux(const At& a, Spec& s) {
         s.personality = domain;
     }
     if (a.has("seccomp")) s.seccomp = TRY(parse_seccomp(a["seccomp"]));
-    TRY(refuse_set(a, "devices", "creating device nodes from a bundle is not supported by spawn yet"));
+    if (a.has("devices")) s.devices = TRY(parse_devices(a["devices"]));
     TRY(refuse_set(a, "intelRdt", "Intel RDT is not supported by spawn"));
     TRY(refuse_set(a, "timeOffsets", "time namespaces are not supported by spawn yet"));
     TRY(refuse_set(a, "memoryPolicy", "is not supported by spawn yet"));

@@ -86,6 +86,15 @@ struct DeviceRule {
     bool operator==(const DeviceRule&) const = default;
 };
 
+// linux.devices[]: a node to create in the container.
+struct Device {
+    std::string path;
+    char type = 'c';          // 'c', 'u' (as 'c'), 'b', 'p'
+    int64_t major = 0, minor = 0;
+    std::optional<uint32_t> file_mode, uid, gid;
+    bool operator==(const Device&) const = default;
+};
+
 struct Resources {
     std::optional<int64_t> memory_limit;        // bytes; -1: unlimited
     std::optional<int64_t> memory_reservation;  // bytes
@@ -129,6 +138,7 @@ struct Spec {
     std::vector<Mount> mounts;
     std::vector<Namespace> namespaces;
     std::vector<IdMapping> uid_mappings, gid_mappings;
+    std::vector<Device> devices;
     std::map<std::string, std::string> sysctl;
     Resources resources;
     std::string cgroups_path;

@@ -50,6 +50,16 @@ Result<void> plan_cgroups(StartPlan& p, const Config& cfg, const HostFacts& host
     // The device policy and the limits are checked on every host, before anything exists.
     p.devices = TRY(container::plan_device_policy(container::device_allow_values(cfg.properties),
                                                   bind_sources(cfg, p.root), host.devices));
+    // An OCI bundle's linux.devices: the container may use them (with systemd
+    // as PID 1, its scope allows them by their /dev/char or /dev/block link).
+    for (const auto& d : cfg.device_nodes) {
+        if (d.type == 'p') continue;
+        p.devices.rules.push_back({d.type, d.major, d.minor, "rwm"});
+        container::DeviceAllow link{fmt::format("/dev/{}/{}:{}", d.type == 'b' ? "block" : "char", d.major, d.minor),
+                                    "rwm"};
+        p.devices.allow.push_back(link);
+        p.devices.bind_allow.push_back(link);
+    }
     p.limits = TRY(container::CgroupLimits::plan(cfg.properties, host.cgroup_hierarchies, layout,
                                                  p.cgroup_owner != CgroupOwner::KeepUnit,
                                                  host.cgroup2_root_controllers));
