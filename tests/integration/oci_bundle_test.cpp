@@ -18,6 +18,7 @@
 #include "core_util.hpp"
 #include "machined/registry.hpp"
 #include "harness.hpp"
+#include "oci_fixture.hpp"
 
 using namespace spawn::test;
 namespace fs = std::filesystem;
@@ -26,31 +27,6 @@ using json = nlohmann::json;
 namespace {
 
 bool have_runc() { return sh("command -v runc >/dev/null").status == 0; }
-
-// A bundle directory: runc's default config.json (`runc spec`), the busybox
-// fixture as its root file system (root.path absolute), written back after
-// the test edits it.
-class Bundle {
-public:
-    Bundle() : tree_("busybox") {
-        auto r = run({"runc", "spec", "--bundle", dir_.str()});
-        EXPECT_EQ(r.status, 0) << r.err;
-        std::ifstream in(dir_.path() / "config.json");
-        config = json::parse(in);
-        config["root"]["path"] = tree_.str();
-        config["process"]["terminal"] = false;
-    }
-    json config;
-    void save() const { std::ofstream(dir_.path() / "config.json") << config.dump(1); }
-    const fs::path& path() const { return dir_.path(); }
-    std::string str() const { return dir_.str(); }
-    const TempTree& tree() const { return tree_; }
-    std::string name() const { return dir_.path().filename().string(); }
-
-private:
-    ScratchDir dir_;
-    TempTree tree_;
-};
 
 RunResult run_spawn_bundle(const Bundle& b, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--oci-bundle=" + b.str()};

@@ -24,6 +24,7 @@
 #include "bus_fixture.hpp"
 #include "core_util.hpp"
 #include "harness.hpp"
+#include "oci_fixture.hpp"
 
 using namespace spawn::test;
 namespace fs = std::filesystem;
@@ -52,31 +53,6 @@ void reap_orphans() {
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
 }
-
-// A bundle: spawn-oci's starting config.json (`spawn-oci spec`), no terminal,
-// the busybox fixture as its root.
-class Bundle {
-public:
-    Bundle() : tree_("busybox") {
-        auto r = run({oci_bin(), "spec", "--bundle", dir_.str()});
-        EXPECT_EQ(r.status, 0) << r.err;
-        std::ifstream in(dir_.path() / "config.json");
-        config = json::parse(in);
-        config["root"]["path"] = tree_.str();
-        config["process"]["terminal"] = false;
-    }
-    json config;
-    void set_args(std::vector<std::string> args) {
-        config["process"]["args"] = args;
-        std::ofstream(dir_.path() / "config.json") << config.dump(1);
-    }
-    std::string str() const { return dir_.str(); }
-    const fs::path& path() const { return dir_.path(); }
-
-private:
-    ScratchDir dir_;
-    TempTree tree_;
-};
 
 class OciRuntime : public ::testing::Test {
 protected:
@@ -117,7 +93,7 @@ protected:
         EXPECT_TRUE(mounts_under(bundle_.path()).empty());
     }
     ScratchDir root_;
-    Bundle bundle_;
+    Bundle bundle_{{oci_bin(), "spec"}};
     std::string id_;
     static inline int counter_ = 0;
 };
@@ -361,15 +337,16 @@ TEST_F(OciRuntime, PodContainersJoinTheInfraContainersIpcAndUts) {
     ASSERT_EQ(detached({"run", "--detach", "--bundle", bundle_.str(), id_}).status, 0);
     const int infra = state()["pid"];
     auto ns = [](int pid, const char* kind) { return fs::read_symlink(fmt::format("/proc/{}/ns/{}", pid, kind)); };
-    Bundle member;
+    Bundle member({oci_bin(), "spec"});
     const std::string member_id = id_ + "-m";
     member.config["hostname"] = "member";
     for (auto& n : member.config["linux"]["namespaces"])
         if (n["type"] == "ipc" || n["type"] == "uts") n["path"] = fmt::format("/proc/{}/ns/{}", infra, std::string(n["type"]));
     member.set_args({"sh", "-c", "hostname; exec sleep 1000"});
-    auto m = detached({"run", "--detach", "--bundle", member.str(), member_id});
-    ASSERT_EQ(m.status, 0) << m.err;
-    EXPECT_EQ(m.out, "spawn\n") << "the infra container's host name";
+    // Its output is the container's, written whenever it runs: waited for.
+    Background m(oci({"run", "--detach", "--bundle", member.str(), member_id}));
+    ASSERT_EQ(m.wait(60s), 0) << m.err();
+    EXPECT_TRUE(eventually([&] { return m.out() == "spawn\n"; }, 20s)) << "the infra container's host name: " << m.out();
     auto st = run(oci({"state", member_id}));
     const int pid = json::parse(st.out)["pid"];
     EXPECT_EQ(ns(pid, "ipc"), ns(infra, "ipc"));
