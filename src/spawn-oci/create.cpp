@@ -36,6 +36,7 @@ constexpr const char* kRegisterAnnotation = "spawn.register";
 
 struct CreateRequest {
     std::string id, bundle, pid_file, console_socket;
+    bool detach = false;  // run --detach
 };
 
 Result<CreateRequest> create_request(const char* command, const Args& args) {
@@ -48,6 +49,7 @@ Result<CreateRequest> create_request(const char* command, const Args& args) {
     if (auto b = p.get("bundle")) r.bundle = *b;
     if (auto f = p.get("pid-file")) r.pid_file = *f;
     if (auto c = p.get("console-socket")) r.console_socket = *c;
+    r.detach = p.has("detach");
     if (auto n = p.get("preserve-fds"); n && *n != "0")
         return Error::msg("{}: --preserve-fds: passing descriptors is not supported yet", command);
     char cwd[4096];
@@ -202,8 +204,7 @@ int cmd_create(const Globals& g, const Args& args) {
 int cmd_run(const Globals& g, const Args& args) {
     auto r = create_request("run", args);
     if (!r.ok()) return exit_status(std::move(r).error());
-    const bool detach = std::find(args.begin(), args.end(), "--detach") != args.end() ||
-                        std::find(args.begin(), args.end(), "-d") != args.end();
+    const bool detach = r->detach;
     sigset_t forwarded;
     sigemptyset(&forwarded);
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) sigaddset(&forwarded, sig);
