@@ -32,6 +32,7 @@
 #include "util/fd.hpp"
 #include "util/fdio.hpp"
 #include "util/log.hpp"
+#include "util/nsfs.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::mctl {
@@ -63,18 +64,7 @@ Result<Target> open_target(machined::Machined& m, const std::string& name) {
     const auto state = TRY(machined::read_machine_state(name));
     t.bounding = TRY(container::read_bounding_set(t.leader)) & state.bounding_set.value_or(~uint64_t{0});
     t.syscall_filter = state.syscall_filter;
-    static const struct { const char* ns; int flag; } kNs[] = {
-        {"mnt", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC}, {"net", CLONE_NEWNET},
-        {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"user", CLONE_NEWUSER}};
-    for (const auto& n : kNs) {
-        struct stat mine, theirs;
-        std::string p = fmt::format("/proc/{}/ns/{}", t.leader, n.ns);
-        if (stat(p.c_str(), &theirs) < 0) return Error::errno_("reading {}", p);
-        if (stat((std::string("/proc/self/ns/") + n.ns).c_str(), &mine) == 0 && mine.st_ino == theirs.st_ino &&
-            mine.st_dev == theirs.st_dev)
-            continue;
-        t.ns_flags |= n.flag;
-    }
+    t.ns_flags = TRY(namespaces_to_join(t.leader));
     // What was read above through /proc/PID was the pinned process's only if it still runs.
     if (!live.leader->alive()) return Error(ESRCH, fmt::format("Machine '{}' is not running: its leader (PID {}) went away", name, t.leader));
     return t;

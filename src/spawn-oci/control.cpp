@@ -10,6 +10,7 @@
 
 #include "config/options.hpp"
 #include "spawn-oci/runtime.hpp"
+#include "config/settings_load.hpp"
 #include "oci/spec.hpp"
 #include "spawn-oci/hooks.hpp"
 #include "spawn-oci/supervisor.hpp"
@@ -81,8 +82,7 @@ Result<void> delete_container(const Globals& g, const std::string& id, bool forc
     // poststop's hooks: the bundle's, read before anything goes.
     oci::Hooks hooks;
     if (l.state)
-        if (auto text = read_file(l.state->bundle + "/config.json"))
-            if (auto spec = oci::parse_spec(*text)) hooks = spec->hooks;
+        if (auto spec = read_oci_spec(l.state->bundle)) hooks = spec->hooks;
     if (auto init = pin_init(l)) TRY(init->signal(SIGKILL));
     if (l.state && l.dir.supervisor_alive()) {
         auto supervisor = Pinned::pin(l.state->supervisor, 0);

@@ -21,6 +21,7 @@
 #include "config/options.hpp"
 #include "config/settings_load.hpp"
 #include "oci/spec.hpp"
+#include "spawn-oci/foreground.hpp"
 #include "spawn-oci/runtime.hpp"
 #include "spawn-oci/supervisor.hpp"
 #include "util/file.hpp"
@@ -65,8 +66,8 @@ Result<CreateRequest> create_request(const char* command, const Args& args) {
 // bundle_config() with create's console: a pty for process.terminal, its
 // master for the engine (spawn's console would follow spawn's own terminal,
 // which a runtime does not have).
-Result<Config> create_config(const CreateRequest& r, const std::map<std::string, std::string>& annotations) {
-    Config cfg = TRY(bundle_config(r.bundle, r.id, annotations, true));
+Result<Config> create_config(const CreateRequest& r, const oci::Spec& spec) {
+    Config cfg = TRY(bundle_config(r.bundle, spec, r.id, true));
     if (!cfg.console) {
         if (r.console_socket.empty()) return Error::msg("process.terminal is true: --console-socket is required");
         cfg.console = ConsoleMode::Passive;
@@ -111,13 +112,9 @@ struct Created {
 // Forks the supervisor and waits until the container is created (its init's
 // PID on the report pipe) or the supervisor exited (it said why).
 Result<Created> create_container(const Globals& g, const CreateRequest& r, const sigset_t& mask, bool& reported) {
-    // The annotations, for state.json and the registration (config.json
-    // again: the configuration keeps no annotations).
-    auto text = read_file(r.bundle + "/config.json");
-    if (!text && text.error().code() == ENOENT) return Error(ENOENT, fmt::format("OCI bundle {} has no config.json", r.bundle));
-    TRY(text);
-    auto spec = TRY_CTX(oci::parse_spec(*text), r.bundle + "/config.json");
-    Config cfg = TRY(create_config(r, spec.annotations));
+    // The spec itself too: its annotations and hooks are not configuration.
+    const oci::Spec spec = TRY(read_oci_spec(r.bundle));
+    Config cfg = TRY(create_config(r, spec));
     auto dir = TRY(StateDir::create(g.root, r.id));
     oci::RuntimeState state;
     state.id = r.id;
@@ -156,22 +153,13 @@ Result<Created> create_container(const Globals& g, const CreateRequest& r, const
         reported = true;  // the supervisor said why
         return Error::msg("creating container {} failed", r.id);
     }
-    if (!r.pid_file.empty()) {
-        const std::string tmp = r.pid_file + ".new";
-        auto w = write_file(tmp, std::to_string(pid), O_CREAT | O_TRUNC, 0644);
-        if (w.ok() && rename(tmp.c_str(), r.pid_file.c_str()) < 0) w = Error::errno_("writing {}", r.pid_file);
-        if (!w.ok()) {
-            reported = false;
-            return std::move(w).error();
-        }
-    }
+    if (!r.pid_file.empty()) TRY(write_pid_file(r.pid_file, static_cast<pid_t>(pid)));
     return Created{static_cast<pid_t>(pid), supervisor};
 }
 
 }  // namespace
 
-Result<Config> bundle_config(const std::string& bundle, const std::string& id,
-                             const std::map<std::string, std::string>& annotations, bool warnings) {
+Result<Config> bundle_config(const std::string& bundle, const oci::Spec& spec, const std::string& id, bool warnings) {
     std::vector<std::string> argv = {"spawn-oci", "--quiet", "--oci-bundle=" + bundle, "--machine=" + id,
                                      "--register=no", "--settings=no"};
     std::vector<char*> cargv;
@@ -179,8 +167,8 @@ Result<Config> bundle_config(const std::string& bundle, const std::string& id,
     cargv.push_back(nullptr);
     Config cfg = TRY(parse_spawn_options(static_cast<int>(argv.size()), cargv.data()));
     cfg.detached = true;
-    TRY(apply_oci_bundle(cfg, warnings));
-    if (auto a = annotations.find(kRegisterAnnotation); a != annotations.end())
+    TRY(apply_oci_spec(cfg, spec, warnings));
+    if (auto a = spec.annotations.find(kRegisterAnnotation); a != spec.annotations.end())
         TRY_CTX(apply_long_option(cfg, "register", a->second), fmt::format("annotations.{}", kRegisterAnnotation));
     return cfg;
 }
@@ -205,9 +193,7 @@ int cmd_run(const Globals& g, const Args& args) {
     auto r = create_request("run", args);
     if (!r.ok()) return exit_status(std::move(r).error());
     const bool detach = r->detach;
-    sigset_t forwarded;
-    sigemptyset(&forwarded);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) sigaddset(&forwarded, sig);
+    const sigset_t forwarded = forwarded_signals();
     sigset_t mask;
     sigprocmask(SIG_BLOCK, detach ? nullptr : &forwarded, &mask);
     bool reported = false;
@@ -218,28 +204,11 @@ int cmd_run(const Globals& g, const Args& args) {
         return exit_status(s);
     }
     if (detach) return 0;
-    // The init is ours (CLONE_PARENT): its pidfd cannot name another process.
-    UniqueFd sigfd(signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
-    UniqueFd init(static_cast<int>(syscall(SYS_pidfd_open, c->init, 0)));
-    if (!sigfd || !init) return exit_status(Error::errno_("watching the container's init"));
-    siginfo_t info{};
-    for (;;) {
-        struct pollfd p[] = {{sigfd.get(), POLLIN, 0}, {init.get(), POLLIN, 0}};
-        if (poll(p, 2, -1) < 0 && errno != EINTR) return exit_status(Error::errno_("poll"));
-        struct signalfd_siginfo si;
-        while (read(sigfd.get(), &si, sizeof si) == sizeof si)
-            (void)syscall(SYS_pidfd_send_signal, init.get(), static_cast<int>(si.ssi_signo), nullptr, 0);
-        if (p[1].revents & POLLIN) {
-            while (waitid(P_PIDFD, static_cast<id_t>(init.get()), &info, WEXITED) < 0 && errno == EINTR) {
-            }
-            break;
-        }
-    }
-    int status = 0;
-    while (waitpid(c->supervisor, &status, 0) < 0 && errno == EINTR) {
+    auto exit = wait_forwarding(c->init);  // the init is ours (CLONE_PARENT)
+    while (waitpid(c->supervisor, nullptr, 0) < 0 && errno == EINTR) {
     }
     (void)delete_container(g, r->id, true);
-    return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+    return exit.ok() ? *exit : exit_status(std::move(exit).error());
 }
 
 }  // namespace spawn::oci_runtime

@@ -33,13 +33,16 @@
 #include "container/seccomp_plan.hpp"
 #include "container/sync.hpp"
 #include "machined/procs.hpp"
+#include "config/settings_load.hpp"
 #include "oci/spec.hpp"
+#include "spawn-oci/foreground.hpp"
 #include "spawn-oci/runtime.hpp"
 #include "spawn-oci/state_dir.hpp"
 #include "spawn-oci/unix_socket.hpp"
 #include "util/fdio.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/nsfs.hpp"
 
 namespace spawn::oci_runtime {
 namespace {
@@ -56,15 +59,12 @@ struct ExecPlan {
 
 // --process FILE, or the container's process (config.json's) with the
 // command line's arguments, environment, directory and user, as runc's.
-Result<oci::Process> process_from(const ParsedArgs& p, const std::string& bundle) {
+Result<oci::Process> process_from(const ParsedArgs& p, const oci::Spec& spec) {
     if (auto file = p.get("process")) {
         auto text = TRY(read_file(*file));
         return oci::parse_process_json(text);
     }
-    const std::string config = bundle + "/config.json";
-    auto spec = TRY_CTX(oci::parse_spec(TRY(read_file(config))), config);
-    if (!spec.process) return Error::msg("{}: has no process", config);
-    oci::Process proc = *spec.process;
+    oci::Process proc = *spec.process;  // (bundle_config() refuses a spec without one)
     proc.args.assign(p.positional.begin() + 1, p.positional.end());
     if (proc.args.empty()) return Error::msg("exec: no command given (ARGS... or --process FILE)");
     proc.terminal = p.has("tty");
@@ -83,14 +83,15 @@ Result<oci::Process> process_from(const ParsedArgs& p, const std::string& bundle
 
 Result<ExecPlan> plan_exec(const ParsedArgs& p, const oci::RuntimeState& state, const Pinned& init) {
     ExecPlan x;
-    x.process = TRY(process_from(p, state.bundle));
+    // The container's confinement, from its bundle as create read it.
+    const oci::Spec spec = TRY(read_oci_spec(state.bundle));
+    Config cfg = TRY(bundle_config(state.bundle, spec, state.id, false));
+    x.process = TRY(process_from(p, spec));
     if (x.process.terminal) {
         auto socket = p.get("console-socket");
         if (!socket) return Error::msg("exec: process.terminal is true: --console-socket is required");
         x.console = TRY(connect_unix(*socket, SOCK_STREAM, "--console-socket"));
     }
-    // The container's confinement, from its bundle as create read it.
-    Config cfg = TRY(bundle_config(state.bundle, state.id, state.annotations, false));
     x.bounding = container::plan_capabilities(cfg);
     if (const auto& c = x.process.capabilities)
         x.capabilities = CapabilitySets{c->bounding, c->effective, c->permitted, c->inheritable, c->ambient};
@@ -102,18 +103,7 @@ Result<ExecPlan> plan_exec(const ParsedArgs& p, const oci::RuntimeState& state, 
                           container::plan_seccomp(x.bounding, cfg.syscall_filter, cfg.suppress_sync)));
     for (const auto& c : TRY(machined::cgroups_of(init.pid())))
         x.cgroup_procs.push_back(c.mount + c.path + "/cgroup.procs");
-    static const struct { const char* ns; int flag; } kNs[] = {
-        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
-        {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}};
-    for (const auto& n : kNs) {
-        struct stat mine {}, theirs {};
-        if (stat(fmt::format("/proc/{}/ns/{}", init.pid(), n.ns).c_str(), &theirs) < 0)
-            return Error::errno_("reading the namespaces of container {}", state.id);
-        if (stat(fmt::format("/proc/self/ns/{}", n.ns).c_str(), &mine) == 0 && mine.st_ino == theirs.st_ino &&
-            mine.st_dev == theirs.st_dev)
-            continue;
-        x.ns_flags |= n.flag;
-    }
+    x.ns_flags = TRY(namespaces_to_join(init.pid()));
     return x;
 }
 
@@ -189,9 +179,7 @@ int run_process(const ExecPlan& x, int helper_fd, container::SyncChannel& child_
 }  // namespace
 
 int cmd_exec(const Globals& g, const Args& args) {
-    sigset_t forwarded;
-    sigemptyset(&forwarded);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) sigaddset(&forwarded, sig);
+    const sigset_t forwarded = forwarded_signals();
     auto r = [&]() -> Result<int> {
         auto p = TRY(parse_args("exec", args,
                                 {{"process", 'p', true}, {"console-socket", 0, true}, {"tty", 't', false},
@@ -235,28 +223,9 @@ int cmd_exec(const Globals& g, const Args& args) {
             if (pid > 0) waitpid(pid, &status, 0);
             return executed.ok() ? Error::msg("exec: entering container {} failed", id) : std::move(executed).error();
         }
-        if (auto f = p.get("pid-file")) {
-            const std::string tmp = *f + ".new";
-            TRY(write_file(tmp, std::to_string(pid), O_CREAT | O_TRUNC, 0644));
-            if (rename(tmp.c_str(), f->c_str()) < 0) return Error::errno_("writing {}", *f);
-        }
+        if (auto f = p.get("pid-file")) TRY(write_pid_file(*f, pid));
         if (detach) return 0;
-        // F is ours (CLONE_PARENT): its pidfd cannot name another process.
-        UniqueFd sigfd(signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
-        UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-        if (!sigfd || !pidfd) return Error::errno_("watching the process");
-        for (;;) {
-            struct pollfd w[] = {{sigfd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
-            if (poll(w, 2, -1) < 0 && errno != EINTR) return Error::errno_("poll");
-            struct signalfd_siginfo si;
-            while (read(sigfd.get(), &si, sizeof si) == sizeof si)
-                (void)syscall(SYS_pidfd_send_signal, pidfd.get(), static_cast<int>(si.ssi_signo), nullptr, 0);
-            if (w[1].revents & POLLIN) break;
-        }
-        siginfo_t info{};
-        while (waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED) < 0 && errno == EINTR) {
-        }
-        return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+        return wait_forwarding(pid);
     }();
     if (!r.ok()) {
         log::error("{}", r.error().message());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "oci/spec.hpp"
 #include "util/result.hpp"
 
 namespace spawn::oci_runtime {
@@ -37,11 +38,11 @@ int cmd_ps(const Globals& g, const Args& args);
 int cmd_features(const Globals& g, const Args& args);
 int cmd_spec(const Globals& g, const Args& args);
 
-// The configuration of BUNDLE's container ID, read by spawn's own option
-// parser as `spawn --oci-bundle` reads it, detached, registered as its
-// annotations say (create.cpp); its warnings printed if asked. Not finalized.
-Result<Config> bundle_config(const std::string& bundle, const std::string& id,
-                             const std::map<std::string, std::string>& annotations, bool warnings);
+// The configuration of container ID from BUNDLE's SPEC (read_oci_spec),
+// taken by spawn's own option parser as `spawn --oci-bundle` takes it,
+// detached, registered as its annotations say (create.cpp); its warnings
+// printed if asked. Not finalized.
+Result<Config> bundle_config(const std::string& bundle, const oci::Spec& spec, const std::string& id, bool warnings);
 
 // A command's options: --name=value, --name value, -x value and flags, then
 // positional arguments. Errors name the option.

@@ -40,6 +40,7 @@
 #include "spawn/launch.hpp"
 #include "util/file.hpp"
 #include "util/fault.hpp"
+#include "util/nsfs.hpp"
 
 namespace spawn {
 
@@ -239,8 +240,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     bool own_uts = true;
     if (l.joined)
         for (const auto& j : *l.joined) {
-            if (setns(j.fd, j.type) < 0)
-                return Error::errno_("joining the {} namespace of linux.namespaces", j.type == CLONE_NEWIPC ? "IPC" : "UTS");
+            if (setns(j.fd.get(), j.type) < 0)
+                return Error::errno_("joining the {} namespace of linux.namespaces", namespace_name(j.type));
             own_uts = own_uts && j.type != CLONE_NEWUTS;
         }
     // A joined UTS namespace keeps its owner's host name.

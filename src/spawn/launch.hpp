@@ -12,6 +12,7 @@
 #include "container/sync.hpp"
 #include "container/userns_plan.hpp"
 #include "start/plan.hpp"
+#include "util/fd.hpp"
 
 namespace spawn {
 
@@ -21,7 +22,7 @@ struct BootLaunch;  // spawn/boot.hpp
 // checked by the parent.
 struct JoinedNamespaceFd {
     int type = 0;  // CLONE_NEWIPC, CLONE_NEWUTS
-    int fd = -1;
+    UniqueFd fd;
 };
 
 struct Launch {

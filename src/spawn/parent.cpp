@@ -8,10 +8,7 @@
 // its release to the payload, the event loop, and spawn's exit status.
 // A SIGKILL of spawn: the kernel kills the container (PR_SET_PDEATHSIG) and
 // drops the lock and the mounts; the next start cleans the rest.
-#include <fcntl.h>
-#include <linux/nsfs.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 
 #include <chrono>
 #include <optional>
@@ -40,6 +37,7 @@
 #include "start/host_facts.hpp"
 #include "start/plan.hpp"
 #include "util/log.hpp"
+#include "util/nsfs.hpp"
 #include "util/fault.hpp"
 
 namespace spawn {
@@ -69,16 +67,6 @@ struct HostSide {
     machined::Registration registration;
     std::optional<net::AddressMonitor> addresses;
 };
-
-// A namespace of linux.namespaces to join, open: a namespace of that type.
-Result<UniqueFd> open_namespace(const JoinedNamespace& j) {
-    const char* kind = j.type == CLONE_NEWIPC ? "ipc" : "uts";
-    UniqueFd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return Error::errno_("linux.namespaces ({}): {}", kind, j.path);
-    if (ioctl(fd.get(), NS_GET_NSTYPE) != j.type)
-        return Error::msg("linux.namespaces ({}): {} is not an {} namespace", kind, j.path, kind == std::string("ipc") ? "IPC" : "UTS");
-    return fd;
-}
 
 Result<HostSide> connect_host_side(const start::StartPlan& plan, pid_t leader) {
     HostSide h;
@@ -134,12 +122,10 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     clear_dead_machines_leftovers(plan.machine);
     UniqueFd netns;
     if (plan.netns == NetNamespace::Joined) netns = TRY_CTX(net::open_netns(plan.network.netns_path), "--network-namespace-path");
-    std::vector<UniqueFd> joined_fds;
     std::vector<JoinedNamespaceFd> joined;
-    for (const auto& j : plan.joined_namespaces) {
-        joined_fds.push_back(TRY(open_namespace(j)));
-        joined.push_back({j.type, joined_fds.back().get()});
-    }
+    for (const auto& j : plan.joined_namespaces)
+        joined.push_back({j.type, TRY_CTX(open_namespace_file(j.path, j.type),
+                                          fmt::format("linux.namespaces ({})", j.type == CLONE_NEWIPC ? "ipc" : "uts"))});
     auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, !plan.writes_tree));
     TRY(fault::at("tree lock"));
     const auto uid_range = TRY(take_uid_range(plan));

@@ -176,8 +176,6 @@ struct UserIds {
     bool operator==(const UserIds&) const = default;
 };
 
-// process.capabilities of an OCI bundle: the payload's sets, exactly (bit
-// masks, 1 << CAP_*), instead of nspawn's default bounding set.
 // An OCI bundle's linux.devices[]: a node the container gets in its /dev
 // (and may use: the device policy allows it).
 struct DeviceNodeSpec {
@@ -196,6 +194,8 @@ struct JoinedNamespace {
     bool operator==(const JoinedNamespace&) const = default;
 };
 
+// process.capabilities of an OCI bundle: the payload's sets, exactly (bit
+// masks, 1 << CAP_*), instead of nspawn's default bounding set.
 struct CapabilitySets {
     uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
     bool operator==(const CapabilitySets&) const = default;

@@ -88,16 +88,19 @@ Result<void> apply_settings_file(Config& cfg) {
     return ok();
 }
 
-Result<void> apply_oci_bundle(Config& cfg, bool warnings) {
-    if (cfg.oci_bundle.empty()) return ok();
-    const std::string path = cfg.oci_bundle + "/config.json";
+Result<oci::Spec> read_oci_spec(const std::string& bundle) {
+    const std::string path = bundle + "/config.json";
     UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd) {
-        if (errno == ENOENT) return Error(ENOENT, fmt::format("OCI bundle {} has no config.json", cfg.oci_bundle));
+        if (errno == ENOENT) return Error(ENOENT, fmt::format("OCI bundle {} has no config.json", bundle));
         return Error::errno_("Failed to open {}", path);
     }
     std::string text = TRY(read_settings_text(fd.get(), path));
-    const oci::Spec spec = TRY_CTX(oci::parse_spec(text), path);
+    return TRY_CTX(oci::parse_spec(text), path);
+}
+
+Result<void> apply_oci_spec(Config& cfg, const oci::Spec& spec, bool warnings) {
+    const std::string path = cfg.oci_bundle + "/config.json";
     // The runtime's hooks are spawn-oci's to run (around create, start and delete).
     if (!spec.hooks.empty() && !cfg.detached)
         return Error::msg("{}: hooks: spawn --oci-bundle does not run hooks (spawn-oci does)", path);
@@ -113,6 +116,11 @@ Result<void> apply_oci_bundle(Config& cfg, bool warnings) {
     }
     merge_settings(cfg, file, false);
     return ok();
+}
+
+Result<void> apply_oci_bundle(Config& cfg) {
+    if (cfg.oci_bundle.empty()) return ok();
+    return apply_oci_spec(cfg, TRY(read_oci_spec(cfg.oci_bundle)));
 }
 
 }  // namespace spawn

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "oci/spec.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
@@ -46,8 +47,13 @@ Result<std::string> read_settings_text(int fd, const std::string& path);
 // root becomes the tree unless -D gave one, the bundle directory's name the
 // machine's unless -M gave one. Errors are one line naming the file and the
 // field. Without --oci-bundle: nothing.
-// warnings: print the bundle's warnings (spawn-oci exec reads the bundle
-// again, after create printed them).
-Result<void> apply_oci_bundle(Config& cfg, bool warnings = true);
+Result<void> apply_oci_bundle(Config& cfg);
+// Its two halves, for spawn-oci, which needs the spec itself too:
+// BUNDLE/config.json read (as a settings file: regular, at most
+// kSettingsFileMax bytes) and parsed; and SPEC merged into CFG (whose
+// oci_bundle names the bundle), its warnings printed if asked (exec reads the
+// bundle after create printed them).
+Result<oci::Spec> read_oci_spec(const std::string& bundle);
+Result<void> apply_oci_spec(Config& cfg, const oci::Spec& spec, bool warnings = true);
 
 }  // namespace spawn
