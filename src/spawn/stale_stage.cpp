@@ -1,13 +1,11 @@
 #include "spawn/stale_stage.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
+#include <set>
 
 #include "container/lock.hpp"
 #include "container/userns_plan.hpp"
 #include "machined/ghost.hpp"
-#include "machined/machine_state.hpp"
 #include "net/setup.hpp"
 #include "util/log.hpp"
 
@@ -15,35 +13,35 @@ namespace spawn {
 
 namespace {
 
-// Machines whose spawn was killed after it claimed the name: the name lock
-// file is there, no one holds it. Their scope cgroups and state file go,
-// then the lock file (as the release of the lock). Their registration stays
-// for mctl or the next start of the name (it needs the bus).
-void clear_dead_names(const std::string& self) {
+// The machines that may have died without tearing down: those with port
+// rules, and those with a name lock file (a start's, running or dead).
+std::set<std::string> machines_with_traces() {
+    const auto ported = net::NetworkSetup::machines_with_port_rules();
+    std::set<std::string> names(ported.begin(), ported.end());
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(container::kNameLockDir, ec)) {
         const std::string file = e.path().filename().string();
-        if (!file.ends_with(".lock")) continue;
-        const std::string machine = file.substr(0, file.size() - 5);
-        if (machine == self) continue;
-        auto name = container::NameLock::acquire(machine);
-        if (!name.ok()) continue;  // running, or starting
-        if (auto r = machined::remove_scope_cgroups(machine); !r.ok()) log::warn("Leftovers of machine {}: {}", machine, r.error().message());
-        ::unlink(machined::machine_state_path(machine).c_str());
+        if (file.ends_with(".lock")) names.insert(file.substr(0, file.size() - 5));
     }
+    return names;
 }
 
 }  // namespace
 
 void clear_dead_machines_leftovers(const std::string& self) {
-    for (const auto& machine : net::NetworkSetup::machines_with_port_rules()) {
+    for (const auto& machine : machines_with_traces()) {
         if (machine == self) continue;
+        // Each machine's leftovers under one hold of its name lock: its
+        // release removes the lock file, the trace this start found.
         auto name = container::NameLock::acquire(machine);
         if (!name.ok()) continue;  // running, or starting
-        if (auto r = net::NetworkSetup::remove_port_rules_of_dead(machine); !r.ok() && r.error().code() != EBUSY)
-            log::warn("Leftovers of machine {}: {}", machine, r.error().message());
+        if (auto r = machined::remove_dead_machines_leftovers(machine); !r.ok()) {
+            // A container still dying (its cgroup not empty yet): the lock
+            // file stays, and the next start or mctl verb clears the rest.
+            name->keep_file();
+            if (r.error().code() != EBUSY) log::warn("Leftovers of machine {}: {}", machine, r.error().message());
+        }
     }
-    clear_dead_names(self);
     // UID ranges whose machines died: their lock files, free now.
     container::remove_free_lock_files(container::kRangeLockDir);
 }

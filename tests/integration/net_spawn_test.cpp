@@ -19,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core_util.hpp"
 #include "harness.hpp"
 #include "netns_fixture.hpp"
 #include "net/netns.hpp"
@@ -51,15 +52,15 @@ std::vector<std::string> spawn_argv(const TempTree& t, const std::string& machin
 
 // spawn running in the background (a thread around run()), killed after the
 // timeout (a deadline for the whole test: its container runs until released).
-class Background {
+class BackgroundRun {
 public:
-    explicit Background(std::vector<std::string> argv, std::chrono::milliseconds timeout = 120s)
+    explicit BackgroundRun(std::vector<std::string> argv, std::chrono::milliseconds timeout = 120s)
         : thread_([this, argv = std::move(argv), timeout] {
               RunOptions o;
               o.timeout = timeout;
               result_ = run(argv, o);
           }) {}
-    ~Background() {
+    ~BackgroundRun() {
         if (thread_.joinable()) thread_.join();
     }
     const RunResult& wait() {
@@ -77,7 +78,7 @@ class NetSpawn : public PrivateNetnsTest {};
 // A container script that runs until the test releases it, instead of for a
 // fixed time the test would have to finish in: it waits for /release in its
 // tree, which Release creates when the test is done with the container (or
-// leaves early). Declare the Release after the Background it ends.
+// leaves early). Declare the Release after the BackgroundRun it ends.
 const std::string kUntilReleased = "while [ ! -e /release ]; do sleep 0.05; done";
 struct Release {
     const TempTree& tree;
@@ -118,7 +119,7 @@ TEST_F(NetSpawn, BridgeReachesBridgeAddress) {
 
 TEST_F(NetSpawn, VethBothDirections) {
     TempTree t("busybox");
-    Background bg(spawn_argv(t, "nsveth", {"--network-veth", "--network-address=10.8.1.2/24"},
+    BackgroundRun bg(spawn_argv(t, "nsveth", {"--network-veth", "--network-address=10.8.1.2/24"},
                              "for i in $(seq 50); do ping -c1 -W1 10.8.1.1 >/dev/null && echo C2H-OK && break; sleep 0.1; done; " +
                                  kUntilReleased));
     Release release{t};
@@ -134,7 +135,7 @@ TEST_F(NetSpawn, VethBothDirections) {
 
 TEST_F(NetSpawn, ZoneSharedByTwoContainers) {
     TempTree ta("busybox"), tb("busybox");
-    Background a(spawn_argv(ta, "nsza", {"--network-zone=tz", "--network-address=10.8.2.2/24"}, kUntilReleased));
+    BackgroundRun a(spawn_argv(ta, "nsza", {"--network-zone=tz", "--network-address=10.8.2.2/24"}, kUntilReleased));
     Release release_a{ta};
     ASSERT_TRUE(eventually([] { return host_has_link("vb-nsza"); }));
     auto r = run(spawn_argv(tb, "nszb", {"--network-zone=tz", "--network-address=10.8.2.3/24"},
@@ -153,7 +154,7 @@ TEST_F(NetSpawn, PortForwardingBridgeLoopbackIpv6) {
     ASSERT_EQ(sh("ip link add br0 type bridge && ip addr add 10.8.3.1/24 dev br0 && "
                  "ip addr add fd00:8:3::1/64 dev br0 nodad && ip link set br0 up").status, 0);
     TempTree t("busybox");
-    Background bg(spawn_argv(t, "nsport",
+    BackgroundRun bg(spawn_argv(t, "nsport",
                              {"--network-bridge=br0", "--network-address=10.8.3.2/24,10.8.3.1",
                               "--network-address=fd00:8:3::2/64", "-p", "8080:80"},
                              "nc -ll -p 80 -e /bin/echo hello-from-container & " + kUntilReleased));
@@ -172,7 +173,7 @@ TEST_F(NetSpawn, PortForwardingBridgeLoopbackIpv6) {
 
 TEST_F(NetSpawn, PortFollowsGuestConfiguredAddress) {
     TempTree t("busybox");
-    Background bg(spawn_argv(t, "nsport2", {"--network-veth", "-p", "8081:80"},
+    BackgroundRun bg(spawn_argv(t, "nsport2", {"--network-veth", "-p", "8081:80"},
                              "ip addr add 10.8.4.2/24 dev host0 && ip link set host0 up && "
                              "nc -ll -p 80 -e /bin/echo late-address & " + kUntilReleased));
     Release release{t};
@@ -243,7 +244,7 @@ TEST_F(NetSpawn, EveryModeWorksInAUserNamespace) {
                  "ip link add name ext1 type veth peer name ext1p").status, 0);
     TempTree t("busybox");
     auto before = links();
-    Background bg(spawn_argv(t, "nsuns",
+    BackgroundRun bg(spawn_argv(t, "nsuns",
                              {"-U", "--network-bridge=br0", "--network-address=10.8.6.2/24,10.8.6.1", "-p", "8086:80",
                               "--network-macvlan=ext0", "--network-interface=ext1"},
                              "cat /proc/self/uid_map; ip -o link show mv-ext0 && ip link show ext1 >/dev/null && "
@@ -294,15 +295,24 @@ TEST_F(NetSpawn, AnyStartClearsTheRulesOfADeadMachine) {
     ASSERT_TRUE(start_and_sigkill(spawn_argv(dead_tree, "nsdead", opts, "sleep 30"), "spawn-nsdead"));
     ASSERT_NE(nft_tables().find("spawn-nsdead"), std::string::npos);
 
-    Background live(spawn_argv(live_tree, "nslive", {"--network-bridge=br0", "--network-address=10.8.6.3/24", "-p",
+    BackgroundRun live(spawn_argv(live_tree, "nslive", {"--network-bridge=br0", "--network-address=10.8.6.3/24", "-p",
                                                      "8085:80"},
                                "echo UP; " + kUntilReleased));
     Release release{live_tree};
     ASSERT_TRUE(eventually([] { return nft_tables().find("spawn-nslive") != std::string::npos; }));
 
+    // Once the dead machine's processes are gone, its scope cgroups go too
+    // (by the start above, or by this one if it was still dying then).
+    ASSERT_TRUE(eventually([] {
+        for (const auto& dir : machine_cgroups("nsdead"))
+            if (!read_file(dir + "/cgroup.procs").empty()) return false;
+        return true;
+    }));
     auto r = run(spawn_argv(other_tree, "nsother", {}, "echo OTHER"));
     EXPECT_EQ(r.status, 0) << failed(r);
     EXPECT_EQ(r.out, "OTHER\n");
+    EXPECT_EQ(machine_cgroups("nsdead"), std::vector<std::string>{});
+    EXPECT_FALSE(std::filesystem::exists("/run/spawn/names/nsdead.lock"));
     EXPECT_EQ(nft_tables().find("spawn-nsdead"), std::string::npos) << nft_tables();
     EXPECT_NE(nft_tables().find("spawn-nslive"), std::string::npos) << nft_tables();
     EXPECT_FALSE(std::filesystem::exists("/run/spawn/network/nsdead.ports"));
@@ -350,7 +360,7 @@ auto* const bus_env = ::testing::AddGlobalTestEnvironment(new spawn::test::BusFi
 TEST_F(NetSpawn, RegisteredWithInterfacesAndAddresses) {
     BusFixture::ensure_machined();
     TempTree t("busybox");
-    Background bg({spawn_bin(), "-q", "--register=yes", "-D", t.str(), "-M", "nsreg", "--network-veth",
+    BackgroundRun bg({spawn_bin(), "-q", "--register=yes", "-D", t.str(), "-M", "nsreg", "--network-veth",
                    "--network-address=10.8.6.2/24", "/bin/sh", "-c", kUntilReleased});
     Release release{t};
     ASSERT_TRUE(eventually([] { return host_has_link("ve-nsreg"); }));
@@ -452,7 +462,7 @@ std::optional<bool> spawn_maps_nftables(const std::string& machine) {
 TEST_F(NetSpawn, OnlyAStartWithPortsLoadsNftables) {
     TempTree t("busybox");
     {
-        Background bg(spawn_argv(t, "nsnolib", {"--network-veth"}, "touch /up; " + kUntilReleased));
+        BackgroundRun bg(spawn_argv(t, "nsnolib", {"--network-veth"}, "touch /up; " + kUntilReleased));
         Release release{t};
         ASSERT_TRUE(eventually([&] { return std::filesystem::exists(t.path() / "up"); })) << failed(bg.wait());
         EXPECT_EQ(spawn_maps_nftables("nsnolib"), std::optional<bool>(false));
@@ -460,7 +470,7 @@ TEST_F(NetSpawn, OnlyAStartWithPortsLoadsNftables) {
     std::filesystem::remove(t.path() / "up");
     std::filesystem::remove(t.path() / "release");
     {
-        Background bg(spawn_argv(t, "nslib", {"--network-veth", "--network-address=10.8.9.2/24", "-p", "8089:80"},
+        BackgroundRun bg(spawn_argv(t, "nslib", {"--network-veth", "--network-address=10.8.9.2/24", "-p", "8089:80"},
                                  "touch /up; " + kUntilReleased));
         Release release{t};
         ASSERT_TRUE(eventually([&] { return std::filesystem::exists(t.path() / "up"); })) << failed(bg.wait());

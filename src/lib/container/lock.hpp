@@ -39,6 +39,8 @@ public:
     PathLock(PathLock&& o) noexcept : fd_(std::move(o.fd_)), path_(std::move(o.path_)) { o.path_.clear(); }
     PathLock& operator=(PathLock&&) = delete;
     ~PathLock();
+    // The file stays on release (what it marks is not cleared yet).
+    void keep_file() { path_.clear(); }
 
 private:
     PathLock() = default;
@@ -57,6 +59,9 @@ public:
     static Result<NameLock> claim(const std::string& machine);
     // For cleaners: at once, or EBUSY.
     static Result<NameLock> acquire(const std::string& machine);
+    // The lock file stays on release: a dead machine's leftovers that could
+    // not be cleared yet, found again by the next start or mctl verb.
+    void keep_file() { lock_.keep_file(); }
 
 private:
     explicit NameLock(PathLock l) : lock_(std::move(l)) {}

@@ -46,6 +46,17 @@ Result<void> remove_scope_cgroups(const std::string& name) {
     return ok();
 }
 
+Result<void> remove_dead_machines_leftovers(const std::string& name) {
+    // The rules first: they act on the host (a host port sent to the dead guest).
+    auto ported = net::NetworkSetup::machines_with_port_rules();
+    if (std::find(ported.begin(), ported.end(), name) != ported.end())
+        TRY(net::NetworkSetup::remove_port_rules_of_dead(name));
+    TRY(remove_scope_cgroups(name));
+    if (::unlink(machine_state_path(name).c_str()) < 0 && errno != ENOENT)
+        return Error::errno_("removing {}", machine_state_path(name));
+    return ok();
+}
+
 Result<PinnedLeader> PinnedLeader::pin(const MachineInfo& info) {
     PinnedLeader l;
     l.pid_ = static_cast<pid_t>(info.leader);
@@ -93,12 +104,7 @@ Result<bool> clear_ghost(Machined& m, const MachineInfo& info) {
         auto r = m.unregister(name);
         if (!r && r.error().code() != kNoSuchMachine) return std::move(r).error();
     }
-    TRY(remove_scope_cgroups(name));
-    if (::unlink(machine_state_path(name).c_str()) < 0 && errno != ENOENT)
-        return Error::errno_("removing {}", machine_state_path(name));
-    auto ported = net::NetworkSetup::machines_with_port_rules();
-    if (std::find(ported.begin(), ported.end(), name) != ported.end())
-        TRY(net::NetworkSetup::remove_port_rules_of_dead(name));
+    TRY(remove_dead_machines_leftovers(name));
     log::debug("Cleared machine '{}': its spawn died without tearing it down (leader PID {} is gone).", name, info.leader);
     return true;
 }

@@ -46,6 +46,11 @@ bool has_running_leader(const MachineInfo& info);
 // has a process.
 Result<void> remove_scope_cgroups(const std::string& name);
 
+// What machine NAME's dead spawn left on the host besides its registration:
+// its scope's cgroups in every hierarchy, its state file and its port
+// forwarding rules. The caller holds the name lock (no start of it runs).
+Result<void> remove_dead_machines_leftovers(const std::string& name);
+
 // Clears machine `info`, a ghost: unregisters it, removes its scope's empty
 // cgroups in every hierarchy, its state file, its port forwarding rules and
 // its name lock. Only while no start of the name runs (its name lock is
