@@ -19,6 +19,7 @@
 #include <string>
 
 #include "container/sync_frame.hpp"
+#include "util/run_program.hpp"
 #include "helper.hpp"
 
 namespace spawn::helper {
@@ -26,14 +27,31 @@ namespace {
 
 using container::ExecRequest;
 
-[[noreturn]] void fail(const ExecRequest& r, const std::string& what) {
-    int err = errno;
-    std::string message = what + ": " + std::strerror(err);
+// A failure before exec: to spawn as an error frame, or on stderr.
+[[noreturn]] void report_failure(const ExecRequest& r, int err, const std::string& message) {
     if (r.sync_fd >= 0)
         container::send_error_frame(r.sync_fd, err, message);
     else
         std::fprintf(stderr, "spawn: %s\n", message.c_str());
     _exit(1);
+}
+
+// A system call's failure (errno).
+[[noreturn]] void fail(const ExecRequest& r, const std::string& what) {
+    int err = errno;
+    report_failure(r, err, what + ": " + std::strerror(err));
+}
+
+// An OCI bundle's startContainer hooks: in the container, as the payload's
+// user and confined like it, with the state on their stdin; the first that
+// fails fails the start.
+void run_start_hooks(const ExecRequest& r) {
+    for (size_t i = 0; i < r.start_hooks.size(); ++i) {
+        const auto& h = r.start_hooks[i];
+        const ProgramEnd end = run_program(h.path, h.args, h.env, r.hook_state, h.timeout);
+        if (!end.ok())
+            report_failure(r, EIO, "hooks.startContainer[" + std::to_string(i) + "] (" + h.path + "): " + describe(end, h.timeout));
+    }
 }
 
 // --ambient-capability: each capability must be permitted and inheritable
@@ -83,6 +101,7 @@ void raise_ambient(const ExecRequest& r, bool other_user) {
         if (r.chdir_required) fail(r, "changing directory to " + r.chdir);
         if (chdir("/") < 0) fail(r, "chdir /");
     }
+    run_start_hooks(r);
     // -Z: the label the next exec gives the program (setexeccon()).
     if (!r.selinux_label.empty()) {
         int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);

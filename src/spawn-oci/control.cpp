@@ -12,7 +12,7 @@
 #include "spawn-oci/runtime.hpp"
 #include "config/settings_load.hpp"
 #include "oci/spec.hpp"
-#include "spawn-oci/hooks.hpp"
+#include "oci/hooks.hpp"
 #include "spawn-oci/supervisor.hpp"
 #include "util/file.hpp"
 #include "spawn-oci/unix_socket.hpp"
@@ -94,7 +94,7 @@ Result<void> delete_container(const Globals& g, const std::string& id, bool forc
     }
     l.dir.remove();
     if (l.state)
-        if (auto h = run_hooks(hooks.poststop, "poststop", oci::spec_state_json(*l.state, oci::Status::Stopped)); !h.ok())
+        if (auto h = oci::run_hooks(hooks.poststop, "poststop", oci::spec_state_json(*l.state, oci::Status::Stopped)); !h.ok())
             log::warn("{}", h.error().message());
     return ok();
 }

@@ -89,7 +89,7 @@ std::string now_rfc3339() {
 }
 
 // The supervisor's life: its lock, spawn's start with it as the driver.
-[[noreturn]] void run_supervisor(const Config& cfg, const StateDir& dir, oci::RuntimeState state, oci::Hooks hooks,
+[[noreturn]] void run_supervisor(const Config& cfg, const StateDir& dir, oci::RuntimeState state,
                                  const std::string& console_socket, int report_fd, const sigset_t& mask) {
     setsid();
     sigprocmask(SIG_SETMASK, &mask, nullptr);  // the caller's, for the payload (run blocks what it forwards)
@@ -98,7 +98,7 @@ std::string now_rfc3339() {
         log::error("{}", Error::errno_("locking {}", dir.file("supervisor.lock")).message());
         _exit(1);
     }
-    SupervisorSetup setup{&dir, std::move(state), console_socket, report_fd, std::move(hooks)};
+    SupervisorSetup setup{&dir, std::move(state), console_socket, report_fd};
     setup.state.supervisor = getpid();
     int rc = run_container(cfg, [&setup](Started& s) { return supervise(s, setup); });
     _exit(rc);
@@ -112,7 +112,6 @@ struct Created {
 // Forks the supervisor and waits until the container is created (its init's
 // PID on the report pipe) or the supervisor exited (it said why).
 Result<Created> create_container(const Globals& g, const CreateRequest& r, const sigset_t& mask, bool& reported) {
-    // The spec itself too: its annotations and hooks are not configuration.
     const oci::Spec spec = TRY(read_oci_spec(r.bundle));
     Config cfg = TRY(create_config(r, spec));
     auto dir = TRY(StateDir::create(g.root, r.id));
@@ -121,7 +120,7 @@ Result<Created> create_container(const Globals& g, const CreateRequest& r, const
     state.bundle = r.bundle;
     state.rootfs = cfg.directory;
     state.created = now_rfc3339();
-    state.annotations = spec.annotations;
+    state.annotations = cfg.oci_annotations;
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
         dir.remove();
@@ -135,7 +134,7 @@ Result<Created> create_container(const Globals& g, const CreateRequest& r, const
     }
     if (supervisor == 0) {
         read_end.reset();
-        run_supervisor(cfg, dir, std::move(state), spec.hooks, r.console_socket, write_end.release(), mask);
+        run_supervisor(cfg, dir, std::move(state), r.console_socket, write_end.release(), mask);
     }
     write_end.reset();
     // One line, not EOF: the init holds a copy of the write end until its exec.

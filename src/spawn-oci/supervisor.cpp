@@ -10,7 +10,7 @@
 
 #include <cstring>
 
-#include "spawn-oci/hooks.hpp"
+#include "oci/hooks.hpp"
 #include "spawn-oci/unix_socket.hpp"
 #include "spawn/container_start.hpp"
 #include "spawn/signals.hpp"
@@ -59,7 +59,7 @@ void serve(int listener, Started& started, SupervisorSetup& setup) {
         if (go.ok()) {
             if (auto w = setup.dir->write(setup.state); !w.ok()) log::warn("{}", w.error().message());
             const std::string running = oci::spec_state_json(setup.state, oci::Status::Running);
-            if (auto h = run_hooks(setup.hooks.poststart, "poststart", running); !h.ok())
+            if (auto h = oci::run_hooks(started.cfg.oci_hooks.poststart, "poststart", running); !h.ok())
                 log::warn("{}", h.error().message());
             reply = kStartedReply;
         } else {
@@ -75,11 +75,6 @@ void serve(int listener, Started& started, SupervisorSetup& setup) {
 Result<int> supervise(Started& started, SupervisorSetup& setup) {
     setup.state.pid = started.container.pid();
     setup.state.pid_start = process_start_time(setup.state.pid);
-    if (!setup.hooks.prestart.empty() || !setup.hooks.create_runtime.empty()) {
-        const std::string creating = oci::spec_state_json(setup.state, oci::Status::Creating);
-        TRY(run_hooks(setup.hooks.prestart, "prestart", creating));
-        TRY(run_hooks(setup.hooks.create_runtime, "createRuntime", creating));
-    }
     UniqueFd master = TRY(started.container.mounted());
     if (master) {
         auto console = TRY(connect_unix(setup.console_socket, SOCK_STREAM, "--console-socket"));

@@ -5,7 +5,8 @@
 // shim, conmon) inherits the init, reaps it and has its exit status, as with
 // runc. The supervisor holds what the start set up (cgroups, links,
 // registration, locks) and tears it down when the init ends:
-//   hooks    prestart and createRuntime, once its namespaces exist (hooks.hpp)
+//   (spawn's start ran prestart and createRuntime, once the namespaces
+//   existed: spawn/hooks_stage.hpp)
 //   created  the init is mounted and pivoted and waits for Go; state.json
 //            written; the pid reported to `create` on the report pipe; the
 //            pty master sent to --console-socket
@@ -30,7 +31,6 @@ struct SupervisorSetup {
     oci::RuntimeState state;       // pid and its start time filled in when created
     std::string console_socket;    // process.terminal: where the pty master goes
     int report_fd = -1;            // `create` reads "PID\n" here once created
-    oci::Hooks hooks;              // prestart, createRuntime, poststart (hooks.hpp)
 };
 
 Result<int> supervise(Started& started, SupervisorSetup& setup);

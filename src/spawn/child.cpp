@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -35,6 +36,7 @@
 #include "container/helper_protocol.hpp"
 #include "container/in_root.hpp"
 #include "container/sealed_helper.hpp"
+#include "oci/hooks.hpp"
 #include "spawn/boot.hpp"
 #include "spawn/child_parts.hpp"
 #include "spawn/launch.hpp"
@@ -209,6 +211,10 @@ Result<Prepared> prepare_exec(const Launch& l) {
     req.selinux_label = l.plan->selinux_label;
     req.argv = p.argv;
     if (p.argv.empty()) req.shells = {p.user.shell, "/bin/bash", "/bin/sh"};  // a login shell, as nspawn
+    for (const auto& h : cfg.oci_hooks.start_container)
+        req.start_hooks.push_back({h.path, h.args, h.env, h.timeout.value_or(0)});
+    if (!req.start_hooks.empty())
+        req.hook_state = oci::spec_state_json(oci::hook_state(cfg, l.host_pid), oci::Status::Created);
 
     // Only stdio and the LISTEN_FDS range reach the payload; the sync socket
     // reaches the helper, which reports a failed exec on it.
@@ -285,6 +291,11 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // step before that remount (container/mount_plan.cpp).
     if (l.boot) TRY_CTX(boot_child_setup(*l.boot, root_path, root.get()), "setting up the guest interface");
     TRY(fault::at("guest interface"));
+    // An OCI bundle's createContainer hooks: in the container's namespaces,
+    // their paths still the host's.
+    if (const auto& hooks = cfg.oci_hooks.create_container; !hooks.empty())
+        TRY(oci::run_hooks(hooks, "createContainer",
+                           oci::spec_state_json(oci::hook_state(cfg, l.host_pid), oci::Status::Creating)));
     TRY(pivot(root.get()));
     return master;
 }
@@ -338,7 +349,16 @@ int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) n
     exec_payload(l, *prepared, pty_slave.get());
 }
 
-int run_child(const Launch& l) noexcept {
+// This process's PID in the host's PID namespace: /proc is still the host's.
+static pid_t pid_on_host() {
+    char buf[32] = {};
+    if (readlink("/proc/self", buf, sizeof buf - 1) <= 0) return 0;
+    return static_cast<pid_t>(std::strtol(buf, nullptr, 10));
+}
+
+int run_child(const Launch& given) noexcept {
+    Launch l = given;
+    l.host_pid = pid_on_host();
     // Die with the parent, even when it is SIGKILLed (detached: the parent is
     // spawn's; spawn going away ends it through the sync socket before Go).
     // Not dumpable while it runs spawn's code: a process that joins the

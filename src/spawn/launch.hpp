@@ -42,6 +42,7 @@ struct Launch {
     int idmap_userns_fd = -1;                       // a user namespace mapped as the container's (idmap)
     int idmapped_tree_fd = -1;                      // the tree, idmapped (ownership map), or -1
     int cgroup_fd = -1;                             // the cgroup2 cgroup the container is born in
+    pid_t host_pid = 0;                             // the child's PID on the host (run_child: for hooks)
 };
 
 // The child's whole life (child.cpp): returns the exit status on failure,

@@ -26,6 +26,7 @@
 #include "spawn/cgroup_stage.hpp"
 #include "spawn/container_start.hpp"
 #include "spawn/event_loop.hpp"
+#include "spawn/hooks_stage.hpp"
 #include "spawn/image_stage.hpp"
 #include "spawn/launch.hpp"
 #include "spawn/signals.hpp"
@@ -87,6 +88,8 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     // are the tree the rest of the start sees.
     // The configuration as the stages below see it: with the tree these two made.
     Config cfg = given;
+    // An OCI bundle's poststop hooks, once everything below is torn down.
+    PoststopHooks poststop;
     std::optional<ImageMount> image;
     if (!given.image.empty()) {
         image.emplace(TRY(ImageMount::mount(given)));
@@ -148,9 +151,11 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     auto container = TRY(ContainerStart::clone(cfg, plan, in, cgroup));
     TRY(fault::at("clone"));
     phase("cloned and placed");
+    if (!drive) poststop.arm(cfg);  // (spawn-oci delete runs them)
     auto connected = connect_host_side(plan, container.pid());
     if (!connected) return container.first_cause(std::move(connected).error());
     HostSide host_side = std::move(connected).value();
+    TRY(run_creation_hooks(cfg, container.pid()));
     if (drive) {
         Started started{cfg, plan, container, signals};
         return (*drive)(started);
@@ -159,6 +164,7 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     Console console;
     TRY(container.release(cfg, plan, console));
     phase("payload executed");
+    run_poststart_hooks(cfg, container.pid());
     // Our own service manager (Type=notify): ready now, as nspawn, unless
     // --notify-ready=yes waits for the guest's init (the relay forwards it).
     if (!cfg.notify_ready) (void)sd_notify(0, "READY=1\nSTATUS=Container running.");

@@ -321,11 +321,100 @@ TEST_F(OciRuntime, HooksRunAroundCreateStartAndDelete) {
         reap_orphans();
         expect_nothing_left();
     }
-    // spawn --oci-bundle does not run them: refused, not dropped.
-    auto spawned = run({std::getenv("SPAWN_BIN"), "-q", "--register=no", "--oci-bundle=" + bundle_.str()});
-    EXPECT_EQ(spawned.status, 1);
-    EXPECT_NE(spawned.err.find("hooks: spawn --oci-bundle does not run hooks (spawn-oci does)"), std::string::npos)
-        << spawned.err;
+}
+
+// createContainer runs in the container's namespaces with a host path, before
+// the pivot; startContainer in the container, confined like its process,
+// when it starts; a failing startContainer fails start in one line.
+TEST_F(OciRuntime, ContainerHooksRunInTheContainersNamespaces) {
+    ScratchDir out;
+    const std::string o = out.str();
+    {
+        std::ofstream hook(bundle_.tree().path() / "start-hook");
+        // It also tries what CVE-2019-5736 did: writing through /proc/1/exe,
+        // which is the sealed helper's copy (the init runs the hooks).
+        hook << "#!/bin/sh\ncat > /start.json\ngrep CapBnd /proc/self/status > /start-capbnd\n"
+                "if (echo x >> /proc/1/exe) 2>/dev/null; then echo wrote; else echo refused; fi > /start-attack\n"
+                "exit \"$1\"\n";
+    }
+    fs::permissions(bundle_.tree().path() / "start-hook", fs::perms::owner_all);
+    bundle_.config["root"]["readonly"] = false;  // the hook writes its findings into the tree
+    bundle_.config["hooks"] = {
+        {"createContainer",
+         {{{"path", "/bin/sh"},
+           {"args", {"sh", "-c", "cat > " + o + "/cc.json; readlink /proc/self/ns/mnt > " + o + "/cc-mnt"}}}}},
+        {"startContainer", {{{"path", "/start-hook"}, {"args", {"start-hook", "0"}}}}}};
+    bundle_.set_args({"sleep", "1000"});
+    auto created = detached({"create", "--bundle", bundle_.str(), id_});
+    ASSERT_EQ(created.status, 0) << created.err;
+    const int pid = state()["pid"];
+    auto cc = json::parse(read_file(out.path() / "cc.json"));
+    EXPECT_EQ(cc["status"], "creating");
+    EXPECT_EQ(cc["id"], id_);
+    EXPECT_EQ(cc["pid"], pid);
+    EXPECT_EQ(read_file(out.path() / "cc-mnt"), fs::read_symlink(fmt::format("/proc/{}/ns/mnt", pid)).string() + "\n")
+        << "createContainer ran in the container's mount namespace";
+    EXPECT_FALSE(fs::exists(bundle_.tree().path() / "start.json")) << "startContainer ran before start";
+    ASSERT_EQ(run(oci({"start", id_})).status, 0);
+    auto sc = json::parse(read_file(bundle_.tree().path() / "start.json"));
+    EXPECT_EQ(sc["status"], "created");
+    EXPECT_EQ(sc["pid"], pid);
+    const std::string status = read_file(fmt::format("/proc/{}/status", pid));
+    const auto at = status.find("CapBnd:");
+    EXPECT_EQ(read_file(bundle_.tree().path() / "start-capbnd"), status.substr(at, status.find('\n', at) + 1 - at))
+        << "startContainer is confined as the process is";
+    EXPECT_EQ(read_file(bundle_.tree().path() / "start-attack"), "refused\n");
+    ASSERT_EQ(run(oci({"delete", "--force", id_})).status, 0);
+    reap_orphans();
+    expect_nothing_left();
+
+    bundle_.config["hooks"] = {{"startContainer", {{{"path", "/start-hook"}, {"args", {"start-hook", "4"}}}}}};
+    bundle_.set_args({"sleep", "1000"});
+    ASSERT_EQ(detached({"create", "--bundle", bundle_.str(), id_}).status, 0);
+    auto start = run(oci({"start", id_}));
+    EXPECT_EQ(start.status, 1);
+    EXPECT_EQ(start.err, "spawn-oci: hooks.startContainer[0] (/start-hook): exited with status 4\n");
+    ASSERT_EQ(run(oci({"delete", "--force", id_})).status, 0);
+    reap_orphans();
+    expect_nothing_left();
+}
+
+// spawn --oci-bundle runs a bundle's hooks too: prestart before the process,
+// poststart while it runs, poststop once everything is torn down; a failing
+// prestart fails the start in one line and leaves nothing.
+TEST_F(OciRuntime, SpawnRunsTheBundlesHooks) {
+    ScratchDir out;
+    const std::string o = out.str();
+    const std::string scope = "machine.slice/machine-" + bundle_.name() + ".scope";
+    auto hook = [&](const std::string& name, const std::string& then = "") {
+        return json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat > " + o + "/" + name + ".json" + then}}};
+    };
+    bundle_.config["hooks"] = {
+        {"prestart", {hook("prestart", "; touch " + bundle_.tree().str() + "/prestart-ran")}},
+        {"createContainer", {hook("createContainer")}},
+        {"poststart", {hook("poststart")}},
+        {"poststop", {hook("poststop", "; test -d /sys/fs/cgroup/pids/" + scope + " || echo torn-down > " + o + "/after")}}};
+    bundle_.set_args({"sh", "-c", "test -e /prestart-ran || echo no-prestart; echo ran"});
+    auto r = run({std::getenv("SPAWN_BIN"), "-q", "--register=no", "--oci-bundle=" + bundle_.str()});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "ran\n");
+    for (auto [name, status] : {std::pair{"prestart", "creating"}, {"createContainer", "creating"},
+                                {"poststart", "running"}, {"poststop", "stopped"}}) {
+        auto seen = json::parse(read_file(out.path() / (std::string(name) + ".json")));
+        EXPECT_EQ(seen["status"], status) << name;
+        EXPECT_EQ(seen["id"], bundle_.name()) << name;
+        EXPECT_EQ(seen["bundle"], bundle_.str()) << name;
+    }
+    EXPECT_EQ(read_file(out.path() / "after"), "torn-down\n") << "poststop ran before the teardown";
+
+    bundle_.config["hooks"] = {{"prestart", {hook("failing", "; exit 5")}}};
+    bundle_.set_args({"echo", "ran"});
+    auto failed = run({std::getenv("SPAWN_BIN"), "-q", "--register=no", "--oci-bundle=" + bundle_.str()});
+    EXPECT_EQ(failed.status, 1);
+    EXPECT_EQ(failed.out, "");
+    EXPECT_EQ(failed.err, "spawn: hooks.prestart[0] (/bin/sh): exited with status 5\n");
+    EXPECT_TRUE(machine_cgroups(bundle_.name()).empty());
+    EXPECT_TRUE(mounts_under(bundle_.path()).empty());
 }
 
 // A pod: the second container joins the first's IPC and UTS namespaces by

@@ -250,8 +250,8 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
               "mounts[0].options: 'wobbly' is not supported by spawn"},
              {minimal("", "", R"(, "mounts": [{"destination": "x", "type": "tmpfs"}])"),
               "mounts[0].destination: 'x' is not an absolute path"},
-             {minimal("", "", R"(, "hooks": {"createContainer": [{"path": "/bin/true"}]})"),
-              "hooks.createContainer: hooks that run in the container's namespaces are not supported by spawn yet"},
+             {minimal("", "", R"(, "hooks": {"startContainer": [{"path": "/bin/true", "args": "x"}]})"),
+              "hooks.startContainer[0].args: expected an array"},
              {minimal("", "", R"(, "hooks": {"poststart": [{"path": "true"}]})"),
               "hooks.poststart[0].path: 'true' is not an absolute path"},
              {minimal("", "", R"(, "hooks": {"poststop": [{"path": "/bin/true", "timeout": 0}]})"),
@@ -268,6 +268,23 @@ TEST(OciBundle, UnknownPropertiesAreIgnoredAsTheSpecificationAsks) {
     SettingsFile f = settings_of(minimal(R"(, "futureField": {"x": 1})", R"(, "alsoNew": [1, 2])",
                                          R"(, "org.example/ext": true, "hooks": {}, "annotations": {"a": "b"})"));
     EXPECT_EQ(f.values.command, std::vector<std::string>{"sh"});
+}
+
+TEST(OciBundle, EveryHookListIsReadWithItsFields) {
+    auto spec = oci::parse_spec(minimal("", "", R"(, "hooks": {
+        "prestart": [{"path": "/p"}], "createRuntime": [{"path": "/cr"}],
+        "createContainer": [{"path": "/cc", "args": ["cc", "-x"], "env": ["A=1"], "timeout": 5}],
+        "startContainer": [{"path": "/sc"}, {"path": "/sc2"}],
+        "poststart": [{"path": "/ps"}], "poststop": [{"path": "/pst"}]})"));
+    ASSERT_TRUE(spec.ok()) << spec.error().message();
+    const oci::Hooks& h = spec->hooks;
+    EXPECT_EQ(h.prestart.at(0).path, "/p");
+    EXPECT_EQ(h.create_runtime.at(0).path, "/cr");
+    EXPECT_EQ(h.create_container.at(0), (oci::Hook{"/cc", {"cc", "-x"}, {"A=1"}, 5}));
+    ASSERT_EQ(h.start_container.size(), 2u);
+    EXPECT_EQ(h.start_container[1].path, "/sc2");
+    EXPECT_EQ(h.poststart.at(0).path, "/ps");
+    EXPECT_EQ(h.poststop.at(0).path, "/pst");
 }
 
 TEST(OciBundle, TheCommandLineWinsOverTheBundle) {

@@ -62,6 +62,24 @@ TEST(HelperProtocol, ExecRequestWithoutCommandCarriesTheShells) {
     EXPECT_EQ(back->ambient_capabilities, 0u);
 }
 
+TEST(HelperProtocol, StartHooksKeepTheirOwnArgumentsAndTheState) {
+    ExecRequest r;
+    r.argv = {"/bin/true"};
+    r.start_hooks = {{"/hook/one", {"one", "--", "--hook-arg=x"}, {"A=1", "B=x=y"}, 3}, {"/hook/two", {}, {}, 0}};
+    r.hook_state = "{\n  \"id\": \"m\"\n}\n";
+    std::string err;
+    auto back = parse_exec_request(helper_args(r), &err);
+    ASSERT_TRUE(back) << err;
+    EXPECT_EQ(back->start_hooks, r.start_hooks);
+    EXPECT_EQ(back->hook_state, r.hook_state);
+    EXPECT_EQ(back->argv, r.argv);
+    // A hook's option without its hook, a relative path, a bad timeout: refused.
+    EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--hook-arg=x", "--", "true"}, &err));
+    EXPECT_EQ(err, "--hook-arg before --start-hook");
+    EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--start-hook=hook", "--", "true"}, &err));
+    EXPECT_FALSE(parse_exec_request({kHelperArgv0, "exec", "--start-hook=/h", "--hook-timeout=0", "--", "true"}, &err));
+}
+
 TEST(HelperProtocol, EnterRequestRoundTrip) {
     EnterRequest r;
     r.pty_socket = 4;

@@ -5,11 +5,13 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "oci/hook.hpp"
 #include "util/uuid.hpp"
 
 namespace spawn {
@@ -254,6 +256,8 @@ struct Config {
     // namespaces): the container joins them instead of making its own.
     std::vector<JoinedNamespace> joined_namespaces;
     std::vector<DeviceNodeSpec> device_nodes;  // an OCI bundle's linux.devices
+    oci::Hooks oci_hooks;               // an OCI bundle's hooks (oci/hooks.hpp runs them)
+    std::map<std::string, std::string> oci_annotations;  // its annotations: in its hooks' state
 
     // How to run it.
     std::optional<ConsoleMode> console; // --console / -P; unset: decided from the terminal

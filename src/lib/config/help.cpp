@@ -37,8 +37,8 @@ Image:
                             in the kernel; spawn does not verify images yet
                             and refuses to run them unverified)
      --oci-bundle=PATH      OCI runtime bundle to run: its config.json gives the
-                            root and the settings (the command line wins; no
-                            .spawn/.nspawn file is read)
+                            root, the settings and the hooks (the command line
+                            wins; no .spawn/.nspawn file is read)
      --template=PATH        Initialize root directory from template directory,
                             if missing or empty
   -x --ephemeral            Run container with snapshot of root directory, and

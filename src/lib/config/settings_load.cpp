@@ -101,9 +101,6 @@ Result<oci::Spec> read_oci_spec(const std::string& bundle) {
 
 Result<void> apply_oci_spec(Config& cfg, const oci::Spec& spec, bool warnings) {
     const std::string path = cfg.oci_bundle + "/config.json";
-    // The runtime's hooks are spawn-oci's to run (around create, start and delete).
-    if (!spec.hooks.empty() && !cfg.detached)
-        return Error::msg("{}: hooks: spawn --oci-bundle does not run hooks (spawn-oci does)", path);
     SettingsFile file = TRY_CTX(oci::bundle_settings(spec, cfg.oci_bundle), path);
     if (warnings)
         for (const auto& w : file.warnings) log::warn("{}", w);
@@ -115,6 +112,9 @@ Result<void> apply_oci_spec(Config& cfg, const oci::Spec& spec, bool warnings) {
             return Error::msg("Cannot derive a machine name from the bundle path {} (use -M)", cfg.oci_bundle);
     }
     merge_settings(cfg, file, false);
+    // Not settings: what the bundle's hooks run with (oci/hooks.hpp).
+    cfg.oci_hooks = spec.hooks;
+    cfg.oci_annotations = spec.annotations;
     return ok();
 }
 

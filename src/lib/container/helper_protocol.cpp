@@ -74,6 +74,14 @@ std::vector<std::string> helper_args(const ExecRequest& r) {
     if (r.listen_fds > 0) a.push_back("--listen-fds=" + std::to_string(r.listen_fds));
     if (!r.selinux_label.empty()) a.push_back("--selinux-label=" + r.selinux_label);
     for (const auto& s : r.shells) a.push_back("--shell=" + s);
+    // Each hook's options follow its --start-hook.
+    for (const auto& h : r.start_hooks) {
+        a.push_back("--start-hook=" + h.path);
+        for (const auto& x : h.args) a.push_back("--hook-arg=" + x);
+        for (const auto& e : h.env) a.push_back("--hook-env=" + e);
+        if (h.timeout > 0) a.push_back("--hook-timeout=" + std::to_string(h.timeout));
+    }
+    if (!r.start_hooks.empty()) a.push_back("--hook-state=" + r.hook_state);
     a.emplace_back("--");
     a.insert(a.end(), r.argv.begin(), r.argv.end());
     return a;
@@ -126,6 +134,17 @@ std::optional<ExecRequest> parse_exec_request(const std::vector<std::string>& ar
         } else if (name == "listen-fds") good = parse_number(v, &r.listen_fds);
         else if (name == "selinux-label") good = !(r.selinux_label = v).empty();
         else if (name == "shell") r.shells.push_back(v);
+        else if (name == "start-hook") good = !(r.start_hooks.emplace_back().path = v).empty() && v[0] == '/';
+        else if (name == "hook-arg" || name == "hook-env" || name == "hook-timeout") {
+            if (r.start_hooks.empty()) {
+                *error = "--" + name + " before --start-hook";
+                return std::nullopt;
+            }
+            StartHook& h = r.start_hooks.back();
+            if (name == "hook-arg") h.args.push_back(v);
+            else if (name == "hook-env") h.env.push_back(v);
+            else good = parse_number(v, &h.timeout) && h.timeout > 0;
+        } else if (name == "hook-state") r.hook_state = v;
         else {
             *error = "unknown option --" + name;
             return std::nullopt;

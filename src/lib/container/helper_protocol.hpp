@@ -26,6 +26,16 @@ inline constexpr const char* kHelperArgv0 = "spawn-helper";
 // capability drop and the seccomp filter). Without as_pid2 the helper sets
 // the process up and execs the program; with it, the helper stays PID 1 as
 // the stub init ("spawn-stub") and does that in a forked PID 2.
+// An OCI bundle's startContainer hook (oci/hook.hpp), which the helper runs
+// in the container, as the payload's user, just before it becomes the payload.
+struct StartHook {
+    std::string path;               // the container's
+    std::vector<std::string> args;  // argv[0] included
+    std::vector<std::string> env;   // the whole environment
+    int64_t timeout = 0;            // seconds; 0: none
+    bool operator==(const StartHook&) const = default;
+};
+
 struct ExecRequest {
     int sync_fd = -1;          // error frames (sync_frame.hpp) for a failure before exec
     bool as_pid2 = false;
@@ -42,6 +52,8 @@ struct ExecRequest {
     std::string selinux_label; // -Z: the program's SELinux label ("" = inherited)
     std::vector<std::string> argv;    // the program (PATH search in the environment's PATH)
     std::vector<std::string> shells;  // no argv: login shells tried in order
+    std::vector<StartHook> start_hooks;
+    std::string hook_state;    // their standard input: the container's state JSON
 };
 
 // A command entered into a running machine by mctl (exec, shell, login): the

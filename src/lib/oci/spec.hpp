@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "oci/hook.hpp"
 #include "util/result.hpp"
 
 namespace spawn::oci {
@@ -107,25 +108,6 @@ struct Resources {
     std::optional<int64_t> pids_limit;          // <= 0: unlimited
     std::vector<DeviceRule> devices;
     bool operator==(const Resources&) const = default;
-};
-
-// hooks.*[]: a program the runtime runs with the container's state (the
-// specification's state JSON) on its standard input.
-struct Hook {
-    std::string path;               // absolute, on the host
-    std::vector<std::string> args;  // argv, argv[0] included
-    std::vector<std::string> env;   // NAME=VALUE, the whole environment
-    std::optional<int64_t> timeout; // seconds (> 0); unset: none
-    bool operator==(const Hook&) const = default;
-};
-
-// The hooks that run in the runtime's namespaces (spawn-oci runs them;
-// createContainer and startContainer, which run in the container's, are
-// refused).
-struct Hooks {
-    std::vector<Hook> prestart, create_runtime, poststart, poststop;
-    bool empty() const { return prestart.empty() && create_runtime.empty() && poststart.empty() && poststop.empty(); }
-    bool operator==(const Hooks&) const = default;
 };
 
 struct Spec {

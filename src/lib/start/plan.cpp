@@ -112,6 +112,9 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     // gets (with it, they are installed with the links).
     p.follow_guest_address = p.netns == NetNamespace::Private && !cfg.net.ports.empty() && cfg.net.addresses.empty();
     p.userns = TRY(container::plan_userns(cfg.userns, p.machine, tree.owner_uid, tree.owner_gid));
+    // (The first process runs them; with a user namespace it is the outer child, which does not.)
+    if (p.userns.enabled() && !cfg.oci_hooks.create_container.empty())
+        return Error::msg("hooks.createContainer: not supported by spawn with a user namespace yet");
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
     p.detached = cfg.detached;
