@@ -235,6 +235,10 @@ Result<Prepared> prepare_exec(const Launch& l) {
     _exit(1);
 }
 
+bool joins(const Launch& l, int type) {
+    return l.joined && std::any_of(l.joined->begin(), l.joined->end(), [type](const auto& j) { return j.type == type; });
+}
+
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
     UniqueFd tree_dir = TRY(open_tree_dir(l));
@@ -243,9 +247,12 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // host side, nothing to do here.
     if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
+    // An OCI bundle's namespaces to join (a PID namespace: born in it, see
+    // ContainerStart::clone).
     bool own_uts = true;
     if (l.joined)
         for (const auto& j : *l.joined) {
+            if (j.type == CLONE_NEWPID) continue;
             if (setns(j.fd.get(), j.type) < 0)
                 return Error::errno_("joining the {} namespace of linux.namespaces", namespace_name(j.type));
             own_uts = own_uts && j.type != CLONE_NEWUTS;
@@ -275,7 +282,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     container::apply_resolv_conf(l.plan->resolv_conf, root.get(), std::nullopt);
     container::apply_timezone(l.plan->timezone, root.get(), std::nullopt);
     TRY(l.child_end->wait(Barrier::HostReady));
-    if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
+    if (!joins(l, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, true)));
     UniqueFd master;
     if (container::console_uses_pty(l.plan->console)) {

@@ -23,23 +23,28 @@ using container::Barrier;
 
 namespace {
 
-// This thread in another network namespace until dropped (then back in its own).
-class ScopedNetns {
+// This thread in another namespace until dropped (then back in its own):
+// where the clone below is born. (For a PID namespace, setns() changes the
+// namespace of the thread's children only.)
+class ScopedNamespace {
 public:
-    static Result<ScopedNetns> enter(int netns_fd) {
-        ScopedNetns s;
-        s.own_.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-        if (!s.own_) return Error::errno_("opening spawn's network namespace");
-        if (setns(netns_fd, CLONE_NEWNET) < 0) return Error::errno_("entering the --network-namespace-path namespace");
+    static Result<ScopedNamespace> enter(int fd, int type, std::string_view what) {
+        ScopedNamespace s;
+        s.type_ = type;
+        const std::string own = fmt::format("/proc/thread-self/ns/{}", type == CLONE_NEWPID ? "pid" : "net");
+        s.own_.reset(::open(own.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!s.own_) return Error::errno_("opening spawn's own {}", own);
+        if (setns(fd, type) < 0) return Error::errno_("entering {}", what);
         return s;
     }
-    ScopedNetns(ScopedNetns&&) = default;
-    ~ScopedNetns() {
-        if (own_ && setns(own_.get(), CLONE_NEWNET) < 0) std::abort();  // never go on in the wrong namespace
+    ScopedNamespace(ScopedNamespace&&) = default;
+    ~ScopedNamespace() {
+        if (own_ && setns(own_.get(), type_) < 0) std::abort();  // never go on in the wrong namespace
     }
 
 private:
-    ScopedNetns() = default;
+    ScopedNamespace() = default;
+    int type_ = 0;
     UniqueFd own_;
 };
 
@@ -103,14 +108,21 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
         l.idmapped_tree_fd = users.tree ? users.tree.get() : -1;
         l.cgroup_fd = cgroup.clone_into_fd();
     }
-    std::optional<ScopedNetns> born_in;
-    if (in.users && in.netns_fd >= 0) born_in.emplace(TRY(ScopedNetns::enter(in.netns_fd)));
+    std::optional<ScopedNamespace> born_in, born_in_pid;
+    if (in.users && in.netns_fd >= 0)
+        born_in.emplace(TRY(ScopedNamespace::enter(in.netns_fd, CLONE_NEWNET, "the --network-namespace-path namespace")));
+    // An OCI bundle's PID namespace to join: the container is born in it.
+    if (in.joined)
+        for (const auto& j : *in.joined)
+            if (j.type == CLONE_NEWPID)
+                born_in_pid.emplace(TRY(ScopedNamespace::enter(j.fd.get(), CLONE_NEWPID, "the PID namespace of linux.namespaces")));
     // With a user namespace this is the outer child (child_userns.cpp): a new
     // mount namespace only; it clones the container and reports it.
     const uint64_t parent = plan.detached ? CLONE_PARENT : 0;
     auto child = TRY(container::ChildProcess::clone((in.users ? CLONE_NEWNS : plan.clone_flags) | parent,
                                                     in.users ? -1 : cgroup.clone_into_fd(),
                                                     [&l]() { return run_child(l); }));
+    born_in_pid.reset();
     born_in.reset();
     child_end.close();
     if (in.users) child = TRY(adopt_container(parent_end, std::move(child), plan.detached));

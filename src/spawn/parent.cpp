@@ -20,6 +20,7 @@
 #include "net/address_monitor.hpp"
 #include "net/netns.hpp"
 #include "net/setup.hpp"
+#include "oci/bundle.hpp"
 #include <systemd/sd-daemon.h>
 
 #include "spawn/boot.hpp"
@@ -128,7 +129,7 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     std::vector<JoinedNamespaceFd> joined;
     for (const auto& j : plan.joined_namespaces)
         joined.push_back({j.type, TRY_CTX(open_namespace_file(j.path, j.type),
-                                          fmt::format("linux.namespaces ({})", j.type == CLONE_NEWIPC ? "ipc" : "uts"))});
+                                          fmt::format("linux.namespaces ({})", oci::joinable_namespace_name(j.type)))});
     auto lock = TRY(container::TreeLock::acquire(tree.fd.get(), plan.root, !plan.writes_tree));
     TRY(fault::at("tree lock"));
     const auto uid_range = TRY(take_uid_range(plan));

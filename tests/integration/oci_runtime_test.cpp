@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -417,11 +418,12 @@ TEST_F(OciRuntime, SpawnRunsTheBundlesHooks) {
     EXPECT_TRUE(mounts_under(bundle_.path()).empty());
 }
 
-// A pod: the second container joins the first's IPC and UTS namespaces by
-// path (linux.namespaces[].path, as podman and the CRI give a pod's
-// containers), keeps its own PID, mount and network namespaces, and sees the
-// first's host name. A path that is not a namespace of that type is one line.
-TEST_F(OciRuntime, PodContainersJoinTheInfraContainersIpcAndUts) {
+// A pod: the second container joins the first's IPC, UTS, PID and cgroup
+// namespaces by path (linux.namespaces[].path, as podman and the CRI give a
+// pod's containers), keeps its own mount and network namespaces, sees the
+// first's host name, and is not PID 1 in the shared PID namespace. A path
+// that is not a namespace of that type is one line.
+TEST_F(OciRuntime, PodContainersJoinTheInfraContainersNamespaces) {
     bundle_.set_args({"sleep", "1000"});
     ASSERT_EQ(detached({"run", "--detach", "--bundle", bundle_.str(), id_}).status, 0);
     const int infra = state()["pid"];
@@ -430,18 +432,24 @@ TEST_F(OciRuntime, PodContainersJoinTheInfraContainersIpcAndUts) {
     const std::string member_id = id_ + "-m";
     member.config["hostname"] = "member";
     for (auto& n : member.config["linux"]["namespaces"])
-        if (n["type"] == "ipc" || n["type"] == "uts") n["path"] = fmt::format("/proc/{}/ns/{}", infra, std::string(n["type"]));
-    member.set_args({"sh", "-c", "hostname; exec sleep 1000"});
+        if (n["type"] == "ipc" || n["type"] == "uts" || n["type"] == "pid" || n["type"] == "cgroup")
+            n["path"] = fmt::format("/proc/{}/ns/{}", infra, std::string(n["type"]));
+    member.set_args({"sh", "-c", "hostname; echo $$; exec sleep 1000"});
     // Its output is the container's, written whenever it runs: waited for.
     Background m(oci({"run", "--detach", "--bundle", member.str(), member_id}));
     ASSERT_EQ(m.wait(60s), 0) << m.err();
-    EXPECT_TRUE(eventually([&] { return m.out() == "spawn\n"; }, 20s)) << "the infra container's host name: " << m.out();
+    EXPECT_TRUE(eventually([&] { const auto out = m.out(); return std::count(out.begin(), out.end(), '\n') == 2; }, 20s))
+        << m.out();
+    EXPECT_EQ(m.out().substr(0, m.out().find('\n') + 1), "spawn\n") << "the infra container's host name: " << m.out();
+    EXPECT_NE(m.out().substr(m.out().find('\n') + 1), "1\n") << "PID 1 of the shared PID namespace is the infra's";
     auto st = run(oci({"state", member_id}));
     const int pid = json::parse(st.out)["pid"];
-    EXPECT_EQ(ns(pid, "ipc"), ns(infra, "ipc"));
-    EXPECT_EQ(ns(pid, "uts"), ns(infra, "uts"));
-    for (const char* own : {"pid", "mnt", "net"}) EXPECT_NE(ns(pid, own), ns(infra, own)) << own;
+    for (const char* shared : {"ipc", "uts", "pid", "cgroup"}) EXPECT_EQ(ns(pid, shared), ns(infra, shared)) << shared;
+    for (const char* own : {"mnt", "net"}) EXPECT_NE(ns(pid, own), ns(infra, own)) << own;
     EXPECT_EQ(run(oci({"delete", "--force", member_id})).status, 0);
+    // The member's init, a zombie in the shared PID namespace, is ours to
+    // reap (as the engine's): until then the infra's init cannot finish.
+    reap_orphans();
 
     // Not an IPC namespace: one line, nothing left.
     for (auto& n : member.config["linux"]["namespaces"])
@@ -452,7 +460,8 @@ TEST_F(OciRuntime, PodContainersJoinTheInfraContainersIpcAndUts) {
     EXPECT_EQ(bad.err, fmt::format("spawn-oci: linux.namespaces (ipc): /proc/{}/ns/net is not an IPC namespace\n", infra));
     EXPECT_FALSE(fs::exists(root_.path() / member_id));
     EXPECT_TRUE(machine_cgroups(member_id).empty());
-    EXPECT_EQ(run(oci({"delete", "--force", id_})).status, 0);
+    auto deleted = run(oci({"delete", "--force", id_}));
+    EXPECT_EQ(deleted.status, 0) << deleted.err;
     reap_orphans();
     expect_nothing_left();
 }

@@ -119,13 +119,17 @@ TEST(OciBundle, DeviceNodesAreMadeAndAllowed) {
     EXPECT_GT(at("/dev/fuse"), at("/dev"));
 }
 
-// A pod's shared namespaces: IPC and UTS joined by path, as the command
-// line cannot say.
-TEST(OciBundle, IpcAndUtsNamespacesAreJoinedByPath) {
-    SettingsFile f = settings_of(minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"},
-        {"type": "ipc", "path": "/proc/7/ns/ipc"}, {"type": "uts", "path": "/run/pod/uts"}])"));
+// A pod's shared namespaces: IPC, UTS, PID and cgroup joined by path, as
+// the command line cannot say.
+TEST(OciBundle, PodNamespacesAreJoinedByPath) {
+    SettingsFile f = settings_of(minimal("", R"(, "namespaces": [{"type": "pid", "path": "/proc/7/ns/pid"},
+        {"type": "mount"}, {"type": "ipc", "path": "/proc/7/ns/ipc"}, {"type": "uts", "path": "/run/pod/uts"},
+        {"type": "cgroup", "path": "/proc/7/ns/cgroup"}])"));
     EXPECT_EQ(f.values.joined_namespaces,
-              (std::vector<JoinedNamespace>{{CLONE_NEWIPC, "/proc/7/ns/ipc"}, {CLONE_NEWUTS, "/run/pod/uts"}}));
+              (std::vector<JoinedNamespace>{{CLONE_NEWPID, "/proc/7/ns/pid"},
+                                            {CLONE_NEWIPC, "/proc/7/ns/ipc"},
+                                            {CLONE_NEWUTS, "/run/pod/uts"},
+                                            {CLONE_NEWCGROUP, "/proc/7/ns/cgroup"}}));
     Config cfg;
     merge_settings(cfg, f, false);
     EXPECT_EQ(cfg.joined_namespaces, f.values.joined_namespaces);
@@ -197,16 +201,16 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
              {minimal("", R"(, "namespaces": [{"type": "mount"}, {"type": "ipc"}, {"type": "uts"}])"),
               "linux.namespaces: no pid namespace: spawn always gives a container its own mount, PID, IPC and UTS "
               "namespaces"},
-             {minimal("", R"(, "namespaces": [{"type": "pid", "path": "/proc/1/ns/pid"}, {"type": "mount"},
+             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount", "path": "/proc/1/ns/mnt"},
                                 {"type": "ipc"}, {"type": "uts"}])"),
-              "linux.namespaces[0].path: joining an existing pid namespace is not supported by spawn yet"},
+              "linux.namespaces[1].path: joining an existing mount namespace is not supported by spawn yet"},
              {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "ns/ipc"},
                                 {"type": "uts"}])"),
               "linux.namespaces[2].path: 'ns/ipc' is not an absolute path"},
              {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "/p/ipc"},
                                 {"type": "uts"}, {"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
                                 "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}])"),
-              "linux.namespaces: joining an IPC or UTS namespace with a user namespace of the container's own is not "
+              "linux.namespaces: joining a namespace by its path with a user namespace of the container's own is not "
               "supported by spawn yet"},
              {minimal("", R"(, "seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"})"),
               "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY (a seccomp agent) is not supported by spawn"},

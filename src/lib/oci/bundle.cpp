@@ -143,14 +143,14 @@ Result<void> give_namespaces(const Spec& s, const Options& opt) {
         std::string field = fmt::format("linux.namespaces[{}]", i);
         if (n.type == "time") return Error::msg("{}: time namespaces are not supported by spawn yet", field);
         if (n.path.empty() || n.type == "network") continue;
-        if (n.type != "ipc" && n.type != "uts")
-            return Error::msg("{}.path: joining an existing {} namespace is not supported by spawn yet", field, n.type);
+        const int type = joinable_namespace_type(n.type);
+        if (!type) return Error::msg("{}.path: joining an existing {} namespace is not supported by spawn yet", field, n.type);
         if (!n.path.starts_with('/')) return Error::msg("{}.path: '{}' is not an absolute path", field, n.path);
-        opt.cfg.joined_namespaces.push_back({n.type == "ipc" ? CLONE_NEWIPC : CLONE_NEWUTS, n.path});
+        opt.cfg.joined_namespaces.push_back({type, n.path});
         opt.cfg.settings_mask |= setting::JoinedNamespaces;
     }
     if (!opt.cfg.joined_namespaces.empty() && find_namespace(s, "user"))
-        return Error::msg("linux.namespaces: joining an IPC or UTS namespace with a user namespace of the container's "
+        return Error::msg("linux.namespaces: joining a namespace by its path with a user namespace of the container's "
                           "own is not supported by spawn yet");
     if (const Namespace* net = find_namespace(s, "network")) {
         if (net->path.empty())
@@ -305,6 +305,23 @@ Result<void> give_device_nodes(const Spec& s, Config& c) {
 }
 
 }  // namespace
+
+namespace {
+constexpr std::pair<std::string_view, int> kJoinable[] = {
+    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}};
+}  // namespace
+
+int joinable_namespace_type(std::string_view type) {
+    for (const auto& [name, flag] : kJoinable)
+        if (name == type) return flag;
+    return 0;
+}
+
+std::string_view joinable_namespace_name(int clone_type) {
+    for (const auto& [name, flag] : kJoinable)
+        if (flag == clone_type) return name;
+    return "?";
+}
 
 bool sysctl_is_namespaced(const std::string& name, bool own_network) {
     static const std::set<std::string, std::less<>> kIpc = {

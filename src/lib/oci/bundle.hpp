@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "config/settings.hpp"
 #include "oci/spec.hpp"
@@ -29,6 +30,12 @@ inline constexpr const char* kOwnMounts[] = {"/proc", "/dev", "/dev/pts", "/dev/
 // settings it gives; values.directory is the root file system's absolute
 // path. Warnings (one line each) for what is ignored with a reason.
 Result<SettingsFile> bundle_settings(const Spec& spec, const std::string& bundle_dir);
+
+// linux.namespaces types a container joins by path (besides network's, which
+// is --network-namespace-path): their CLONE_NEW* type, 0 for any other; and
+// back (for messages).
+int joinable_namespace_type(std::string_view type);
+std::string_view joinable_namespace_name(int clone_type);
 
 // A sysctl a container may set: one of its own namespaces' (IPC, UTS, and
 // with a network namespace of its own or joined, net.*), as runc allows.
