@@ -52,11 +52,17 @@ using container::Barrier;
 using container::MountStep;
 
 // The outer child's tmpfs mounts belong to the container's root (else its
-// root could not write /run, /tmp, /dev or a --tmpfs).
+// root could not write /run, /tmp, /dev or a --tmpfs), and the owners of an
+// OCI bundle's device nodes are the container's IDs (host IDs from base).
 std::vector<MountStep> owned_by_container_root(std::vector<MountStep> steps, uint32_t base) {
-    for (auto& s : steps)
+    for (auto& s : steps) {
         if (s.kind == container::StepKind::Mount && s.fstype == "tmpfs")
             s.data += (s.data.empty() ? "" : ",") + fmt::format("uid={0},gid={0}", base);
+        if (s.kind == container::StepKind::MakeNode && (s.uid || s.gid)) {
+            s.uid += base;
+            s.gid += base;
+        }
+    }
     return steps;
 }
 

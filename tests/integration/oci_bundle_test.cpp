@@ -279,3 +279,29 @@ TEST(OciBundle, RuncAndSpawnMakeTheSameDeviceNodes) {
     EXPECT_NE(ours.out.find("/dev/sub/myzero character special file 1:5 666 0:0\nwrote\n 00 00\n"), std::string::npos)
         << ours.out;
 }
+
+// linux.devices with a user namespace of the container's own: the nodes are
+// made in its /dev (by the outer child, host root), usable inside, owned by
+// the container's IDs the bundle gives (shifted into its range on the host).
+TEST(OciBundle, DeviceNodesInAUserNamespaceBelongToTheContainersIds) {
+    constexpr uint32_t kBase = 0x7A000000;
+    Bundle b;
+    ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1}", kBase, b.tree().str())).status, 0);
+    b.config["root"]["readonly"] = false;
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 65536}}};
+    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
+    b.config["process"]["args"] = {
+        "sh", "-c", "stat -c '%n %t:%T %a %u:%g' /dev/mynull /dev/sub/myzero; echo x > /dev/sub/myzero && echo wrote; "
+                    "head -c 2 /dev/sub/myzero | od -An -tx1; cat /proc/self/uid_map"};
+    b.config["linux"]["devices"] = {
+        {{"path", "/dev/mynull"}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"fileMode", 0640}, {"uid", 1000}, {"gid", 5}},
+        {{"path", "/dev/sub/myzero"}, {"type", "c"}, {"major", 1}, {"minor", 5}}};
+    b.save();
+    auto r = run_spawn_bundle(b);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.substr(0, r.out.find("         0")),
+              "/dev/mynull 1:3 640 1000:5\n/dev/sub/myzero 1:5 666 0:0\nwrote\n 00 00\n") << r.out;
+    EXPECT_NE(r.out.find(fmt::format("         0 {:10}      65536", kBase)), std::string::npos) << "not in its user namespace: " << r.out;
+}
+

@@ -286,9 +286,6 @@ Result<void> give_resources(const Resources& r, const std::vector<Device>& nodes
 // (With a user namespace of its own the container cannot make nodes.)
 Result<void> give_device_nodes(const Spec& s, Config& c) {
     if (s.devices.empty()) return ok();
-    if (find_namespace(s, "user"))
-        return Error::msg("linux.devices: device nodes with a user namespace of the container's own are not "
-                          "supported by spawn yet");
     for (const auto& d : s.devices) {
         DeviceNodeSpec n;
         n.path = d.path;
