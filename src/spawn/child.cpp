@@ -111,6 +111,18 @@ Result<void> pivot(int root_fd);
 
 }  // namespace
 
+bool joins(const Launch& l, int type) {
+    return l.joined && std::any_of(l.joined->begin(), l.joined->end(), [type](const auto& j) { return j.type == type; });
+}
+
+Result<void> join_namespaces(const Launch& l) {
+    if (l.joined)
+        for (const auto& j : *l.joined)
+            if (j.type != CLONE_NEWPID && setns(j.fd.get(), j.type) < 0)
+                return Error::errno_("joining the {} namespace of linux.namespaces", namespace_name(j.type));
+    return ok();
+}
+
 Result<void> share_container_mounts() {
     if (::mount(nullptr, "/", nullptr, MS_SHARED | MS_REC, nullptr) < 0)
         return Error::errno_("making the container's mounts shared");
@@ -235,10 +247,6 @@ Result<Prepared> prepare_exec(const Launch& l) {
     _exit(1);
 }
 
-bool joins(const Launch& l, int type) {
-    return l.joined && std::any_of(l.joined->begin(), l.joined->end(), [type](const auto& j) { return j.type == type; });
-}
-
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
     UniqueFd tree_dir = TRY(open_tree_dir(l));
@@ -247,19 +255,10 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // host side, nothing to do here.
     if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
-    // An OCI bundle's namespaces to join (a PID namespace: born in it, see
-    // ContainerStart::clone).
-    bool own_uts = true;
-    if (l.joined)
-        for (const auto& j : *l.joined) {
-            if (j.type == CLONE_NEWPID) continue;
-            if (setns(j.fd.get(), j.type) < 0)
-                return Error::errno_("joining the {} namespace of linux.namespaces", namespace_name(j.type));
-            own_uts = own_uts && j.type != CLONE_NEWUTS;
-        }
+    TRY(join_namespaces(l));
     // A joined UTS namespace keeps its owner's host name.
     const std::string& hostname = l.plan->hostname;
-    if (own_uts && sethostname(hostname.data(), hostname.size()) < 0)
+    if (!joins(l, CLONE_NEWUTS) && sethostname(hostname.data(), hostname.size()) < 0)
         return Error::errno_("setting the hostname to {}", hostname);
     // An OCI bundle's sysctls (namespaced ones only: oci/bundle.cpp checked),
     // through the host's /proc, which shows this process's namespaces' values.

@@ -29,6 +29,16 @@ Result<UniqueFd> pivot_into_subtree(const Launch& l, UniqueFd root);
 // PrivateTmp=, ...) need their mounts to reach the rest of the guest.
 Result<void> share_container_mounts();
 
+// An OCI bundle's namespaces to join (launch.hpp), joined by this process;
+// not a PID namespace, which the clone is born in (ContainerStart::clone).
+// With a user namespace the outer child joins them as host root, and the
+// container inherits them.
+Result<void> join_namespaces(const Launch& l);
+
+// Whether the container joins a namespace of TYPE (CLONE_NEW*) instead of
+// making its own.
+bool joins(const Launch& l, int type);
+
 // The container's last steps once its root is set up (master: the console
 // pty's master, or the setup's error): ChildMounted, Go, then confined, the
 // payload through the sealed helper. Returns only on failure.

@@ -69,6 +69,9 @@ std::vector<MountStep> owned_by_container_root(std::vector<MountStep> steps, uin
 Result<void> setup_outer(const Launch& l) {
     const auto& plan = *l.plan;
     const uint32_t base = l.users->base;
+    // Joined first: the container inherits them, and their file systems are
+    // mounted here, in them (MountFacts::joined).
+    TRY(join_namespaces(l));
     if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
         return Error::errno_("making the mount namespace a slave of the host");
     UniqueFd tree_dir = TRY(open_tree_dir(l));
@@ -135,7 +138,8 @@ Result<void> become_container_root(const Launch& l) {
 Result<UniqueFd> setup_inner(const Launch& l, UniqueFd& pty_slave) {
     const auto& plan = *l.plan;
     TRY(become_container_root(l));
-    if (sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+    // A joined UTS namespace (the outer child's) keeps its owner's host name.
+    if (!joins(l, CLONE_NEWUTS) && sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
         return Error::errno_("setting the hostname to {}", plan.hostname);
     umask(0);
     UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -150,7 +154,7 @@ Result<UniqueFd> setup_inner(const Launch& l, UniqueFd& pty_slave) {
     }
     TRY(container::apply_mount_plan(root.get(), inner));
     TRY(l.child_end->wait(Barrier::HostReady));
-    if (unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
+    if (!joins(l, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) return Error::errno_("unsharing the cgroup namespace");
     TRY(container::apply_mount_plan(root.get(), container::plan_part(plan.mounts, true)));
     UniqueFd master;
     if (container::console_uses_pty(plan.console)) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -305,3 +306,53 @@ TEST(OciBundle, DeviceNodesInAUserNamespaceBelongToTheContainersIds) {
     EXPECT_NE(r.out.find(fmt::format("         0 {:10}      65536", kBase)), std::string::npos) << "not in its user namespace: " << r.out;
 }
 
+// Namespaces joined by path with a user namespace of the container's own:
+// the outer child (host root) joins them, mounts the joined PID namespace's
+// proc and IPC namespace's mqueue, and the container inherits them (born in
+// the joined PID namespace, not its PID 1), as a pod's containers with user
+// namespaces join their infrastructure container's. A cgroup namespace
+// cannot be joined so (its file systems belong to its user namespace).
+TEST(OciBundle, NamespacesAreJoinedByPathWithAUserNamespace) {
+    constexpr uint32_t kBase = 0x7A000000;
+    // The pod's infrastructure: a sleep in new IPC, UTS, PID and cgroup namespaces.
+    Background infra({"unshare", "--ipc", "--uts", "--pid", "--cgroup", "--fork", "sleep", "1000"});
+    pid_t sleeper = 0;
+    ASSERT_TRUE(eventually([&] {
+        auto kids = sh(fmt::format("cat /proc/{0}/task/{0}/children", infra.pid())).out;
+        return (sleeper = static_cast<pid_t>(std::atoi(kids.c_str()))) > 0 &&
+               fs::read_symlink(fmt::format("/proc/{}/ns/pid", sleeper)) != fs::read_symlink("/proc/self/ns/pid");
+    }, std::chrono::seconds(10)));
+    Bundle b;
+    ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1}", kBase, b.tree().str())).status, 0);
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 65536}}};
+    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
+    const std::vector<std::string> kinds = {"ipc", "uts", "pid"};
+    for (auto& n : b.config["linux"]["namespaces"])
+        for (const auto& kind : kinds)
+            if (n["type"] == kind) n["path"] = fmt::format("/proc/{}/ns/{}", sleeper, kind);
+    b.config["process"]["args"] = {"sh", "-c", "for n in ipc uts pid user; do readlink /proc/self/ns/$n; done; "
+                                               "echo $$; grep -c ' - mqueue ' /proc/self/mountinfo"};
+    b.save();
+    auto r = run_spawn_bundle(b);
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto lines = lines_of(r.out);
+    ASSERT_EQ(lines.size(), 6u) << r.out << r.err;
+    for (size_t i = 0; i < kinds.size(); ++i)
+        EXPECT_EQ(lines[i], fs::read_symlink(fmt::format("/proc/{}/ns/{}", sleeper, kinds[i])).string()) << kinds[i];
+    EXPECT_NE(lines[3], fs::read_symlink("/proc/self/ns/user").string()) << "not in a user namespace of its own";
+    EXPECT_NE(lines[4], "1") << "PID 1 of the joined PID namespace is the sleeper";
+    EXPECT_EQ(lines[5], "1") << "its /dev/mqueue";
+
+    auto& spaces = b.config["linux"]["namespaces"];
+    spaces.erase(std::remove_if(spaces.begin(), spaces.end(), [](const auto& n) { return n["type"] == "cgroup"; }),
+                 spaces.end());
+    spaces.push_back({{"type", "cgroup"}, {"path", fmt::format("/proc/{}/ns/cgroup", sleeper)}});
+    b.save();
+    auto refused = run_spawn_bundle(b);
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_EQ(refused.err, "spawn: linux.namespaces: joining a cgroup namespace with a user namespace of the "
+                           "container's own is not supported by spawn (its cgroup file systems could not be mounted)\n");
+    kill(infra.pid(), SIGKILL);
+    kill(sleeper, SIGKILL);
+}

@@ -1,5 +1,6 @@
 // The mount plan: order, flags and the security-relevant properties of every
 // step, for the default container and with the custom-mount options.
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -217,4 +218,32 @@ TEST(MountPlan, BundlePathsAreMaskedAndMadeReadOnlyLastAndOptionally) {
             EXPECT_FALSE(s.inner);
         }
     }
+}
+
+// With a user namespace, a joined PID or IPC namespace belongs to the host's
+// user namespace: its proc (with the masks) and its mqueue are mounted by the
+// outer child, not by the container.
+TEST(MountPlan, JoinedNamespacesFileSystemsAreOuter) {
+    Config c;
+    MountFacts facts;
+    facts.userns = true;
+    auto inner_of = [&](const char* fstype) {
+        for (const auto& s : plan_mounts(c, facts))
+            if (s.kind == StepKind::Mount && s.fstype == fstype) return s.inner;
+        ADD_FAILURE() << "no " << fstype << " mount";
+        return false;
+    };
+    auto kcore_inner = [&] {
+        for (const auto& s : plan_mounts(c, facts))
+            if (s.target == "/proc/kcore") return s.inner;
+        return true;
+    };
+    EXPECT_TRUE(inner_of("proc"));
+    EXPECT_TRUE(inner_of("mqueue"));
+    EXPECT_TRUE(kcore_inner());
+    facts.joined = CLONE_NEWPID | CLONE_NEWIPC;
+    EXPECT_FALSE(inner_of("proc"));
+    EXPECT_FALSE(inner_of("mqueue"));
+    EXPECT_FALSE(kcore_inner());
+    EXPECT_TRUE(inner_of("devpts"));
 }

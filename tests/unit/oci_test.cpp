@@ -207,11 +207,6 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
              {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "ns/ipc"},
                                 {"type": "uts"}])"),
               "linux.namespaces[2].path: 'ns/ipc' is not an absolute path"},
-             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "/p/ipc"},
-                                {"type": "uts"}, {"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
-                                "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}])"),
-              "linux.namespaces: joining a namespace by its path with a user namespace of the container's own is not "
-              "supported by spawn yet"},
              {minimal("", R"(, "seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"})"),
               "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY (a seccomp agent) is not supported by spawn"},
              {minimal("", R"(, "seccomp": {"defaultAction": "SCMP_ACT_ALLOW",

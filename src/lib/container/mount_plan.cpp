@@ -1,3 +1,4 @@
+#include <sched.h>
 #include "container/mount_plan.hpp"
 #include "util/strings.hpp"
 
@@ -182,14 +183,16 @@ void plan_cgroup_mounts(std::vector<MountStep>& out, CgroupLayout layout) {
 
 std::vector<MountStep> plan_mounts_flat(const Config& cfg, const MountFacts& facts);
 
-// The file systems of the container's own namespaces (user namespace: inner).
-bool own_namespace_fs(const MountStep& s) {
+// The file systems of the container's own namespaces (user namespace:
+// inner); JOINED namespaces' are not its own.
+bool own_namespace_fs(const MountStep& s, int joined) {
+    const bool own_pid = !(joined & CLONE_NEWPID);
     if (s.kind == StepKind::Mount)
-        return s.fstype == "proc" || s.fstype == "sysfs" || s.fstype == "devpts" || s.fstype == "mqueue" ||
-               s.target == "/dev/shm";
+        return (s.fstype == "proc" && own_pid) || s.fstype == "sysfs" || s.fstype == "devpts" ||
+               (s.fstype == "mqueue" && !(joined & CLONE_NEWIPC)) || s.target == "/dev/shm";
     // proc's masks and read-only subtrees, and an OCI bundle's masked and
     // read-only paths in /proc and /sys
-    bool api = s.target.starts_with("/proc/") || s.target.starts_with("/sys/");
+    bool api = (s.target.starts_with("/proc/") && own_pid) || s.target.starts_with("/sys/");
     return api && ((s.kind == StepKind::Bind && s.source_in_root) || s.kind == StepKind::Inaccessible);
 }
 
@@ -198,7 +201,7 @@ bool own_namespace_fs(const MountStep& s) {
 std::vector<MountStep> plan_mounts(const Config& cfg, const MountFacts& facts) {
     std::vector<MountStep> out = plan_mounts_flat(cfg, facts);
     if (facts.userns)
-        for (auto& s : out) s.inner = own_namespace_fs(s) || s.in_cgroupns;
+        for (auto& s : out) s.inner = own_namespace_fs(s, facts.joined) || s.in_cgroupns;
     return out;
 }
 

@@ -68,6 +68,10 @@ struct MountFacts {
     // without a private network namespace /sys is the host's, bound
     // read-only (a sysfs mount needs a network namespace of its own).
     bool userns = false;
+    // With it, an OCI bundle's joined namespaces (CLONE_NEWIPC, CLONE_NEWPID):
+    // theirs are the host's user namespace's, so their file systems (mqueue;
+    // proc and its masks) are outer too, mounted by the outer child in them.
+    int joined = 0;
     bool tty_group_mapped = true;  // GID 5 exists in the container (devpts gid=5)
     // --bind-user: host home -> /run/host/home/USER, bound like a --bind.
     std::vector<std::pair<std::string, std::string>> user_homes;

@@ -149,9 +149,6 @@ Result<void> give_namespaces(const Spec& s, const Options& opt) {
         opt.cfg.joined_namespaces.push_back({type, n.path});
         opt.cfg.settings_mask |= setting::JoinedNamespaces;
     }
-    if (!opt.cfg.joined_namespaces.empty() && find_namespace(s, "user"))
-        return Error::msg("linux.namespaces: joining a namespace by its path with a user namespace of the container's "
-                          "own is not supported by spawn yet");
     if (const Namespace* net = find_namespace(s, "network")) {
         if (net->path.empty())
             TRY(opt("private-network", "", "linux.namespaces (network)"));

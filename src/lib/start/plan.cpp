@@ -115,6 +115,12 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     // (The first process runs them; with a user namespace it is the outer child, which does not.)
     if (p.userns.enabled() && !cfg.oci_hooks.create_container.empty())
         return Error::msg("hooks.createContainer: not supported by spawn with a user namespace yet");
+    // A cgroup file system is mounted from the cgroup namespace's own user
+    // namespace: the container's cannot mount one for a joined namespace.
+    for (const auto& j : cfg.joined_namespaces)
+        if (p.userns.enabled() && j.type == CLONE_NEWCGROUP)
+            return Error::msg("linux.namespaces: joining a cgroup namespace with a user namespace of the container's "
+                              "own is not supported by spawn (its cgroup file systems could not be mounted)");
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
     p.detached = cfg.detached;
@@ -127,6 +133,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     mount_facts.cgroup = host.cgroup_layout;
     mount_facts.console_pty = container::console_uses_pty(p.console);
     mount_facts.userns = p.userns.enabled();
+    for (const auto& j : cfg.joined_namespaces) mount_facts.joined |= j.type;
     // GID 5 (tty) is in every range that can hold it; a range given smaller has no tty group.
     mount_facts.tty_group_mapped = !p.userns.range || p.userns.range->count > 5;
     if ((!cfg.selinux_context.empty() || !cfg.selinux_apifs_context.empty()) && !host.selinux_enabled)
