@@ -53,14 +53,15 @@ using container::MountStep;
 
 // The outer child's tmpfs mounts belong to the container's root (else its
 // root could not write /run, /tmp, /dev or a --tmpfs), and the owners of an
-// OCI bundle's device nodes are the container's IDs (host IDs from base).
-std::vector<MountStep> owned_by_container_root(std::vector<MountStep> steps, uint32_t base) {
+// OCI bundle's device nodes are the container's IDs (as the host sees them).
+std::vector<MountStep> owned_by_container_root(std::vector<MountStep> steps, const Launch& l) {
+    const uint32_t base = l.users->base;
     for (auto& s : steps) {
         if (s.kind == container::StepKind::Mount && s.fstype == "tmpfs")
             s.data += (s.data.empty() ? "" : ",") + fmt::format("uid={0},gid={0}", base);
         if (s.kind == container::StepKind::MakeNode && (s.uid || s.gid)) {
-            s.uid += base;
-            s.gid += base;
+            s.uid = container::host_id(*l.users, l.plan->userns.extra, s.uid);
+            s.gid = container::host_id(*l.users, l.plan->userns.extra, s.gid);
         }
     }
     return steps;
@@ -104,7 +105,7 @@ Result<void> setup_outer(const Launch& l) {
     {
         auto as_root = TRY(container::CreateAsContainerRoot::enter(base));
         TRY(container::apply_mount_plan(root.get(),
-                                        owned_by_container_root(container::userns_part(plan.mounts, false), base),
+                                        owned_by_container_root(container::userns_part(plan.mounts, false), l),
                                         &prepared));
         // As the container's root: what is created is its own.
         TRY(container::mount_credentials(plan.credentials, root.get()));

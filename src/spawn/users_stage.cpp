@@ -73,13 +73,13 @@ Result<UniqueFd> own_tree(const start::StartPlan& plan, const IdRange& range, in
 
 Result<UserPrep> prepare_users(const start::StartPlan& plan, const IdRange& range, int tree_fd, bool read_only) {
     UserPrep p;
-    p.userns = TRY(container::make_container_userns(range, plan.bound_users));
+    p.userns = TRY(container::make_container_userns(range, plan.bound_users, plan.userns.extra));
     p.tree = TRY(own_tree(plan, range, tree_fd, p.userns.get(), read_only));
     return p;
 }
 
 Result<void> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range) {
-    return container::write_id_maps(pid, range, plan.bound_users);
+    return container::write_id_maps(pid, range, plan.bound_users, plan.userns.extra);
 }
 
 }  // namespace spawn

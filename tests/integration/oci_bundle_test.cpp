@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -356,3 +357,38 @@ TEST(OciBundle, NamespacesAreJoinedByPathWithAUserNamespace) {
     kill(infra.pid(), SIGKILL);
     kill(sleeper, SIGKILL);
 }
+
+// Several ID ranges (uidMappings with more than one entry, as runc takes
+// them): every range is in the container's map, a process of the second
+// range writes files its host ID owns, and a device node's owner is
+// translated by the range it falls in. Overlapping ranges: one line.
+TEST(OciBundle, SeveralIdRangesAreMappedAsGiven) {
+    constexpr uint32_t kBase = 0x7A000000, kSecond = 0x7B000000;
+    Bundle b;
+    ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1} && mkdir {1}/w && chown {2}:{2} {1}/w", kBase, b.tree().str(),
+                             kSecond + 500)).status, 0);
+    b.config["root"]["readonly"] = false;
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 1000}},
+                                        {{"containerID", 1000}, {"hostID", kSecond}, {"size", 1000}}};
+    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
+    b.config["linux"]["devices"] = {{{"path", "/dev/mine"}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"uid", 1500}, {"gid", 1500}}};
+    b.config["process"]["user"] = {{"uid", 1500}, {"gid", 1500}};
+    b.config["process"]["args"] = {"sh", "-c", "cat /proc/self/uid_map; stat -c '%u:%g' /dev/mine; touch /w/made && id -u"};
+    b.save();
+    auto r = run_spawn_bundle(b);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, fmt::format("         0 {:10}       1000\n      1000 {:10}       1000\n1500:1500\n1500\n", kBase, kSecond))
+        << r.out;
+    struct stat st {};
+    ASSERT_EQ(stat((b.tree().path() / "w" / "made").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, kSecond + 500);
+
+    b.config["linux"]["uidMappings"][1]["containerID"] = 500;  // within the first
+    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
+    b.save();
+    auto bad = run_spawn_bundle(b);
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(bad.err, "spawn: several ID ranges: container IDs 500..1499 overlap another range\n");
+}
+

@@ -225,6 +225,11 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
              {minimal("", R"(, "sysctl": {"../../x": "1"})"), "linux.sysctl: '../../x' is not a sysctl name"},
              {minimal("", R"(, "uidMappings": [{"containerID": 0, "hostID": 1, "size": 5}])"),
               "linux.uidMappings: ID mappings without a user namespace in linux.namespaces"},
+             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"},
+                                {"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 10}],
+                                "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 10}])"),
+              "linux.uidMappings: spawn maps the same ranges for users and groups (equal uid and gid mappings), one "
+              "of them from the container's ID 0"},
              {minimal("", R"(, "resources": {"devices": [{"allow": true, "access": "rwm"}]})"),
               "linux.resources.devices[0]: spawn starts from its own closed device policy; the rules must begin with "
               "one that denies every device ({\"allow\": false, \"access\": \"rwm\"})"},
@@ -267,6 +272,17 @@ TEST(OciBundle, UnknownPropertiesAreIgnoredAsTheSpecificationAsks) {
     SettingsFile f = settings_of(minimal(R"(, "futureField": {"x": 1})", R"(, "alsoNew": [1, 2])",
                                          R"(, "org.example/ext": true, "hooks": {}, "annotations": {"a": "b"})"));
     EXPECT_EQ(f.values.command, std::vector<std::string>{"sh"});
+}
+
+TEST(OciBundle, SeveralIdRangesBecomeTheRangeFromZeroAndFurtherLines) {
+    const std::string maps = R"([{"containerID": 1000, "hostID": 300000, "size": 10},
+                                  {"containerID": 0, "hostID": 200000, "size": 1000}])";
+    SettingsFile f = settings_of(minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"},
+        {"type": "uts"}, {"type": "user"}], "uidMappings": )" + maps + R"(, "gidMappings": )" + maps));
+    EXPECT_EQ(f.values.userns.mode, UserNsMode::Fixed);
+    EXPECT_EQ(f.values.userns.base, 200000u);
+    EXPECT_EQ(f.values.userns.count, 1000u);
+    EXPECT_EQ(f.values.userns.extra, (std::vector<IdMapExtent>{{1000, 300000, 10}}));
 }
 
 TEST(OciBundle, EveryHookListIsReadWithItsFields) {

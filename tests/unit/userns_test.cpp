@@ -141,6 +141,33 @@ TEST(UserNsPlan, PickTriesTheTreesRangeThenAStableSlotOfTheName) {
     EXPECT_EQ(pick_candidate(*a, 0).base, 0x00080000u + a->pick_slot * 65536u);
 }
 
+// An OCI bundle's several ID ranges: checked, ordered, written after the
+// range, and what translates a container ID to the host's.
+TEST(UserNsPlan, SeveralRanges) {
+    UserNamespace u = users("1048576:1000");
+    u.extra = {{5000, 0x300000, 10}, {1000, 0x200000, 1000}};
+    auto p = plan_userns(u, "m", 0, 0);
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    EXPECT_EQ(p->extra, (std::vector<IdMapExtent>{{1000, 0x200000, 1000}, {5000, 0x300000, 10}}));
+    EXPECT_EQ(map_text(id_map_extents(1048576, 1000, {}, false, p->extra)),
+              "0 1048576 1000\n1000 2097152 1000\n5000 3145728 10\n");
+    EXPECT_EQ(host_id(*p->range, p->extra, 7), 1048576u + 7);
+    EXPECT_EQ(host_id(*p->range, p->extra, 1500), 0x200000u + 500);
+    EXPECT_EQ(host_id(*p->range, p->extra, 5009), 0x300000u + 9);
+    for (auto [extra, message] : std::vector<std::pair<IdMapExtent, std::string>>{
+             {{500, 0x200000, 10}, "several ID ranges: container IDs 500..509 overlap another range"},
+             {{2000, 1048576 + 999, 1}, "several ID ranges: host IDs 1049575..1049575 overlap another range"},
+             {{2000, 0x200000, 0}, "several ID ranges: 0 IDs from 2000 to 2097152 is not a range of IDs"}}) {
+        UserNamespace bad = users("1048576:1000");
+        bad.extra = {extra};
+        auto r = plan_userns(bad, "m", 0, 0);
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().message(), message);
+    }
+    u.ownership = UserNsOwnership::Chown;
+    EXPECT_FALSE(plan_userns(u, "m", 0, 0).ok()) << "a shift to several ranges";
+}
+
 TEST(UserNsPlan, MapsAndShifts) {
     EXPECT_EQ(id_map_text({0x80000, 65536}), "0 524288 65536\n");
     EXPECT_EQ(shifted_id(1000, 0x80000), 0x80000u + 1000);

@@ -125,10 +125,19 @@ enum class UserNsMode {
 // --private-users-ownership: how the tree's files come to be owned by the range.
 enum class UserNsOwnership { Off, Chown, Map, Auto };
 
+// One line of a user namespace's ID map: container IDs inner.. are host IDs outer..
+struct IdMapExtent {
+    uint32_t inner = 0, outer = 0, count = 0;
+    bool operator==(const IdMapExtent&) const = default;
+};
+
 struct UserNamespace {
     UserNsMode mode = UserNsMode::No;
     uint32_t base = 0;          // Fixed
     uint32_t count = 65536;     // Fixed (others: 65536)
+    // Fixed, from an OCI bundle's further uidMappings (the same gidMappings):
+    // container IDs beyond count, each range mapped as given.
+    std::vector<IdMapExtent> extra;
     std::optional<UserNsOwnership> ownership;  // unset: auto with pick, else off (as nspawn)
     bool enabled() const { return mode != UserNsMode::No; }
     bool operator==(const UserNamespace&) const = default;

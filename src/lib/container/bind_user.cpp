@@ -41,7 +41,8 @@ Result<std::vector<BoundUser>> resolve_bound_users(const std::vector<std::string
     return out;
 }
 
-std::vector<MapExtent> id_map_extents(uint32_t base, uint32_t count, const std::vector<BoundUser>& users, bool gids) {
+std::vector<MapExtent> id_map_extents(uint32_t base, uint32_t count, const std::vector<BoundUser>& users, bool gids,
+                                      const std::vector<MapExtent>& extra) {
     std::vector<std::pair<uint32_t, uint32_t>> singles;  // container ID -> host ID, by container ID
     for (const auto& u : users)
         if (u.container_id < count) singles.emplace_back(u.container_id, gids ? u.host_gid : u.host_uid);
@@ -54,6 +55,7 @@ std::vector<MapExtent> id_map_extents(uint32_t base, uint32_t count, const std::
         next = inner + 1;
     }
     if (next < count) out.push_back({next, base + next, count - next});
+    out.insert(out.end(), extra.begin(), extra.end());  // beyond count, in order (plan_userns checked)
     return out;
 }
 

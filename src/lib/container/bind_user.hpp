@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
@@ -40,11 +41,10 @@ Result<std::vector<BoundUser>> resolve_bound_users(const std::vector<std::string
 
 // One ID map of the container: its range with each bound user's container
 // ID carved out and mapped to the user's host ID (uid or gid side).
-struct MapExtent {
-    uint32_t inner = 0, outer = 0, count = 0;
-    bool operator==(const MapExtent&) const = default;
-};
-std::vector<MapExtent> id_map_extents(uint32_t base, uint32_t count, const std::vector<BoundUser>& users, bool gids);
+// EXTRA: further lines beyond count (an OCI bundle's several ID ranges).
+using MapExtent = IdMapExtent;
+std::vector<MapExtent> id_map_extents(uint32_t base, uint32_t count, const std::vector<BoundUser>& users, bool gids,
+                                      const std::vector<MapExtent>& extra = {});
 std::string map_text(const std::vector<MapExtent>& extents);
 
 // The userdb records (name -> JSON text) for /run/host/userdb: NAME.user and

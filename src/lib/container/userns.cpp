@@ -93,11 +93,12 @@ Result<UidRangeLock> UidRangeLock::acquire(const UsernsPlan& plan) {
     return Error(EBUSY, "--private-users=pick: no free UID range left between 524288 and 1879048191");
 }
 
-Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users) {
+Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users,
+                           const std::vector<MapExtent>& extra) {
     const std::string proc = "/proc/" + std::to_string(pid);
-    TRY_CTX(write_file(proc + "/uid_map", map_text(id_map_extents(r.base, r.count, users, false))),
+    TRY_CTX(write_file(proc + "/uid_map", map_text(id_map_extents(r.base, r.count, users, false, extra))),
             "writing the container's UID map");
-    TRY_CTX(write_file(proc + "/gid_map", map_text(id_map_extents(r.base, r.count, users, true))),
+    TRY_CTX(write_file(proc + "/gid_map", map_text(id_map_extents(r.base, r.count, users, true, extra))),
             "writing the container's GID map");
     return ok();
 }
@@ -155,9 +156,10 @@ Result<UniqueFd> make_userns(const std::string& uid_map, const std::string& gid_
 
 }  // namespace
 
-Result<UniqueFd> make_container_userns(const IdRange& r, const std::vector<BoundUser>& users) {
-    return make_userns(map_text(id_map_extents(r.base, r.count, users, false)),
-                       map_text(id_map_extents(r.base, r.count, users, true)));
+Result<UniqueFd> make_container_userns(const IdRange& r, const std::vector<BoundUser>& users,
+                                       const std::vector<MapExtent>& extra) {
+    return make_userns(map_text(id_map_extents(r.base, r.count, users, false, extra)),
+                       map_text(id_map_extents(r.base, r.count, users, true, extra)));
 }
 
 Result<UniqueFd> prepared_bind(const MountStep& step, int container_userns_fd, const IdRange& range) {

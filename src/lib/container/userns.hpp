@@ -42,11 +42,14 @@ std::vector<IdRange> host_ids_in_use();
 // A user namespace mapped as the container's will be (the range, the bound
 // users carved out), held by an fd: what the host's idmapped mounts map with
 // before the container exists.
-Result<UniqueFd> make_container_userns(const IdRange& r, const std::vector<BoundUser>& users);
+Result<UniqueFd> make_container_userns(const IdRange& r, const std::vector<BoundUser>& users,
+                                       const std::vector<MapExtent>& extra = {});
 
 // Writes /proc/PID/uid_map and gid_map: the container's 0.. on r, but for
-// the bound users' IDs (bind_user.hpp), mapped to theirs on the host.
-Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users);
+// the bound users' IDs (bind_user.hpp), mapped to theirs on the host; then
+// an OCI bundle's further ranges (extra).
+Result<void> write_id_maps(pid_t pid, const IdRange& r, const std::vector<BoundUser>& users,
+                           const std::vector<MapExtent>& extra = {});
 
 // --bind-user: a bound user's host UID or GID inside the container's range
 // would be mapped twice (the kernel refuses that): one line naming the user.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "util/result.hpp"
@@ -41,12 +42,17 @@ struct UsernsPlan {
     std::optional<uint32_t> tree_base;  // Pick: the range the tree is owned by, tried first
     uint32_t pick_slot = 0;             // Pick: then slots from here on (a hash of the machine name)
     UserNsOwnership ownership = UserNsOwnership::Off;  // Auto: map where the file system can, else chown
+    std::vector<IdMapExtent> extra;     // Fixed: further map lines beyond the range (UserNamespace::extra)
     bool enabled() const { return mode != UserNsMode::No; }
     bool operator==(const UsernsPlan&) const = default;
 };
 
 // tree_uid/tree_gid: the owner of the tree's root directory.
 Result<UsernsPlan> plan_userns(const UserNamespace& cfg, std::string_view machine, uid_t tree_uid, gid_t tree_gid);
+
+// The host ID of container ID id: in range (from 0), else in an extra
+// line, else range's base + id (not mapped: the kernel shows it as nobody).
+uint32_t host_id(const IdRange& range, const std::vector<IdMapExtent>& extra, uint32_t id);
 
 // The i-th range --private-users=pick tries after the tree's own (i < kPickSlots).
 IdRange pick_candidate(const UsernsPlan& p, uint32_t i);

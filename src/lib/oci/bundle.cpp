@@ -163,11 +163,17 @@ Result<void> give_namespaces(const Spec& s, const Options& opt) {
     }
     if (s.uid_mappings.empty() || s.gid_mappings.empty())
         return Error::msg("linux.namespaces: a user namespace needs linux.uidMappings and linux.gidMappings");
-    const IdMapping& u = s.uid_mappings[0];
-    if (s.uid_mappings.size() != 1 || s.gid_mappings != s.uid_mappings || u.container_id != 0)
-        return Error::msg("linux.uidMappings: spawn maps one range from the container's ID 0, the same for users and "
-                          "groups (one entry each, containerID 0, equal uid and gid mappings)");
-    return opt("private-users", fmt::format("{}:{}", u.host_id, u.size), "linux.uidMappings");
+    // The range from the container's ID 0 is --private-users=; the others
+    // are further map lines (plan_userns checks them).
+    auto first = std::find_if(s.uid_mappings.begin(), s.uid_mappings.end(),
+                              [](const IdMapping& m) { return m.container_id == 0; });
+    if (s.gid_mappings != s.uid_mappings || first == s.uid_mappings.end())
+        return Error::msg("linux.uidMappings: spawn maps the same ranges for users and groups (equal uid and gid "
+                          "mappings), one of them from the container's ID 0");
+    for (const IdMapping& m : s.uid_mappings)
+        if (&m != &*first)
+            opt.cfg.userns.extra.push_back({m.container_id, m.host_id, m.size});
+    return opt("private-users", fmt::format("{}:{}", first->host_id, first->size), "linux.uidMappings");
 }
 
 Result<void> give_sysctls(const Spec& s, Config& c) {

@@ -151,6 +151,8 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     if (!tz_warning.empty()) p.warnings.push_back("--timezone: " + tz_warning);
     mount_facts.apifs_label = cfg.selinux_apifs_context;
     p.bound_users = host.bound_users;
+    if (!p.bound_users.empty() && !p.userns.extra.empty())
+        return Error::msg("--bind-user: not supported with several ID ranges (an OCI bundle's uidMappings)");
     for (const auto& u : p.bound_users) mount_facts.user_homes.emplace_back(u.home, container::bound_home(u));
     p.root_layer = container::root_layer_of(cfg.ephemeral && !cfg.on_snapshot, cfg.volatile_mode);
     p.writes_tree = writes_tree(cfg);
