@@ -249,13 +249,16 @@ Result<Prepared> prepare_exec(const Launch& l) {
 
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
+    // First: a joined mount namespace is where the tree is set up (its
+    // processes whose root is its root see the container's after the pivot,
+    // as with runc).
+    TRY(join_namespaces(l));
     UniqueFd tree_dir = TRY(open_tree_dir(l));
     // NETWORK hook (child side): --network-namespace-path joins that namespace
     // (opened and checked by the parent); a private network is set up from the
     // host side, nothing to do here.
     if (l.netns_fd >= 0 && setns(l.netns_fd, CLONE_NEWNET) < 0)
         return Error::errno_("joining network namespace {}", cfg.net.netns_path);
-    TRY(join_namespaces(l));
     // A joined UTS namespace keeps its owner's host name.
     const std::string& hostname = l.plan->hostname;
     if (!joins(l, CLONE_NEWUTS) && sethostname(hostname.data(), hostname.size()) < 0)

@@ -392,3 +392,30 @@ TEST(OciBundle, SeveralIdRangesAreMappedAsGiven) {
     EXPECT_EQ(bad.err, "spawn: several ID ranges: container IDs 500..1499 overlap another range\n");
 }
 
+// A mount namespace joined by path: the container's tree is set up and
+// pivoted into in that namespace, as runc does (its other processes whose
+// root was its root see the container's root afterwards); spawn's own mount
+// namespace is not touched.
+TEST(OciBundle, AMountNamespaceIsJoinedByPath) {
+    Background holder({"unshare", "--mount", "--propagation", "private", "--fork", "sleep", "1000"});
+    pid_t sleeper = 0;
+    ASSERT_TRUE(eventually([&] {
+        auto kids = sh(fmt::format("cat /proc/{0}/task/{0}/children", holder.pid())).out;
+        return (sleeper = static_cast<pid_t>(std::atoi(kids.c_str()))) > 0 &&
+               fs::read_symlink(fmt::format("/proc/{}/ns/mnt", sleeper)) != fs::read_symlink("/proc/self/ns/mnt");
+    }, std::chrono::seconds(10)));
+    const std::string joined = fs::read_symlink(fmt::format("/proc/{}/ns/mnt", sleeper)).string();
+    const auto mounts_before = read_file("/proc/self/mountinfo");
+    Bundle b;
+    for (auto& n : b.config["linux"]["namespaces"])
+        if (n["type"] == "mount") n["path"] = fmt::format("/proc/{}/ns/mnt", sleeper);
+    b.config["process"]["args"] = {"sh", "-c", "readlink /proc/self/ns/mnt; test -e /bin/busybox && echo tree"};
+    b.save();
+    auto r = run_spawn_bundle(b);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, joined + "\ntree\n");
+    EXPECT_TRUE(fs::exists(fmt::format("/proc/{}/root/bin/busybox", sleeper))) << "the joined namespace's root";
+    EXPECT_EQ(read_file("/proc/self/mountinfo"), mounts_before);
+    kill(sleeper, SIGKILL);
+}
+

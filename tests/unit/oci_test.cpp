@@ -201,9 +201,9 @@ TEST(OciBundle, BadBundlesAreOneLineNamingTheField) {
              {minimal("", R"(, "namespaces": [{"type": "mount"}, {"type": "ipc"}, {"type": "uts"}])"),
               "linux.namespaces: no pid namespace: spawn always gives a container its own mount, PID, IPC and UTS "
               "namespaces"},
-             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount", "path": "/proc/1/ns/mnt"},
-                                {"type": "ipc"}, {"type": "uts"}])"),
-              "linux.namespaces[1].path: joining an existing mount namespace is not supported by spawn yet"},
+             {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"},
+                                {"type": "ipc"}, {"type": "uts"}, {"type": "user", "path": "/proc/1/ns/user"}])"),
+              "linux.namespaces[4].path: joining an existing user namespace is not supported by spawn yet"},
              {minimal("", R"(, "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "ns/ipc"},
                                 {"type": "uts"}])"),
               "linux.namespaces[2].path: 'ns/ipc' is not an absolute path"},

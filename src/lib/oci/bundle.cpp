@@ -308,7 +308,8 @@ Result<void> give_device_nodes(const Spec& s, Config& c) {
 
 namespace {
 constexpr std::pair<std::string_view, int> kJoinable[] = {
-    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}};
+    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
+    {"mount", CLONE_NEWNS}};
 }  // namespace
 
 int joinable_namespace_type(std::string_view type) {

@@ -117,10 +117,15 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
         return Error::msg("hooks.createContainer: not supported by spawn with a user namespace yet");
     // A cgroup file system is mounted from the cgroup namespace's own user
     // namespace: the container's cannot mount one for a joined namespace.
-    for (const auto& j : cfg.joined_namespaces)
+    for (const auto& j : cfg.joined_namespaces) {
         if (p.userns.enabled() && j.type == CLONE_NEWCGROUP)
             return Error::msg("linux.namespaces: joining a cgroup namespace with a user namespace of the container's "
                               "own is not supported by spawn (its cgroup file systems could not be mounted)");
+        // The outer child sets the tree up in a mount namespace of its own, which the container's copies.
+        if (p.userns.enabled() && j.type == CLONE_NEWNS)
+            return Error::msg("linux.namespaces: joining a mount namespace with a user namespace of the container's "
+                              "own is not supported by spawn");
+    }
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() ? CLONE_NEWUSER : 0);
     p.detached = cfg.detached;
