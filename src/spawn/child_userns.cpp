@@ -187,7 +187,12 @@ int run_outer_child(const Launch& l) noexcept {
         return 1;
     }
     // Its user namespace first (the kernel creates it before the others, so
-    // it owns them all), CLONE_PARENT so spawn waits for it.
+    // it owns them all), CLONE_PARENT so spawn waits for it. A joined one
+    // (an OCI bundle's): entered here, and it owns the new ones.
+    if (l.plan->userns.mode == UserNsMode::Joined && setns(l.idmap_userns_fd, CLONE_NEWUSER) < 0) {
+        l.child_end->send_error(Error::errno_("entering the user namespace {}", l.plan->userns.joined));
+        return 1;
+    }
     auto inner = container::ChildProcess::clone(l.plan->clone_flags | CLONE_PARENT, l.cgroup_fd,
                                                 [&l]() { return run_inner_child(l); });
     if (!inner.ok()) {

@@ -1,11 +1,13 @@
 #include "spawn/users_stage.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #include <string>
 
 #include "container/ownership_shift.hpp"
+#include "util/nsfs.hpp"
 #include "util/log.hpp"
 
 namespace spawn {
@@ -73,12 +75,17 @@ Result<UniqueFd> own_tree(const start::StartPlan& plan, const IdRange& range, in
 
 Result<UserPrep> prepare_users(const start::StartPlan& plan, const IdRange& range, int tree_fd, bool read_only) {
     UserPrep p;
-    p.userns = TRY(container::make_container_userns(range, plan.bound_users, plan.userns.extra));
+    // A joined user namespace is the container's (the outer child enters it to clone the container).
+    if (plan.userns.mode == UserNsMode::Joined)
+        p.userns = TRY(open_namespace_file(plan.userns.joined, CLONE_NEWUSER));
+    else
+        p.userns = TRY(container::make_container_userns(range, plan.bound_users, plan.userns.extra));
     p.tree = TRY(own_tree(plan, range, tree_fd, p.userns.get(), read_only));
     return p;
 }
 
 Result<void> map_users(pid_t pid, const start::StartPlan& plan, const IdRange& range) {
+    if (plan.userns.mode == UserNsMode::Joined) return ok();  // mapped by its owner
     return container::write_id_maps(pid, range, plan.bound_users, plan.userns.extra);
 }
 

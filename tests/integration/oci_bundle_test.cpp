@@ -4,7 +4,9 @@
 // nothing left on the host).
 #include <gtest/gtest.h>
 
+#include <sched.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -419,3 +421,57 @@ TEST(OciBundle, AMountNamespaceIsJoinedByPath) {
     kill(sleeper, SIGKILL);
 }
 
+// A user namespace joined by path (a pod's, made by its infrastructure): the
+// container runs in it, its maps are the container's, and what the
+// container's root makes in the tree is owned by that range's root.
+TEST(OciBundle, AUserNamespaceIsJoinedByPath) {
+    constexpr uint32_t kBase = 0x7A000000;
+    // A process in a new user namespace with MAP as both maps ("": none).
+    auto holder_of = [](const std::string& map) {
+        int ready[2];
+        if (pipe(ready) < 0) return pid_t(-1);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+            (void)!write(ready[1], &c, 1);
+            pause();
+            _exit(0);
+        }
+        close(ready[1]);
+        char c = 0;
+        bool up = read(ready[0], &c, 1) == 1 && c == 'y';
+        close(ready[0]);
+        if (up && !map.empty())
+            for (const char* file : {"uid_map", "gid_map"}) std::ofstream(fmt::format("/proc/{}/{}", pid, file)) << map;
+        return up ? pid : pid_t(-1);
+    };
+    const pid_t holder = holder_of(fmt::format("0 {} 65536\n", kBase));
+    ASSERT_GT(holder, 0);
+    Bundle b;
+    ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1}", kBase, b.tree().str())).status, 0);
+    b.config["root"]["readonly"] = false;
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}, {"path", fmt::format("/proc/{}/ns/user", holder)}});
+    b.config["process"]["args"] = {"sh", "-c", "readlink /proc/self/ns/user; cat /proc/self/uid_map; touch /made"};
+    b.save();
+    auto r = run_spawn_bundle(b);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, fmt::format("{}\n         0 {:10}      65536\n",
+                                 fs::read_symlink(fmt::format("/proc/{}/ns/user", holder)).string(), kBase));
+    struct stat st {};
+    EXPECT_EQ(stat((b.tree().path() / "made").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, kBase);
+
+    // A user namespace with no maps: one line, nothing run.
+    const pid_t unmapped = holder_of("");
+    ASSERT_GT(unmapped, 0);
+    b.config["linux"]["namespaces"].back()["path"] = fmt::format("/proc/{}/ns/user", unmapped);
+    b.save();
+    auto bad = run_spawn_bundle(b);
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(bad.err, fmt::format("spawn: user namespace /proc/{}/ns/user: spawn joins a user namespace that maps "
+                                   "one range from ID 0, not ''\n", unmapped));
+    for (pid_t pid : {holder, unmapped}) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+    }
+}

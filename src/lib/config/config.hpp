@@ -121,6 +121,7 @@ enum class UserNsMode {
     FromTree,  // "yes": the owner of the tree's root directory is the base, 65536 IDs
     Pick,      // "pick" / -U: a free range, locked for the machine's life
     Identity,  // "identity": 0..65535 on 0..65535 (capability isolation only)
+    Joined,    // an OCI bundle's user namespace path: its maps (one range from 0) are the range
 };
 // --private-users-ownership: how the tree's files come to be owned by the range.
 enum class UserNsOwnership { Off, Chown, Map, Auto };
@@ -138,6 +139,7 @@ struct UserNamespace {
     // Fixed, from an OCI bundle's further uidMappings (the same gidMappings):
     // container IDs beyond count, each range mapped as given.
     std::vector<IdMapExtent> extra;
+    std::string joined;         // Joined: the namespace file
     std::optional<UserNsOwnership> ownership;  // unset: auto with pick, else off (as nspawn)
     bool enabled() const { return mode != UserNsMode::No; }
     bool operator==(const UserNamespace&) const = default;

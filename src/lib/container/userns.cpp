@@ -5,6 +5,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,7 +15,9 @@
 #include <cstdio>
 #include <string>
 
+#include "util/fdio.hpp"
 #include "util/file.hpp"
+#include "util/nsfs.hpp"
 
 namespace spawn::container {
 namespace {
@@ -47,7 +51,59 @@ void add_uid_map_ranges(const std::string& text, std::vector<IdRange>& out) {
     }
 }
 
+// "0 BASE COUNT\n", the one line of a map spawn can join: its range.
+Result<IdRange> single_range(const std::string& text, const std::string& path) {
+    unsigned long inner = 1, outer = 0, count = 0;
+    char rest = 0;
+    if (std::sscanf(text.c_str(), "%lu %lu %lu\n%c", &inner, &outer, &count, &rest) != 3 || inner != 0 || count == 0)
+        return Error::msg("user namespace {}: spawn joins a user namespace that maps one range from ID 0, not '{}'",
+                          path, text.substr(0, text.find('\n')));
+    return IdRange{static_cast<uint32_t>(outer), static_cast<uint32_t>(count)};
+}
+
 }  // namespace
+
+Result<IdRange> joined_userns_range(const std::string& path) {
+    auto ns = TRY(open_namespace_file(path, CLONE_NEWUSER));
+    // Its maps are read from inside it, where they show its parent's IDs:
+    // those must be ours.
+    UniqueFd parent(ioctl(ns.get(), NS_GET_PARENT));
+    struct stat p {}, self {};
+    if (!parent || fstat(parent.get(), &p) < 0 || stat("/proc/self/ns/user", &self) < 0 || p.st_ino != self.st_ino ||
+        p.st_dev != self.st_dev)
+        return Error::msg("user namespace {}: not a child of spawn's user namespace", path);
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) < 0) return Error::errno_("pipe");
+    UniqueFd read_end(out[0]), write_end(out[1]);
+    pid_t pid = fork();
+    if (pid < 0) return Error::errno_("fork");
+    if (pid == 0) {
+        if (setns(ns.get(), CLONE_NEWUSER) < 0) _exit(1);
+        std::string maps;
+        for (const char* f : {"/proc/self/uid_map", "/proc/self/gid_map"}) {
+            auto text = read_file(f);
+            if (!text) _exit(1);
+            maps += *text + '\0';
+        }
+        _exit(write_all(write_end.get(), maps.data(), maps.size()) ? 0 : 1);
+    }
+    write_end.reset();
+    std::string maps;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(read_end.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) maps.append(buf, static_cast<size_t>(n));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const auto split = maps.find('\0');
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || split == std::string::npos)
+        return Error::msg("user namespace {}: could not read its ID maps", path);
+    const IdRange uids = TRY(single_range(maps.substr(0, split), path));
+    const IdRange gids = TRY(single_range(maps.substr(split + 1), path));
+    if (uids != gids) return Error::msg("user namespace {}: its UID and GID maps differ", path);
+    return uids;
+}
 
 std::vector<IdRange> host_ids_in_use() {
     std::vector<IdRange> used;
@@ -70,6 +126,10 @@ std::vector<IdRange> host_ids_in_use() {
 
 Result<UidRangeLock> UidRangeLock::acquire(const UsernsPlan& plan) {
     UidRangeLock l;
+    if (plan.mode == UserNsMode::Joined) {  // its owner holds it
+        l.range_ = TRY(joined_userns_range(plan.joined));
+        return l;
+    }
     if (plan.range) {
         l.range_ = *plan.range;
         if (plan.mode != UserNsMode::Identity) l.lock_.emplace(TRY(lock_range(l.range_, true, kCleanerPatience)));

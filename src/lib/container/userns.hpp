@@ -34,6 +34,10 @@ private:
     std::optional<PathLock> lock_;  // none for identity (0..65535 is the host's own)
 };
 
+// The range of the user namespace at PATH (an OCI bundle's, joined): its one
+// map line from ID 0, the same for UIDs and GIDs; it must be a child of ours.
+Result<IdRange> joined_userns_range(const std::string& path);
+
 // IDs in use on the host that a picked range must not contain: every user
 // and group NSS lists, and every range a user namespace of a running
 // process maps (other machines, rootless engines).

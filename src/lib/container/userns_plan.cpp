@@ -82,6 +82,10 @@ Result<UsernsPlan> plan_userns(const UserNamespace& cfg, std::string_view machin
                               tree_uid, tree_gid);
         p.range = IdRange{static_cast<uint32_t>(tree_uid), kRangeSize};
         break;
+    case UserNsMode::Joined:
+        p.joined = cfg.joined;
+        p.ownership = UserNsOwnership::Off;  // its maps are given: the tree is used as it is owned
+        break;
     case UserNsMode::Pick:
         if (tree_uid == tree_gid && is_pickable_base(tree_uid)) p.tree_base = tree_uid;
         p.pick_slot = name_hash(machine) % kPickSlots;

@@ -43,6 +43,7 @@ struct UsernsPlan {
     uint32_t pick_slot = 0;             // Pick: then slots from here on (a hash of the machine name)
     UserNsOwnership ownership = UserNsOwnership::Off;  // Auto: map where the file system can, else chown
     std::vector<IdMapExtent> extra;     // Fixed: further map lines beyond the range (UserNamespace::extra)
+    std::string joined;                 // Joined: the namespace file (its range is read at the start)
     bool enabled() const { return mode != UserNsMode::No; }
     bool operator==(const UsernsPlan&) const = default;
 };

@@ -142,7 +142,7 @@ Result<void> give_namespaces(const Spec& s, const Options& opt) {
         const Namespace& n = s.namespaces[i];
         std::string field = fmt::format("linux.namespaces[{}]", i);
         if (n.type == "time") return Error::msg("{}: time namespaces are not supported by spawn yet", field);
-        if (n.path.empty() || n.type == "network") continue;
+        if (n.path.empty() || n.type == "network" || n.type == "user") continue;
         const int type = joinable_namespace_type(n.type);
         if (!type) return Error::msg("{}.path: joining an existing {} namespace is not supported by spawn yet", field, n.type);
         if (!n.path.starts_with('/')) return Error::msg("{}.path: '{}' is not an absolute path", field, n.path);
@@ -155,7 +155,18 @@ Result<void> give_namespaces(const Spec& s, const Options& opt) {
         else
             TRY(opt("network-namespace-path", net->path, "linux.namespaces (network)"));
     }
-    bool userns = find_namespace(s, "user") != nullptr;
+    const Namespace* userns = find_namespace(s, "user");
+    if (userns && !userns->path.empty()) {
+        // A pod's user namespace: its maps are the container's.
+        if (!s.uid_mappings.empty() || !s.gid_mappings.empty())
+            return Error::msg("linux.uidMappings: not with a user namespace joined by path (its maps are its own)");
+        if (!userns->path.starts_with('/'))
+            return Error::msg("linux.namespaces (user).path: '{}' is not an absolute path", userns->path);
+        opt.cfg.userns.mode = UserNsMode::Joined;
+        opt.cfg.userns.joined = userns->path;
+        opt.cfg.settings_mask |= setting::UserNamespace;
+        return ok();
+    }
     if (!userns) {
         if (!s.uid_mappings.empty() || !s.gid_mappings.empty())
             return Error::msg("linux.uidMappings: ID mappings without a user namespace in linux.namespaces");
