@@ -358,12 +358,16 @@ int finish_child(const Launch& l, Result<UniqueFd> master, UniqueFd pty_slave) n
     exec_payload(l, *prepared, pty_slave.get());
 }
 
+namespace {
+
 // This process's PID in the host's PID namespace: /proc is still the host's.
-static pid_t pid_on_host() {
+pid_t pid_on_host() {
     char buf[32] = {};
     if (readlink("/proc/self", buf, sizeof buf - 1) <= 0) return 0;
     return static_cast<pid_t>(std::strtol(buf, nullptr, 10));
 }
+
+}  // namespace
 
 int run_child(const Launch& given) noexcept {
     Launch l = given;

@@ -45,7 +45,7 @@ struct ChildInputs {
     const container::CompiledSeccomp* seccomp = nullptr;
     const sigset_t* saved_sigmask = nullptr;         // for the payload
     const container::IdRange* users = nullptr;       // its user namespace's range (users_stage.hpp)
-    const std::vector<JoinedNamespaceFd>* joined = nullptr;  // IPC/UTS namespaces to join (launch.hpp)
+    const std::vector<JoinedNamespaceFd>* joined = nullptr;  // namespaces to join (launch.hpp)
 };
 
 class ContainerStart {

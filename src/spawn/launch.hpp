@@ -21,7 +21,7 @@ struct BootLaunch;  // spawn/boot.hpp
 // A namespace the container joins (plan.joined_namespaces), opened and
 // checked by the parent.
 struct JoinedNamespaceFd {
-    int type = 0;  // CLONE_NEWIPC, CLONE_NEWUTS
+    int type = 0;  // CLONE_NEWIPC, CLONE_NEWUTS, ... (JoinedNamespace)
     UniqueFd fd;
 };
 
@@ -30,7 +30,7 @@ struct Launch {
     const start::StartPlan* plan = nullptr;         // root, hostname, uuid, term, console, mounts, ...
     int root_fd = -1;                               // O_DIRECTORY fd of the tree (checked)
     int netns_fd = -1;                              // --network-namespace-path: the child joins it
-    const std::vector<JoinedNamespaceFd>* joined = nullptr;  // an OCI bundle's IPC/UTS namespaces
+    const std::vector<JoinedNamespaceFd>* joined = nullptr;  // an OCI bundle's namespaces to join
     int helper_fd = -1;                             // the sealed helper the child execs (sealed_helper.hpp)
     const container::CompiledSeccomp* seccomp = nullptr;  // compiled by the parent, loaded by the child
     sigset_t saved_sigmask{};                       // the mask to restore before exec

@@ -65,6 +65,31 @@ const char* kProbe =
     "(echo x > /proc/sys/kernel/domainname) 2>/dev/null && echo sys-writable || echo sys-read-only; "
     "exit 7";
 
+// The host range the user namespace tests map the container's 0.. to.
+constexpr uint32_t kUsersBase = 0x7A000000;
+
+// B's tree owned by the range's root, and the container in a user namespace
+// of its own mapping 0.. to it.
+void give_user_namespace(Bundle& b) {
+    EXPECT_EQ(sh(fmt::format("chown -R {0}:{0} {1}", kUsersBase, b.tree().str())).status, 0);
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kUsersBase}, {"size", 65536}}};
+    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
+}
+
+// HOLDER runs "unshare ... --fork sleep": the sleep, once it is in a KIND
+// namespace other than ours (0 if it never is).
+pid_t sleeper_of(const Background& holder, const char* kind) {
+    pid_t sleeper = 0;
+    eventually([&] {
+        auto kids = sh(fmt::format("cat /proc/{0}/task/{0}/children", holder.pid())).out;
+        return (sleeper = static_cast<pid_t>(std::atoi(kids.c_str()))) > 0 &&
+               fs::read_symlink(fmt::format("/proc/{}/ns/{}", sleeper, kind)) !=
+                   fs::read_symlink(fmt::format("/proc/self/ns/{}", kind));
+    }, std::chrono::seconds(10));
+    return sleeper;
+}
+
 }  // namespace
 
 TEST(OciBundle, RuncAndSpawnGiveTheSameContainerForRuncsDefaultSpec) {
@@ -288,13 +313,9 @@ TEST(OciBundle, RuncAndSpawnMakeTheSameDeviceNodes) {
 // made in its /dev (by the outer child, host root), usable inside, owned by
 // the container's IDs the bundle gives (shifted into its range on the host).
 TEST(OciBundle, DeviceNodesInAUserNamespaceBelongToTheContainersIds) {
-    constexpr uint32_t kBase = 0x7A000000;
     Bundle b;
-    ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1}", kBase, b.tree().str())).status, 0);
+    give_user_namespace(b);
     b.config["root"]["readonly"] = false;
-    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
-    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 65536}}};
-    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
     b.config["process"]["args"] = {
         "sh", "-c", "stat -c '%n %t:%T %a %u:%g' /dev/mynull /dev/sub/myzero; echo x > /dev/sub/myzero && echo wrote; "
                     "head -c 2 /dev/sub/myzero | od -An -tx1; cat /proc/self/uid_map"};
@@ -306,7 +327,8 @@ TEST(OciBundle, DeviceNodesInAUserNamespaceBelongToTheContainersIds) {
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out.substr(0, r.out.find("         0")),
               "/dev/mynull 1:3 640 1000:5\n/dev/sub/myzero 1:5 666 0:0\nwrote\n 00 00\n") << r.out;
-    EXPECT_NE(r.out.find(fmt::format("         0 {:10}      65536", kBase)), std::string::npos) << "not in its user namespace: " << r.out;
+    EXPECT_NE(r.out.find(fmt::format("         0 {:10}      65536", kUsersBase)), std::string::npos)
+        << "not in its user namespace: " << r.out;
 }
 
 // Namespaces joined by path with a user namespace of the container's own:
@@ -316,20 +338,12 @@ TEST(OciBundle, DeviceNodesInAUserNamespaceBelongToTheContainersIds) {
 // namespaces join their infrastructure container's. A cgroup namespace
 // cannot be joined so (its file systems belong to its user namespace).
 TEST(OciBundle, NamespacesAreJoinedByPathWithAUserNamespace) {
-    constexpr uint32_t kBase = 0x7A000000;
     // The pod's infrastructure: a sleep in new IPC, UTS, PID and cgroup namespaces.
     Background infra({"unshare", "--ipc", "--uts", "--pid", "--cgroup", "--fork", "sleep", "1000"});
-    pid_t sleeper = 0;
-    ASSERT_TRUE(eventually([&] {
-        auto kids = sh(fmt::format("cat /proc/{0}/task/{0}/children", infra.pid())).out;
-        return (sleeper = static_cast<pid_t>(std::atoi(kids.c_str()))) > 0 &&
-               fs::read_symlink(fmt::format("/proc/{}/ns/pid", sleeper)) != fs::read_symlink("/proc/self/ns/pid");
-    }, std::chrono::seconds(10)));
+    const pid_t sleeper = sleeper_of(infra, "pid");
+    ASSERT_GT(sleeper, 0);
     Bundle b;
-    ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1}", kBase, b.tree().str())).status, 0);
-    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
-    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 65536}}};
-    b.config["linux"]["gidMappings"] = b.config["linux"]["uidMappings"];
+    give_user_namespace(b);
     const std::vector<std::string> kinds = {"ipc", "uts", "pid"};
     for (auto& n : b.config["linux"]["namespaces"])
         for (const auto& kind : kinds)
@@ -365,7 +379,7 @@ TEST(OciBundle, NamespacesAreJoinedByPathWithAUserNamespace) {
 // range writes files its host ID owns, and a device node's owner is
 // translated by the range it falls in. Overlapping ranges: one line.
 TEST(OciBundle, SeveralIdRangesAreMappedAsGiven) {
-    constexpr uint32_t kBase = 0x7A000000, kSecond = 0x7B000000;
+    constexpr uint32_t kBase = kUsersBase, kSecond = 0x7B000000;
     Bundle b;
     ASSERT_EQ(sh(fmt::format("chown -R {0}:{0} {1} && mkdir {1}/w && chown {2}:{2} {1}/w", kBase, b.tree().str(),
                              kSecond + 500)).status, 0);
@@ -400,12 +414,8 @@ TEST(OciBundle, SeveralIdRangesAreMappedAsGiven) {
 // namespace is not touched.
 TEST(OciBundle, AMountNamespaceIsJoinedByPath) {
     Background holder({"unshare", "--mount", "--propagation", "private", "--fork", "sleep", "1000"});
-    pid_t sleeper = 0;
-    ASSERT_TRUE(eventually([&] {
-        auto kids = sh(fmt::format("cat /proc/{0}/task/{0}/children", holder.pid())).out;
-        return (sleeper = static_cast<pid_t>(std::atoi(kids.c_str()))) > 0 &&
-               fs::read_symlink(fmt::format("/proc/{}/ns/mnt", sleeper)) != fs::read_symlink("/proc/self/ns/mnt");
-    }, std::chrono::seconds(10)));
+    const pid_t sleeper = sleeper_of(holder, "mnt");
+    ASSERT_GT(sleeper, 0);
     const std::string joined = fs::read_symlink(fmt::format("/proc/{}/ns/mnt", sleeper)).string();
     const auto mounts_before = read_file("/proc/self/mountinfo");
     Bundle b;
@@ -425,7 +435,7 @@ TEST(OciBundle, AMountNamespaceIsJoinedByPath) {
 // container runs in it, its maps are the container's, and what the
 // container's root makes in the tree is owned by that range's root.
 TEST(OciBundle, AUserNamespaceIsJoinedByPath) {
-    constexpr uint32_t kBase = 0x7A000000;
+    constexpr uint32_t kBase = kUsersBase;
     // A process in a new user namespace with MAP as both maps ("": none).
     auto holder_of = [](const std::string& map) {
         int ready[2];

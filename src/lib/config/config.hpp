@@ -202,7 +202,7 @@ struct DeviceNodeSpec {
 };
 
 struct JoinedNamespace {
-    int type = 0;      // CLONE_NEWIPC or CLONE_NEWUTS
+    int type = 0;      // CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWPID, CLONE_NEWCGROUP or CLONE_NEWNS
     std::string path;  // absolute: /proc/PID/ns/ipc, a bind mount of one
     bool operator==(const JoinedNamespace&) const = default;
 };
@@ -263,7 +263,7 @@ struct Config {
                                         // tree and the settings, as a settings file would
     std::optional<UserIds> user_ids;    // a bundle's process.user (instead of -u)
     bool detached = false;              // spawn-oci create: the container is an engine's (start/plan.hpp)
-    // An OCI bundle's linux.namespaces paths for IPC and UTS (a pod's shared
+    // An OCI bundle's linux.namespaces paths for IPC, UTS, PID, cgroup and mount (a pod's shared
     // namespaces): the container joins them instead of making its own.
     std::vector<JoinedNamespace> joined_namespaces;
     std::vector<DeviceNodeSpec> device_nodes;  // an OCI bundle's linux.devices

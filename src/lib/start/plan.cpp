@@ -127,7 +127,8 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
                               "own is not supported by spawn");
     }
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                    (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) | (p.userns.enabled() && p.userns.mode != UserNsMode::Joined ? CLONE_NEWUSER : 0);
+                    (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) |
+                    (p.userns.enabled() && p.userns.mode != UserNsMode::Joined ? CLONE_NEWUSER : 0);
     p.detached = cfg.detached;
     // An OCI bundle's IPC and UTS namespaces to join: not made.
     for (const auto& j : cfg.joined_namespaces) p.clone_flags &= ~static_cast<uint64_t>(j.type);
