@@ -226,7 +226,7 @@ Result<Prepared> prepare_exec(const Launch& l) {
     for (const auto& h : cfg.oci_hooks.start_container)
         req.start_hooks.push_back({h.path, h.args, h.env, h.timeout.value_or(0)});
     if (!req.start_hooks.empty())
-        req.hook_state = oci::spec_state_json(oci::hook_state(cfg, l.host_pid), oci::Status::Created);
+        req.hook_state = oci::hook_state_json(cfg, l.host_pid, oci::Status::Created);
 
     // Only stdio and the LISTEN_FDS range reach the payload; the sync socket
     // reaches the helper, which reports a failed exec on it.
@@ -303,8 +303,7 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     // An OCI bundle's createContainer hooks: in the container's namespaces,
     // their paths still the host's.
     if (const auto& hooks = cfg.oci_hooks.create_container; !hooks.empty())
-        TRY(oci::run_hooks(hooks, "createContainer",
-                           oci::spec_state_json(oci::hook_state(cfg, l.host_pid), oci::Status::Creating)));
+        TRY(oci::run_hooks(hooks, "createContainer", oci::hook_state_json(cfg, l.host_pid, oci::Status::Creating)));
     TRY(pivot(root.get()));
     return master;
 }

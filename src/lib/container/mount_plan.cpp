@@ -1,5 +1,7 @@
-#include <sched.h>
 #include "container/mount_plan.hpp"
+
+#include <sched.h>
+
 #include "util/strings.hpp"
 
 #include "config/derived.hpp"

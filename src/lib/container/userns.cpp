@@ -88,19 +88,15 @@ Result<IdRange> joined_userns_range(const std::string& path) {
         _exit(write_all(write_end.get(), maps.data(), maps.size()) ? 0 : 1);
     }
     write_end.reset();
-    std::string maps;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(read_end.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) maps.append(buf, static_cast<size_t>(n));
+    auto maps = read_fd(read_end.get(), "the user namespace's ID maps");
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    const auto split = maps.find('\0');
+    const auto split = maps ? maps->find('\0') : std::string::npos;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || split == std::string::npos)
         return Error::msg("user namespace {}: could not read its ID maps", path);
-    const IdRange uids = TRY(single_range(maps.substr(0, split), path));
-    const IdRange gids = TRY(single_range(maps.substr(split + 1), path));
+    const IdRange uids = TRY(single_range(maps->substr(0, split), path));
+    const IdRange gids = TRY(single_range(maps->substr(split + 1), path));
     if (uids != gids) return Error::msg("user namespace {}: its UID and GID maps differ", path);
     return uids;
 }

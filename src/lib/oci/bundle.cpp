@@ -296,10 +296,10 @@ Result<void> give_resources(const Resources& r, const std::vector<Device>& nodes
     return give_devices(r, nodes, warnings);
 }
 
-// linux.devices: made in the container's /dev, allowed by its device policy.
-// (With a user namespace of its own the container cannot make nodes.)
-Result<void> give_device_nodes(const Spec& s, Config& c) {
-    if (s.devices.empty()) return ok();
+// linux.devices: made in the container's /dev (with a user namespace, by
+// the outer child), allowed by its device policy.
+void give_device_nodes(const Spec& s, Config& c) {
+    if (s.devices.empty()) return;
     for (const auto& d : s.devices) {
         DeviceNodeSpec n;
         n.path = d.path;
@@ -312,15 +312,12 @@ Result<void> give_device_nodes(const Spec& s, Config& c) {
         c.device_nodes.push_back(std::move(n));
     }
     c.settings_mask |= setting::DeviceNodes;
-    return ok();
 }
 
-}  // namespace
-
-namespace {
 constexpr std::pair<std::string_view, int> kJoinable[] = {
     {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
     {"mount", CLONE_NEWNS}};
+
 }  // namespace
 
 int joinable_namespace_type(std::string_view type) {
@@ -361,7 +358,7 @@ Result<SettingsFile> bundle_settings(const Spec& s, const std::string& bundle_di
     c.read_only_paths = s.readonly_paths;
     TRY(give_sysctls(s, c));
     TRY(give_resources(s.resources, s.devices, c, f.warnings));
-    TRY(give_device_nodes(s, c));
+    give_device_nodes(s, c);
     if (!s.cgroups_path.empty()) {
         // systemd's form SLICE:PREFIX:NAME gives the slice; a cgroupfs path
         // has no place under systemd-machined's machine.slice.

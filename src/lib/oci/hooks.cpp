@@ -14,14 +14,14 @@ Result<void> run_hooks(const std::vector<Hook>& hooks, const char* which, std::s
     return ok();
 }
 
-RuntimeState hook_state(const Config& cfg, pid_t pid) {
+std::string hook_state_json(const Config& cfg, pid_t pid, Status status) {
     RuntimeState s;
     s.id = cfg.machine;
     s.bundle = cfg.oci_bundle;
     s.rootfs = cfg.directory;
     s.pid = pid;
     s.annotations = cfg.oci_annotations;
-    return s;
+    return spec_state_json(s, status);
 }
 
 }  // namespace spawn::oci

@@ -26,8 +26,9 @@ namespace spawn::oci {
 // "hooks.WHICH[i] (PATH)": its exit status, its signal, its timeout.
 Result<void> run_hooks(const std::vector<Hook>& hooks, const char* which, std::string_view state);
 
-// The state a container started from cfg (an OCI bundle) shows its hooks:
-// its machine name as the id, the bundle, the tree, PID, the annotations.
-RuntimeState hook_state(const Config& cfg, pid_t pid);
+// The state JSON a container started from cfg (an OCI bundle) shows its
+// hooks: its machine name as the id, the bundle, the tree, PID, the
+// annotations, STATUS.
+std::string hook_state_json(const Config& cfg, pid_t pid, Status status);
 
 }  // namespace spawn::oci

@@ -115,23 +115,23 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     // (The first process runs them; with a user namespace it is the outer child, which does not.)
     if (p.userns.enabled() && !cfg.oci_hooks.create_container.empty())
         return Error::msg("hooks.createContainer: not supported by spawn with a user namespace yet");
+    // An OCI bundle's namespaces to join (CLONE_NEW* flags): not made.
+    int joined = 0;
+    for (const auto& j : cfg.joined_namespaces) joined |= j.type;
     // A cgroup file system is mounted from the cgroup namespace's own user
     // namespace: the container's cannot mount one for a joined namespace.
-    for (const auto& j : cfg.joined_namespaces) {
-        if (p.userns.enabled() && j.type == CLONE_NEWCGROUP)
-            return Error::msg("linux.namespaces: joining a cgroup namespace with a user namespace of the container's "
-                              "own is not supported by spawn (its cgroup file systems could not be mounted)");
-        // The outer child sets the tree up in a mount namespace of its own, which the container's copies.
-        if (p.userns.enabled() && j.type == CLONE_NEWNS)
-            return Error::msg("linux.namespaces: joining a mount namespace with a user namespace of the container's "
-                              "own is not supported by spawn");
-    }
+    if (p.userns.enabled() && (joined & CLONE_NEWCGROUP))
+        return Error::msg("linux.namespaces: joining a cgroup namespace with a user namespace of the container's "
+                          "own is not supported by spawn (its cgroup file systems could not be mounted)");
+    // The outer child sets the tree up in a mount namespace of its own, which the container's copies.
+    if (p.userns.enabled() && (joined & CLONE_NEWNS))
+        return Error::msg("linux.namespaces: joining a mount namespace with a user namespace of the container's "
+                          "own is not supported by spawn");
     p.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     (p.netns == NetNamespace::Private ? CLONE_NEWNET : 0) |
                     (p.userns.enabled() && p.userns.mode != UserNsMode::Joined ? CLONE_NEWUSER : 0);
     p.detached = cfg.detached;
-    // An OCI bundle's IPC and UTS namespaces to join: not made.
-    for (const auto& j : cfg.joined_namespaces) p.clone_flags &= ~static_cast<uint64_t>(j.type);
+    p.clone_flags &= ~static_cast<uint64_t>(joined);
     p.joined_namespaces = cfg.joined_namespaces;
     p.capabilities = container::plan_capabilities(cfg);
     p.seccomp = container::plan_seccomp(p.capabilities, cfg.syscall_filter, cfg.suppress_sync);
@@ -139,7 +139,7 @@ Result<StartPlan> plan_start(const Config& cfg, const HostFacts& host, const Tre
     mount_facts.cgroup = host.cgroup_layout;
     mount_facts.console_pty = container::console_uses_pty(p.console);
     mount_facts.userns = p.userns.enabled();
-    for (const auto& j : cfg.joined_namespaces) mount_facts.joined |= j.type;
+    mount_facts.joined = joined;
     // GID 5 (tty) is in every range that can hold it; a range given smaller has no tty group.
     mount_facts.tty_group_mapped = !p.userns.range || p.userns.range->count > 5;
     if ((!cfg.selinux_context.empty() || !cfg.selinux_apifs_context.empty()) && !host.selinux_enabled)
