@@ -24,18 +24,12 @@
 #include "container/sync.hpp"
 #include "container/userns_plan.hpp"
 #include "spawn/boot.hpp"
+#include "spawn/event_loop.hpp"
 #include "spawn/launch.hpp"
 #include "start/plan.hpp"
 #include "util/result.hpp"
 
 namespace spawn {
-
-// The console of a running container: the forwarder of its pty and the host
-// terminal's settings, restored on every way out.
-struct Console {
-    container::TerminalGuard terminal;
-    std::optional<container::ConsoleForwarder> forwarder;
-};
 
 // What the child takes along besides the plan.
 struct ChildInputs {

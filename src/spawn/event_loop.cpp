@@ -59,26 +59,31 @@ Result<void> handle_signals(container::ChildProcess& child, Console& console, co
     return ok();
 }
 
-void follow_guest_address(const LoopInputs& in) {
-    in.addresses->drain();
-    if (auto r = in.network->refresh_ports(); !r.ok()) log::warn("{}", r.error().message());
-}
-
 }  // namespace
 
-Result<siginfo_t> run_until_exit(container::ChildProcess& child, Console& console, const LoopInputs& in) {
-    // An address the guest got before the monitor existed counts too.
-    if (in.addresses) follow_guest_address(in);
+Result<std::optional<siginfo_t>> run_until_exit(container::ChildProcess& child, Console& console,
+                                                 const LoopInputs& in) {
     bool halting = false;
     int unheard = 0;  // a kill signal PID 1 dropped: sent again once it catches it
+    const auto hand_over_at = std::chrono::steady_clock::now() + in.hand_over_after.value_or(std::chrono::milliseconds(0));
     for (;;) {
         std::vector<struct pollfd> fds = {{in.signal_fd, POLLIN, 0},
                                           {child.pidfd(), POLLIN, 0},
                                           {in.relay ? in.relay->fd() : -1, POLLIN, 0},
-                                          {in.addresses ? in.addresses->fd() : -1, POLLIN, 0}};
+                                          {in.extra_fd, POLLIN, 0}};
         if (console.forwarder) console.forwarder->add_pollfds(fds);
         int timeout = console.forwarder ? console.forwarder->poll_timeout_ms() : -1;
         if (unheard) timeout = timeout < 0 ? 20 : std::min(timeout, 20);
+        // Handed over only between events, with nothing under way: no stop
+        // request sent (the second one must kill), no input to pass on.
+        const bool may_hand_over = in.hand_over_after && !halting && !unheard &&
+                                   (!console.forwarder || console.forwarder->idle());
+        if (may_hand_over) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                hand_over_at - std::chrono::steady_clock::now()).count() + 1;
+            if (left <= 0) return std::optional<siginfo_t>();
+            timeout = timeout < 0 ? static_cast<int>(left) : std::min<int>(timeout, static_cast<int>(left));
+        }
         if (poll(fds.data(), fds.size(), timeout) < 0) {
             if (errno == EINTR) continue;
             return Error::errno_("poll");
@@ -94,12 +99,12 @@ Result<siginfo_t> run_until_exit(container::ChildProcess& child, Console& consol
         }
         if (fds[2].revents & POLLIN)  // the guest's sd_notify messages, to our NOTIFY_SOCKET
             if (auto r = in.relay->dispatch(); !r.ok()) log::debug("{}", r.error().message());
-        if (fds[3].revents & (POLLIN | POLLERR)) follow_guest_address(in);
+        if (fds[3].revents & (POLLIN | POLLERR)) in.on_extra();
         siginfo_t info{};
         if ((fds[1].revents & POLLIN) && TRY(child.reap(info, false))) {
             if (console.forwarder) console.forwarder->drain();
             console.terminal.restore();
-            return info;
+            return std::optional<siginfo_t>(info);
         }
     }
 }

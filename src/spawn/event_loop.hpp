@@ -5,19 +5,32 @@
 //   the pidfd        PID 1 ended: reaped, its siginfo returned
 //   the console      the host terminal <-> the container's pty (Ctrl-] x3 kills)
 //   the notify relay the guest's sd_notify messages to our NOTIFY_SOCKET (-b)
-//   the address monitor  the guest's address changed: --port rules follow it
+//   one more fd      the caller's (spawn's --port following the guest's address)
+// It runs in spawn, or in the lean monitor (helper/monitor.cpp) that spawn
+// becomes while the container runs: no libsystemd here, and libfmt's header
+// part only, so the static helper links it.
 #pragma once
 
 #include <signal.h>
 
+#include <chrono>
+#include <functional>
+#include <optional>
+
 #include "boot/notify.hpp"
+#include "config/config.hpp"
+#include "container/console_forward.hpp"
 #include "container/process.hpp"
-#include "net/address_monitor.hpp"
-#include "net/setup.hpp"
-#include "spawn/container_start.hpp"
 #include "util/result.hpp"
 
 namespace spawn {
+
+// The console of a running container: the forwarder of its pty and the host
+// terminal's settings, restored on every way out.
+struct Console {
+    container::TerminalGuard terminal;
+    std::optional<container::ConsoleForwarder> forwarder;
+};
 
 struct LoopInputs {
     int signal_fd = -1;
@@ -25,11 +38,16 @@ struct LoopInputs {
     ConsoleMode console_mode = ConsoleMode::Pipe;
     bool quiet = false;
     boot::NotifyRelay* relay = nullptr;          // -b
-    net::AddressMonitor* addresses = nullptr;    // --port following the guest's address
-    net::NetworkSetup* network = nullptr;        // with addresses
+    int extra_fd = -1;                           // readable (or in error): on_extra runs
+    std::function<void()> on_extra;
+    // Returns nothing once PID 1 has run this long, between events (spawn then
+    // hands the loop over to its monitor: monitor_stage.hpp).
+    std::optional<std::chrono::milliseconds> hand_over_after;
 };
 
-// Runs until the container's PID 1 has been reaped; returns how it ended.
-Result<siginfo_t> run_until_exit(container::ChildProcess& child, Console& console, const LoopInputs& in);
+// Runs until the container's PID 1 has been reaped; returns how it ended
+// (nothing: the hand_over_after time came).
+Result<std::optional<siginfo_t>> run_until_exit(container::ChildProcess& child, Console& console,
+                                                const LoopInputs& in);
 
 }  // namespace spawn

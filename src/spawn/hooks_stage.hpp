@@ -30,6 +30,8 @@ public:
     PoststopHooks& operator=(const PoststopHooks&) = delete;
     ~PoststopHooks();
     void arm(const Config& cfg) { cfg_ = cfg.oci_hooks.poststop.empty() ? nullptr : &cfg; }
+    bool armed() const { return cfg_ != nullptr; }
+    void disarm() { cfg_ = nullptr; }
 
 private:
     const Config* cfg_ = nullptr;

@@ -109,6 +109,20 @@ Result<ImageMount> ImageMount::mount(const Config& cfg) {
     return m;
 }
 
+void ImageMount::hand_off(Handoff& h, const std::string& key) && {
+    h.put_fd(key, std::move(file_));
+    h.put(key + ".root", std::exchange(root_, {}));
+    h.put_int(key + ".read-only", read_only_);
+}
+
+ImageMount ImageMount::take_over(Handoff& h, const std::string& key) {
+    ImageMount m;
+    m.file_ = h.take_fd(key);
+    m.root_ = h.get(key + ".root");
+    m.read_only_ = h.get_int(key + ".read-only") != 0;
+    return m;
+}
+
 ImageMount::~ImageMount() {
     if (root_.empty()) return;
     umount2(root_.c_str(), MNT_DETACH);  // with what is below it; the loop devices clear themselves

@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn {
@@ -28,6 +29,9 @@ public:
     // The image cannot be written (its file's mode, or a read-only file
     // system): the container runs as with --read-only.
     bool read_only() const { return read_only_; }
+    // util/handoff.hpp (the mounts stay in spawn's mount namespace meanwhile)
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static ImageMount take_over(Handoff& h, const std::string& key);
 
 private:
     ImageMount() = default;

@@ -13,6 +13,7 @@
 #include "container/userns_plan.hpp"
 #include "start/plan.hpp"
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 
 namespace spawn {
 
@@ -51,6 +52,11 @@ int run_child(const Launch& l) noexcept;
 
 // The parent's whole life (parent.cpp): returns spawn's exit status.
 int run_container(const Config& cfg);
+// The rest of it, in spawn exec'd back by its monitor when PID 1 has ended
+// (monitor_stage.hpp): the stages taken over and torn down, the exit status
+// decided, or the guest booted again. cfg: the same command line's, read
+// again; nullptr when that failed (then torn down, never booted again).
+int resume_container(const Config* cfg, const ResumeInfo& resume);
 
 class ContainerStart;  // spawn/container_start.hpp
 class SignalGate;      // spawn/signals.hpp

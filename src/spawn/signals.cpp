@@ -4,7 +4,7 @@
 
 namespace spawn {
 
-Result<SignalGate> SignalGate::open() {
+Result<SignalGate> SignalGate::open(const sigset_t* original) {
     SignalGate g;
     sigset_t mask;
     sigemptyset(&mask);
@@ -21,6 +21,8 @@ Result<SignalGate> SignalGate::open() {
     if (sigprocmask(SIG_BLOCK, &mask, &g.saved_) < 0) return Error::errno_("blocking signals");
     g.fd_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!g.fd_) return Error::errno_("creating a signalfd");
+    if (original) g.saved_ = *original;
+    g.handled_ = mask;
     signal(SIGPIPE, SIG_IGN);
     return g;
 }

@@ -18,17 +18,22 @@ namespace spawn {
 
 class SignalGate {
 public:
-    static Result<SignalGate> open();
+    // original: the mask to keep for the payload instead of the current one
+    // (spawn exec'd back by its monitor: resume_container()).
+    static Result<SignalGate> open(const sigset_t* original = nullptr);
     SignalGate(SignalGate&& o) noexcept = default;
     SignalGate& operator=(SignalGate&&) = delete;
 
     int fd() const { return fd_.get(); }
     const sigset_t& saved_mask() const { return saved_; }
+    // The signals read from the signalfd.
+    const sigset_t& handled() const { return handled_; }
 
 private:
     SignalGate() = default;
     UniqueFd fd_;
     sigset_t saved_{};
+    sigset_t handled_{};
 };
 
 }  // namespace spawn

@@ -65,6 +65,23 @@ Result<std::optional<EphemeralSnapshot>> EphemeralSnapshot::take(const Config& c
     return std::optional<EphemeralSnapshot>(std::move(s));
 }
 
+void EphemeralSnapshot::hand_off(Handoff& h, const std::string& key) && {
+    std::move(tree_lock_).hand_off(h, key + ".tree");
+    h.put_fd(key + ".parent", std::move(parent_));
+    h.put_fd(key + ".lock", std::move(lock_));
+    h.put(key + ".name", std::exchange(name_, {}));
+    h.put(key + ".path", path_);
+}
+
+EphemeralSnapshot EphemeralSnapshot::take_over(Handoff& h, const std::string& key) {
+    EphemeralSnapshot s(container::TreeLock::take_over(h, key + ".tree"));
+    s.parent_ = h.take_fd(key + ".parent");
+    s.lock_ = h.take_fd(key + ".lock");
+    s.name_ = h.get(key + ".name");
+    s.path_ = h.get(key + ".path");
+    return s;
+}
+
 EphemeralSnapshot::~EphemeralSnapshot() {
     if (name_.empty()) return;
     lock_.reset();

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "container/lock.hpp"
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn {
@@ -28,6 +29,9 @@ public:
     EphemeralSnapshot& operator=(EphemeralSnapshot&&) = delete;
     ~EphemeralSnapshot();
     const std::string& path() const { return path_; }
+    // util/handoff.hpp
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static EphemeralSnapshot take_over(Handoff& h, const std::string& key);
 
 private:
     EphemeralSnapshot(container::TreeLock tree_lock) : tree_lock_(std::move(tree_lock)) {}

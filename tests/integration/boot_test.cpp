@@ -130,6 +130,36 @@ TEST(Boot, SigtermShutsDownCleanly) {
     expect_clean(g_tree->str(), m);
 }
 
+// While the guest runs, spawn is the lean monitor (spawn/monitor_stage.hpp):
+// the same process, running spawn-monitor's static image, with no shared
+// library mapped (spawn's own libraries are 7 MB resident); spawn execs back
+// when PID 1 ends and tears everything down, name lock included.
+TEST(Boot, WhileTheGuestRunsSpawnIsTheLeanMonitor) {
+    auto m = unique_machine("monitor");
+    PtyRun p(boot_argv(g_tree->str(), m));
+    ASSERT_TRUE(p.wait_for("login:", 60s)) << p.tail();
+    const std::string proc = "/proc/" + std::to_string(p.pid());
+    auto exe = [&] {
+        std::error_code ec;
+        return fs::read_symlink(proc + "/exe", ec).string();
+    };
+    EXPECT_TRUE(spawn::test::eventually([&] { return exe().rfind("/memfd:spawn-monitor", 0) == 0; }, 10s)) << exe();
+    auto maps = spawn::test::read_file(proc + "/maps");
+    EXPECT_EQ(maps.find(".so"), std::string::npos) << "a shared library is mapped:\n" << maps;
+    EXPECT_EQ(spawn::test::read_file(proc + "/comm"), "spawn\n");
+    // Its descriptors: none of spawn's libraries or files but the locks it holds.
+    for (const auto& e : fs::directory_iterator(proc + "/fd")) {
+        std::error_code ec;
+        const auto target = fs::read_symlink(e.path(), ec).string();
+        EXPECT_EQ(target.find(".so"), std::string::npos) << target;
+    }
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+    EXPECT_NE(p.output().find("Halting system"), std::string::npos) << p.tail();
+    expect_clean(g_tree->str(), m);
+    EXPECT_FALSE(fs::exists("/run/spawn/names/" + m + ".lock"));
+}
+
 TEST(Boot, SecondSigtermKills) {
     auto m = unique_machine("kill");
     PtyRun p(boot_argv(g_tree->str(), m));
@@ -158,6 +188,25 @@ TEST(Boot, RebootBootsAgain) {
     p.signal(SIGTERM);
     EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
     expect_clean(g_tree->str(), m);
+}
+
+// -x without -M names the machine at random. Booted again after a reboot
+// (by spawn exec'd back from its monitor, which parses the command line
+// again), it keeps that name, as in one process.
+TEST(Boot, ARandomlyNamedThrowawayMachineKeepsItsNameAcrossAReboot) {
+    PtyRun p({spawn::test::spawn_bin(), "--register=no", "-bxD", g_tree->str()});
+    login_root(p);
+    const std::string first = shell(p, "hostname");
+    EXPECT_EQ(first.rfind("\r\n" + g_tree->path().filename().string() + "-", 0), 0u) << first;
+    p.type("reboot\r");
+    ASSERT_TRUE(p.wait_for("Welcome to", 60s)) << "no second boot:\n" << p.tail();
+    login_root(p);
+    EXPECT_EQ(shell(p, "hostname"), first);
+    p.type("poweroff\r");
+    EXPECT_EQ(p.wait_exit(30s), 0) << p.tail();
+    std::string name = first;
+    std::erase_if(name, [](char c) { return c == '\r' || c == '\n'; });
+    expect_clean(g_tree->str(), name);
 }
 
 TEST(Boot, RebootUnderKeepUnitExits133) {

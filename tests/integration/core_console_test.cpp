@@ -74,6 +74,7 @@ public:
     }
     const std::string& output() const { return output_; }
     int slave() const { return slave_; }
+    pid_t pid() const { return pid_; }
     const struct termios& before() const { return before_; }
 
 private:
@@ -154,4 +155,30 @@ TEST(CoreConsole, PassiveConsoleForwardsNothing) {
     EXPECT_EQ(s.wait(), 4);
     s.read_until("HIDDEN", std::chrono::milliseconds(300));
     EXPECT_EQ(s.output().find("HIDDEN"), std::string::npos) << s.output();
+}
+
+// spawn hands its console over to its monitor (spawn/monitor_stage.hpp) with
+// the terminal left raw: a key typed meanwhile is input for the container,
+// not a signal for spawn (a Ctrl-C would halt the machine, a Ctrl-Z stop
+// spawn). Stopped right before the exec: the terminal is raw, and a Ctrl-C
+// typed then is harmless. The monitor restores the settings at the end.
+TEST(CoreConsole, TheTerminalStaysRawWhileSpawnBecomesItsMonitor) {
+    TempTree t("busybox");
+    PtySession s({"env", "SPAWN_FAULT_STOP=monitor", spawn_bin(), "--register=no", "-D", t.str(), "/bin/sh"});
+    ASSERT_TRUE(s.read_until("Press ^]")) << s.output();
+    if (!s.read_until("spawn: stopped at monitor"))
+        GTEST_SKIP() << "spawn was built without -Dfault_injection=true (tools/test builds it with it)";
+    struct termios now {};
+    tcgetattr(s.slave(), &now);
+    EXPECT_EQ(now.c_lflag & (ICANON | ISIG), 0u) << "the terminal is not raw during the hand-over";
+    s.write("\x03");
+    ::kill(s.pid(), SIGCONT);
+    s.write("echo al''ive\n");
+    EXPECT_TRUE(s.read_until("alive")) << s.output();
+    s.write("exit 4\n");
+    EXPECT_EQ(s.wait(), 4) << s.output();
+    struct termios after {};
+    tcgetattr(s.slave(), &after);
+    EXPECT_EQ(after.c_lflag, s.before().c_lflag);
+    EXPECT_EQ(after.c_iflag, s.before().c_iflag);
 }

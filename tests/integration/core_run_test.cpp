@@ -443,3 +443,54 @@ TEST(CoreRun, PivotRootIntoASubtree) {
         EXPECT_NE(r.err.find("Invalid --pivot-root:"), std::string::npos) << r.err;
     }
 }
+
+namespace {
+
+std::string exe_of(pid_t pid) {
+    std::error_code ec;
+    return fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+}
+
+}  // namespace
+
+// Once the container has run for a moment, spawn is its lean monitor
+// (spawn/monitor_stage.hpp): the same process, running spawn-monitor sealed,
+// with no shared library mapped. Exec'd back when PID 1 ends, spawn exits
+// with its status and leaves nothing. The payload ends when the test says.
+TEST(CoreRun, AMachineThatRunsOnIsWatchedByTheLeanMonitor) {
+    TempTree t("busybox");
+    const std::string name = "core-monitor-" + std::to_string(getpid());
+    Interactive s(spawn_cmd({"-D", t.str(), "-M", name, "/bin/sh", "-c", "echo ready; read code; exit $code"}));
+    ASSERT_TRUE(s.wait_out("ready\n", std::chrono::seconds(20))) << s.err();
+    EXPECT_TRUE(eventually([&] { return exe_of(s.pid()).rfind("/memfd:spawn-monitor", 0) == 0; }, std::chrono::seconds(10)))
+        << exe_of(s.pid());
+    const std::string maps = read_file("/proc/" + std::to_string(s.pid()) + "/maps");
+    EXPECT_EQ(maps.find(".so"), std::string::npos) << maps;
+    EXPECT_FALSE(machine_cgroups(name).empty());
+    s.write("7\n");
+    EXPECT_EQ(s.wait_exit(std::chrono::seconds(20)), 7) << s.err();
+    EXPECT_EQ(s.err(), "");
+    EXPECT_TRUE(machine_cgroups(name).empty());
+    EXPECT_FALSE(fs::exists("/run/spawn/names/" + name + ".lock"));
+}
+
+// When the monitor cannot be executed, spawn takes what it handed over back
+// and runs the event loop itself: one warning, the same end.
+TEST(CoreRun, WhenTheMonitorCannotRunSpawnWatchesTheMachineItself) {
+    TempTree t("busybox");
+    const std::string name = "core-nomonitor-" + std::to_string(getpid());
+    auto argv = spawn_cmd({"-D", t.str(), "-M", name, "/bin/sh", "-c", "echo ready; read code; exit $code"});
+    argv.insert(argv.begin(), {"env", "SPAWN_FAULT=monitor"});
+    Interactive s(argv);
+    ASSERT_TRUE(s.wait_out("ready\n", std::chrono::seconds(20))) << s.err();
+    if (!s.wait_err("event loop itself", std::chrono::seconds(10)))
+        GTEST_SKIP() << "spawn was built without -Dfault_injection=true (tools/test builds it with it): " << s.err();
+    EXPECT_EQ(exe_of(s.pid()), fs::canonical(spawn_bin()).string());
+    EXPECT_FALSE(machine_cgroups(name).empty());
+    s.write("5\n");
+    EXPECT_EQ(s.wait_exit(std::chrono::seconds(20)), 5) << s.err();
+    EXPECT_EQ(std::count(s.err().begin(), s.err().end(), '\n'), 1) << s.err();
+    EXPECT_NE(s.err().find("executing the monitor"), std::string::npos) << s.err();
+    EXPECT_TRUE(machine_cgroups(name).empty());
+    EXPECT_FALSE(fs::exists("/run/spawn/names/" + name + ".lock"));
+}

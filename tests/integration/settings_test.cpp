@@ -344,3 +344,28 @@ TEST(Settings, SymlinkBesideTheTreeIsNotFollowed) {
     fs::remove(in_run(t));
     EXPECT_EQ(ok.out, "vialink\n") << ok.err;
 }
+
+// spawn reads its command line and settings file again when its monitor
+// execs it back at the machine's end (spawn/monitor_stage.hpp). A file made
+// malformed meanwhile: the error line, and still the exit the start decided
+// (from the monitor's record), with nothing left.
+TEST(Settings, AFileBrokenWhileTheMachineRunsDoesNotStopItsTeardown) {
+    TempTree t("busybox");
+    const std::string name = tree_name(t);
+    SettingsFileAt f(in_run(t), "[Exec]\nHostname=fromfile\n");
+    Interactive s(spawn_cmd({"-D", t.str(), "/bin/sh", "-c", "hostname; read code; exit $code"}));
+    ASSERT_TRUE(s.wait_out("fromfile\n", std::chrono::seconds(20))) << s.err();
+    // Once spawn is its monitor (the file is read again only after that).
+    const std::string exe = "/proc/" + std::to_string(s.pid()) + "/exe";
+    ASSERT_TRUE(eventually([&] {
+        std::error_code ec;
+        return fs::read_symlink(exe, ec).string().rfind("/memfd:spawn-monitor", 0) == 0;
+    }, std::chrono::seconds(10)));
+    std::ofstream(f.path()) << "[Exec]\nKillSignal=SIGNOPE\n";
+    s.write("3\n");
+    EXPECT_EQ(s.wait_exit(std::chrono::seconds(20)), 3) << s.err();
+    EXPECT_EQ(count_lines(s.err()), 1u) << s.err();
+    EXPECT_NE(s.err().find("KillSignal=SIGNOPE"), std::string::npos) << s.err();
+    EXPECT_TRUE(machine_cgroups(name).empty());
+    EXPECT_FALSE(fs::exists("/run/spawn/names/" + name + ".lock"));
+}

@@ -115,6 +115,47 @@ TEST(HelperProtocol, AnythingElseIsRefused) {
     EXPECT_FALSE(parse_enter_request({kHelperArgv0, "exec", "--"}, &err));  // wrong role
 }
 
+TEST(HelperProtocol, MonitorRequestRoundTrip) {
+    MonitorRequest r;
+    r.pid = 4242;
+    r.pidfd = 12;
+    r.kill_signal = SIGRTMIN + 3;
+    r.quiet = true;
+    r.console_mode = 2;
+    r.pty = 14;
+    r.spawn_fd = 9;
+    r.record_fd = 7;
+    r.signals = "1,2,15,34";
+    r.terminal = "0500000005000000";
+    r.argv = {"spawn", "-bD", "/var/lib/machines/a b", "--", "--not-an-option"};
+    std::string err;
+    auto back = parse_monitor_request(helper_args(r), &err);
+    ASSERT_TRUE(back) << err;
+    EXPECT_EQ(back->pid, 4242);
+    EXPECT_EQ(back->pidfd, 12);
+    EXPECT_EQ(back->kill_signal, SIGRTMIN + 3);
+    EXPECT_TRUE(back->quiet);
+    EXPECT_EQ(back->console_mode, 2);
+    EXPECT_EQ(back->pty, 14);
+    EXPECT_EQ(back->relay, -1);
+    EXPECT_EQ(back->spawn_fd, 9);
+    EXPECT_EQ(back->record_fd, 7);
+    EXPECT_EQ(back->signals, r.signals);
+    EXPECT_EQ(back->terminal, r.terminal);
+    EXPECT_EQ(back->argv, r.argv);
+    // Each field it cannot do without.
+    for (const char* missing : {"--pid=", "--pidfd=", "--kill-signal=", "--spawn=", "--record=", "--signals="}) {
+        auto args = helper_args(r);
+        std::erase_if(args, [&](const std::string& a) { return a.rfind(missing, 0) == 0; });
+        EXPECT_FALSE(parse_monitor_request(args, &err)) << missing;
+    }
+    EXPECT_FALSE(parse_monitor_request({kMonitorArgv0, "--pid=1", "--pidfd=3", "--kill-signal=15",
+                                        "--spawn=4", "--record=5", "--signals=15", "--"}, &err));  // no command line
+    EXPECT_FALSE(parse_monitor_request({kMonitorArgv0, "--pid=x", "--", "spawn"}, &err));
+    EXPECT_NE(err.find("bad --pid=x"), std::string::npos) << err;
+    EXPECT_FALSE(parse_monitor_request({kHelperArgv0, "monitor", "--pid=1", "--", "spawn"}, &err));  // not the monitor
+}
+
 TEST(SealedHelper, CopyIsSealedAndRunsOnlyRequests) {
     auto fd = open_sealed_helper();
     ASSERT_TRUE(fd.ok()) << fd.error().message();

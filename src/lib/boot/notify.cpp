@@ -6,9 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
-#include "util/log.hpp"
+#include "util/notify_socket.hpp"
 #include "util/strings.hpp"
 
 namespace spawn::boot {
@@ -72,10 +70,8 @@ Result<NotifyMessage> NotifyRelay::dispatch() {
         if (m.stopping) merged.stopping = true;
         if (m.status) merged.status = m.status;
         std::string fwd = forward_text(m);
-        if (!fwd.empty()) {
-            int r = sd_notify(0, fwd.c_str());
-            if (r < 0) log::debug("forwarding '{}' to NOTIFY_SOCKET: {}", fwd, strerror(-r));
-        }
+        // A manager that went away is no reason to stop relaying (nor to log per datagram).
+        if (!fwd.empty()) (void)notify_service_manager(fwd);
     }
     return merged;
 }

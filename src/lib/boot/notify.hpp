@@ -1,7 +1,7 @@
 // sd_notify relay: the guest's PID 1 gets NOTIFY_SOCKET=/run/host/notify; the
 // spawner owns that datagram socket (created before clone(), bound by the
 // child inside the container's /run), reads READY=1 / STATUS= from it and
-// forwards them with sd_notify() to its own $NOTIFY_SOCKET, so Type=notify
+// forwards them to its own $NOTIFY_SOCKET (util/notify_socket.hpp), so Type=notify
 // units (spawn@.service) see the guest come up, as with systemd-nspawn.
 #pragma once
 
@@ -29,6 +29,8 @@ class NotifyRelay {
 public:
     // An unbound AF_UNIX datagram socket (close-on-exec, non-blocking).
     static Result<NotifyRelay> create();
+    // The relay's socket, handed over (the lean monitor takes it from spawn).
+    static NotifyRelay adopt(UniqueFd fd) { return NotifyRelay(std::move(fd)); }
 
     // Binds the relay's socket at `path` (the child does this in the
     // container's mount namespace, e.g. ROOT/run/host/notify before

@@ -165,6 +165,29 @@ Result<void> check_not_in_v1_root(pid_t pid) {
     return ok();
 }
 
+void Cgroup::hand_off(Handoff& h, const std::string& key) && {
+    std::vector<std::string> made, v2;
+    for (size_t i = 0; i < made_.size(); ++i)
+        if (made_[i]) (plan_.dirs[i].v2 ? v2 : made).push_back(plan_.dirs[i].path);
+    h.put_list(key + ".v1", made);
+    h.put_list(key + ".v2", v2);
+    made_.clear();
+    v2_fd_.reset();
+}
+
+Cgroup Cgroup::take_over(Handoff& h, const std::string& key) {
+    Cgroup c;
+    for (bool v2 : {true, false})
+        for (auto& path : h.get_list(key + (v2 ? ".v2" : ".v1"))) {
+            CgroupDir d;
+            d.v2 = v2;
+            d.path = std::move(path);
+            c.plan_.dirs.push_back(std::move(d));
+            c.made_.push_back(true);
+        }
+    return c;
+}
+
 void Cgroup::destroy() noexcept {
     auto made = std::exchange(made_, {});
     v2_fd_.reset();

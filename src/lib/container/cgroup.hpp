@@ -13,6 +13,7 @@
 
 #include "container/cgroup_plan.hpp"
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
@@ -44,6 +45,9 @@ public:
     void destroy() noexcept;
 
     const CgroupPlan& plan() const { return plan_; }
+    // util/handoff.hpp: what destroy() needs (the directories it made).
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static Cgroup take_over(Handoff& h, const std::string& key);
 
 private:
     CgroupPlan plan_;

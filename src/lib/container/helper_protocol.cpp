@@ -15,13 +15,15 @@ struct Parsed {
     std::vector<std::string> rest;
 };
 
-std::optional<Parsed> split_request(const std::vector<std::string>& argv, std::string_view role, std::string* error) {
-    if (argv.size() < 2 || argv[0] != kHelperArgv0 || argv[1] != role) {
-        *error = "not a " + std::string(role) + " request";
+// argv0 and the role (none for the monitor: argv0 says it).
+std::optional<Parsed> split_request(const std::vector<std::string>& argv, std::string_view role, std::string* error,
+                                    std::string_view argv0 = kHelperArgv0) {
+    size_t i = role.empty() ? 1 : 2;
+    if (argv.size() < i || argv[0] != argv0 || (!role.empty() && argv[1] != role)) {
+        *error = "not a " + std::string(role.empty() ? argv0 : role) + " request";
         return std::nullopt;
     }
     Parsed p;
-    size_t i = 2;
     for (; i < argv.size(); ++i) {
         std::string_view a = argv[i];
         if (a == "--") break;
@@ -94,6 +96,20 @@ std::vector<std::string> helper_args(const EnterRequest& r) {
     if (!r.term.empty()) a.push_back("--term=" + r.term);
     for (const auto& e : r.env) a.push_back("--setenv=" + e);
     for (const auto& l : r.login) a.push_back("--login=" + l);
+    a.emplace_back("--");
+    a.insert(a.end(), r.argv.begin(), r.argv.end());
+    return a;
+}
+
+std::vector<std::string> helper_args(const MonitorRequest& r) {
+    std::vector<std::string> a{kMonitorArgv0};
+    for (const auto& [name, v] : {std::pair{"pid", r.pid}, {"pidfd", r.pidfd}, {"kill-signal", r.kill_signal},
+                                  {"console", r.console_mode}, {"pty", r.pty}, {"relay", r.relay},
+                                  {"spawn", r.spawn_fd}, {"record", r.record_fd}})
+        if (v >= 0) a.push_back("--" + std::string(name) + "=" + std::to_string(v));
+    a.push_back("--signals=" + r.signals);
+    if (!r.terminal.empty()) a.push_back("--terminal=" + r.terminal);
+    if (r.quiet) a.emplace_back("--quiet");
     a.emplace_back("--");
     a.insert(a.end(), r.argv.begin(), r.argv.end());
     return a;
@@ -199,6 +215,47 @@ std::optional<EnterRequest> parse_enter_request(const std::vector<std::string>& 
         return std::nullopt;
     }
     r.argv = std::move(p->rest);
+    return r;
+}
+
+std::optional<MonitorRequest> parse_monitor_request(const std::vector<std::string>& argv, std::string* error) {
+    auto p = split_request(argv, "", error, kMonitorArgv0);
+    if (!p) return std::nullopt;
+    MonitorRequest r;
+    for (const auto& f : p->flags) {
+        if (f != "quiet") {
+            *error = "unknown flag --" + f;
+            return std::nullopt;
+        }
+        r.quiet = true;
+    }
+    for (const auto& [name, v] : p->options) {
+        bool good;
+        if (name == "pid") good = parse_number(v, &r.pid) && r.pid > 0;
+        else if (name == "pidfd") good = parse_number(v, &r.pidfd);
+        else if (name == "kill-signal") good = parse_number(v, &r.kill_signal) && r.kill_signal > 0;
+        else if (name == "console") good = parse_number(v, &r.console_mode);
+        else if (name == "pty") good = parse_number(v, &r.pty);
+        else if (name == "relay") good = parse_number(v, &r.relay);
+        else if (name == "spawn") good = parse_number(v, &r.spawn_fd);
+        else if (name == "record") good = parse_number(v, &r.record_fd);
+        else if (name == "signals") good = !(r.signals = v).empty();
+        else if (name == "terminal") r.terminal = v;
+        else {
+            *error = "unknown option --" + name;
+            return std::nullopt;
+        }
+        if (!good) {
+            *error = bad(name, v);
+            return std::nullopt;
+        }
+    }
+    r.argv = std::move(p->rest);
+    if (r.pid <= 0 || r.pidfd < 0 || r.kill_signal <= 0 || r.spawn_fd < 0 || r.record_fd < 0 || r.signals.empty() ||
+        r.argv.empty()) {
+        *error = "a monitor request needs --pid, --pidfd, --kill-signal, --spawn, --record, --signals and spawn's command line";
+        return std::nullopt;
+    }
     return r;
 }
 

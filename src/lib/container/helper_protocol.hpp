@@ -6,6 +6,7 @@
 //
 //   spawn-helper exec  [OPTIONS] -- [PROGRAM [ARGS...]]   spawn: the payload
 //   spawn-helper enter [OPTIONS] -- [COMMAND [ARGS...]]   mctl: a command in a machine
+//   spawn-monitor [OPTIONS] -- SPAWN-ARGV...               spawn: its lean monitor
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +22,8 @@ namespace spawn::container {
 // argv[0] of every request: the helper refuses any other (a container script
 // with "#!/proc/self/exe" reaches the helper with another argv[0]).
 inline constexpr const char* kHelperArgv0 = "spawn-helper";
+// argv[0] of spawn's monitor (src/helper/monitor.cpp), a program of its own.
+inline constexpr const char* kMonitorArgv0 = "spawn-monitor";
 
 // The payload of a container (spawn's PID 1, after the mounts, the
 // capability drop and the seccomp filter). Without as_pid2 the helper sets
@@ -68,12 +71,35 @@ struct EnterRequest {
     std::vector<std::string> argv;    // the command; empty: the user's login shell
 };
 
+// What spawn becomes while its container runs (helper/monitor.cpp): the
+// event loop (signals, console, notify relay) in a process that maps nothing
+// but spawn-monitor's small static image, instead of spawn's 7 MB of libraries.
+// When PID 1 ends it execs spawn again (spawn_fd, an O_PATH fd of spawn's own
+// binary, with spawn's command line) to tear down from the record (the
+// handoff: util/handoff.hpp) and to exit, or boot the guest again.
+struct MonitorRequest {
+    pid_t pid = 0;             // the container's PID 1 (the monitor's child)
+    int pidfd = -1;
+    int kill_signal = 0;       // what a stop request sends PID 1
+    bool quiet = false;
+    int console_mode = 0;      // ConsoleMode's value
+    int pty = -1;              // the container's pty master, if it has one
+    int relay = -1;            // the notify relay's socket (-b), or -1
+    int spawn_fd = -1;         // spawn's own binary (O_PATH)
+    int record_fd = -1;        // the handoff record, passed on to spawn
+    std::string signals;       // what spawn handles from its signalfd (util/handoff.hpp format_sigset)
+    std::string terminal;      // stdin's settings to restore (TerminalGuard::hand_off), "" if not raw
+    std::vector<std::string> argv;  // spawn's command line, argv[0] included
+};
+
 std::vector<std::string> helper_args(const ExecRequest& r);
 std::vector<std::string> helper_args(const EnterRequest& r);
+std::vector<std::string> helper_args(const MonitorRequest& r);
 
 // Parses argv (argv[0] included). nullopt when it is not such a request;
 // *error says why.
 std::optional<ExecRequest> parse_exec_request(const std::vector<std::string>& argv, std::string* error);
 std::optional<EnterRequest> parse_enter_request(const std::vector<std::string>& argv, std::string* error);
+std::optional<MonitorRequest> parse_monitor_request(const std::vector<std::string>& argv, std::string* error);
 
 }  // namespace spawn::container

@@ -55,6 +55,24 @@ Result<PathLock> PathLock::acquire(const std::string& path, bool shared, const s
     }
 }
 
+TreeLock TreeLock::take_over(Handoff& h, const std::string& key) {
+    TreeLock l;
+    l.fd_ = h.take_fd(key);
+    return l;
+}
+
+void PathLock::hand_off(Handoff& h, const std::string& key) && {
+    h.put_fd(key, std::move(fd_));
+    h.put(key + ".path", std::exchange(path_, {}));
+}
+
+PathLock PathLock::take_over(Handoff& h, const std::string& key) {
+    PathLock l;
+    l.fd_ = h.take_fd(key);
+    l.path_ = h.get(key + ".path");
+    return l;
+}
+
 PathLock::~PathLock() {
     if (!fd_ || path_.empty()) return;
     // Removed only while we hold it alone (a shared holder upgrades first).

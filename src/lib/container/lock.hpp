@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
@@ -19,6 +20,9 @@ public:
     // Locks the tree (dir_fd is duplicated); fails at once with
     // "Directory tree X is currently busy." when another container holds it.
     static Result<TreeLock> acquire(int dir_fd, const std::string& dir, bool shared);
+    // util/handoff.hpp
+    void hand_off(Handoff& h, const std::string& key) && { h.put_fd(key, std::move(fd_)); }
+    static TreeLock take_over(Handoff& h, const std::string& key);
 
 private:
     UniqueFd fd_;
@@ -41,6 +45,9 @@ public:
     ~PathLock();
     // The file stays on release (what it marks is not cleared yet).
     void keep_file() { path_.clear(); }
+    // util/handoff.hpp
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static PathLock take_over(Handoff& h, const std::string& key);
 
 private:
     PathLock() = default;
@@ -62,6 +69,8 @@ public:
     // The lock file stays on release: a dead machine's leftovers that could
     // not be cleared yet, found again by the next start or mctl verb.
     void keep_file() { lock_.keep_file(); }
+    void hand_off(Handoff& h, const std::string& key) && { std::move(lock_).hand_off(h, key); }
+    static NameLock take_over(Handoff& h, const std::string& key) { return NameLock(PathLock::take_over(h, key)); }
 
 private:
     explicit NameLock(PathLock l) : lock_(std::move(l)) {}

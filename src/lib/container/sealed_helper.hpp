@@ -19,6 +19,10 @@ namespace spawn::container {
 // a static ELF image).
 Result<UniqueFd> open_sealed_helper();
 
+// The same for another embedded static image [begin, end) named name (spawn's
+// monitor: spawn/monitor_stage.hpp). Its pages in the binary are given back.
+Result<UniqueFd> open_sealed_image(const char* name, const unsigned char* begin, const unsigned char* end);
+
 // For a forked child: execs the helper from fd with args (helper_args() of a
 // request, argv[0] included) and envp. Returns only on failure, with errno set.
 void exec_sealed_helper(int fd, const std::vector<std::string>& args, char* const* envp) noexcept;

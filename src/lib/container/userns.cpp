@@ -120,6 +120,20 @@ std::vector<IdRange> host_ids_in_use() {
     return used;
 }
 
+void UidRangeLock::hand_off(Handoff& h, const std::string& key) && {
+    h.put_int(key + ".base", range_.base);
+    h.put_int(key + ".count", range_.count);
+    if (lock_) std::move(*lock_).hand_off(h, key + ".lock");
+    lock_.reset();
+}
+
+UidRangeLock UidRangeLock::take_over(Handoff& h, const std::string& key) {
+    UidRangeLock l;
+    l.range_ = {static_cast<uint32_t>(h.get_int(key + ".base")), static_cast<uint32_t>(h.get_int(key + ".count"))};
+    if (h.has(key + ".lock")) l.lock_.emplace(PathLock::take_over(h, key + ".lock"));
+    return l;
+}
+
 Result<UidRangeLock> UidRangeLock::acquire(const UsernsPlan& plan) {
     UidRangeLock l;
     if (plan.mode == UserNsMode::Joined) {  // its owner holds it

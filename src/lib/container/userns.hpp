@@ -16,6 +16,7 @@
 #include "container/mount_plan.hpp"
 #include "container/userns_plan.hpp"
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn::container {
@@ -28,6 +29,9 @@ class UidRangeLock {
 public:
     static Result<UidRangeLock> acquire(const UsernsPlan& plan);
     const IdRange& range() const { return range_; }
+    // util/handoff.hpp
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static UidRangeLock take_over(Handoff& h, const std::string& key);
 
 private:
     IdRange range_;

@@ -71,6 +71,18 @@ Registration& Registration::operator=(Registration&& o) noexcept {
     return *this;
 }
 
+void Registration::hand_off(Handoff& h, const std::string& key) && {
+    h.put(key, std::exchange(name_, {}));
+    h.put_int(key + ".state-file", std::exchange(wrote_state_, false));
+}
+
+Registration Registration::take_over(Handoff& h, const std::string& key) {
+    Registration r;
+    r.name_ = h.get(key);
+    r.wrote_state_ = h.get_int(key + ".state-file") != 0;
+    return r;
+}
+
 Registration::~Registration() {
     auto r = unregister();
     if (!r) log::warn("{}", r.error().message());

@@ -14,6 +14,7 @@
 
 #include "config/config.hpp"
 #include "machined/machine_state.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn::machined {
@@ -62,6 +63,9 @@ public:
     const std::string& name() const { return name_; }
     // Unregisters now; errors are returned instead of logged.
     Result<void> unregister();
+    // util/handoff.hpp
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static Registration take_over(Handoff& h, const std::string& key);
 
 private:
     std::string name_;

@@ -95,6 +95,40 @@ NetworkSetup::NetworkSetup(NetworkSetup&& o) noexcept
       ports_v4_(std::move(o.ports_v4_)),
       ports_v6_(std::move(o.ports_v6_)) {}
 
+void NetworkSetup::hand_off(Handoff& h, const std::string& key) && {
+    h.put_int(key + ".active", std::exchange(active_, false));
+    h.put(key + ".machine", plan_.machine);
+    h.put_fd(key + ".lock", std::move(lock_));
+    h.put(key + ".lock-path", lock_path_);
+    h.put_int(key + ".pid", pid_);
+    h.put_fd(key + ".host-netns", std::move(host_netns_));
+    h.put_fd(key + ".container-netns", std::move(container_netns_));
+    h.put_list(key + ".links", created_links_);
+    std::vector<std::string> moved;
+    for (const auto& m : moved_) moved.insert(moved.end(), {m.host_name, m.container_name, std::to_string(m.container_ifindex)});
+    h.put_list(key + ".moved", moved);
+    h.put(key + ".zone-bridge", zone_bridge_);
+    h.put_int(key + ".ports", ports_installed_);
+}
+
+NetworkSetup NetworkSetup::take_over(Handoff& h, const std::string& key) {
+    NetworkSetup s;
+    s.active_ = h.get_int(key + ".active") != 0;
+    s.plan_.machine = h.get(key + ".machine");
+    s.lock_ = h.take_fd(key + ".lock");
+    s.lock_path_ = h.get(key + ".lock-path");
+    s.pid_ = static_cast<pid_t>(h.get_int(key + ".pid"));
+    s.host_netns_ = h.take_fd(key + ".host-netns");
+    s.container_netns_ = h.take_fd(key + ".container-netns");
+    s.created_links_ = h.get_list(key + ".links");
+    const auto moved = h.get_list(key + ".moved");
+    for (size_t i = 0; i + 2 < moved.size(); i += 3)
+        s.moved_.push_back({moved[i], moved[i + 1], static_cast<int>(std::strtol(moved[i + 2].c_str(), nullptr, 10))});
+    s.zone_bridge_ = h.get(key + ".zone-bridge");
+    s.ports_installed_ = h.get_int(key + ".ports") != 0;
+    return s;
+}
+
 NetworkSetup::~NetworkSetup() {
     if (active_) (void)teardown();
 }

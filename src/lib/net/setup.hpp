@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "net/plan.hpp"
 #include "util/fd.hpp"
+#include "util/handoff.hpp"
 #include "util/result.hpp"
 
 namespace spawn::net {
@@ -71,6 +72,10 @@ public:
     // Removes everything set up on the host and moves --network-interface links
     // back. Idempotent; errors are logged and the first one returned.
     Result<void> teardown();
+
+    // util/handoff.hpp: what teardown() needs.
+    void hand_off(Handoff& h, const std::string& key) &&;
+    static NetworkSetup take_over(Handoff& h, const std::string& key);
 
 private:
     NetworkSetup() = default;

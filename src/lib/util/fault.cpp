@@ -37,6 +37,15 @@ Result<void> at(std::string_view point_name) {
     return {};
 }
 
+bool injected(std::string_view point_name) {
+    const std::string point(point_name);
+    if (named("SPAWN_FAULT_STOP", point)) {
+        say(fmt::format("spawn: stopped at {}\n", point));
+        ::raise(SIGSTOP);
+    }
+    return named("SPAWN_FAULT", point);
+}
+
 }  // namespace spawn::fault
 
 #endif

@@ -10,6 +10,11 @@
 //   SPAWN_FAULT_RECORD=1    "spawn: fault point POINT" on stderr for each point
 //                           passed (the test learns every point of a start)
 //
+// fault::injected(POINT) is a point whose failure the start survives (spawn
+// then does without what failed): SPAWN_FAULT=POINT fails it and
+// SPAWN_FAULT_STOP=POINT stops there, as above, but it is never recorded
+// (every recorded point must end a start).
+//
 // A point a process passes again is named POINT#2, POINT#3, ... (a child
 // continues its parent's count from the clone).
 #pragma once
@@ -23,9 +28,11 @@ namespace spawn::fault {
 #ifdef SPAWN_FAULT_INJECTION
 inline constexpr bool kEnabled = true;
 Result<void> at(std::string_view point);
+bool injected(std::string_view point);
 #else
 inline constexpr bool kEnabled = false;
 inline Result<void> at(std::string_view) { return {}; }
+inline bool injected(std::string_view) { return false; }
 #endif
 
 }  // namespace spawn::fault

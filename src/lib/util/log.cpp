@@ -12,6 +12,7 @@ namespace spawn::log {
 namespace {
 std::string g_program = "spawn";
 bool g_quiet = false;
+Level g_least = Level::Debug;
 bool g_debug = std::getenv("SPAWN_DEBUG") != nullptr;
 int g_fd = STDERR_FILENO;
 Format g_format = Format::Text;
@@ -44,9 +45,11 @@ std::string json_line(Level level, std::string_view message, long long unix_seco
 
 void set_program(std::string_view name) { g_program = name; }
 void set_quiet(bool q) { g_quiet = q; }
+void set_least(Level level) { g_least = level; }
 bool quiet() { return g_quiet; }
 
 void write(Level level, std::string_view message) {
+    if (level < g_least) return;
     if (level == Level::Info && g_quiet) return;
     if (level == Level::Debug && !g_debug) return;
     std::string line;

@@ -16,6 +16,9 @@ enum class Level { Debug, Info, Warning, Error };
 
 void set_program(std::string_view name);
 void set_quiet(bool quiet);
+// Drops messages below level (spawn exec'd back by its monitor parses its
+// command line again: its warnings were shown the first time).
+void set_least(Level level);
 enum class Format { Text, Json };
 // fd (kept open, owned by the log from now on) instead of stderr.
 void set_file(int fd, Format format);
