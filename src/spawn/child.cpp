@@ -249,6 +249,12 @@ Result<Prepared> prepare_exec(const Launch& l) {
 
 Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     const Config& cfg = *l.cfg;
+    // Its v1 cgroups (the parent cannot move it there cheaply: cgroup.hpp),
+    // before anything else, through the host's /sys/fs/cgroup.
+    if (l.cgroup) {
+        TRY_CTX(l.cgroup->join_v1_self(), "moving the container into its cgroup");
+        TRY(container::check_not_in_v1_root(0));
+    }
     // First: a joined mount namespace is where the tree is set up (its
     // processes whose root is its root see the container's after the pivot,
     // as with runc).
@@ -277,8 +283,8 @@ Result<UniqueFd> setup(const Launch& l, UniqueFd& pty_slave) {
     tree_dir.reset();
     // The tree's paths from here on: through the root's fd (see mount_root).
     const std::string root_path = "/proc/self/fd/" + std::to_string(root.get());
-    // Everything but the cgroup mounts runs while the parent moves us into our
-    // cgroup (a cgroup v1 migration takes milliseconds).
+    // Everything but the cgroup mounts (with a user namespace: while the
+    // parent moves us into our cgroup).
     TRY(container::apply_mount_plan(root.get(), container::plan_part(l.plan->mounts, false)));
     TRY(container::mount_credentials(l.plan->credentials, root.get()));
     container::apply_resolv_conf(l.plan->resolv_conf, root.get(), std::nullopt);

@@ -108,6 +108,8 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
         l.idmapped_tree_fd = users.tree ? users.tree.get() : -1;
         l.cgroup_fd = cgroup.clone_into_fd();
     }
+    // Without a user namespace the child joins its v1 cgroups itself.
+    if (!in.users && !plan.transient) l.cgroup = &cgroup;
     std::optional<ScopedNamespace> born_in, born_in_pid;
     if (in.users && in.netns_fd >= 0)
         born_in.emplace(TRY(ScopedNamespace::enter(in.netns_fd, CLONE_NEWNET, "the --network-namespace-path namespace")));
@@ -140,10 +142,12 @@ Result<ContainerStart> ContainerStart::clone(const Config& cfg, const start::Sta
         if (in.users)
             if (auto d = machined::delegate_transient_scope(c.pid(), in.users->base); !d.ok())
                 return c.first_cause(std::move(d).error().context("delegating the container's scope"));
-    } else if (auto a = cgroup.attach(c.pid(), c.child_.born_in_cgroup()); !a.ok()) {
+    } else if (auto a = cgroup.attach(c.pid(), c.child_.born_in_cgroup(), /*v1=*/in.users != nullptr); !a.ok()) {
         return c.first_cause(std::move(a).error().context("moving the container into its cgroup"));
-    } else if (auto v = container::check_not_in_v1_root(c.pid()); !v.ok()) {  // before it unshares its cgroup namespace
-        return c.first_cause(std::move(v).error());
+    } else if (in.users) {
+        // Before it unshares its cgroup namespace (without a user namespace
+        // the child checks itself, once it joined them).
+        if (auto v = container::check_not_in_v1_root(c.pid()); !v.ok()) return c.first_cause(std::move(v).error());
     }
     // --oom-score-adjust from the host side, before the payload exists: it
     // needs no privilege inside the container (a user namespace has none).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "container/cgroup.hpp"
 #include "container/seccomp.hpp"
 #include "container/sync.hpp"
 #include "container/userns_plan.hpp"
@@ -43,6 +44,9 @@ struct Launch {
     int idmap_userns_fd = -1;                       // a user namespace mapped as the container's (idmap)
     int idmapped_tree_fd = -1;                      // the tree, idmapped (ownership map), or -1
     int cgroup_fd = -1;                             // the cgroup2 cgroup the container is born in
+    // Without a user namespace: the cgroup whose v1 hierarchies the child
+    // joins itself, first thing (Cgroup::join_v1_self), or null.
+    const container::Cgroup* cgroup = nullptr;
     pid_t host_pid = 0;                             // the child's PID on the host (run_child: for hooks)
 };
 

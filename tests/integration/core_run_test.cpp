@@ -232,11 +232,27 @@ TEST(CoreRun, ContainerCgroupExistsWhileRunningAndIsRemoved) {
     // Inside its cgroup namespace the container sees itself at the root.
     EXPECT_NE(r.out.find("0::/\n"), std::string::npos) << r.out;
     EXPECT_TRUE(machine_cgroups(name).empty());
-    Background bg(spawn_cmd({"-D", t.str(), "-M", name, "sleep", "1000"}));  // until the SIGTERM below
+    const std::string seconds = std::to_string(100000 + getpid());  // marks its PID 1
+    Background bg(spawn_cmd({"-D", t.str(), "-M", name, "sleep", seconds}));  // until the SIGTERM below
     EXPECT_TRUE(eventually([&] { return !machine_cgroups(name).empty(); }, std::chrono::seconds(5)));
     auto cgs = machine_cgroups(name);
     ASSERT_FALSE(cgs.empty());
     for (const auto& c : cgs) EXPECT_NE(c.find("/machine.slice/machine-" + name + ".scope"), std::string::npos) << c;
+    // Its PID 1 is in the machine's scope in every hierarchy, each cgroup v1
+    // controller's included (it joins those itself: Cgroup::join_v1_self).
+    pid_t leader = 0;
+    ASSERT_TRUE(eventually([&] {
+        for (pid_t p : pids_with_marker("sleep " + seconds))
+            if (read_file("/proc/" + std::to_string(p) + "/comm") == "sleep\n") leader = p;
+        return leader > 0;
+    }, std::chrono::seconds(5)));
+    const std::string placed = read_file("/proc/" + std::to_string(leader) + "/cgroup");
+    size_t lines = 0;
+    for (const auto& line : lines_of(placed)) {
+        ++lines;
+        EXPECT_TRUE(line.ends_with(":/machine.slice/machine-" + name + ".scope")) << line;
+    }
+    EXPECT_EQ(lines, cgs.size()) << placed;
     // SIGTERM to spawn sends --kill-signal (SIGKILL without -b) to PID 1.
     kill(bg.pid(), SIGTERM);
     EXPECT_EQ(bg.wait(std::chrono::seconds(10)), 1);

@@ -147,14 +147,20 @@ Result<Cgroup> Cgroup::create(CgroupPlan plan, std::string_view machine) {
     return cg;
 }
 
-Result<void> Cgroup::attach(pid_t pid, bool born_in_v2) {
+Result<void> Cgroup::attach(pid_t pid, bool born_in_v2, bool v1) {
     for (const auto& d : plan_.dirs)
-        if (!(d.v2 && born_in_v2)) TRY(write_file(d.path + "/cgroup.procs", std::to_string(pid)));
+        if (d.v2 ? !born_in_v2 : v1) TRY(write_file(d.path + "/cgroup.procs", std::to_string(pid)));
+    return ok();
+}
+
+Result<void> Cgroup::join_v1_self() const {
+    for (const auto& d : plan_.dirs)
+        if (!d.v2) TRY(write_file(d.path + "/tasks", "0"));
     return ok();
 }
 
 Result<void> check_not_in_v1_root(pid_t pid) {
-    std::string file = fmt::format("/proc/{}/cgroup", pid);
+    std::string file = pid ? fmt::format("/proc/{}/cgroup", pid) : std::string("/proc/self/cgroup");
     std::string text = read_text_file(file);
     if (text.empty()) return Error::errno_("reading {}", file);
     auto roots = v1_root_hierarchies(text);
