@@ -494,13 +494,14 @@ TEST(CoreRun, AMachineThatRunsOnIsWatchedByTheLeanMonitor) {
 // and runs the event loop itself: one warning, the same end.
 TEST(CoreRun, WhenTheMonitorCannotRunSpawnWatchesTheMachineItself) {
     TempTree t("busybox");
+    if (!spawn_has_fault_points(t.str()))
+        GTEST_SKIP() << "spawn was built without -Dfault_injection=true (tools/test builds it with it)";
     const std::string name = "core-nomonitor-" + std::to_string(getpid());
     auto argv = spawn_cmd({"-D", t.str(), "-M", name, "/bin/sh", "-c", "echo ready; read code; exit $code"});
     argv.insert(argv.begin(), {"env", "SPAWN_FAULT=monitor"});
     Interactive s(argv);
     ASSERT_TRUE(s.wait_out("ready\n", std::chrono::seconds(20))) << s.err();
-    if (!s.wait_err("event loop itself", std::chrono::seconds(10)))
-        GTEST_SKIP() << "spawn was built without -Dfault_injection=true (tools/test builds it with it): " << s.err();
+    ASSERT_TRUE(s.wait_err("event loop itself", std::chrono::seconds(10))) << s.err();
     EXPECT_EQ(exe_of(s.pid()), fs::canonical(spawn_bin()).string());
     EXPECT_FALSE(machine_cgroups(name).empty());
     s.write("5\n");

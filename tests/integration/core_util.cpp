@@ -123,4 +123,10 @@ std::string tree_listing(const std::filesystem::path& dir) {
     return sh("cd '" + dir.string() + "' && find . -printf '%p %y %m %U %G %s %T@ %n %l\\n' | sort").out;
 }
 
+bool spawn_has_fault_points(const std::string& tree) {
+    RunOptions o;
+    o.env = {"SPAWN_FAULT_RECORD=1"};
+    return run(spawn_cmd({"-D", tree, "/bin/true"}), o).err.find("spawn: fault point ") != std::string::npos;
+}
+
 }  // namespace spawn::test

@@ -58,5 +58,8 @@ std::vector<std::string> leaked_mounts(const std::vector<std::string>& before, c
 [[noreturn]] void exec_on_tty(int master, int slave, const std::vector<std::string>& argv);
 // The spawn command line prefix: {spawn, -q, --register=no}.
 std::vector<std::string> spawn_cmd(std::vector<std::string> args);
+// Whether spawn was built with -Dfault_injection=true (util/fault.hpp): a
+// start in tree with SPAWN_FAULT_RECORD=1 names its fault points.
+bool spawn_has_fault_points(const std::string& tree);
 
 }  // namespace spawn::test
