@@ -20,6 +20,7 @@
 
 #include "container/sync_frame.hpp"
 #include "util/run_program.hpp"
+#include "util/strings.hpp"
 #include "helper.hpp"
 
 namespace spawn::helper {
@@ -111,10 +112,7 @@ void raise_ambient(const ExecRequest& r, bool other_user) {
         if (!written) fail(r, "setting the SELinux label " + r.selinux_label + " for the program");
     }
     if (!r.argv.empty()) {
-        std::vector<char*> argv;
-        for (const auto& a : r.argv) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());  // the container's PATH (our environment)
+        execvp(r.argv[0].c_str(), str::c_strings(r.argv).data());  // the container's PATH (our environment)
         fail(r, "Failed to execute " + r.argv[0]);
     }
     // No command: the user's shell as a login shell, as nspawn does.

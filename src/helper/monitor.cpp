@@ -17,6 +17,7 @@
 #include "spawn/event_loop.hpp"
 #include "util/handoff.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 extern char** environ;
 
@@ -31,13 +32,7 @@ namespace {
     for (char** e = environ; *e; ++e)
         if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) env.emplace_back(*e);
     env.push_back(prefix + format_resume({r.record_fd, end.si_code, end.si_status}));
-    std::vector<char*> envp, argv;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> args = r.argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    syscall(SYS_execveat, r.spawn_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    syscall(SYS_execveat, r.spawn_fd, "", str::c_strings(r.argv).data(), str::c_strings(env).data(), AT_EMPTY_PATH);
     // The machine ended; what spawn held is left to the next start of it (a ghost, as after a SIGKILL).
     log::error("executing spawn again to tear down the container: {}", std::strerror(errno));
     _exit(1);

@@ -46,11 +46,9 @@ Result<void> handle_signals(container::ChildProcess& child, Console& console, co
         // SIGTERM/SIGINT/SIGHUP/SIGQUIT (and every other signal that would
         // end spawn): as nspawn, the kill signal to PID 1; a second one kills
         // the container at once.
-        if (!halting && in.kill_signal != SIGKILL && !in.quiet) {
-            console.terminal.restore();
-            log::info("Trying to halt container. Send SIGTERM again to trigger immediate termination.");
-            if (in.console_mode == ConsoleMode::Interactive) (void)console.terminal.make_raw(STDIN_FILENO);
-        }
+        if (!halting && in.kill_signal != SIGKILL && !in.quiet)
+            console.say(log::Level::Info, "Trying to halt container. Send SIGTERM again to trigger immediate termination.",
+                        in.console_mode);
         const int stop = halting ? SIGKILL : in.kill_signal;
         TRY(child.send_signal(stop));
         unheard = stop != SIGKILL && !takes_signal(child.pid(), stop) ? stop : 0;
@@ -60,6 +58,12 @@ Result<void> handle_signals(container::ChildProcess& child, Console& console, co
 }
 
 }  // namespace
+
+void Console::say(log::Level level, std::string_view line, ConsoleMode mode) {
+    terminal.restore();
+    log::write(level, line);
+    if (mode == ConsoleMode::Interactive) (void)terminal.make_raw(STDIN_FILENO);
+}
 
 Result<std::optional<siginfo_t>> run_until_exit(container::ChildProcess& child, Console& console,
                                                  const LoopInputs& in) {

@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "container/console_forward.hpp"
 #include "container/process.hpp"
+#include "util/log.hpp"
 #include "util/result.hpp"
 
 namespace spawn {
@@ -30,6 +31,10 @@ namespace spawn {
 struct Console {
     container::TerminalGuard terminal;
     std::optional<container::ConsoleForwarder> forwarder;
+    // A line of spawn's own while the terminal is raw: printed with the
+    // terminal's settings restored (raw, lines would stair-step), then raw
+    // again for an interactive console.
+    void say(log::Level level, std::string_view line, ConsoleMode mode);
 };
 
 struct LoopInputs {

@@ -7,6 +7,7 @@
 #include "container/sealed_helper.hpp"
 #include "util/fault.hpp"
 #include "util/file.hpp"
+#include "util/strings.hpp"
 
 extern char** environ;
 // spawn-monitor's image, linked in by monitor_image.cpp (src/helper/embed.py).
@@ -18,13 +19,8 @@ namespace {
 
 // spawn's command line, for the monitor's exec back.
 Result<std::vector<std::string>> own_command_line() {
-    const auto text = TRY(read_file("/proc/self/cmdline"));
-    std::vector<std::string> argv;
-    for (size_t at = 0; at < text.size();) {
-        const size_t end = text.find('\0', at);
-        argv.push_back(text.substr(at, end == std::string::npos ? std::string::npos : end - at));
-        at = end == std::string::npos ? text.size() : end + 1;
-    }
+    auto argv = str::split(TRY(read_file("/proc/self/cmdline")), '\0');
+    argv.pop_back();  // each argument ends with a NUL, the last one too
     if (argv.empty()) return Error::msg("spawn's command line is empty");
     return argv;
 }
@@ -60,7 +56,7 @@ Error become_monitor(Held& held, const Config& cfg, const MonitorInputs& in) {
     r.pid = in.process.pid();
     r.pidfd = in.process.pidfd();
     r.kill_signal = in.plan.kill_signal;
-    r.quiet = in.quiet;
+    r.quiet = cfg.quiet;
     r.console_mode = static_cast<int>(in.plan.console);
     r.pty = in.console.forwarder ? in.console.forwarder->master_fd() : -1;
     r.relay = in.relay ? in.relay->fd() : -1;

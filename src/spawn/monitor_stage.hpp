@@ -28,7 +28,6 @@ struct MonitorInputs {
     Console& console;
     const boot::NotifyRelay* relay;  // -b
     const SignalGate& signals;
-    bool quiet;
 };
 
 // Returns only when the monitor could not be started (why): held, the

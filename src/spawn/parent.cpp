@@ -193,11 +193,8 @@ Result<int> run(const Config& given, const start::HostFacts& probed, const Signa
     std::optional<siginfo_t> ended;
     while (!(ended = TRY(run_until_exit(container.process(), console, loop)))) {
         // Returns only when the monitor could not be started.
-        auto e = become_monitor(held, cfg, {plan, container.process(), console, loop.relay,
-                                            signals, cfg.quiet});
-        console.terminal.restore();
-        log::warn("{}; spawn runs the container's event loop itself", e.message());
-        if (plan.console == ConsoleMode::Interactive) (void)console.terminal.make_raw(STDIN_FILENO);
+        auto e = become_monitor(held, cfg, {plan, container.process(), console, loop.relay, signals});
+        console.say(log::Level::Warning, e.message() + "; spawn runs the container's event loop itself", plan.console);
         loop.hand_over_after.reset();
     }
     const siginfo_t end = *ended;

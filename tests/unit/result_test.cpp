@@ -39,3 +39,16 @@ TEST(Strings, SplitJoinBool) {
     EXPECT_FALSE(str::parse_bool("maybe").has_value());
     EXPECT_FALSE(str::parse_int("12x").has_value());
 }
+
+TEST(Strings, HexRoundTripAndExecArrays) {
+    EXPECT_EQ(str::hex(std::string("\x00\x1f\xab\xff", 4)), "001fabff");
+    EXPECT_EQ(str::unhex("001FabFF"), std::string("\x00\x1f\xab\xff", 4));
+    EXPECT_FALSE(str::unhex("abc").has_value());  // odd
+    EXPECT_FALSE(str::unhex("zz").has_value());
+    const std::vector<std::string> v = {"ps", "-ef"};
+    const auto a = str::c_strings(v);
+    ASSERT_EQ(a.size(), 3u);
+    EXPECT_STREQ(a[0], "ps");
+    EXPECT_STREQ(a[1], "-ef");
+    EXPECT_EQ(a[2], nullptr);
+}

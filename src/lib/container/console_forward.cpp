@@ -4,7 +4,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "util/fdio.hpp"
+#include "util/strings.hpp"
 
 namespace spawn::container {
 
@@ -35,21 +38,14 @@ Result<void> TerminalGuard::make_raw(int fd) {
 
 std::string TerminalGuard::hand_off() {
     if (fd_ < 0) return {};
-    std::string hex;
-    for (size_t i = 0; i < sizeof saved_; ++i) {
-        const auto b = reinterpret_cast<const unsigned char*>(&saved_)[i];
-        hex += "0123456789abcdef"[b >> 4];
-        hex += "0123456789abcdef"[b & 15];
-    }
     fd_ = -1;
-    return hex;
+    return str::hex(std::string_view(reinterpret_cast<const char*>(&saved_), sizeof saved_));
 }
 
 void TerminalGuard::take_over(int fd, std::string_view saved) {
-    if (saved.size() != 2 * sizeof saved_) return;
-    auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-    for (size_t i = 0; i < sizeof saved_; ++i)
-        reinterpret_cast<unsigned char*>(&saved_)[i] = static_cast<unsigned char>(nibble(saved[2 * i]) << 4 | nibble(saved[2 * i + 1]));
+    const auto bytes = str::unhex(saved);
+    if (!bytes || bytes->size() != sizeof saved_) return;
+    std::memcpy(&saved_, bytes->data(), sizeof saved_);
     fd_ = fd;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "util/fdio.hpp"
+#include "util/strings.hpp"
 
 // The helper's image, linked in by helper_image.cpp (src/helper/embed.py).
 extern "C" const unsigned char spawn_helper_image[];
@@ -61,10 +62,7 @@ Result<UniqueFd> open_sealed_image(const char* name, const unsigned char* begin,
 }
 
 void exec_sealed_helper(int fd, const std::vector<std::string>& args, char* const* envp) noexcept {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execveat(fd, "", argv.data(), envp, AT_EMPTY_PATH);
+    execveat(fd, "", str::c_strings(args).data(), envp, AT_EMPTY_PATH);
 }
 
 }  // namespace spawn::container

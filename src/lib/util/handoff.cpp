@@ -85,8 +85,7 @@ Result<UniqueFd> Handoff::seal(const std::string& vouch_dir) {
     unsigned char random[16];
     if (getrandom(random, sizeof random, 0) != static_cast<ssize_t>(sizeof random))
         return Error::errno_("making the handoff record's token");
-    std::string token;
-    for (unsigned char b : random) token += "0123456789abcdef"[b >> 4], token += "0123456789abcdef"[b & 15];
+    const std::string token = str::hex(std::string_view(reinterpret_cast<const char*>(random), sizeof random));
     if (::mkdir(vouch_dir.c_str(), 0700) < 0 && errno != EEXIST) return Error::errno_("creating {}", vouch_dir);
     {
         const std::string path = vouch_path(vouch_dir);

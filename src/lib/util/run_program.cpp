@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/strings.hpp"
+
 namespace spawn {
 namespace {
 
@@ -41,12 +43,8 @@ ProgramEnd not_run(int err) { return {ProgramEnd::How::NotRun, err}; }
 
 ProgramEnd run_program(const std::string& path, const std::vector<std::string>& argv,
                        const std::vector<std::string>& env, std::string_view input, int64_t timeout_s) {
-    std::vector<char*> args, envp;
-    if (argv.empty()) args.push_back(const_cast<char*>(path.c_str()));
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
+    const std::vector<std::string> program = argv.empty() ? std::vector<std::string>{path} : argv;
+    const auto args = str::c_strings(program), envp = str::c_strings(env);
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return not_run(errno);

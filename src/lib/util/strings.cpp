@@ -57,6 +57,34 @@ int hex_value(char c) {
     return -1;
 }
 
+std::string hex(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+    }
+    return out;
+}
+
+std::optional<std::string> unhex(std::string_view digits) {
+    if (digits.size() % 2) return std::nullopt;
+    std::string out;
+    for (size_t i = 0; i < digits.size(); i += 2) {
+        const int hi = hex_value(digits[i]), lo = hex_value(digits[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi << 4 | lo);
+    }
+    return out;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
 std::optional<uint64_t> parse_bytes(std::string_view s) {
     size_t i = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;

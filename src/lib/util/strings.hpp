@@ -22,5 +22,12 @@ std::optional<uint64_t> parse_bytes(std::string_view s);
 std::string_view lstrip_prefix(std::string_view s, std::string_view prefix, bool* had);
 // The value of a hexadecimal digit (either case), or -1.
 int hex_value(char c);
+// Bytes as lowercase hex digits, two per byte.
+std::string hex(std::string_view bytes);
+// hex() back: nullopt unless an even number of hex digits.
+std::optional<std::string> unhex(std::string_view digits);
+// An exec*() array of v's strings (pointers into v, which must outlive it),
+// nullptr-terminated.
+std::vector<char*> c_strings(const std::vector<std::string>& v);
 
 }  // namespace spawn::str

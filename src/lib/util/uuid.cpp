@@ -14,8 +14,6 @@ namespace {
 
 using str::hex_value;
 
-constexpr char kDigits[] = "0123456789abcdef";
-
 }  // namespace
 
 bool uuid_is_null(const Uuid& u) {
@@ -25,21 +23,12 @@ bool uuid_is_null(const Uuid& u) {
 }
 
 std::string uuid_to_string(const Uuid& u) {
-    std::string out;
-    for (uint8_t b : u) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 15];
-    }
-    return out;
+    return str::hex(std::string_view(reinterpret_cast<const char*>(u.data()), u.size()));
 }
 
 std::string uuid_to_dashed(const Uuid& u) {
-    std::string out;
-    for (size_t i = 0; i < u.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += kDigits[u[i] >> 4];
-        out += kDigits[u[i] & 15];
-    }
+    std::string out = uuid_to_string(u);
+    for (size_t at : {20, 16, 12, 8}) out.insert(at, 1, '-');
     return out;
 }
 
