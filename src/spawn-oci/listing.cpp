@@ -1,6 +1,4 @@
 // list and ps.
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +11,9 @@
 #include "spawn-oci/runtime.hpp"
 #include "spawn-oci/state_dir.hpp"
 #include "util/file.hpp"
+#include "util/forked.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace spawn::oci_runtime {
 
@@ -53,27 +53,15 @@ namespace {
 
 // `ps ARGS` on the host, its output kept (stdout only).
 Result<std::string> run_ps(const std::vector<std::string>& ps_args) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) return Error::errno_("pipe");
-    UniqueFd r(fds[0]), w(fds[1]);
-    pid_t pid = fork();
-    if (pid < 0) return Error::errno_("fork");
-    if (pid == 0) {
-        dup2(w.get(), STDOUT_FILENO);
-        std::vector<char*> argv = {const_cast<char*>("ps")};
-        for (const auto& a : ps_args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        execvp("ps", argv.data());
-        _exit(127);
-    }
-    w.reset();
-    auto out = read_fd(r.get(), "ps's output", 16 << 20);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!out.ok()) return std::move(out).error();
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Error::msg("ps {}: failed", fmt::join(ps_args, " "));
-    return out;
+    std::vector<std::string> argv = {"ps"};
+    argv.insert(argv.end(), ps_args.begin(), ps_args.end());
+    const auto ps = TRY(output_of_child([&argv](int out) {
+        dup2(out, STDOUT_FILENO);
+        execvp("ps", str::c_strings(argv).data());
+        return 127;
+    }, "ps's output", 16 << 20));
+    if (!ps.succeeded()) return Error::msg("ps {}: failed", fmt::join(ps_args, " "));
+    return ps.out;
 }
 
 }  // namespace

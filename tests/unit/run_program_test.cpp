@@ -4,6 +4,10 @@
 #include <chrono>
 #include <string>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/forked.hpp"
 #include "util/run_program.hpp"
 
 namespace spawn {
@@ -48,3 +52,16 @@ TEST(RunProgram, SignalsAndMissingProgramsAreNamed) {
 
 }  // namespace
 }  // namespace spawn
+
+TEST(OutputOfChild, WhatTheChildWritesAndHowItEnded) {
+    auto r = spawn::output_of_child([](int out) { return write(out, "hello", 5) == 5 ? 3 : 1; }, "the test's output");
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->out, "hello");
+    EXPECT_TRUE(WIFEXITED(r->status));
+    EXPECT_EQ(WEXITSTATUS(r->status), 3);
+    EXPECT_FALSE(r->succeeded());
+    auto empty = spawn::output_of_child([](int) { return 0; }, "nothing");
+    ASSERT_TRUE(empty.ok());
+    EXPECT_EQ(empty->out, "");
+    EXPECT_TRUE(empty->succeeded());
+}

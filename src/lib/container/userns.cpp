@@ -17,6 +17,7 @@
 
 #include "util/fdio.hpp"
 #include "util/file.hpp"
+#include "util/forked.hpp"
 #include "util/nsfs.hpp"
 
 namespace spawn::container {
@@ -72,31 +73,20 @@ Result<IdRange> joined_userns_range(const std::string& path) {
     if (!parent || fstat(parent.get(), &p) < 0 || stat("/proc/self/ns/user", &self) < 0 || p.st_ino != self.st_ino ||
         p.st_dev != self.st_dev)
         return Error::msg("user namespace {}: not a child of spawn's user namespace", path);
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) < 0) return Error::errno_("pipe");
-    UniqueFd read_end(out[0]), write_end(out[1]);
-    pid_t pid = fork();
-    if (pid < 0) return Error::errno_("fork");
-    if (pid == 0) {
-        if (setns(ns.get(), CLONE_NEWUSER) < 0) _exit(1);
-        std::string maps;
+    auto maps = output_of_child([&ns](int out) {
+        if (setns(ns.get(), CLONE_NEWUSER) < 0) return 1;
+        std::string text;
         for (const char* f : {"/proc/self/uid_map", "/proc/self/gid_map"}) {
-            auto text = read_file(f);
-            if (!text) _exit(1);
-            maps += *text + '\0';
+            auto map = read_file(f);
+            if (!map) return 1;
+            text += *map + '\0';
         }
-        _exit(write_all(write_end.get(), maps.data(), maps.size()) ? 0 : 1);
-    }
-    write_end.reset();
-    auto maps = read_fd(read_end.get(), "the user namespace's ID maps");
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    const auto split = maps ? maps->find('\0') : std::string::npos;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || split == std::string::npos)
-        return Error::msg("user namespace {}: could not read its ID maps", path);
-    const IdRange uids = TRY(single_range(maps->substr(0, split), path));
-    const IdRange gids = TRY(single_range(maps->substr(split + 1), path));
+        return write_all(out, text.data(), text.size()) ? 0 : 1;
+    }, "the user namespace's ID maps");
+    const auto split = maps && maps->succeeded() ? maps->out.find('\0') : std::string::npos;
+    if (split == std::string::npos) return Error::msg("user namespace {}: could not read its ID maps", path);
+    const IdRange uids = TRY(single_range(maps->out.substr(0, split), path));
+    const IdRange gids = TRY(single_range(maps->out.substr(split + 1), path));
     if (uids != gids) return Error::msg("user namespace {}: its UID and GID maps differ", path);
     return uids;
 }
